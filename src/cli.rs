@@ -1,0 +1,126 @@
+//! The command-line definition: the single source of `--help`, the man page
+//! and the shell completions. Nothing here leaks past [`crate::commands`].
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Run AI coding assistants in a confined session.
+///
+/// guard reads a task profile, then runs the command under Landlock and
+/// seccomp so that it sees only the repository paths and tools the profile
+/// allows, with a scrubbed environment, and ends every process of the session
+/// when the command exits.
+#[derive(Debug, Parser)]
+#[command(
+    name = "guard",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Pretend user and mount namespaces are unavailable, so protected paths
+    /// use the snapshot-and-restore fallback.
+    #[arg(long, global = true, env = "GUARD_NO_NAMESPACES", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_namespaces: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// guard's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command in a confined session.
+    ///
+    /// The profile is `-p`, else the built-in or user profile named after the
+    /// command (claude, codex, gemini, aider), else `default`. The exit status
+    /// is the command's (128+N if signal N killed it); 125 means guard could
+    /// not set up the session and did not run the command, 127 that the
+    /// command was not found.
+    #[command(
+        after_help = "Examples:\n  guard run -- claude\n  guard run -p review -- bash\n  guard run --allow-write ~/notes -- codex"
+    )]
+    Run(RunArgs),
+    /// Print the compiled policy: every path and right, the tools, the
+    /// environment plan and the mechanisms that will enforce them.
+    Policy(PolicyArgs),
+    /// List the profiles guard can use and where each comes from.
+    Profiles,
+    /// Check what this kernel supports; exits non-zero when `guard run` could
+    /// not enforce the default profile.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Man,
+}
+
+/// Profile choice and additions shared by `run` and `policy`.
+#[derive(Debug, Args, Clone)]
+pub struct SessionArgs {
+    /// Profile: a built-in name, a user profile name, or a path to a TOML file.
+    #[arg(short, long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// The repository (default: the git top-level of the current directory,
+    /// else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Also allow reading this path.
+    #[arg(long, value_name = "PATH")]
+    pub allow_read: Vec<PathBuf>,
+    /// Also allow writing this path.
+    #[arg(long, value_name = "PATH")]
+    pub allow_write: Vec<PathBuf>,
+    /// Also allow executing this tool (a name looked up on PATH, or a path).
+    #[arg(long, value_name = "TOOL")]
+    pub allow_exec: Vec<String>,
+}
+
+/// `guard run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Profile and additions.
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Print the policy that would be enforced and exit without running.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// `guard policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Profile and additions.
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Shorthand for `--format json`.
+    #[arg(long)]
+    pub json: bool,
+    /// The command the policy is for (default: `sh`).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}

@@ -1,0 +1,71 @@
+//! One module per subcommand. Each takes parsed arguments, does its work
+//! through the library layers, and returns an exit code or a typed error.
+
+mod doctor;
+mod generate;
+mod prepare;
+mod profiles;
+mod run;
+
+pub use generate::{completions, man_page};
+
+use crate::cli::{Cli, Command};
+use crate::exit::ExitCode;
+
+/// Why a subcommand failed. Each variant maps to a documented exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The profile could not be loaded.
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    /// The profile could not be compiled into a policy.
+    #[error(transparent)]
+    Compile(#[from] crate::policy::CompileError),
+    /// The session could not be started.
+    #[error(transparent)]
+    Launch(#[from] crate::launch::LaunchError),
+    /// The kernel lacks something guard needs.
+    #[error("this kernel cannot enforce guard's sandbox:\n  - {}\nRun `guard doctor` for details.", .0.join("\n  - "))]
+    Kernel(Vec<String>),
+    /// The repository directory is unusable.
+    #[error("repository {path}: {reason}")]
+    Repo {
+        /// The path given or found.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Writing output or other I/O failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CommandError {
+    /// The exit code guard ends with for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CommandError::Compile(crate::policy::CompileError::CommandNotFound { .. }) => {
+                ExitCode::COMMAND_NOT_FOUND
+            }
+            _ => ExitCode::SETUP_FAILED,
+        }
+    }
+}
+
+/// Runs the subcommand `cli` names.
+pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
+    match cli.command {
+        Command::Run(args) => run::run(args, cli.no_namespaces),
+        Command::Policy(args) => run::policy(args, cli.no_namespaces),
+        Command::Profiles => profiles::list(),
+        Command::Doctor { json } => doctor::doctor(json, cli.no_namespaces),
+        Command::Completions { shell } => {
+            print!("{}", completions(shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            print!("{}", man_page());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! What `guard run` and `guard policy` share: choosing the profile and the
+//! repository, and compiling the policy.
+
+use super::CommandError;
+use crate::cli::SessionArgs;
+use crate::launch::Session;
+use crate::policy::{CompileInput, HostView, Policy, RealHost, compile};
+use crate::profile::{Profile, ProfileSources, ResolvedProfile};
+use crate::sandbox::features::KernelFeatures;
+use std::path::{Path, PathBuf};
+
+/// Everything compiled for one session, before it starts.
+pub struct Prepared {
+    /// The compiled policy.
+    pub policy: Policy,
+    /// The session it was compiled for.
+    pub session: Session,
+    /// The kernel's features.
+    pub features: KernelFeatures,
+    /// The host view it was compiled against.
+    pub host: RealHost,
+    /// The user's home.
+    pub home: PathBuf,
+}
+
+/// Where user profiles live.
+pub fn profile_sources(host: &dyn HostView) -> ProfileSources {
+    let config = host
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home_dir(host).map(|home| home.join(".config")));
+    ProfileSources {
+        user_dir: config.map(|dir| dir.join("guard/profiles")),
+    }
+}
+
+/// `$HOME`, else the password database's entry for the user.
+pub fn home_dir(host: &dyn HostView) -> Option<PathBuf> {
+    host.var("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|user| user.dir)
+        })
+}
+
+/// Resolves the profile and repository and compiles the policy for `command`.
+pub fn prepare(
+    args: &SessionArgs,
+    command: &[String],
+    no_namespaces: bool,
+) -> Result<Prepared, CommandError> {
+    let host = RealHost::from_process();
+    let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
+    let sources = profile_sources(&host);
+    let mut profile =
+        sources.resolve(&choose_profile(args.profile.as_deref(), command, &sources))?;
+    add_command_line_grants(&mut profile, args);
+    let repo = find_repo(args.repo.as_deref())?;
+    let features = KernelFeatures::probe(no_namespaces);
+    let session = Session::new()?;
+    let terminal = crate::sys::terminal_name();
+    let input = CompileInput {
+        profile: &profile,
+        repo: &repo,
+        command,
+        session: session.paths.clone(),
+        home: &home,
+        terminal: terminal.as_deref(),
+        mount_namespace_available: features.mount_namespace,
+    };
+    let policy = compile(&input, &host)?;
+    Ok(Prepared {
+        policy,
+        session,
+        features,
+        host,
+        home,
+    })
+}
+
+/// `-p`, else a profile named after the command, else `default`.
+fn choose_profile(explicit: Option<&str>, command: &[String], sources: &ProfileSources) -> String {
+    if let Some(spec) = explicit {
+        return spec.to_string();
+    }
+    let named_after = command
+        .first()
+        .and_then(|program| Path::new(program).file_name())
+        .map(|name| name.to_string_lossy().into_owned());
+    match named_after {
+        Some(name) if sources.has(&name) && !matches!(name.as_str(), "base" | "assistant") => name,
+        _ => "default".to_string(),
+    }
+}
+
+/// `--allow-read`, `--allow-write`, `--allow-exec` as one more profile layer.
+fn add_command_line_grants(profile: &mut ResolvedProfile, args: &SessionArgs) {
+    let absolute = |paths: &[PathBuf]| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let mut layer = Profile::default();
+    layer.filesystem.read = absolute(&args.allow_read);
+    layer.filesystem.write = absolute(&args.allow_write);
+    layer.tools.allow = args.allow_exec.clone();
+    if layer != Profile::default() {
+        profile.profile = crate::profile::overlay(profile.profile.clone(), layer);
+        profile.chain.push("command-line grants".to_string());
+    }
+}
+
+/// The repository: `--repo`, else the nearest ancestor of the current
+/// directory holding `.git`, else the current directory.
+fn find_repo(explicit: Option<&Path>) -> Result<PathBuf, CommandError> {
+    let start = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    let canonical = std::fs::canonicalize(&start).map_err(|error| CommandError::Repo {
+        path: start.clone(),
+        reason: error.to_string(),
+    })?;
+    if !canonical.is_dir() {
+        return Err(CommandError::Repo {
+            path: start,
+            reason: "not a directory".to_string(),
+        });
+    }
+    if explicit.is_some() {
+        return Ok(canonical);
+    }
+    Ok(canonical
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(canonical))
+}

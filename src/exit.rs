@@ -1,0 +1,19 @@
+//! guard's exit codes. A session passes its command's status through; guard's
+//! own failures use codes a command rarely does, following `env(1)`.
+
+/// A process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitCode(pub i32);
+
+impl ExitCode {
+    /// Success.
+    pub const SUCCESS: ExitCode = ExitCode(0);
+    /// A check failed (`guard doctor` found a missing requirement).
+    pub const CHECK_FAILED: ExitCode = ExitCode(1);
+    /// The command line was malformed (clap's own code).
+    pub const USAGE: ExitCode = ExitCode(2);
+    /// guard could not set up the session; the command did not run.
+    pub const SETUP_FAILED: ExitCode = ExitCode(125);
+    /// The command was not found.
+    pub const COMMAND_NOT_FOUND: ExitCode = ExitCode(127);
+}

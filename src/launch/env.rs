@@ -1,0 +1,23 @@
+//! The session's environment: an allowlist of the parent's variables plus what
+//! the profile sets. Everything else (tokens, agent sockets, …) is left out.
+
+use crate::policy::Policy;
+
+/// The environment variable naming the session, set for every session.
+pub const SESSION_VAR: &str = "GUARD_SESSION";
+
+/// Builds the command's environment, sorted by name.
+pub fn session_env(
+    policy: &Policy,
+    session_id: &str,
+    parent: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut env: std::collections::BTreeMap<String, String> = parent
+        .iter()
+        .filter(|(name, _)| policy.env.passes(name))
+        .cloned()
+        .collect();
+    env.extend(policy.env.set.clone());
+    env.insert(SESSION_VAR.to_string(), session_id.to_string());
+    env.into_iter().collect()
+}

@@ -1,0 +1,20 @@
+//! guard: run AI coding assistants in a confined session.
+//!
+//! The layers, from data to kernel:
+//!
+//! - [`profile`]: the TOML profiles as written, and where they come from;
+//! - [`policy`]: a profile compiled against the host into plain data;
+//! - [`sandbox`]: kernel enforcement of a policy (Landlock, seccomp, mounts);
+//! - [`launch`]: the session itself, from fork to cleanup;
+//! - [`commands`] and [`cli`]: the command line.
+//!
+//! Every `unsafe` system call lives in [`sys`].
+
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod launch;
+pub mod policy;
+pub mod profile;
+pub mod sandbox;
+pub mod sys;

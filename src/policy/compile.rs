@@ -1,0 +1,511 @@
+//! `ResolvedProfile` + host view → [`Policy`]. No syscalls beyond the read-only
+//! queries of [`HostView`].
+
+use super::exec_deps::{self, ExecNeeds};
+use super::vars::{UnknownVariable, Variables};
+use super::*;
+use crate::profile::{NetworkModeSetting, ResolvedProfile, UnixSocketSetting};
+use std::path::{Component, Path};
+
+/// How many `#!` interpreters may chain (`env` → `node` …) before we give up.
+const MAX_INTERPRETER_DEPTH: usize = 4;
+/// How much of an executable is read to find its interpreter or loader.
+const EXEC_HEAD_BYTES: usize = 8192;
+/// The `PATH` used to find tools when the parent has none.
+const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// What [`compile`] needs besides the profile and the host view.
+#[derive(Debug, Clone)]
+pub struct CompileInput<'a> {
+    /// The resolved profile.
+    pub profile: &'a ResolvedProfile,
+    /// The repository (absolute, symlinks resolved).
+    pub repo: &'a Path,
+    /// The command to run; must not be empty.
+    pub command: &'a [String],
+    /// The session's private directories (they need not exist yet).
+    pub session: SessionPaths,
+    /// The user's real home directory.
+    pub home: &'a Path,
+    /// The session's terminal device, when it has one (`/dev/pts/N`).
+    pub terminal: Option<&'a Path>,
+    /// Whether a private mount namespace can be set up on this host.
+    pub mount_namespace_available: bool,
+}
+
+/// Why a profile could not be compiled. Each variant names the profile field
+/// and entry at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// An entry refers to an unknown `{variable}`.
+    #[error("profile `{profile}`, {field} entry `{entry}`: {source}")]
+    Variable {
+        /// Profile name.
+        profile: String,
+        /// `filesystem.read` and so on.
+        field: &'static str,
+        /// The entry as written.
+        entry: String,
+        /// The unknown variable.
+        source: UnknownVariable,
+    },
+    /// A path entry is not absolute after expansion.
+    #[error("profile `{profile}`, {field} entry `{entry}`: `{expanded}` is not an absolute path")]
+    NotAbsolute {
+        /// Profile name.
+        profile: String,
+        /// Field.
+        field: &'static str,
+        /// Entry as written.
+        entry: String,
+        /// After expansion.
+        expanded: String,
+    },
+    /// A required path does not exist.
+    #[error(
+        "profile `{profile}`, {field} entry `{entry}`: {path} does not exist (create it, or write `?{entry}` to make the entry optional)"
+    )]
+    MissingPath {
+        /// Profile name.
+        profile: String,
+        /// Field.
+        field: &'static str,
+        /// Entry as written.
+        entry: String,
+        /// The path that is missing.
+        path: PathBuf,
+    },
+    /// A required tool is not on `PATH`.
+    #[error(
+        "profile `{profile}`, tools.allow entry `{tool}`: not found on PATH ({path_var}); install it, or write `?{tool}` to make it optional"
+    )]
+    ToolNotFound {
+        /// Profile name.
+        profile: String,
+        /// The tool name.
+        tool: String,
+        /// The `PATH` searched.
+        path_var: String,
+    },
+    /// The command's program cannot be found.
+    #[error("command `{program}` not found on PATH ({path_var})")]
+    CommandNotFound {
+        /// `argv[0]`.
+        program: String,
+        /// The `PATH` searched.
+        path_var: String,
+    },
+    /// The interpreter a tool needs cannot be found.
+    #[error("`{tool}` needs `{interpreter}`, which cannot be found")]
+    InterpreterNotFound {
+        /// The tool.
+        tool: String,
+        /// The interpreter named in its `#!` line.
+        interpreter: String,
+    },
+    /// No command was given.
+    #[error("no command given (usage: guard run [OPTIONS] -- COMMAND [ARGS...])")]
+    EmptyCommand,
+}
+
+/// Compiles a resolved profile into the policy for one session.
+pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, CompileError> {
+    let profile = &input.profile.profile;
+    let variables = Variables::new(
+        input.repo,
+        input.home,
+        &input.session.home,
+        &input.session.tmp,
+        |name| host.var(name),
+    );
+    let mut builder = Builder {
+        name: &input.profile.name,
+        host,
+        variables: &variables,
+        session_dir: &input.session.dir,
+        path_var: host.var("PATH").unwrap_or_else(|| DEFAULT_PATH.to_string()),
+        filesystem: BTreeMap::new(),
+        create_dirs: Vec::new(),
+        tools: BTreeMap::new(),
+    };
+
+    let sections: [(&'static str, &Vec<String>, Access); 3] = [
+        ("filesystem.read", &profile.filesystem.read, Access::READ),
+        (
+            "filesystem.write",
+            &profile.filesystem.write,
+            Access::READ_WRITE,
+        ),
+        (
+            "filesystem.exec",
+            &profile.filesystem.exec,
+            Access::READ_EXEC,
+        ),
+    ];
+    for (field, entries, access) in sections {
+        for entry in entries {
+            builder.add_path_entry(field, entry, access)?;
+        }
+    }
+    for tool in &profile.tools.allow {
+        builder.add_tool(tool)?;
+    }
+    let program = builder.add_command(input.command)?;
+    if let Some(terminal) = input.terminal {
+        builder.grant(
+            terminal,
+            PathKind::File,
+            Access::READ_WRITE,
+            "the session's terminal",
+        );
+    }
+
+    let protection = builder.protection(&profile.filesystem.protected, input)?;
+    let env = EnvPlan {
+        pass: profile.env.pass.clone(),
+        set: profile
+            .env
+            .set
+            .iter()
+            .map(|(name, value)| {
+                let expanded =
+                    variables
+                        .expand(value)
+                        .map_err(|source| CompileError::Variable {
+                            profile: input.profile.name.clone(),
+                            field: "env.set",
+                            entry: format!("{name} = {value:?}"),
+                            source,
+                        })?;
+                Ok((name.clone(), expanded))
+            })
+            .collect::<Result<_, CompileError>>()?,
+    };
+    let network = NetworkPolicy {
+        mode: match profile.network.mode {
+            Some(NetworkModeSetting::Host) => NetworkMode::Host,
+            Some(NetworkModeSetting::None) | None => NetworkMode::None,
+        },
+        unix_sockets: match profile.network.unix_sockets {
+            Some(UnixSocketSetting::Any) => UnixSockets::Any,
+            Some(UnixSocketSetting::None) | None => UnixSockets::None,
+        },
+    };
+
+    Ok(Policy {
+        profile: ProfileInfo {
+            name: input.profile.name.clone(),
+            origin: input.profile.origin.clone(),
+            chain: input.profile.chain.clone(),
+        },
+        repo: input.repo.to_path_buf(),
+        command: CommandPlan {
+            argv: input.command.to_vec(),
+            program,
+        },
+        session: input.session.clone(),
+        filesystem: builder.filesystem,
+        create_dirs: builder.create_dirs,
+        tools: builder.tools,
+        protection,
+        env,
+        network,
+    })
+}
+
+struct Builder<'a> {
+    name: &'a str,
+    host: &'a dyn HostView,
+    variables: &'a Variables,
+    session_dir: &'a Path,
+    path_var: String,
+    filesystem: BTreeMap<PathBuf, PathRule>,
+    create_dirs: Vec<PathBuf>,
+    tools: BTreeMap<String, PathBuf>,
+}
+
+/// How a path entry is marked: `?path` may be missing, `+path` is created.
+#[derive(Clone, Copy, PartialEq)]
+enum EntryMark {
+    Required,
+    Optional,
+    Create,
+}
+
+fn split_mark(entry: &str) -> (EntryMark, &str) {
+    if let Some(rest) = entry.strip_prefix('?') {
+        (EntryMark::Optional, rest)
+    } else if let Some(rest) = entry.strip_prefix('+') {
+        (EntryMark::Create, rest)
+    } else {
+        (EntryMark::Required, entry)
+    }
+}
+
+impl Builder<'_> {
+    fn expand(&self, field: &'static str, entry: &str, text: &str) -> Result<String, CompileError> {
+        self.variables
+            .expand(text)
+            .map_err(|source| CompileError::Variable {
+                profile: self.name.to_string(),
+                field,
+                entry: entry.to_string(),
+                source,
+            })
+    }
+
+    fn add_path_entry(
+        &mut self,
+        field: &'static str,
+        entry: &str,
+        access: Access,
+    ) -> Result<(), CompileError> {
+        let (mark, text) = split_mark(entry);
+        let expanded = self.expand(field, entry, text)?;
+        let path = lexically_normal(Path::new(&expanded));
+        if !path.is_absolute() {
+            return Err(CompileError::NotAbsolute {
+                profile: self.name.to_string(),
+                field,
+                entry: entry.to_string(),
+                expanded,
+            });
+        }
+        let because = format!("{field} `{entry}`");
+        // The session's own directories are created by the launcher.
+        if path.starts_with(self.session_dir) {
+            self.grant(&path, PathKind::Dir, access, &because);
+            return Ok(());
+        }
+        match self.host.canonicalize(&path) {
+            Ok(real) => {
+                let kind = if self.host.is_dir(&real) {
+                    PathKind::Dir
+                } else {
+                    PathKind::File
+                };
+                self.grant(&real, kind, access, &because);
+            }
+            Err(_) if mark == EntryMark::Create => {
+                self.create_dirs.push(path.clone());
+                self.grant(&path, PathKind::Dir, access, &because);
+            }
+            Err(_) if mark == EntryMark::Optional => {}
+            Err(_) => {
+                return Err(CompileError::MissingPath {
+                    profile: self.name.to_string(),
+                    field,
+                    entry: entry.to_string(),
+                    path,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn add_tool(&mut self, entry: &str) -> Result<(), CompileError> {
+        let (mark, name) = split_mark(entry);
+        let found = self.find(name);
+        let Some(real) = found else {
+            if mark == EntryMark::Optional {
+                return Ok(());
+            }
+            return Err(CompileError::ToolNotFound {
+                profile: self.name.to_string(),
+                tool: name.to_string(),
+                path_var: self.path_var.clone(),
+            });
+        };
+        self.add_executable(name, &real, &format!("tool `{name}`"), 0)?;
+        self.tools.insert(name.to_string(), real);
+        Ok(())
+    }
+
+    fn add_command(&mut self, command: &[String]) -> Result<PathBuf, CompileError> {
+        let program = command.first().ok_or(CompileError::EmptyCommand)?;
+        let real = self
+            .find(program)
+            .ok_or_else(|| CompileError::CommandNotFound {
+                program: program.clone(),
+                path_var: self.path_var.clone(),
+            })?;
+        self.add_executable(program, &real, "the command", 0)?;
+        self.tools
+            .entry(program.clone())
+            .or_insert_with(|| real.clone());
+        Ok(real)
+    }
+
+    /// Looks a program up (on `PATH` unless it contains a slash) and resolves symlinks.
+    fn find(&self, name: &str) -> Option<PathBuf> {
+        let candidate = if name.contains('/') {
+            PathBuf::from(name)
+        } else {
+            self.host.find_program(name, &self.path_var)?
+        };
+        self.host
+            .canonicalize(&candidate)
+            .ok()
+            .filter(|p| !self.host.is_dir(p))
+    }
+
+    /// Grants execution of `real` and of what it needs to start.
+    fn add_executable(
+        &mut self,
+        name: &str,
+        real: &Path,
+        because: &str,
+        depth: usize,
+    ) -> Result<(), CompileError> {
+        self.grant(real, PathKind::File, Access::READ_EXEC, because);
+        self.add_package_dirs(real, because);
+        if depth >= MAX_INTERPRETER_DEPTH {
+            return Ok(());
+        }
+        let head = self
+            .host
+            .read_head(real, EXEC_HEAD_BYTES)
+            .unwrap_or_default();
+        match exec_deps::parse(&head) {
+            ExecNeeds::Script {
+                interpreter,
+                env_program,
+            } => {
+                let missing = || CompileError::InterpreterNotFound {
+                    tool: name.to_string(),
+                    interpreter: interpreter.clone(),
+                };
+                let interpreter_real = self
+                    .host
+                    .canonicalize(Path::new(&interpreter))
+                    .map_err(|_| missing())?;
+                let because = format!("interpreter of {name}");
+                self.add_executable(name, &interpreter_real, &because, depth + 1)?;
+                if let Some(program) = env_program {
+                    let program_real =
+                        self.find(&program)
+                            .ok_or_else(|| CompileError::InterpreterNotFound {
+                                tool: name.to_string(),
+                                interpreter: program.clone(),
+                            })?;
+                    self.add_executable(name, &program_real, &because, depth + 1)?;
+                }
+            }
+            ExecNeeds::DynamicElf { loader } => {
+                if let Ok(loader_real) = self.host.canonicalize(Path::new(&loader)) {
+                    self.grant(
+                        &loader_real,
+                        PathKind::File,
+                        Access::READ_EXEC,
+                        "dynamic loader",
+                    );
+                }
+            }
+            ExecNeeds::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// A tool inside an npm package may run the package's own files (Claude Code
+    /// runs its bundled ripgrep, Codex its native binary); a tool installed as
+    /// `PREFIX/bin/NAME` outside the system prefixes needs `PREFIX/lib`.
+    fn add_package_dirs(&mut self, real: &Path, because: &str) {
+        if let Some(root) = node_package_root(real) {
+            self.grant(&root, PathKind::Dir, Access::READ_EXEC, because);
+        }
+        let prefix = real
+            .parent()
+            .filter(|bin| bin.ends_with("bin"))
+            .and_then(Path::parent);
+        if let Some(prefix) = prefix
+            && !matches!(prefix.to_str(), Some("/" | "/usr" | "/usr/local"))
+        {
+            let lib = prefix.join("lib");
+            if self.host.is_dir(&lib) {
+                self.grant(&lib, PathKind::Dir, Access::READ, because);
+            }
+        }
+    }
+
+    fn grant(&mut self, path: &Path, kind: PathKind, access: Access, because: &str) {
+        let rule = self
+            .filesystem
+            .entry(path.to_path_buf())
+            .or_insert(PathRule {
+                access: Access::default(),
+                kind,
+                because: BTreeSet::new(),
+            });
+        rule.access = rule.access.union(access);
+        rule.because.insert(because.to_string());
+    }
+
+    fn protection(
+        &self,
+        entries: &[String],
+        input: &CompileInput<'_>,
+    ) -> Result<Protection, CompileError> {
+        let writable_dirs: Vec<&PathBuf> = self
+            .filesystem
+            .iter()
+            .filter(|(_, rule)| rule.access.write && rule.kind == PathKind::Dir)
+            .map(|(path, _)| path)
+            .collect();
+        let mut paths = Vec::new();
+        for entry in entries {
+            let (_, text) = split_mark(entry);
+            let expanded = self.expand("filesystem.protected", entry, text)?;
+            let path = lexically_normal(&input.repo.join(expanded));
+            let (real, exists) = match self.host.canonicalize(&path) {
+                Ok(real) => (real, true),
+                Err(_) => (path, false),
+            };
+            if writable_dirs.iter().any(|dir| real.starts_with(dir))
+                && !paths.iter().any(|p: &ProtectedPath| p.path == real)
+            {
+                paths.push(ProtectedPath { path: real, exists });
+            }
+        }
+        let mechanism = if paths.is_empty() {
+            ProtectionMechanism::NotNeeded
+        } else if input.mount_namespace_available {
+            ProtectionMechanism::MountNamespace
+        } else {
+            ProtectionMechanism::SnapshotRestore
+        };
+        Ok(Protection { mechanism, paths })
+    }
+}
+
+/// `node_modules/pkg` or `node_modules/@scope/pkg` above `path`, if any.
+fn node_package_root(path: &Path) -> Option<PathBuf> {
+    let components: Vec<Component> = path.components().collect();
+    let at = components
+        .iter()
+        .rposition(|c| c.as_os_str() == "node_modules")?;
+    let first = components.get(at + 1)?.as_os_str();
+    let take = if first.to_string_lossy().starts_with('@') {
+        at + 3
+    } else {
+        at + 2
+    };
+    (take < components.len()).then(|| components[..take].iter().collect())
+}
+
+/// Removes `.` and resolves `..` without touching the filesystem.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

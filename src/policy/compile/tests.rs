@@ -1,0 +1,277 @@
+use super::*;
+use crate::profile::ProfileSources;
+use std::collections::BTreeMap;
+
+/// A host made of a list of paths: directories end with `/`, files map to their
+/// first bytes, symlinks are `path -> target` pairs.
+#[derive(Default)]
+struct FakeHost {
+    vars: BTreeMap<String, String>,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+    dirs: BTreeSet<PathBuf>,
+    links: BTreeMap<PathBuf, PathBuf>,
+}
+
+impl FakeHost {
+    fn typical() -> FakeHost {
+        let mut host = FakeHost::default();
+        host.vars.insert("PATH".into(), "/usr/bin".into());
+        for dir in [
+            "/usr/lib",
+            "/usr/share",
+            "/proc",
+            "/repo",
+            "/repo/.git",
+            "/repo/.git/hooks",
+            "/home/u",
+            "/usr/lib/git-core",
+        ] {
+            host.dirs.insert(dir.into());
+        }
+        for file in [
+            "/dev/null",
+            "/dev/zero",
+            "/dev/full",
+            "/dev/random",
+            "/dev/urandom",
+            "/dev/tty",
+            "/repo/.git/config",
+            "/lib64/ld.so",
+        ] {
+            host.files.insert(file.into(), Vec::new());
+        }
+        let elf = std::fs::read("/bin/sh").unwrap();
+        let loader = match exec_deps::parse(&elf[..8192]) {
+            ExecNeeds::DynamicElf { loader } => loader,
+            other => panic!("{other:?}"),
+        };
+        host.files.insert(loader.into(), Vec::new());
+        for tool in [
+            "sh",
+            "bash",
+            "env",
+            "ls",
+            "cat",
+            "cp",
+            "mv",
+            "rm",
+            "mkdir",
+            "rmdir",
+            "touch",
+            "chmod",
+            "ln",
+            "head",
+            "tail",
+            "wc",
+            "sort",
+            "uniq",
+            "cut",
+            "tr",
+            "sed",
+            "grep",
+            "find",
+            "xargs",
+            "diff",
+            "tee",
+            "basename",
+            "dirname",
+            "realpath",
+            "readlink",
+            "pwd",
+            "echo",
+            "printf",
+            "test",
+            "[",
+            "true",
+            "false",
+            "sleep",
+            "date",
+            "id",
+            "uname",
+            "stat",
+            "du",
+            "mktemp",
+            "cmp",
+            "expr",
+            "seq",
+            "nproc",
+            "md5sum",
+            "sha256sum",
+            "tar",
+            "gzip",
+            "git",
+        ] {
+            host.files
+                .insert(format!("/usr/bin/{tool}").into(), elf[..8192].to_vec());
+        }
+        host.links.insert(
+            "/usr/bin/claude".into(),
+            "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js".into(),
+        );
+        host.files.insert(
+            "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js".into(),
+            b"#!/usr/bin/env node\n".to_vec(),
+        );
+        host.files
+            .insert("/usr/bin/node".into(), elf[..8192].to_vec());
+        host
+    }
+}
+
+impl HostView for FakeHost {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let path = self
+            .links
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_path_buf());
+        if self.files.contains_key(&path)
+            || self.dirs.contains(&path)
+            || self
+                .dirs
+                .iter()
+                .any(|d| path.starts_with(d) && d.as_os_str() == "/proc")
+        {
+            Ok(path)
+        } else {
+            Err(std::io::ErrorKind::NotFound.into())
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.dirs.contains(path)
+    }
+    fn read_head(&self, path: &Path, _limit: usize) -> std::io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    }
+    fn find_program(&self, name: &str, _path_var: &str) -> Option<PathBuf> {
+        let path = PathBuf::from(format!("/usr/bin/{name}"));
+        (self.files.contains_key(&path) || self.links.contains_key(&path)).then_some(path)
+    }
+}
+
+fn compile_profile(
+    spec: &str,
+    command: &[&str],
+    host: &FakeHost,
+    mount_ns: bool,
+) -> Result<Policy, CompileError> {
+    let sources = ProfileSources { user_dir: None };
+    let profile = sources.resolve(spec).unwrap();
+    let command: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+    let input = CompileInput {
+        profile: &profile,
+        repo: Path::new("/repo"),
+        command: &command,
+        session: SessionPaths {
+            dir: "/tmp/guard-s".into(),
+            home: "/tmp/guard-s/home".into(),
+            tmp: "/tmp/guard-s/tmp".into(),
+        },
+        home: Path::new("/home/u"),
+        terminal: Some(Path::new("/dev/pts/3")),
+        mount_namespace_available: mount_ns,
+    };
+    compile(&input, host)
+}
+
+#[test]
+fn default_profile_grants_repo_write_without_exec() {
+    let policy = compile_profile("default", &["bash"], &FakeHost::typical(), true).unwrap();
+    let repo = &policy.filesystem[Path::new("/repo")];
+    assert_eq!(repo.access, Access::READ_WRITE);
+    assert_eq!(
+        policy.filesystem[Path::new("/usr/bin/git")].access,
+        Access::READ_EXEC
+    );
+    assert_eq!(
+        policy.filesystem[Path::new("/dev/pts/3")].access,
+        Access::READ_WRITE
+    );
+    assert!(!policy.filesystem.contains_key(Path::new("/home/u")));
+    assert_eq!(policy.env.set["HOME"], "/tmp/guard-s/home");
+    assert_eq!(policy.network.mode, NetworkMode::None);
+}
+
+#[test]
+fn protected_paths_pick_the_mechanism_the_host_allows() {
+    let host = FakeHost::typical();
+    let with_ns = compile_profile("default", &["bash"], &host, true).unwrap();
+    assert_eq!(
+        with_ns.protection.mechanism,
+        ProtectionMechanism::MountNamespace
+    );
+    let hooks = with_ns
+        .protection
+        .paths
+        .iter()
+        .find(|p| p.path.ends_with(".git/hooks"))
+        .unwrap();
+    assert!(hooks.exists);
+    let workflows = with_ns
+        .protection
+        .paths
+        .iter()
+        .find(|p| p.path.ends_with(".github/workflows"))
+        .unwrap();
+    assert!(!workflows.exists);
+    let without = compile_profile("default", &["bash"], &host, false).unwrap();
+    assert_eq!(
+        without.protection.mechanism,
+        ProtectionMechanism::SnapshotRestore
+    );
+    let review = compile_profile("review", &["bash"], &host, true).unwrap();
+    assert_eq!(review.protection.mechanism, ProtectionMechanism::NotNeeded);
+}
+
+#[test]
+fn env_shebang_pulls_in_interpreter_and_package() {
+    let policy = compile_profile(
+        "default",
+        &["claude", "--version"],
+        &FakeHost::typical(),
+        true,
+    )
+    .unwrap();
+    let package = Path::new("/usr/lib/node_modules/@anthropic-ai/claude-code");
+    assert_eq!(policy.filesystem[package].access, Access::READ_EXEC);
+    assert_eq!(
+        policy.filesystem[Path::new("/usr/bin/node")].access,
+        Access::READ_EXEC
+    );
+    assert_eq!(policy.command.program, package.join("cli.js"));
+}
+
+#[test]
+fn missing_command_and_tool_are_errors() {
+    let host = FakeHost::typical();
+    let error = compile_profile("default", &["nope"], &host, true).unwrap_err();
+    assert!(
+        matches!(error, CompileError::CommandNotFound { .. }),
+        "{error}"
+    );
+    let mut host = FakeHost::typical();
+    host.files.remove(Path::new("/usr/bin/git"));
+    let error = compile_profile("default", &["bash"], &host, true)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("tools.allow entry `git`"), "{error}");
+}
+
+#[test]
+fn node_package_root_handles_scopes() {
+    assert_eq!(
+        node_package_root(Path::new("/a/node_modules/@s/p/bin/x.js")),
+        Some("/a/node_modules/@s/p".into())
+    );
+    assert_eq!(
+        node_package_root(Path::new("/a/node_modules/p/x.js")),
+        Some("/a/node_modules/p".into())
+    );
+    assert_eq!(node_package_root(Path::new("/usr/bin/x")), None);
+}

@@ -1,0 +1,251 @@
+//! The compiled policy: what a session may do, as plain data.
+//!
+//! A [`Policy`] is produced by [`compile`] from a resolved profile and a view of
+//! the host, and consumed by the enforcement modules in [`crate::sandbox`]. It
+//! holds absolute paths and typed rights only, is deterministic (`BTreeMap`s),
+//! prints as text or JSON, and knows nothing about Landlock or seccomp, so that
+//! another backend could enforce the same value.
+
+mod compile;
+mod exec_deps;
+mod host;
+mod render;
+mod vars;
+
+pub use compile::CompileInput;
+pub use compile::{CompileError, compile};
+pub use host::{HostView, RealHost};
+pub use render::mechanism_text;
+pub use vars::Variables;
+
+use crate::profile::ProfileOrigin;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Everything `guard run` will enforce for one session.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Policy {
+    /// Which profile this came from.
+    pub profile: ProfileInfo,
+    /// The repository the session works in.
+    pub repo: PathBuf,
+    /// The command as given, and the program it resolves to.
+    pub command: CommandPlan,
+    /// The session's private directories (created at launch, removed at exit).
+    pub session: SessionPaths,
+    /// Filesystem rights, by absolute path. A right on a directory covers
+    /// everything beneath it.
+    pub filesystem: BTreeMap<PathBuf, PathRule>,
+    /// Directories created (mode 0700) before launch if missing, so that a
+    /// client's own config directory exists.
+    pub create_dirs: Vec<PathBuf>,
+    /// Programs the session may execute: name → resolved file.
+    pub tools: BTreeMap<String, PathBuf>,
+    /// Paths inside writable trees that stay read-only, and how.
+    pub protection: Protection,
+    /// The session's environment.
+    pub env: EnvPlan,
+    /// Network reach.
+    pub network: NetworkPolicy,
+}
+
+/// The profile a policy was compiled from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProfileInfo {
+    /// Profile name.
+    pub name: String,
+    /// Where it came from.
+    pub origin: ProfileOrigin,
+    /// Every profile merged in, base first.
+    pub chain: Vec<String>,
+}
+
+/// The command to run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CommandPlan {
+    /// The arguments as given (`argv[0]` is the name as typed).
+    pub argv: Vec<String>,
+    /// The executable `argv[0]` resolved to (symlinks followed).
+    pub program: PathBuf,
+}
+
+/// The per-session private directories.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionPaths {
+    /// The session's own directory, parent of the two below.
+    pub dir: PathBuf,
+    /// A private home (`{session_home}`).
+    pub home: PathBuf,
+    /// A private temp dir (`{tmp}`).
+    pub tmp: PathBuf,
+}
+
+/// Access rights on a path: the three a profile speaks of. Each enforcement
+/// backend maps them to its own, finer rights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Access {
+    /// Open files and list directories.
+    pub read: bool,
+    /// Create, modify, truncate, remove, rename and link.
+    pub write: bool,
+    /// Execute files.
+    pub exec: bool,
+}
+
+impl Access {
+    /// Read only.
+    pub const READ: Access = Access {
+        read: true,
+        write: false,
+        exec: false,
+    };
+    /// Read and write.
+    pub const READ_WRITE: Access = Access {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    /// Read and execute.
+    pub const READ_EXEC: Access = Access {
+        read: true,
+        write: false,
+        exec: true,
+    };
+
+    /// The union of two sets of rights.
+    pub fn union(self, other: Access) -> Access {
+        Access {
+            read: self.read || other.read,
+            write: self.write || other.write,
+            exec: self.exec || other.exec,
+        }
+    }
+
+    /// `r`, `w`, `x` letters, `-` for a missing right.
+    pub fn letters(self) -> String {
+        [(self.read, 'r'), (self.write, 'w'), (self.exec, 'x')]
+            .iter()
+            .map(|&(on, letter)| if on { letter } else { '-' })
+            .collect()
+    }
+}
+
+/// Whether a rule names a directory (covering everything beneath) or one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathKind {
+    /// A directory: the rights hold beneath it.
+    Dir,
+    /// A single file (or device).
+    File,
+}
+
+/// Rights on one path and why they were granted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathRule {
+    /// The rights.
+    pub access: Access,
+    /// Directory or file.
+    pub kind: PathKind,
+    /// The profile entries or tools that asked for this path.
+    pub because: BTreeSet<String>,
+}
+
+/// Protected paths and the mechanism that keeps them read-only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Protection {
+    /// How the protection is enforced in this session.
+    pub mechanism: ProtectionMechanism,
+    /// The protected paths that lie inside a writable tree.
+    pub paths: Vec<ProtectedPath>,
+}
+
+/// How protected paths are kept read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtectionMechanism {
+    /// No protected path lies inside a writable tree: nothing to do.
+    NotNeeded,
+    /// Read-only bind mounts in a private mount namespace: the kernel refuses
+    /// every write. Paths that do not exist at launch cannot be mounted over;
+    /// they are covered by the end-of-session check.
+    MountNamespace,
+    /// No namespaces: a snapshot taken at launch is compared at the end of the
+    /// session, and anything changed is restored (and reported). Weaker: the
+    /// session can change a protected path while it runs.
+    SnapshotRestore,
+}
+
+/// One protected path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtectedPath {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Whether it existed when the policy was compiled.
+    pub exists: bool,
+}
+
+/// The session's environment: names passed from the parent, and values set.
+/// Values of passed variables are never part of the policy (they may be secrets).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvPlan {
+    /// Patterns of parent variables that pass (`NAME` or `PREFIX*`).
+    pub pass: Vec<String>,
+    /// Variables set by the profile (after variable expansion).
+    pub set: BTreeMap<String, String>,
+}
+
+/// What the session may reach over the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NetworkPolicy {
+    /// IP networking.
+    pub mode: NetworkMode,
+    /// Unix domain sockets.
+    pub unix_sockets: UnixSockets,
+}
+
+/// IP networking of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// No TCP and no UDP.
+    None,
+    /// The host's network, unrestricted.
+    Host,
+}
+
+/// Unix domain sockets of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnixSockets {
+    /// No unix socket can be created (socket pairs still can).
+    None,
+    /// Unix sockets can be created and connected anywhere.
+    Any,
+}
+
+impl EnvPlan {
+    /// Whether a parent variable of this name passes into the session.
+    pub fn passes(&self, name: &str) -> bool {
+        self.pass
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == pattern,
+            })
+    }
+}
+
+impl Policy {
+    /// SHA-256 of the policy's JSON form, as lowercase hex: what the audit log
+    /// records to say which policy a session ran under.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).expect("a policy always serialises");
+        Sha256::digest(json)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}

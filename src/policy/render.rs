@@ -1,0 +1,85 @@
+//! The human-readable form of a policy, as `guard policy` prints it.
+
+use super::*;
+use std::fmt;
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "profile   {} ({})",
+            self.profile.name, self.profile.origin
+        )?;
+        writeln!(f, "  chain   {}", self.profile.chain.join(" → "))?;
+        writeln!(f, "repo      {}", self.repo.display())?;
+        writeln!(
+            f,
+            "command   {} ({})",
+            self.command.argv.join(" "),
+            self.command.program.display()
+        )?;
+        writeln!(
+            f,
+            "session   {} (home, tmp; removed at exit)",
+            self.session.dir.display()
+        )?;
+        writeln!(
+            f,
+            "network   {:?}, unix sockets {:?}",
+            self.network.mode, self.network.unix_sockets
+        )?;
+        writeln!(
+            f,
+            "\nfilesystem (r read, w write, x execute; a directory covers what is beneath)"
+        )?;
+        for (path, rule) in &self.filesystem {
+            let kind = match rule.kind {
+                PathKind::Dir => "/",
+                PathKind::File => "",
+            };
+            writeln!(f, "  {} {}{}", rule.access.letters(), path.display(), kind)?;
+        }
+        if !self.create_dirs.is_empty() {
+            writeln!(f, "\ncreated if missing")?;
+            for dir in &self.create_dirs {
+                writeln!(f, "  {}", dir.display())?;
+            }
+        }
+        writeln!(
+            f,
+            "\nprotected paths: {}",
+            mechanism_text(self.protection.mechanism)
+        )?;
+        for protected in &self.protection.paths {
+            let note = if protected.exists {
+                ""
+            } else {
+                " (missing now: checked at session end)"
+            };
+            writeln!(f, "  {}{}", protected.path.display(), note)?;
+        }
+        writeln!(f, "\ntools")?;
+        for (name, path) in &self.tools {
+            writeln!(f, "  {name:<12} {}", path.display())?;
+        }
+        writeln!(f, "\nenvironment")?;
+        writeln!(f, "  passed from parent: {}", self.env.pass.join(" "))?;
+        for (name, value) in &self.env.set {
+            writeln!(f, "  {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One line explaining a protection mechanism.
+pub fn mechanism_text(mechanism: ProtectionMechanism) -> &'static str {
+    match mechanism {
+        ProtectionMechanism::NotNeeded => "none inside a writable tree",
+        ProtectionMechanism::MountNamespace => {
+            "read-only bind mounts in a private mount namespace (kernel-enforced)"
+        }
+        ProtectionMechanism::SnapshotRestore => {
+            "snapshot at start, restored at session end (no namespaces: weaker, changes are visible while the session runs)"
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Task profiles: the TOML a user writes, parsed but not yet interpreted.
+//!
+//! This layer only knows the file format. Turning a profile into what the kernel
+//! will enforce is [`crate::policy::compile`]'s job.
+
+mod builtin;
+mod load;
+mod merge;
+
+pub use builtin::BUILTIN_PROFILES;
+pub use load::{ProfileError, ProfileOrigin, ProfileSources, ResolvedProfile, available_profiles};
+pub use merge::merge as overlay;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One profile file as written, before `extends` is followed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// One line saying what the profile is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Names of profiles this one builds on, applied in order before this one.
+    #[serde(default)]
+    pub extends: Vec<String>,
+    /// Which paths the session may read, write and execute.
+    #[serde(default)]
+    pub filesystem: FilesystemSection,
+    /// Which programs the session may run.
+    #[serde(default)]
+    pub tools: ToolsSection,
+    /// The environment the session starts with.
+    #[serde(default)]
+    pub env: EnvSection,
+    /// What the session may reach over the network.
+    #[serde(default)]
+    pub network: NetworkSection,
+}
+
+/// `[filesystem]`: path lists, each entry may use `{repo}`, `{home}`, `{tmp}` and
+/// the other variables of [`crate::policy::Variables`]. An entry starting with `?`
+/// is optional: it is skipped when the path does not exist.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FilesystemSection {
+    /// Paths readable (files, or everything beneath a directory).
+    #[serde(default)]
+    pub read: Vec<String>,
+    /// Paths writable (create, modify, delete, rename), which implies readable.
+    #[serde(default)]
+    pub write: Vec<String>,
+    /// Paths beneath which any file may be executed, which implies readable.
+    #[serde(default)]
+    pub exec: Vec<String>,
+    /// Paths that stay read-only even inside a writable tree. Relative entries
+    /// are relative to the repository.
+    #[serde(default)]
+    pub protected: Vec<String>,
+}
+
+/// `[tools]`: programs the session may execute, looked up on `PATH` at launch.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsSection {
+    /// Program names (or absolute paths). A leading `?` marks a tool that may be
+    /// missing on this machine.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+/// `[env]`: the session's environment. Nothing of the parent's environment
+/// passes unless named here.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSection {
+    /// Variable names passed from the parent; a trailing `*` matches a prefix.
+    #[serde(default)]
+    pub pass: Vec<String>,
+    /// Variables set to a value, which may use profile variables.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+/// `[network]`: network reach of the session.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// `"none"` or `"host"`; unset means inherited (and finally `"none"`).
+    #[serde(default)]
+    pub mode: Option<NetworkModeSetting>,
+    /// Whether the session may create unix sockets of its own (`socket(AF_UNIX)`):
+    /// `"none"` or `"any"`. With `"any"` it can also connect to any socket file
+    /// outside the session that it can name (Landlock ABI 7 does not cover
+    /// `connect()`), so only profiles that need it should say so.
+    #[serde(default)]
+    pub unix_sockets: Option<UnixSocketSetting>,
+}
+
+/// The `network.mode` values a profile may write.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkModeSetting {
+    /// No TCP or UDP at all.
+    None,
+    /// The host network, unrestricted.
+    Host,
+}
+
+/// The `network.unix_sockets` values a profile may write.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UnixSocketSetting {
+    /// `socket(AF_UNIX, …)` fails; `socketpair` still works.
+    None,
+    /// Unix sockets may be created and connected to anywhere.
+    Any,
+}
+
+impl Profile {
+    /// Parses one profile file. `name` is only used in error messages.
+    pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileError> {
+        toml::from_str(text).map_err(|error| ProfileError::Parse {
+            source_name: source.to_string(),
+            location: error
+                .span()
+                .map(|span| line_and_column(text, span.start))
+                .map(|(line, column)| format!(":{line}:{column}"))
+                .unwrap_or_default(),
+            message: error.message().to_string(),
+        })
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |n| before.len() - n - 1)
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_an_error_with_line_and_field() {
+        let text = "description = \"x\"\n[filesystem]\nreed = [\"/tmp\"]\n";
+        let error = Profile::parse(text, "p.toml").unwrap_err().to_string();
+        assert!(error.contains("p.toml:3:1"), "{error}");
+        assert!(error.contains("reed"), "{error}");
+    }
+
+    #[test]
+    fn bad_network_mode_names_the_value() {
+        let text = "[network]\nmode = \"everything\"\n";
+        let error = Profile::parse(text, "p.toml").unwrap_err().to_string();
+        assert!(error.contains("p.toml:2:8"), "{error}");
+        assert!(error.contains("everything"), "{error}");
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+    }
+}

@@ -1,0 +1,98 @@
+//! Protected paths as read-only bind mounts in a private mount namespace.
+//!
+//! As root the child only needs a new mount namespace; as an ordinary user it
+//! first enters a new user namespace that maps its own uid and gid, which gives
+//! it the capabilities to mount there (and nowhere else). Either way every
+//! capability is dropped again before `execve`, and seccomp forbids `mount`,
+//! `umount2` and the new mount API, so the binds cannot be undone.
+
+use super::EnforceError;
+use crate::policy::Policy;
+use nix::mount::{MsFlags, mount};
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::statvfs::{FsFlags, statvfs};
+use std::path::Path;
+
+fn step(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> EnforceError {
+    let step = step.into();
+    move |source| EnforceError::Namespace { step, source }
+}
+
+fn errno(error: nix::Error) -> std::io::Error {
+    std::io::Error::from(error)
+}
+
+/// Enters a private mount namespace (and, when not root, a user namespace
+/// mapping only the caller's ids).
+pub fn enter_private_namespace() -> Result<(), EnforceError> {
+    let uid = nix::unistd::getuid();
+    let gid = nix::unistd::getgid();
+    if uid.is_root() {
+        unshare(CloneFlags::CLONE_NEWNS)
+            .map_err(errno)
+            .map_err(step("unshare(CLONE_NEWNS)"))?;
+    } else {
+        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
+            .map_err(errno)
+            .map_err(step("unshare(CLONE_NEWUSER | CLONE_NEWNS)"))?;
+        std::fs::write("/proc/self/setgroups", "deny")
+            .map_err(step("write /proc/self/setgroups"))?;
+        std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))
+            .map_err(step("write uid_map"))?;
+        std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))
+            .map_err(step("write gid_map"))?;
+    }
+    // Nothing done here may propagate back to the host's mount table.
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(errno)
+    .map_err(step("make / private"))
+}
+
+/// Bind-mounts every existing protected path onto itself, read-only.
+pub fn bind_protected_read_only(policy: &Policy) -> Result<(), EnforceError> {
+    for protected in policy.protection.paths.iter().filter(|p| p.exists) {
+        bind_read_only(&protected.path)?;
+    }
+    Ok(())
+}
+
+fn bind_read_only(path: &Path) -> Result<(), EnforceError> {
+    let shown = path.display();
+    mount(
+        Some(path),
+        path,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(errno)
+    .map_err(step(format!("bind {shown}")))?;
+    // A remount inside a user namespace must keep the flags the original mount
+    // has locked (nosuid, nodev, noexec), so carry them over.
+    let existing = statvfs(path)
+        .map_err(errno)
+        .map_err(step(format!("statvfs {shown}")))?
+        .flags();
+    let mut flags =
+        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID;
+    for (has, keep) in [
+        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if existing.contains(has) {
+            flags |= keep;
+        }
+    }
+    mount(None::<&str>, path, None::<&str>, flags, None::<&str>)
+        .map_err(errno)
+        .map_err(step(format!("remount {shown} read-only")))
+}

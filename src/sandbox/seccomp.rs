@@ -1,0 +1,639 @@
+//! seccomp: system calls a coding session has no business making.
+//!
+//! The table below is the whole deny list, each entry with the reason it is
+//! there. Denied calls fail with an errno (never a kill), so tools fall back
+//! cleanly: libuv probes `io_uring_setup`, glibc retries `clone3` as `clone`.
+//! The filter is compiled by `seccompiler` into one BPF program per errno; a
+//! separate, hand-written program refuses the x32 system call ABI, whose
+//! numbers would otherwise slip past every rule keyed on a syscall number.
+
+use super::EnforceError;
+use crate::policy::{NetworkMode, Policy, UnixSockets};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch, sock_filter,
+};
+use std::collections::BTreeMap;
+
+/// When a deny entry applies.
+#[derive(Debug, Clone, Copy)]
+pub enum When {
+    /// Always.
+    Always,
+    /// When argument `arg` has any of the bits of `mask` set.
+    AnyBit {
+        /// Argument index.
+        arg: u8,
+        /// The bits, any of which triggers the entry.
+        mask: u64,
+    },
+    /// When argument `arg` (32-bit) equals `value`.
+    Equals {
+        /// Argument index.
+        arg: u8,
+        /// The value.
+        value: u64,
+    },
+    /// When `arg & mask == value`.
+    Masked {
+        /// Argument index.
+        arg: u8,
+        /// Mask applied to the argument.
+        mask: u64,
+        /// Value compared with.
+        value: u64,
+    },
+    /// When argument `arg` (32-bit) is none of `values`.
+    NoneOf {
+        /// Argument index.
+        arg: u8,
+        /// The values that do not trigger the entry.
+        values: &'static [u64],
+    },
+}
+
+/// One denied system call (or use of one).
+#[derive(Debug, Clone, Copy)]
+pub struct DenyEntry {
+    /// The syscall name, as documentation.
+    pub name: &'static str,
+    /// The syscall number on this architecture.
+    pub number: libc::c_long,
+    /// When it is denied.
+    pub when: When,
+    /// The errno returned.
+    pub errno: i32,
+    /// Why.
+    pub why: &'static str,
+}
+
+const NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWCGROUP
+    | libc::CLONE_NEWTIME) as u64;
+const MFD_EXEC: u64 = 0x10;
+const ALLOWED_SOCKET_FAMILIES: &[u64] = &[
+    libc::AF_UNIX as u64,
+    libc::AF_INET as u64,
+    libc::AF_INET6 as u64,
+    libc::AF_NETLINK as u64,
+];
+
+macro_rules! deny {
+    ($name:ident, $when:expr, $errno:ident, $why:expr) => {
+        DenyEntry {
+            name: stringify!($name),
+            number: paste_sys!($name),
+            when: $when,
+            errno: libc::$errno,
+            why: $why,
+        }
+    };
+}
+macro_rules! paste_sys {
+    ($name:ident) => {
+        syscall_number!($name)
+    };
+}
+macro_rules! syscall_number {
+    (ptrace) => {
+        libc::SYS_ptrace
+    };
+    (process_vm_readv) => {
+        libc::SYS_process_vm_readv
+    };
+    (process_vm_writev) => {
+        libc::SYS_process_vm_writev
+    };
+    (pidfd_getfd) => {
+        libc::SYS_pidfd_getfd
+    };
+    (kcmp) => {
+        libc::SYS_kcmp
+    };
+    (io_uring_setup) => {
+        libc::SYS_io_uring_setup
+    };
+    (io_uring_enter) => {
+        libc::SYS_io_uring_enter
+    };
+    (io_uring_register) => {
+        libc::SYS_io_uring_register
+    };
+    (bpf) => {
+        libc::SYS_bpf
+    };
+    (perf_event_open) => {
+        libc::SYS_perf_event_open
+    };
+    (userfaultfd) => {
+        libc::SYS_userfaultfd
+    };
+    (keyctl) => {
+        libc::SYS_keyctl
+    };
+    (add_key) => {
+        libc::SYS_add_key
+    };
+    (request_key) => {
+        libc::SYS_request_key
+    };
+    (mount) => {
+        libc::SYS_mount
+    };
+    (umount2) => {
+        libc::SYS_umount2
+    };
+    (pivot_root) => {
+        libc::SYS_pivot_root
+    };
+    (chroot) => {
+        libc::SYS_chroot
+    };
+    (move_mount) => {
+        libc::SYS_move_mount
+    };
+    (open_tree) => {
+        libc::SYS_open_tree
+    };
+    (fsopen) => {
+        libc::SYS_fsopen
+    };
+    (fsconfig) => {
+        libc::SYS_fsconfig
+    };
+    (fsmount) => {
+        libc::SYS_fsmount
+    };
+    (fspick) => {
+        libc::SYS_fspick
+    };
+    (mount_setattr) => {
+        libc::SYS_mount_setattr
+    };
+    (unshare) => {
+        libc::SYS_unshare
+    };
+    (setns) => {
+        libc::SYS_setns
+    };
+    (clone) => {
+        libc::SYS_clone
+    };
+    (clone3) => {
+        libc::SYS_clone3
+    };
+    (kexec_load) => {
+        libc::SYS_kexec_load
+    };
+    (kexec_file_load) => {
+        libc::SYS_kexec_file_load
+    };
+    (init_module) => {
+        libc::SYS_init_module
+    };
+    (finit_module) => {
+        libc::SYS_finit_module
+    };
+    (delete_module) => {
+        libc::SYS_delete_module
+    };
+    (reboot) => {
+        libc::SYS_reboot
+    };
+    (swapon) => {
+        libc::SYS_swapon
+    };
+    (swapoff) => {
+        libc::SYS_swapoff
+    };
+    (acct) => {
+        libc::SYS_acct
+    };
+    (syslog) => {
+        libc::SYS_syslog
+    };
+    (open_by_handle_at) => {
+        libc::SYS_open_by_handle_at
+    };
+    (quotactl) => {
+        libc::SYS_quotactl
+    };
+    (iopl) => {
+        libc::SYS_iopl
+    };
+    (ioperm) => {
+        libc::SYS_ioperm
+    };
+    (vhangup) => {
+        libc::SYS_vhangup
+    };
+    (ioctl) => {
+        libc::SYS_ioctl
+    };
+    (socket) => {
+        libc::SYS_socket
+    };
+    (memfd_create) => {
+        libc::SYS_memfd_create
+    };
+    (execveat) => {
+        libc::SYS_execveat
+    };
+}
+
+/// The deny list that holds for every session.
+pub const ALWAYS_DENIED: &[DenyEntry] = &[
+    deny!(
+        ptrace,
+        When::Always,
+        EPERM,
+        "inspect or control other processes"
+    ),
+    deny!(
+        process_vm_readv,
+        When::Always,
+        EPERM,
+        "read another process's memory"
+    ),
+    deny!(
+        process_vm_writev,
+        When::Always,
+        EPERM,
+        "write another process's memory"
+    ),
+    deny!(
+        pidfd_getfd,
+        When::Always,
+        EPERM,
+        "steal another process's file descriptors"
+    ),
+    deny!(
+        kcmp,
+        When::Always,
+        EPERM,
+        "probe other processes' kernel objects"
+    ),
+    deny!(
+        io_uring_setup,
+        When::Always,
+        ENOSYS,
+        "io_uring bypasses seccomp and the audit log; ENOSYS so libuv and others fall back"
+    ),
+    deny!(
+        io_uring_enter,
+        When::Always,
+        ENOSYS,
+        "io_uring (see io_uring_setup)"
+    ),
+    deny!(
+        io_uring_register,
+        When::Always,
+        ENOSYS,
+        "io_uring (see io_uring_setup)"
+    ),
+    deny!(
+        bpf,
+        When::Always,
+        EPERM,
+        "kernel attack surface: eBPF programs and maps"
+    ),
+    deny!(
+        perf_event_open,
+        When::Always,
+        EPERM,
+        "kernel attack surface and side channels"
+    ),
+    deny!(
+        userfaultfd,
+        When::Always,
+        EPERM,
+        "used to widen kernel race windows in exploits"
+    ),
+    deny!(
+        keyctl,
+        When::Always,
+        EPERM,
+        "the kernel keyring may hold the user's secrets"
+    ),
+    deny!(add_key, When::Always, EPERM, "kernel keyring"),
+    deny!(request_key, When::Always, EPERM, "kernel keyring"),
+    deny!(
+        mount,
+        When::Always,
+        EPERM,
+        "change the filesystem view (undo read-only binds)"
+    ),
+    deny!(
+        umount2,
+        When::Always,
+        EPERM,
+        "remove the read-only binds that protect paths"
+    ),
+    deny!(pivot_root, When::Always, EPERM, "change the root"),
+    deny!(chroot, When::Always, EPERM, "change the root"),
+    deny!(move_mount, When::Always, EPERM, "new mount API"),
+    deny!(
+        open_tree,
+        When::Always,
+        EPERM,
+        "new mount API: clone mounts"
+    ),
+    deny!(fsopen, When::Always, EPERM, "new mount API"),
+    deny!(fsconfig, When::Always, EPERM, "new mount API"),
+    deny!(fsmount, When::Always, EPERM, "new mount API"),
+    deny!(fspick, When::Always, EPERM, "new mount API"),
+    deny!(
+        mount_setattr,
+        When::Always,
+        EPERM,
+        "new mount API: make read-only mounts writable"
+    ),
+    deny!(
+        unshare,
+        When::Always,
+        EPERM,
+        "new namespaces (a user namespace gives back capabilities)"
+    ),
+    deny!(setns, When::Always, EPERM, "enter other namespaces"),
+    deny!(
+        clone,
+        When::AnyBit {
+            arg: 0,
+            mask: NAMESPACE_FLAGS
+        },
+        EPERM,
+        "clone into new namespaces"
+    ),
+    deny!(
+        clone3,
+        When::Always,
+        ENOSYS,
+        "its flags are behind a pointer seccomp cannot read; ENOSYS makes glibc fall back to clone"
+    ),
+    deny!(kexec_load, When::Always, EPERM, "load a new kernel"),
+    deny!(kexec_file_load, When::Always, EPERM, "load a new kernel"),
+    deny!(init_module, When::Always, EPERM, "load kernel modules"),
+    deny!(finit_module, When::Always, EPERM, "load kernel modules"),
+    deny!(delete_module, When::Always, EPERM, "unload kernel modules"),
+    deny!(reboot, When::Always, EPERM, "reboot the machine"),
+    deny!(swapon, When::Always, EPERM, "swap configuration"),
+    deny!(swapoff, When::Always, EPERM, "swap configuration"),
+    deny!(acct, When::Always, EPERM, "process accounting"),
+    deny!(
+        syslog,
+        When::Always,
+        EPERM,
+        "read the kernel log (addresses, other users' activity)"
+    ),
+    deny!(
+        open_by_handle_at,
+        When::Always,
+        EPERM,
+        "open files by handle, bypassing path checks"
+    ),
+    deny!(quotactl, When::Always, EPERM, "disk quota administration"),
+    deny!(iopl, When::Always, EPERM, "raw I/O port access"),
+    deny!(ioperm, When::Always, EPERM, "raw I/O port access"),
+    deny!(vhangup, When::Always, EPERM, "hang up the terminal"),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: libc::TIOCSTI
+        },
+        EPERM,
+        "TIOCSTI pushes keystrokes into the user's terminal"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: libc::TIOCLINUX
+        },
+        EPERM,
+        "TIOCLINUX can inject console input"
+    ),
+    deny!(
+        socket,
+        When::NoneOf {
+            arg: 0,
+            values: ALLOWED_SOCKET_FAMILIES
+        },
+        EAFNOSUPPORT,
+        "only unix, IPv4, IPv6 and netlink sockets (no AF_PACKET, AF_VSOCK, bluetooth, …)"
+    ),
+    deny!(
+        socket,
+        When::Masked {
+            arg: 1,
+            mask: 0xf,
+            value: libc::SOCK_RAW as u64
+        },
+        EPERM,
+        "raw sockets"
+    ),
+    deny!(
+        memfd_create,
+        When::AnyBit {
+            arg: 1,
+            mask: MFD_EXEC
+        },
+        EPERM,
+        "executable memfds run code no Landlock rule grants"
+    ),
+    deny!(
+        execveat,
+        When::AnyBit {
+            arg: 4,
+            mask: libc::AT_EMPTY_PATH as u64
+        },
+        EPERM,
+        "fexecve() of a descriptor (memfd) runs code no Landlock rule grants"
+    ),
+];
+
+/// Denied when the policy's network mode is `none`.
+pub const NETWORK_NONE_DENIED: &[DenyEntry] = &[
+    deny!(
+        socket,
+        When::Equals {
+            arg: 0,
+            value: libc::AF_INET as u64
+        },
+        EACCES,
+        "network = none: no IPv4 (TCP is also refused by Landlock; UDP only here)"
+    ),
+    deny!(
+        socket,
+        When::Equals {
+            arg: 0,
+            value: libc::AF_INET6 as u64
+        },
+        EACCES,
+        "network = none: no IPv6"
+    ),
+];
+
+/// Denied when the policy's unix socket setting is `none`.
+pub const UNIX_NONE_DENIED: &[DenyEntry] = &[deny!(
+    socket,
+    When::Equals {
+        arg: 0,
+        value: libc::AF_UNIX as u64
+    },
+    EACCES,
+    "unix_sockets = none: Landlock ABI 7 does not check connect() on socket files, so the D-Bus bus, docker.sock, ssh-agent and X11 are only out of reach if no unix socket can be made (socketpair still works)"
+)];
+
+/// Every deny entry that applies to `policy`.
+pub fn entries_for(policy: &Policy) -> Vec<DenyEntry> {
+    let mut entries = ALWAYS_DENIED.to_vec();
+    if policy.network.mode == NetworkMode::None {
+        entries.extend_from_slice(NETWORK_NONE_DENIED);
+    }
+    if policy.network.unix_sockets == UnixSockets::None {
+        entries.extend_from_slice(UNIX_NONE_DENIED);
+    }
+    entries
+}
+
+/// Compiles the deny entries into BPF programs, one per errno and per
+/// conflicting rule set, plus the x32 guard.
+pub fn compile(entries: &[DenyEntry]) -> Result<Vec<BpfProgram>, EnforceError> {
+    let arch: TargetArch = std::env::consts::ARCH
+        .try_into()
+        .map_err(|e| EnforceError::Seccomp(format!("unsupported architecture: {e:?}")))?;
+    // A syscall may appear once per filter; entries for the same syscall and
+    // errno are OR-ed as several rules, other combinations go to new filters.
+    let mut filters: Vec<(i32, BTreeMap<i64, Vec<SeccompRule>>)> = Vec::new();
+    for entry in entries {
+        let rules = rules_for(entry.when)
+            .map_err(|e| EnforceError::Seccomp(format!("{}: {e}", entry.name)))?;
+        let slot = filters.iter_mut().find(|(errno, map)| {
+            *errno == entry.errno
+                && match map.get(&entry.number) {
+                    None => true,
+                    // An empty rule list already matches unconditionally.
+                    Some(existing) => !existing.is_empty() && !rules.is_empty(),
+                }
+        });
+        match slot {
+            Some((_, map)) => map.entry(entry.number).or_default().extend(rules),
+            None => {
+                let mut map = BTreeMap::new();
+                map.insert(entry.number, rules);
+                filters.push((entry.errno, map));
+            }
+        }
+    }
+    let mut programs = vec![x32_guard()];
+    for (errno, rules) in filters {
+        let filter = SeccompFilter::new(
+            rules,
+            SeccompAction::Allow,
+            SeccompAction::Errno(errno as u32),
+            arch,
+        )
+        .map_err(|e| EnforceError::Seccomp(e.to_string()))?;
+        programs.push(
+            filter
+                .try_into()
+                .map_err(|e: seccompiler::BackendError| EnforceError::Seccomp(e.to_string()))?,
+        );
+    }
+    Ok(programs)
+}
+
+/// Installs the compiled programs on the calling thread. `no_new_privs` must
+/// be set.
+pub fn install(programs: &[BpfProgram]) -> Result<(), EnforceError> {
+    for program in programs {
+        seccompiler::apply_filter(program).map_err(|e| EnforceError::Seccomp(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn rules_for(when: When) -> Result<Vec<SeccompRule>, seccompiler::BackendError> {
+    let condition = |arg, len, op, value| SeccompCondition::new(arg, len, op, value);
+    Ok(match when {
+        When::Always => Vec::new(),
+        When::AnyBit { arg, mask } => (0..64)
+            .map(|bit| 1u64 << bit)
+            .filter(|bit| mask & bit != 0)
+            .map(|bit| {
+                SeccompRule::new(vec![condition(
+                    arg,
+                    SeccompCmpArgLen::Qword,
+                    SeccompCmpOp::MaskedEq(bit),
+                    bit,
+                )?])
+            })
+            .collect::<Result<_, _>>()?,
+        When::Equals { arg, value } => vec![SeccompRule::new(vec![condition(
+            arg,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            value,
+        )?])?],
+        When::Masked { arg, mask, value } => {
+            vec![SeccompRule::new(vec![condition(
+                arg,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(mask),
+                value,
+            )?])?]
+        }
+        When::NoneOf { arg, values } => vec![SeccompRule::new(
+            values
+                .iter()
+                .map(|&value| condition(arg, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, value))
+                .collect::<Result<_, _>>()?,
+        )?],
+    })
+}
+
+/// A BPF program that fails every x32-ABI system call (numbers with bit 30
+/// set) with `ENOSYS`. x86-64 only; elsewhere it allows everything.
+fn x32_guard() -> BpfProgram {
+    const BPF_LD_W_ABS: u16 = 0x20;
+    const BPF_JGE_K: u16 = 0x35;
+    const BPF_RET_K: u16 = 0x06;
+    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+    let instruction = |code, jt, jf, k| sock_filter { code, jt, jf, k };
+    if cfg!(target_arch = "x86_64") {
+        vec![
+            // A = seccomp_data.nr
+            instruction(BPF_LD_W_ABS, 0, 0, 0),
+            // if A >= X32_SYSCALL_BIT goto errno else goto allow
+            instruction(BPF_JGE_K, 0, 1, X32_SYSCALL_BIT),
+            instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
+            instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
+        ]
+    } else {
+        vec![instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_compiles() {
+        let all: Vec<DenyEntry> = ALWAYS_DENIED
+            .iter()
+            .chain(NETWORK_NONE_DENIED)
+            .chain(UNIX_NONE_DENIED)
+            .copied()
+            .collect();
+        let programs = compile(&all).unwrap();
+        assert!(programs.len() >= 4, "x32 guard plus one program per errno");
+    }
+}
