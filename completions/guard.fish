@@ -1,0 +1,76 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_guard_global_optspecs
+    string join \n no-namespaces h/help V/version
+end
+
+function __fish_guard_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_guard_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_guard_using_subcommand
+    set -l cmd (__fish_guard_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c guard -n "__fish_guard_needs_command" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_needs_command" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_needs_command" -f -a "run" -d 'Run a command in a confined session'
+complete -c guard -n "__fish_guard_needs_command" -f -a "policy" -d 'Print the compiled policy: every path and right, the tools, the environment plan and the mechanisms that will enforce them'
+complete -c guard -n "__fish_guard_needs_command" -f -a "profiles" -d 'List the profiles guard can use and where each comes from'
+complete -c guard -n "__fish_guard_needs_command" -f -a "doctor" -d 'Check what this kernel supports; exits non-zero when `guard run` could not enforce the default profile'
+complete -c guard -n "__fish_guard_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c guard -n "__fish_guard_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c guard -n "__fish_guard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand run" -s p -l profile -d 'Profile: a built-in name, a user profile name, or a path to a TOML file' -r
+complete -c guard -n "__fish_guard_using_subcommand run" -l repo -d 'The repository (default: the git top-level of the current directory, else the current directory)' -r -F
+complete -c guard -n "__fish_guard_using_subcommand run" -l allow-read -d 'Also allow reading this path' -r -F
+complete -c guard -n "__fish_guard_using_subcommand run" -l allow-write -d 'Also allow writing this path' -r -F
+complete -c guard -n "__fish_guard_using_subcommand run" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand run" -l dry-run -d 'Print the policy that would be enforced and exit without running'
+complete -c guard -n "__fish_guard_using_subcommand run" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_using_subcommand run" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand policy" -s p -l profile -d 'Profile: a built-in name, a user profile name, or a path to a TOML file' -r
+complete -c guard -n "__fish_guard_using_subcommand policy" -l repo -d 'The repository (default: the git top-level of the current directory, else the current directory)' -r -F
+complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-read -d 'Also allow reading this path' -r -F
+complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-write -d 'Also allow writing this path' -r -F
+complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand policy" -l format -d 'Output format' -r -f -a "text\t'For people'
+json\t'For programs'"
+complete -c guard -n "__fish_guard_using_subcommand policy" -l json -d 'Shorthand for `--format json`'
+complete -c guard -n "__fish_guard_using_subcommand policy" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand policy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_using_subcommand policy" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand profiles" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand profiles" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand profiles" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand doctor" -l json -d 'Print the report as JSON'
+complete -c guard -n "__fish_guard_using_subcommand doctor" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand completions" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand man" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand man" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "run" -d 'Run a command in a confined session'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "policy" -d 'Print the compiled policy: every path and right, the tools, the environment plan and the mechanisms that will enforce them'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "profiles" -d 'List the profiles guard can use and where each comes from'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "doctor" -d 'Check what this kernel supports; exits non-zero when `guard run` could not enforce the default profile'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,145 @@
+//! Exit status, signals, and the session's private directories.
+
+use crate::support::*;
+use std::time::Duration;
+
+#[test]
+fn exit_status_passes_through() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env.run_script(&[], "exit 7");
+    assert_eq!(output.status.code(), Some(7));
+    let output = env.run_script(&[], "kill -TERM $$");
+    assert_eq!(output.status.code(), Some(128 + 15));
+}
+
+#[test]
+fn sigterm_to_guard_ends_the_session_and_its_temp_dir() {
+    let env = TestEnv::new(identities()[0]);
+    let child = env
+        .guard(&["run", "--", "bash", "-c", "echo $TMPDIR; sleep 30 & wait"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(128 + 15),
+        "bash died of the forwarded SIGTERM"
+    );
+    let tmp = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    assert!(tmp.contains("guard-"), "{tmp}");
+    assert!(
+        !std::path::Path::new(&tmp).exists(),
+        "{tmp} must be removed"
+    );
+}
+
+#[test]
+fn guard_killed_takes_the_command_with_it() {
+    let env = TestEnv::new(identities()[0]);
+    let marker = format!("{}", 800_000 + std::process::id() % 99_999);
+    let mut child = env.guard(&["run", "--", "sleep", &marker]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let alive = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .any(|c| {
+            String::from_utf8_lossy(&c)
+                .replace('\0', " ")
+                .contains(&format!("sleep {marker}"))
+        });
+    assert!(!alive, "the command survived guard's death");
+}
+
+#[test]
+fn dry_run_prints_the_policy_without_running() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env
+        .guard(&["run", "--dry-run", "--", "touch", "should-not-exist"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("filesystem"));
+    assert!(!env.repo.join("should-not-exist").exists());
+}
+
+#[test]
+fn policy_json_is_complete_and_has_no_parent_values() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env
+        .guard(&["policy", "--json", "--", "bash"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "profile",
+        "repo",
+        "command",
+        "filesystem",
+        "tools",
+        "protection",
+        "env",
+        "network",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(json["network"]["mode"], "none");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(PARENT_SECRET));
+}
+
+#[test]
+fn profile_is_picked_from_the_command_name() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env.guard(&["policy", "--json", "--", "claude"]).output();
+    let output = output.unwrap();
+    if output.status.code() == Some(127) {
+        // claude is not installed: the profile choice is still visible in --dry-run errors.
+        assert!(all_output(&output).contains("claude"));
+        return;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["profile"]["name"], "claude");
+}
+
+#[test]
+fn doctor_is_green_here() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env.guard(&["doctor"]).output().unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Landlock ABI"));
+}
+
+#[test]
+fn profiles_lists_builtins_and_user_profiles() {
+    let env = TestEnv::new(identities()[0]);
+    let dir = env.home.join(".config/guard/profiles");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("mine.toml"),
+        "description = \"my own\"\nextends = [\"default\"]\n",
+    )
+    .unwrap();
+    env.give(&env.home.join(".config"));
+    let output = env.guard(&["profiles"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "default", "claude", "codex", "gemini", "aider", "review", "git-hook", "mine",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("my own"));
+}

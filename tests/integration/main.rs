@@ -1,0 +1,12 @@
+//! Integration tests: the real `guard` binary against the real kernel.
+//!
+//! Escape tests run once per [`support::Identity`]: as root when the suite runs
+//! as root (CI, git hooks), and always as an unprivileged uid.
+
+mod support;
+
+mod bad_input;
+mod escape;
+mod generated;
+mod lifecycle;
+mod protected;

@@ -1,0 +1,99 @@
+/* A small program for the escape suite: performs one operation, prints "ok"
+ * or "denied: <errno name>", and exits 0 on success, 1 on failure, 2 on misuse.
+ * Built by the tests with the system C compiler. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sched.h>
+#include <unistd.h>
+
+static int result(long rc) {
+    if (rc < 0) {
+        printf("denied: %s (errno %d)\n", strerrorname_np(errno), errno);
+        return 1;
+    }
+    printf("ok\n");
+    return 0;
+}
+
+static int connect_unix(const char *name, int abstract) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return result(fd);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    socklen_t len;
+    if (abstract) {
+        addr.sun_path[0] = 0;
+        strncpy(addr.sun_path + 1, name, sizeof addr.sun_path - 2);
+        len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+    } else {
+        strncpy(addr.sun_path, name, sizeof addr.sun_path - 1);
+        len = sizeof addr;
+    }
+    return result(connect(fd, (struct sockaddr *)&addr, len));
+}
+
+static int read_file(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return result(fd);
+    char buffer[64];
+    return result(read(fd, buffer, sizeof buffer));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    const char *op = argv[1];
+    const char *arg = argc > 2 ? argv[2] : "";
+    if (!strcmp(op, "read")) return read_file(arg);
+    if (!strcmp(op, "io_uring")) {
+        char params[120] = {0};
+        return result(syscall(SYS_io_uring_setup, 1, params));
+    }
+    if (!strcmp(op, "bpf")) {
+        union bpf_attr attr = {.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1};
+        return result(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr));
+    }
+    if (!strcmp(op, "keyctl")) return result(syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0));
+    if (!strcmp(op, "mount")) return result(mount("none", "/tmp", "tmpfs", 0, NULL));
+    if (!strcmp(op, "unshare_user")) return result(unshare(CLONE_NEWUSER));
+    if (!strcmp(op, "perf")) {
+        struct perf_event_attr attr = {.type = PERF_TYPE_SOFTWARE, .size = sizeof attr, .config = PERF_COUNT_SW_CPU_CLOCK, .exclude_kernel = 1};
+        return result(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+    }
+    if (!strcmp(op, "userfaultfd")) return result(syscall(SYS_userfaultfd, 0));
+    if (!strcmp(op, "ptrace")) return result(ptrace(PTRACE_ATTACH, atoi(arg), 0, 0));
+    if (!strcmp(op, "kill")) return result(kill(atoi(arg), SIGTERM));
+    if (!strcmp(op, "tiocsti")) {
+        char c = 'x';
+        return result(ioctl(0, TIOCSTI, &c));
+    }
+    if (!strcmp(op, "abstract")) return connect_unix(arg, 1);
+    if (!strcmp(op, "unix")) return connect_unix(arg, 0);
+    if (!strcmp(op, "tcp")) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) return result(fd);
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(arg)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        return result(connect(fd, (struct sockaddr *)&addr, sizeof addr));
+    }
+    if (!strcmp(op, "udp")) {
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        if (fd < 0) return result(fd);
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(53), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        return result(sendto(fd, "q", 1, 0, (struct sockaddr *)&addr, sizeof addr));
+    }
+    if (!strcmp(op, "memfd_exec")) return result(syscall(SYS_memfd_create, "x", 0x10 /* MFD_EXEC */));
+    return 2;
+}
