@@ -6,6 +6,7 @@
 mod support;
 
 mod bad_input;
+mod clients;
 mod escape;
 mod generated;
 mod lifecycle;
