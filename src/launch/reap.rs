@@ -20,6 +20,11 @@ pub const GRACE: Duration = Duration::from_millis(300);
 pub fn end_all_descendants() -> usize {
     let me = nix::unistd::getpid();
     reap_exited();
+    // Every orphan of the session is re-parented to guard, so with no child
+    // left there is no descendant either, and /proc need not be walked.
+    if !has_children() {
+        return 0;
+    }
     let leftover = descendants_of(me);
     if leftover.is_empty() {
         return 0;
@@ -61,6 +66,14 @@ pub fn reap_exited() {
             break;
         }
     }
+}
+
+/// Whether the calling process has any child, running or not yet reaped.
+fn has_children() -> bool {
+    !matches!(
+        waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
+        Err(nix::Error::ECHILD)
+    )
 }
 
 /// Every live (non-zombie) descendant of `ancestor`, from `/proc`.
