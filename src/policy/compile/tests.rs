@@ -275,3 +275,31 @@ fn node_package_root_handles_scopes() {
     );
     assert_eq!(node_package_root(Path::new("/usr/bin/x")), None);
 }
+
+/// The compiled policy of every built-in profile against the fake host, as
+/// JSON, compared with `src/policy/compile/snapshots/NAME.json`. After a
+/// deliberate change, regenerate with `GUARD_UPDATE_SNAPSHOTS=1 cargo test`
+/// and review the diff: it is exactly what the change does to enforcement.
+#[test]
+fn builtin_profiles_compile_to_their_snapshots() {
+    let host = FakeHost::typical();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/policy/compile/snapshots");
+    let update = std::env::var_os("GUARD_UPDATE_SNAPSHOTS").is_some();
+    let mut stale = Vec::new();
+    for (name, _) in crate::profile::BUILTIN_PROFILES {
+        let policy =
+            compile_profile(name, &["bash"], &host, true).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string_pretty(&policy).unwrap() + "\n";
+        let path = dir.join(format!("{name}.json"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &json).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(json.as_str()) {
+            stale.push(name.to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "compiled policy changed for {stale:?}; review and run GUARD_UPDATE_SNAPSHOTS=1 cargo test"
+    );
+}
