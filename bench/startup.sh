@@ -15,7 +15,7 @@ install_debian() {
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 }
-install_debian hyperfine:hyperfine bwrap:bubblewrap firejail:firejail
+install_debian hyperfine:hyperfine bwrap:bubblewrap firejail:firejail rg:ripgrep socat:socat  # srt needs rg and socat
 command -v codex >/dev/null 2>&1 || npm install -g --no-fund --no-audit @openai/codex >/dev/null
 command -v srt >/dev/null 2>&1 || npm install -g --no-fund --no-audit @anthropic-ai/sandbox-runtime >/dev/null
 
