@@ -24,7 +24,6 @@ pub enum Identity {
 /// The identities the escape suite runs as: root (when the suite is root) and
 /// an unprivileged user (`GUARD_TEST_UID`, default `nobody`).
 pub fn identities() -> Vec<Identity> {
-    // SAFETY-free: getuid cannot fail.
     let me = nix::unistd::getuid().as_raw();
     if me != 0 {
         let gid = nix::unistd::getgid().as_raw();
@@ -125,7 +124,7 @@ impl TestEnv {
     /// A command running the real binary with the fixture's environment (plus
     /// a secret in the parent environment), as the identity, in the repository.
     pub fn guard(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_guard"));
+        let mut command = Command::new(guard_binary());
         command
             .args(args)
             .current_dir(&self.repo)
@@ -210,15 +209,34 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) {
     }
 }
 
-/// The probe binary (tests/probe.c), compiled once per test run into a
-/// directory every identity can read.
+/// A directory every identity can read, for the binaries under test (the
+/// build directory may sit below one the unprivileged uid cannot enter).
+fn shared_bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("guard-test-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir
+    })
+}
+
+/// A copy of the `guard` binary under test that every identity can run.
+pub fn guard_binary() -> &'static Path {
+    static GUARD: OnceLock<PathBuf> = OnceLock::new();
+    GUARD.get_or_init(|| {
+        let copy = shared_bin_dir().join("guard");
+        std::fs::copy(env!("CARGO_BIN_EXE_guard"), &copy).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        copy
+    })
+}
+
+/// The probe binary (tests/probe.c), compiled once per test run.
 pub fn probe() -> &'static Path {
     static PROBE: OnceLock<PathBuf> = OnceLock::new();
     PROBE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("guard-probe-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let binary = dir.join("probe");
+        let binary = shared_bin_dir().join("probe");
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe.c");
         let status = Command::new("cc")
             .arg("-O1")
