@@ -49,15 +49,7 @@ fn guard_killed_takes_the_command_with_it() {
     child.kill().unwrap();
     child.wait().unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    let alive = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .any(|c| {
-            String::from_utf8_lossy(&c)
-                .replace('\0', " ")
-                .contains(&format!("sleep {marker}"))
-        });
+    let alive = process_running(&format!("sleep {marker}"));
     assert!(!alive, "the command survived guard's death");
 }
 

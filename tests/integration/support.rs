@@ -266,3 +266,16 @@ pub fn outside_process(env: &TestEnv, program: &str, args: &[&str]) -> std::proc
     env.as_identity(&mut command);
     command.spawn().unwrap()
 }
+
+/// Whether a process whose command line contains `pattern` is running.
+pub fn process_running(pattern: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .any(|cmdline| {
+            String::from_utf8_lossy(&cmdline)
+                .replace('\0', " ")
+                .contains(pattern)
+        })
+}
