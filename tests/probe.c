@@ -94,6 +94,21 @@ int main(int argc, char **argv) {
         struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(53), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         return result(sendto(fd, "q", 1, 0, (struct sockaddr *)&addr, sizeof addr));
     }
-    if (!strcmp(op, "memfd_exec")) return result(syscall(SYS_memfd_create, "x", 0x10 /* MFD_EXEC */));
+    if (!strcmp(op, "memfd_exec")) {
+        /* Copy this very program into an anonymous memfd and run it from
+         * there: code no Landlock rule grants. */
+        int memfd = syscall(SYS_memfd_create, "x", 0);
+        if (memfd < 0) return result(memfd);
+        int self = open("/proc/self/exe", O_RDONLY);
+        if (self < 0) return result(self);
+        char buffer[65536];
+        ssize_t n;
+        while ((n = read(self, buffer, sizeof buffer)) > 0) write(memfd, buffer, n);
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+        char *args[] = {"probe", "exit0", NULL};
+        return result(execv(path, args));
+    }
+    if (!strcmp(op, "exit0")) return result(0);
     return 2;
 }

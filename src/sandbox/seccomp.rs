@@ -75,7 +75,8 @@ const NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWUSER
     | libc::CLONE_NEWIPC
     | libc::CLONE_NEWCGROUP
     | libc::CLONE_NEWTIME) as u64;
-const MFD_EXEC: u64 = 0x10;
+/// `MFD_NOEXEC_SEAL` (Linux 6.3): the memfd can never be made executable.
+const MFD_NOEXEC_SEAL: u64 = 0x8;
 const ALLOWED_SOCKET_FAMILIES: &[u64] = &[
     libc::AF_UNIX as u64,
     libc::AF_INET as u64,
@@ -439,12 +440,13 @@ pub const ALWAYS_DENIED: &[DenyEntry] = &[
     ),
     deny!(
         memfd_create,
-        When::AnyBit {
+        When::Masked {
             arg: 1,
-            mask: MFD_EXEC
+            mask: MFD_NOEXEC_SEAL,
+            value: 0
         },
-        EPERM,
-        "executable memfds run code no Landlock rule grants"
+        EACCES,
+        "a memfd not sealed non-executable (MFD_NOEXEC_SEAL) can be run through /proc/self/fd, and Landlock does not check files on internal mounts"
     ),
     deny!(
         execveat,
