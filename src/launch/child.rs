@@ -2,7 +2,7 @@
 //! the confined command. Any failure is written to the error pipe and the
 //! child exits with [`SETUP_FAILED`]; the command never runs half-confined.
 
-use crate::policy::{Policy, ProtectionMechanism};
+use crate::policy::Policy;
 use crate::sandbox::{EnforceError, landlock, mounts, seccomp};
 use crate::sys::{self, caps, prctl};
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
@@ -96,18 +96,22 @@ fn confine(plan: &ChildPlan<'_>) -> Result<(), ChildError> {
     //    stdin, stdout and stderr closes on exec.
     sys::cloexec_from(3).map_err(system("close inherited descriptors"))?;
 
-    // 4. Protected paths: read-only binds in a private mount namespace.
-    if policy.protection.mechanism == ProtectionMechanism::MountNamespace {
+    // 4. Private mount namespace: protected paths read-only, writable trees
+    //    noexec (so the dynamic loader cannot map a file written there).
+    if let Some(plan) = &policy.namespace {
         mounts::enter_private_namespace()?;
-        mounts::bind_protected_read_only(policy)?;
+        mounts::apply_plan(plan)?;
+        // The working directory still points into the mounts as they were
+        // before the binds: enter it again by path, through the new ones.
+        let cwd = std::env::current_dir().map_err(system("read the working directory"))?;
+        std::env::set_current_dir(&cwd).map_err(system("re-enter the working directory"))?;
     }
 
     // 5. Drop every capability (guard may run as root, and the user namespace
     //    of step 4 granted some), and check none is left.
     caps::drop_all().map_err(system("drop capabilities"))?;
     let sets = caps::current_sets().map_err(system("read capabilities"))?;
-    let bounding_droppable = nix::unistd::getuid().is_root()
-        || policy.protection.mechanism == ProtectionMechanism::MountNamespace;
+    let bounding_droppable = nix::unistd::getuid().is_root() || policy.namespace.is_some();
     if sets[..4].iter().any(|&set| set != 0) || (bounding_droppable && sets[4] != 0) {
         return Err(ChildError::CapabilitiesLeft(sets));
     }

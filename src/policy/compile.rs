@@ -161,6 +161,9 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     }
 
     let protection = builder.protection(&profile.filesystem.protected, input)?;
+    let namespace = input
+        .mount_namespace_available
+        .then(|| namespace_plan(&builder.filesystem, &protection));
     let env = EnvPlan {
         pass: profile.env.pass.clone(),
         set: profile
@@ -208,9 +211,45 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         create_dirs: builder.create_dirs,
         tools: builder.tools,
         protection,
+        namespace,
         env,
         network,
     })
+}
+
+/// Which binds the private mount namespace makes.
+fn namespace_plan(
+    filesystem: &BTreeMap<PathBuf, PathRule>,
+    protection: &Protection,
+) -> NamespacePlan {
+    // Devices and /proc are not files a loader could map; everything else the
+    // session can write but not execute is bound `noexec`.
+    let is_special = |path: &Path| path.starts_with("/dev") || path.starts_with("/proc");
+    let no_exec: Vec<PathBuf> = filesystem
+        .iter()
+        .filter(|(path, rule)| rule.access.write && !rule.access.exec && !is_special(path))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let exec_again = filesystem
+        .iter()
+        .filter(|(path, rule)| {
+            rule.access.exec
+                && no_exec
+                    .iter()
+                    .any(|dir| path.starts_with(dir) && *path != dir)
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    NamespacePlan {
+        read_only: protection
+            .paths
+            .iter()
+            .filter(|p| p.exists)
+            .map(|p| p.path.clone())
+            .collect(),
+        no_exec,
+        exec_again,
+    }
 }
 
 struct Builder<'a> {

@@ -44,6 +44,8 @@ pub struct Policy {
     pub tools: BTreeMap<String, PathBuf>,
     /// Paths inside writable trees that stay read-only, and how.
     pub protection: Protection,
+    /// The private mount namespace, when the host allows one.
+    pub namespace: Option<NamespacePlan>,
     /// The session's environment.
     pub env: EnvPlan,
     /// Network reach.
@@ -175,6 +177,19 @@ pub enum ProtectionMechanism {
     /// session, and anything changed is restored (and reported). Weaker: the
     /// session can change a protected path while it runs.
     SnapshotRestore,
+}
+
+/// What the session's private mount namespace changes. Landlock still
+/// decides every access; the mounts add what Landlock cannot express.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamespacePlan {
+    /// Bound read-only: the existing protected paths.
+    pub read_only: Vec<PathBuf>,
+    /// Bound `noexec`: writable paths without the exec right, so that the
+    /// dynamic loader (`ld.so FILE`) cannot map a file written there as code.
+    pub no_exec: Vec<PathBuf>,
+    /// Paths with the exec right beneath a `no_exec` path, bound executable again.
+    pub exec_again: Vec<PathBuf>,
 }
 
 /// One protected path.

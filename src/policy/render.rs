@@ -58,6 +58,24 @@ impl fmt::Display for Policy {
             };
             writeln!(f, "  {}{}", protected.path.display(), note)?;
         }
+        match &self.namespace {
+            Some(plan) => {
+                writeln!(f, "\nprivate mount namespace")?;
+                for path in &plan.no_exec {
+                    writeln!(f, "  noexec     {}", path.display())?;
+                }
+                for path in &plan.exec_again {
+                    writeln!(f, "  exec again {}", path.display())?;
+                }
+                for path in &plan.read_only {
+                    writeln!(f, "  read-only  {}", path.display())?;
+                }
+            }
+            None => writeln!(
+                f,
+                "\nno mount namespace: files the session writes can be run through the dynamic loader"
+            )?,
+        }
         writeln!(f, "\ntools")?;
         for (name, path) in &self.tools {
             writeln!(f, "  {name:<12} {}", path.display())?;

@@ -1,4 +1,5 @@
-//! Protected paths as read-only bind mounts in a private mount namespace.
+//! The private mount namespace: protected paths bound read-only, writable
+//! trees bound `noexec`.
 //!
 //! As root the child only needs a new mount namespace; as an ordinary user it
 //! first enters a new user namespace that maps its own uid and gid, which gives
@@ -7,11 +8,11 @@
 //! `umount2` and the new mount API, so the binds cannot be undone.
 
 use super::EnforceError;
-use crate::policy::Policy;
+use crate::policy::NamespacePlan;
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::statvfs::{FsFlags, statvfs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn step(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> EnforceError {
     let step = step.into();
@@ -54,15 +55,42 @@ pub fn enter_private_namespace() -> Result<(), EnforceError> {
     .map_err(step("make / private"))
 }
 
-/// Bind-mounts every existing protected path onto itself, read-only.
-pub fn bind_protected_read_only(policy: &Policy) -> Result<(), EnforceError> {
-    for protected in policy.protection.paths.iter().filter(|p| p.exists) {
-        bind_read_only(&protected.path)?;
+/// Makes the binds of the namespace plan: `noexec` writable trees first, then
+/// the exec-granted paths beneath them executable again, then the protected
+/// paths read-only (they keep whatever exec flag their tree now has).
+pub fn apply_plan(plan: &NamespacePlan) -> Result<(), EnforceError> {
+    for path in existing(&plan.no_exec) {
+        rebind(path, Change::NoExec)?;
+    }
+    for path in existing(&plan.exec_again) {
+        // The host may itself mount this tree noexec (and, in a user
+        // namespace, lock the flag): then it simply stays noexec.
+        match rebind(path, Change::ExecAgain) {
+            Err(EnforceError::Namespace { source, .. })
+                if source.raw_os_error() == Some(libc::EPERM) => {}
+            other => other?,
+        }
+    }
+    for path in existing(&plan.read_only) {
+        rebind(path, Change::ReadOnly)?;
     }
     Ok(())
 }
 
-fn bind_read_only(path: &Path) -> Result<(), EnforceError> {
+fn existing(paths: &[PathBuf]) -> impl Iterator<Item = &PathBuf> {
+    paths.iter().filter(|path| path.exists())
+}
+
+/// What a rebind changes about a path's mount flags.
+#[derive(Clone, Copy, PartialEq)]
+enum Change {
+    ReadOnly,
+    NoExec,
+    ExecAgain,
+}
+
+/// Bind-mounts `path` onto itself and remounts it with `change` applied.
+fn rebind(path: &Path, change: Change) -> Result<(), EnforceError> {
     let shown = path.display();
     mount(
         Some(path),
@@ -74,14 +102,14 @@ fn bind_read_only(path: &Path) -> Result<(), EnforceError> {
     .map_err(errno)
     .map_err(step(format!("bind {shown}")))?;
     // A remount inside a user namespace must keep the flags the original mount
-    // has locked (nosuid, nodev, noexec), so carry them over.
+    // has locked (nosuid, nodev, noexec, read-only), so carry them over.
     let existing = statvfs(path)
         .map_err(errno)
         .map_err(step(format!("statvfs {shown}")))?
         .flags();
-    let mut flags =
-        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID;
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_NOSUID;
     for (has, keep) in [
+        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
         (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
         (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
         (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
@@ -92,7 +120,22 @@ fn bind_read_only(path: &Path) -> Result<(), EnforceError> {
             flags |= keep;
         }
     }
+    match change {
+        Change::ReadOnly => flags |= MsFlags::MS_RDONLY,
+        Change::NoExec => flags |= MsFlags::MS_NOEXEC,
+        Change::ExecAgain => flags.remove(MsFlags::MS_NOEXEC),
+    }
     mount(None::<&str>, path, None::<&str>, flags, None::<&str>)
         .map_err(errno)
-        .map_err(step(format!("remount {shown} read-only")))
+        .map_err(step(format!("remount {shown} ({})", change.describe())))
+}
+
+impl Change {
+    fn describe(self) -> &'static str {
+        match self {
+            Change::ReadOnly => "read-only",
+            Change::NoExec => "noexec",
+            Change::ExecAgain => "exec",
+        }
+    }
 }

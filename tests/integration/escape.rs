@@ -5,6 +5,9 @@ use crate::support::*;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::UnixListener;
 
+/// The dynamic loader of this machine's binaries (x86-64 glibc).
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+
 #[test]
 fn secrets_in_home_and_other_repositories_are_unreadable() {
     for_each_identity(|env| {
@@ -75,12 +78,17 @@ fn tools_outside_the_profile_do_not_run_even_when_copied_into_the_repo() {
     for_each_identity(|env| {
         std::fs::copy("/usr/bin/python3", env.repo.join("mytool")).unwrap();
         env.give(&env.repo.join("mytool"));
+        // The dynamic loader must be executable for every tool, so `ld.so FILE`
+        // is refused by the noexec bind of the writable repository instead.
         let output = env.run_script(
             &[],
-            "python3 -c 'print(123)'; ./mytool -c 'print(456)'; git --version && echo GIT-OK",
+            &format!("python3 -c 'print(123)'; ./mytool -c 'print(456)'; {LOADER} ./mytool -c 'print(789)'; git --version && echo GIT-OK"),
         );
         let text = all_output(&output);
-        assert!(!text.contains("123") && !text.contains("456"), "{text}");
+        assert!(
+            !text.contains("123") && !text.contains("456") && !text.contains("789"),
+            "{text}"
+        );
         assert!(text.contains("GIT-OK"), "{text}");
     });
 }
