@@ -17,4 +17,5 @@ pub mod launch;
 pub mod policy;
 pub mod profile;
 pub mod sandbox;
+pub mod supervisor;
 pub mod sys;

@@ -20,6 +20,20 @@
 #include <sys/un.h>
 #include <sched.h>
 #include <unistd.h>
+#include <pthread.h>
+
+/* The race: one thread flips a shared address between two socket paths while
+ * another connects through it. */
+static struct sockaddr_un race_address = {.sun_family = AF_UNIX};
+static const char *race_paths[2];
+static volatile int race_done;
+
+static void *flip(void *unused) {
+    (void)unused;
+    for (unsigned i = 0; !race_done; i++)
+        strncpy(race_address.sun_path, race_paths[i & 1], sizeof race_address.sun_path - 1);
+    return NULL;
+}
 
 static int result(long rc) {
     if (rc < 0) {
@@ -82,6 +96,38 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(op, "abstract")) return connect_unix(arg, 1);
     if (!strcmp(op, "unix")) return connect_unix(arg, 0);
+    if (!strcmp(op, "selfconnect")) {
+        /* Listen on a socket file at ARG, then connect to it. */
+        int server = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (server < 0) return result(server);
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        strncpy(addr.sun_path, arg, sizeof addr.sun_path - 1);
+        unlink(arg);
+        if (bind(server, (struct sockaddr *)&addr, sizeof addr) < 0) return result(-1);
+        if (listen(server, 1) < 0) return result(-1);
+        return connect_unix(arg, 0);
+    }
+    if (!strcmp(op, "race") && argc > 4) {
+        /* race ALLOWED FORBIDDEN N: connect N times through the flipping
+         * address; print how many connects succeeded. */
+        race_paths[0] = argv[2];
+        race_paths[1] = argv[3];
+        strncpy(race_address.sun_path, argv[2], sizeof race_address.sun_path - 1);
+        pthread_t flipper;
+        pthread_create(&flipper, NULL, flip, NULL);
+        int connected = 0, tries = atoi(argv[4]);
+        for (int i = 0; i < tries; i++) {
+            int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+            if (fd < 0) return result(fd);
+            if (connect(fd, (struct sockaddr *)&race_address, sizeof race_address) == 0) connected++;
+            close(fd);
+        }
+        race_done = 1;
+        pthread_join(flipper, NULL);
+        printf("ok %d\n", connected);
+        return 0;
+    }
+    if (!strcmp(op, "unix_dgram")) return result(socket(AF_UNIX, SOCK_DGRAM, 0));
     if (!strcmp(op, "tcp")) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0) return result(fd);

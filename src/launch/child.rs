@@ -31,9 +31,12 @@ pub struct ChildPlan<'a> {
     pub parent: Pid,
 }
 
+/// The child's end of the listener hand-off, when the policy needs a supervisor.
+pub type Control = Option<std::os::unix::net::UnixStream>;
+
 /// Runs in the forked child; never returns.
-pub fn run(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
-    let error = confine_and_exec(plan);
+pub fn run(plan: &ChildPlan<'_>, control: Control, error_pipe: OwnedFd) -> ! {
+    let error = confine_and_exec(plan, control);
     let mut pipe = std::fs::File::from(error_pipe);
     let _ = pipe.write_all(error.to_string().as_bytes());
     sys::exit_immediately(SETUP_FAILED)
@@ -61,12 +64,12 @@ fn system(step: &'static str) -> impl FnOnce(std::io::Error) -> ChildError {
     move |source| ChildError::System { step, source }
 }
 
-fn confine_and_exec(plan: &ChildPlan<'_>) -> ChildError {
-    match confine(plan) {
+fn confine_and_exec(plan: &ChildPlan<'_>, control: Control) -> ChildError {
+    match confine(plan, control) {
         Ok(()) => {}
         Err(error) => return error,
     }
-    // 8. Become the command. On success this never returns.
+    // 9. Become the command. On success this never returns.
     let error = nix::unistd::execve(&plan.program, &plan.argv, &plan.env).unwrap_err();
     ChildError::Exec {
         program: plan.program.to_string_lossy().into_owned(),
@@ -74,7 +77,7 @@ fn confine_and_exec(plan: &ChildPlan<'_>) -> ChildError {
     }
 }
 
-fn confine(plan: &ChildPlan<'_>) -> Result<(), ChildError> {
+fn confine(plan: &ChildPlan<'_>, control: Control) -> Result<(), ChildError> {
     let policy = plan.policy;
 
     // 1. Die with guard: if guard is killed, the command is killed too. Check
@@ -123,5 +126,15 @@ fn confine(plan: &ChildPlan<'_>) -> Result<(), ChildError> {
     //    those seccomp would not need to allow afterwards.
     landlock::restrict_self(policy)?;
     seccomp::install(plan.seccomp)?;
+
+    // 8. When calls must be mediated, trap them for guard's supervisor: hand
+    //    the listener over, close our copy (the command must never answer its
+    //    own calls), and wait until the supervisor runs.
+    if let Some(mut control) = control {
+        let listener =
+            sys::notify::install_connect_filter().map_err(system("install the notify filter"))?;
+        sys::handoff::send_and_wait(&mut control, &listener)
+            .map_err(system("hand the listener to guard"))?;
+    }
     Ok(())
 }

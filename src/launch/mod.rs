@@ -15,8 +15,11 @@ pub use reap::descendants_of;
 pub use session::{Session, state_dir};
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
-use crate::policy::Policy;
+use crate::policy::{Policy, UnixSockets};
 use crate::sandbox::{EnforceError, seccomp};
+use crate::supervisor::{self, SocketRules};
+use crate::sys::handoff;
+use crate::sys::notify::Listener;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -165,8 +168,24 @@ fn run_in_session(
 
     // 5. Fork. The child confines itself and executes the command; a setup
     //    error comes back over a close-on-exec pipe (EOF means execve worked).
+    //    When calls must be mediated, the child first hands its seccomp
+    //    listener over a socket pair and waits for the supervisor to run.
     let (error_read, error_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
+    let socket_rules = match &policy.network.unix_sockets {
+        UnixSockets::Listed { within, files } => Some(SocketRules {
+            within: within.clone(),
+            files: files.clone(),
+        }),
+        _ => None,
+    };
+    let (mut control, child_control) = match socket_rules {
+        Some(_) => {
+            let (parent_end, child_end) = handoff::pair().map_err(system("socketpair"))?;
+            (Some(parent_end), Some(child_end))
+        }
+        None => (None, None),
+    };
     let plan = child::ChildPlan {
         policy,
         seccomp,
@@ -178,11 +197,22 @@ fn run_in_session(
     let child = match crate::sys::fork().map_err(system("fork"))? {
         ForkResult::Child => {
             drop(error_read);
-            child::run(&plan, error_write)
+            drop(control);
+            child::run(&plan, child_control, error_write)
         }
         ForkResult::Parent { child } => child,
     };
     drop(error_write);
+    drop(child_control);
+    // The child hands over its seccomp listener (or fails and closes the pair).
+    if let (Some(control), Some(rules)) = (control.as_mut(), socket_rules)
+        && let Some(listener) =
+            handoff::receive(control).map_err(system("receive the seccomp listener"))?
+    {
+        supervisor::spawn(Listener::new(listener), rules)
+            .map_err(system("start the supervisor"))?;
+        handoff::acknowledge(control).map_err(system("release the child"))?;
+    }
     let mut setup_error = String::new();
     let _ = std::fs::File::from(error_read).read_to_string(&mut setup_error);
 

@@ -103,6 +103,14 @@ pub enum CompileError {
         /// The interpreter named in its `#!` line.
         interpreter: String,
     },
+    /// Two settings contradict each other.
+    #[error("profile `{profile}`: {message}")]
+    Conflict {
+        /// Profile name.
+        profile: String,
+        /// What contradicts what.
+        message: String,
+    },
     /// No command was given.
     #[error("no command given (usage: guard run [OPTIONS] -- COMMAND [ARGS...])")]
     EmptyCommand,
@@ -189,10 +197,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             Some(NetworkModeSetting::Host) => NetworkMode::Host,
             Some(NetworkModeSetting::None) | None => NetworkMode::None,
         },
-        unix_sockets: match profile.network.unix_sockets {
-            Some(UnixSocketSetting::Any) => UnixSockets::Any,
-            Some(UnixSocketSetting::None) | None => UnixSockets::None,
-        },
+        unix_sockets: builder.unix_sockets(&profile.network)?,
     };
 
     Ok(Policy {
@@ -477,6 +482,53 @@ impl Builder<'_> {
             });
         rule.access = rule.access.union(access);
         rule.because.insert(because.to_string());
+    }
+
+    fn unix_sockets(
+        &self,
+        network: &crate::profile::NetworkSection,
+    ) -> Result<UnixSockets, CompileError> {
+        let mut files = Vec::new();
+        for entry in &network.unix_socket_paths {
+            let (mark, text) = split_mark(entry);
+            let expanded = self.expand("network.unix_socket_paths", entry, text)?;
+            match self.host.canonicalize(Path::new(&expanded)) {
+                Ok(real) => files.push(real),
+                Err(_) if mark == EntryMark::Optional => {}
+                Err(_) => {
+                    return Err(CompileError::MissingPath {
+                        profile: self.name.to_string(),
+                        field: "network.unix_socket_paths",
+                        entry: entry.clone(),
+                        path: PathBuf::from(expanded),
+                    });
+                }
+            }
+        }
+        let setting = match network.unix_sockets {
+            Some(setting) => setting,
+            None if network.unix_socket_paths.is_empty() => UnixSocketSetting::None,
+            None => UnixSocketSetting::Listed,
+        };
+        Ok(match setting {
+            UnixSocketSetting::None if !network.unix_socket_paths.is_empty() => {
+                return Err(CompileError::Conflict {
+                    profile: self.name.to_string(),
+                    message: "network.unix_socket_paths is set but network.unix_sockets = \"none\"; use \"listed\"".to_string(),
+                });
+            }
+            UnixSocketSetting::None => UnixSockets::None,
+            UnixSocketSetting::Any => UnixSockets::Any,
+            UnixSocketSetting::Listed => UnixSockets::Listed {
+                within: self
+                    .filesystem
+                    .iter()
+                    .filter(|(_, rule)| rule.access.write && rule.kind == PathKind::Dir)
+                    .map(|(path, _)| path.clone())
+                    .collect(),
+                files,
+            },
+        })
     }
 
     fn protection(

@@ -212,7 +212,7 @@ pub struct EnvPlan {
 }
 
 /// What the session may reach over the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NetworkPolicy {
     /// IP networking.
     pub mode: NetworkMode,
@@ -231,11 +231,20 @@ pub enum NetworkMode {
 }
 
 /// Unix domain sockets of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnixSockets {
     /// No unix socket can be created (socket pairs still can).
     None,
+    /// Stream sockets only; every `connect` is trapped and performed by the
+    /// supervisor, which allows socket files beneath `within` or equal to one
+    /// of `files` (symlinks resolved), and refuses abstract addresses.
+    Listed {
+        /// Directories whose socket files may be reached (the writable ones).
+        within: Vec<PathBuf>,
+        /// Socket files outside them that the profile names.
+        files: Vec<PathBuf>,
+    },
     /// Unix sockets can be created and connected anywhere.
     Any,
 }

@@ -23,11 +23,19 @@ impl fmt::Display for Policy {
             "session   {} (home, tmp; removed at exit)",
             self.session.dir.display()
         )?;
-        writeln!(
-            f,
-            "network   {:?}, unix sockets {:?}",
-            self.network.mode, self.network.unix_sockets
-        )?;
+        let unix = match &self.network.unix_sockets {
+            UnixSockets::None => "none (no socket(AF_UNIX))".to_string(),
+            UnixSockets::Any => "any (every socket file the session can name)".to_string(),
+            UnixSockets::Listed { files, .. } => format!(
+                "listed, each connect performed by the supervisor: socket files in writable paths{}",
+                files.iter().map(|f| format!(", {}", f.display())).collect::<String>()
+            ),
+        };
+        let mode = match self.network.mode {
+            NetworkMode::None => "none (no TCP, no UDP)",
+            NetworkMode::Host => "host (unrestricted)",
+        };
+        writeln!(f, "network   {mode}; unix sockets {unix}")?;
         writeln!(
             f,
             "\nfilesystem (r read, w write, x execute; a directory covers what is beneath)"

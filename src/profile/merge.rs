@@ -28,6 +28,10 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         network: super::NetworkSection {
             mode: top.network.mode.or(base.network.mode),
             unix_sockets: top.network.unix_sockets.or(base.network.unix_sockets),
+            unix_socket_paths: append(
+                base.network.unix_socket_paths,
+                top.network.unix_socket_paths,
+            ),
         },
     }
 }

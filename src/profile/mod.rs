@@ -89,12 +89,18 @@ pub struct NetworkSection {
     /// `"none"` or `"host"`; unset means inherited (and finally `"none"`).
     #[serde(default)]
     pub mode: Option<NetworkModeSetting>,
-    /// Whether the session may create unix sockets of its own (`socket(AF_UNIX)`):
-    /// `"none"` or `"any"`. With `"any"` it can also connect to any socket file
-    /// outside the session that it can name (Landlock ABI 7 does not cover
-    /// `connect()`), so only profiles that need it should say so.
+    /// Unix domain sockets: `"none"` (no `socket(AF_UNIX)`), `"listed"` (only
+    /// socket files inside the session's writable paths and those in
+    /// `unix_socket_paths`, checked by the supervisor on every `connect`), or
+    /// `"any"` (every socket file the session can name: Landlock ABI 7 does not
+    /// cover `connect()`). Unset: `"listed"` when `unix_socket_paths` is
+    /// non-empty, else `"none"`.
     #[serde(default)]
     pub unix_sockets: Option<UnixSocketSetting>,
+    /// Socket files outside the session the `"listed"` mode may connect to
+    /// (`{home}/.ssh/agent.sock`, …). An entry starting with `?` may be missing.
+    #[serde(default)]
+    pub unix_socket_paths: Vec<String>,
 }
 
 /// The `network.mode` values a profile may write.
@@ -113,6 +119,10 @@ pub enum NetworkModeSetting {
 pub enum UnixSocketSetting {
     /// `socket(AF_UNIX, …)` fails; `socketpair` still works.
     None,
+    /// Stream sockets may connect to socket files inside the session's
+    /// writable paths and to `unix_socket_paths`; the supervisor performs
+    /// each `connect` itself.
+    Listed,
     /// Unix sockets may be created and connected to anywhere.
     Any,
 }

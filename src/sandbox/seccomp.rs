@@ -43,6 +43,14 @@ pub enum When {
         /// Value compared with.
         value: u64,
     },
+    /// When a socket is of this domain (argument 0) and type (argument 1,
+    /// without the `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags).
+    Socket {
+        /// `AF_*`.
+        domain: u64,
+        /// `SOCK_*`.
+        kind: u64,
+    },
     /// When argument `arg` (32-bit) is none of `values`.
     NoneOf {
         /// Argument index.
@@ -492,14 +500,29 @@ pub const UNIX_NONE_DENIED: &[DenyEntry] = &[deny!(
     "unix_sockets = none: Landlock ABI 7 does not check connect() on socket files, so the D-Bus bus, docker.sock, ssh-agent and X11 are only out of reach if no unix socket can be made (socketpair still works)"
 )];
 
+/// Denied when the policy's unix socket setting is `listed`: datagram sockets
+/// can send to any socket file with `sendto`, which the supervisor does not
+/// trap; stream and seqpacket sockets can only reach a peer through `connect`.
+pub const UNIX_LISTED_DENIED: &[DenyEntry] = &[deny!(
+    socket,
+    When::Socket {
+        domain: libc::AF_UNIX as u64,
+        kind: libc::SOCK_DGRAM as u64
+    },
+    EACCES,
+    "unix_sockets = listed: no unix datagram sockets (sendto could address any socket file)"
+)];
+
 /// Every deny entry that applies to `policy`.
 pub fn entries_for(policy: &Policy) -> Vec<DenyEntry> {
     let mut entries = ALWAYS_DENIED.to_vec();
     if policy.network.mode == NetworkMode::None {
         entries.extend_from_slice(NETWORK_NONE_DENIED);
     }
-    if policy.network.unix_sockets == UnixSockets::None {
-        entries.extend_from_slice(UNIX_NONE_DENIED);
+    match policy.network.unix_sockets {
+        UnixSockets::None => entries.extend_from_slice(UNIX_NONE_DENIED),
+        UnixSockets::Listed { .. } => entries.extend_from_slice(UNIX_LISTED_DENIED),
+        UnixSockets::Any => {}
     }
     entries
 }
@@ -590,6 +613,15 @@ fn rules_for(when: When) -> Result<Vec<SeccompRule>, seccompiler::BackendError> 
                 value,
             )?])?]
         }
+        When::Socket { domain, kind } => vec![SeccompRule::new(vec![
+            condition(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, domain)?,
+            condition(
+                1,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(0xf),
+                kind,
+            )?,
+        ])?],
         When::NoneOf { arg, values } => vec![SeccompRule::new(
             values
                 .iter()
@@ -633,6 +665,7 @@ mod tests {
             .iter()
             .chain(NETWORK_NONE_DENIED)
             .chain(UNIX_NONE_DENIED)
+            .chain(UNIX_LISTED_DENIED)
             .copied()
             .collect();
         let programs = compile(&all).unwrap();

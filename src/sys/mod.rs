@@ -2,6 +2,8 @@
 //! crate lives here, each with a `// SAFETY:` note.
 
 pub mod caps;
+pub mod handoff;
+pub mod notify;
 pub mod prctl;
 
 /// The Landlock ABI version the running kernel supports (0 when Landlock is

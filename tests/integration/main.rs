@@ -11,3 +11,4 @@ mod escape;
 mod generated;
 mod lifecycle;
 mod protected;
+mod sockets;

@@ -1,0 +1,217 @@
+//! seccomp user notification: the notify filter, its listener's ioctls, and
+//! taking a descriptor from a trapped process (`pidfd_getfd`).
+//!
+//! seccompiler cannot return a listener, so this small filter is assembled by
+//! hand: on this architecture, `connect` → `SECCOMP_RET_USER_NOTIF`, every
+//! other call → allow (the deny filters decide those).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+/// A trapped system call, as the supervisor receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Notification {
+    /// The kernel's cookie for this call.
+    pub id: u64,
+    /// The calling thread's id (in guard's pid namespace).
+    pub pid: u32,
+    /// The system call number.
+    pub syscall: i32,
+    /// Its six arguments.
+    pub args: [u64; 6],
+}
+
+/// What the supervisor answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Response {
+    /// The call returns this value without running (the supervisor did the work).
+    Return(i64),
+    /// The call fails with this errno.
+    Fail(i32),
+}
+
+/// The listening end of a notify filter.
+#[derive(Debug)]
+pub struct Listener(OwnedFd);
+
+fn check(result: libc::c_long) -> io::Result<libc::c_long> {
+    if result < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(result)
+    }
+}
+
+/// Installs the notify filter for `connect` on the calling thread and returns
+/// its listener. `no_new_privs` must be set.
+pub fn install_connect_filter() -> io::Result<OwnedFd> {
+    const BPF_LD_W_ABS: u16 = 0x20;
+    const BPF_JEQ_K: u16 = 0x15;
+    const BPF_RET_K: u16 = 0x06;
+    #[cfg(target_arch = "x86_64")]
+    const AUDIT_ARCH: u32 = 0xc000_003e;
+    #[cfg(target_arch = "aarch64")]
+    const AUDIT_ARCH: u32 = 0xc000_00b7;
+    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
+    let program = [
+        // if (seccomp_data.arch != AUDIT_ARCH) allow  (other filters refuse foreign ABIs)
+        op(BPF_LD_W_ABS, 0, 0, 4),
+        op(BPF_JEQ_K, 0, 3, AUDIT_ARCH),
+        // if (seccomp_data.nr == connect) notify else allow
+        op(BPF_LD_W_ABS, 0, 0, 0),
+        op(BPF_JEQ_K, 0, 1, libc::SYS_connect as u32),
+        op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF),
+        op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW),
+    ];
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: fprog points at `program`, which outlives the call; the kernel
+    // copies the filter and returns a new descriptor that we own.
+    let fd = check(unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &fprog as *const libc::sock_fprog,
+        )
+    })?;
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+impl Listener {
+    /// Wraps a listener descriptor (received from the child).
+    pub fn new(fd: OwnedFd) -> Listener {
+        Listener(fd)
+    }
+
+    /// Asks the kernel to wake the trapped thread on the supervisor's CPU
+    /// (`SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP`, Linux 6.6): ~2 µs instead of
+    /// 20–60 µs a round trip. Older kernels refuse; that is only slower.
+    pub fn set_sync_wakeup(&self) -> io::Result<()> {
+        const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: libc::c_ulong = 1;
+        // SAFETY: SET_FLAGS takes its argument by value and touches no memory of ours.
+        check(unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+            )
+        } as libc::c_long)
+        .map(drop)
+    }
+
+    /// Waits for the next trapped call.
+    pub fn receive(&self) -> io::Result<Notification> {
+        // SAFETY: seccomp_notif is plain integers; all-zero is valid and the
+        // kernel requires the buffer to be zeroed.
+        let mut raw: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: raw is a valid, writable seccomp_notif for the call.
+        let result =
+            unsafe { libc::ioctl(self.0.as_raw_fd(), libc::SECCOMP_IOCTL_NOTIF_RECV, &mut raw) };
+        check(result as libc::c_long)?;
+        Ok(Notification {
+            id: raw.id,
+            pid: raw.pid,
+            syscall: raw.data.nr,
+            args: raw.data.args,
+        })
+    }
+
+    /// Whether the trapped call `id` is still waiting (its process has not
+    /// died and been replaced). Check after reading the process's memory and
+    /// before acting on it.
+    pub fn is_valid(&self, id: u64) -> bool {
+        // SAFETY: ID_VALID reads the u64 behind the pointer, which is valid.
+        unsafe { libc::ioctl(self.0.as_raw_fd(), libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 }
+    }
+
+    /// Answers the trapped call `id`.
+    pub fn respond(&self, id: u64, response: Response) -> io::Result<()> {
+        let (val, error) = match response {
+            Response::Return(value) => (value, 0),
+            Response::Fail(errno) => (0, -errno),
+        };
+        let mut raw = libc::seccomp_notif_resp {
+            id,
+            val,
+            error,
+            flags: 0,
+        };
+        // SAFETY: raw is a valid seccomp_notif_resp for the call.
+        check(
+            unsafe { libc::ioctl(self.0.as_raw_fd(), libc::SECCOMP_IOCTL_NOTIF_SEND, &mut raw) }
+                as libc::c_long,
+        )
+        .map(drop)
+    }
+}
+
+/// Duplicates descriptor `fd` of thread `tid` into this process.
+pub fn take_fd(tid: u32, fd: RawFd) -> io::Result<OwnedFd> {
+    const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+    // SAFETY: pidfd_open takes integers and returns a new descriptor or -1.
+    let pidfd =
+        check(unsafe { libc::syscall(libc::SYS_pidfd_open, tid as libc::pid_t, PIDFD_THREAD) })
+            .or_else(|_| {
+                // Before Linux 6.9 only a process (thread-group leader) has a pidfd.
+                let tgid = thread_group_of(tid)?;
+                // SAFETY: as above.
+                check(unsafe { libc::syscall(libc::SYS_pidfd_open, tgid, 0) })
+            })?;
+    // SAFETY: the kernel just returned this descriptor; we own it.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
+    // SAFETY: pidfd_getfd takes integers and returns a new descriptor or -1.
+    let taken = check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })?;
+    // SAFETY: the kernel just returned this descriptor; we own it.
+    Ok(unsafe { OwnedFd::from_raw_fd(taken as RawFd) })
+}
+
+fn thread_group_of(tid: u32) -> io::Result<libc::pid_t> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))
+        .and_then(|value| value.trim().parse().ok())
+        .ok_or_else(|| io::Error::other("no Tgid"))
+}
+
+/// `connect(socket, address)` with a raw socket address as read from a
+/// trapped process. Returns 0 or the errno.
+pub fn connect_raw(socket: &OwnedFd, address: &[u8]) -> i32 {
+    // SAFETY: address is a valid buffer of the length passed; the kernel
+    // validates its contents as a sockaddr and only reads it.
+    let result = unsafe {
+        libc::connect(
+            socket.as_raw_fd(),
+            address.as_ptr().cast(),
+            address.len() as libc::socklen_t,
+        )
+    };
+    if result == 0 {
+        0
+    } else {
+        io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO)
+    }
+}
+
+/// The address family of a socket (`SO_DOMAIN`).
+pub fn socket_domain(socket: &OwnedFd) -> io::Result<i32> {
+    let mut domain: libc::c_int = 0;
+    let mut length = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: domain and length are valid for writing and sized for SO_DOMAIN.
+    let result = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_DOMAIN,
+            (&mut domain as *mut libc::c_int).cast(),
+            &mut length,
+        )
+    };
+    check(result as libc::c_long).map(|_| domain)
+}
