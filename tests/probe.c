@@ -127,6 +127,20 @@ int main(int argc, char **argv) {
         printf("ok %d\n", connected);
         return 0;
     }
+    if (!strcmp(op, "daemon")) {
+        /* Double fork into a new session: `sleep ARG` re-parented away from us. */
+        pid_t first = fork();
+        if (first < 0) return result(first);
+        if (first == 0) {
+            if (setsid() < 0) _exit(1);
+            if (fork() == 0) {
+                execlp("sleep", "sleep", arg, (char *)NULL);
+                _exit(1);
+            }
+            _exit(0);
+        }
+        return result(0);
+    }
     if (!strcmp(op, "unix_dgram")) return result(socket(AF_UNIX, SOCK_DGRAM, 0));
     if (!strcmp(op, "tcp")) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);

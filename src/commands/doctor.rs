@@ -71,7 +71,7 @@ fn print_text(report: &Report) {
         }
     );
     println!(
-        "{} mount namespace: {}",
+        "{} mount and pid namespaces: {}",
         if f.mount_namespace { "ok  " } else { "warn" },
         f.mount_namespace_detail
     );

@@ -6,6 +6,7 @@
 
 mod child;
 mod env;
+mod init;
 mod reap;
 mod session;
 mod snapshot;
@@ -192,18 +193,34 @@ fn run_in_session(
         program,
         argv,
         env,
-        parent: nix::unistd::getpid(),
+        outside_ids: (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        ),
     };
-    let child = match crate::sys::fork().map_err(system("fork"))? {
+    // Held by guard only: the child sees it hang up if guard dies early.
+    let (alive_read, alive_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
+    let forked = match &policy.namespace {
+        Some(_) => {
+            let flags = crate::sandbox::mounts::session_namespaces(plan.outside_ids.0 == 0);
+            crate::sys::fork_into(flags).map_err(system("clone into new namespaces"))?
+        }
+        None => crate::sys::fork().map_err(system("fork"))?,
+    };
+    let child = match forked {
         ForkResult::Child => {
-            drop(error_read);
-            drop(control);
-            child::run(&plan, child_control, error_write)
+            drop((error_read, alive_write, control));
+            let ends = child::ChildEnds {
+                error_pipe: error_write,
+                guard_alive: alive_read,
+                control: child_control,
+            };
+            child::run(&plan, ends)
         }
         ForkResult::Parent { child } => child,
     };
-    drop(error_write);
-    drop(child_control);
+    drop((error_write, alive_read, child_control));
     // The child hands over its seccomp listener (or fails and closes the pair).
     if let (Some(control), Some(rules)) = (control.as_mut(), socket_rules)
         && let Some(listener) =

@@ -28,7 +28,10 @@ impl fmt::Display for Policy {
             UnixSockets::Any => "any (every socket file the session can name)".to_string(),
             UnixSockets::Listed { files, .. } => format!(
                 "listed, each connect performed by the supervisor: socket files in writable paths{}",
-                files.iter().map(|f| format!(", {}", f.display())).collect::<String>()
+                files
+                    .iter()
+                    .map(|f| format!(", {}", f.display()))
+                    .collect::<String>()
             ),
         };
         let mode = match self.network.mode {

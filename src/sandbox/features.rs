@@ -13,8 +13,8 @@ pub struct KernelFeatures {
     pub seccomp_filter: bool,
     /// seccomp user notification (`SECCOMP_RET_USER_NOTIF`) is supported.
     pub seccomp_user_notif: bool,
-    /// A private mount namespace can be made (as root directly, otherwise
-    /// through an unprivileged user namespace).
+    /// Private mount and pid namespaces (with their own `/proc`) can be made,
+    /// as root directly, otherwise through an unprivileged user namespace.
     pub mount_namespace: bool,
     /// Why the mount namespace is unavailable, when it is.
     pub mount_namespace_detail: String,
@@ -73,26 +73,31 @@ impl KernelFeatures {
 fn probe_mount_namespace() -> (bool, String) {
     use nix::sys::wait::{WaitStatus, waitpid};
     use nix::unistd::ForkResult;
-    match crate::sys::fork() {
+    let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
+    let root = uid.is_root();
+    match crate::sys::fork_into(super::mounts::session_namespaces(root)) {
         Ok(ForkResult::Child) => {
-            let code = match super::mounts::enter_private_namespace() {
+            let code = match super::mounts::finish_namespace_setup(root, uid.as_raw(), gid.as_raw())
+            {
                 Ok(()) => 0,
                 Err(_) => 1,
             };
             crate::sys::exit_immediately(code)
         }
         Ok(ForkResult::Parent { child }) => match waitpid(child, None) {
-            Ok(WaitStatus::Exited(_, 0)) if nix::unistd::getuid().is_root() => {
-                (true, "as root".to_string())
-            }
+            Ok(WaitStatus::Exited(_, 0)) if root => (true, "as root".to_string()),
             Ok(WaitStatus::Exited(_, 0)) => {
                 (true, "through an unprivileged user namespace".to_string())
             }
             _ => (
                 false,
-                "the kernel refused a new user/mount namespace".to_string(),
+                "the kernel refused new user/mount/pid namespaces or a /proc mount in them"
+                    .to_string(),
             ),
         },
-        Err(error) => (false, format!("could not probe: {error}")),
+        Err(error) => (
+            false,
+            format!("the kernel refused new user/mount/pid namespaces ({error})"),
+        ),
     }
 }

@@ -1,16 +1,16 @@
 //! The private mount namespace: protected paths bound read-only, writable
 //! trees bound `noexec`.
 //!
-//! As root the child only needs a new mount namespace; as an ordinary user it
-//! first enters a new user namespace that maps its own uid and gid, which gives
-//! it the capabilities to mount there (and nowhere else). Either way every
+//! The session starts as process 1 of new mount and pid namespaces; as an
+//! ordinary user also of a new user namespace that maps only its own uid and
+//! gid, which gives it the capabilities to mount there (and nowhere else). Either way every
 //! capability is dropped again before `execve`, and seccomp forbids `mount`,
 //! `umount2` and the new mount API, so the binds cannot be undone.
 
 use super::EnforceError;
 use crate::policy::NamespacePlan;
 use nix::mount::{MsFlags, mount};
-use nix::sched::{CloneFlags, unshare};
+use nix::sched::CloneFlags;
 use nix::sys::statvfs::{FsFlags, statvfs};
 use std::path::{Path, PathBuf};
 
@@ -23,25 +23,40 @@ fn errno(error: nix::Error) -> std::io::Error {
     std::io::Error::from(error)
 }
 
-/// Enters a private mount namespace (and, when not root, a user namespace
-/// mapping only the caller's ids).
-pub fn enter_private_namespace() -> Result<(), EnforceError> {
-    let uid = nix::unistd::getuid();
-    let gid = nix::unistd::getgid();
-    if uid.is_root() {
-        unshare(CloneFlags::CLONE_NEWNS)
-            .map_err(errno)
-            .map_err(step("unshare(CLONE_NEWNS)"))?;
+/// The namespaces a session is started in: a mount and a pid namespace, plus
+/// a user namespace (mapping only the caller's ids) when not root.
+pub fn session_namespaces(root: bool) -> CloneFlags {
+    let flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID;
+    if root {
+        flags
     } else {
-        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
-            .map_err(errno)
-            .map_err(step("unshare(CLONE_NEWUSER | CLONE_NEWNS)"))?;
+        flags | CloneFlags::CLONE_NEWUSER
+    }
+}
+
+/// Run first in a process started with [`session_namespaces`]: maps the
+/// caller's ids (`outside_uid`/`outside_gid`, as they were before the clone)
+/// when a user namespace was made, keeps every mount change private, and
+/// mounts a `/proc` of the new pid namespace (so the session sees only its own
+/// processes).
+pub fn finish_namespace_setup(
+    root: bool,
+    outside_uid: u32,
+    outside_gid: u32,
+) -> Result<(), EnforceError> {
+    if !root {
         std::fs::write("/proc/self/setgroups", "deny")
             .map_err(step("write /proc/self/setgroups"))?;
-        std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))
-            .map_err(step("write uid_map"))?;
-        std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))
-            .map_err(step("write gid_map"))?;
+        std::fs::write(
+            "/proc/self/uid_map",
+            format!("{outside_uid} {outside_uid} 1"),
+        )
+        .map_err(step("write uid_map"))?;
+        std::fs::write(
+            "/proc/self/gid_map",
+            format!("{outside_gid} {outside_gid} 1"),
+        )
+        .map_err(step("write gid_map"))?;
     }
     // Nothing done here may propagate back to the host's mount table.
     mount(
@@ -52,7 +67,16 @@ pub fn enter_private_namespace() -> Result<(), EnforceError> {
         None::<&str>,
     )
     .map_err(errno)
-    .map_err(step("make / private"))
+    .map_err(step("make / private"))?;
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(errno)
+    .map_err(step("mount /proc for the session's pid namespace"))
 }
 
 /// Makes the binds of the namespace plan: `noexec` writable trees first, then

@@ -62,3 +62,29 @@ pub fn terminal_name() -> Option<std::path::PathBuf> {
         nix::unistd::ttyname(fd).ok()
     })
 }
+
+/// Forks the calling process into new namespaces (`clone` with `flags` and a
+/// null stack, which behaves like `fork`). With `CLONE_NEWPID` the child is
+/// process 1 of the new pid namespace. The caller must be single-threaded.
+pub fn fork_into(flags: nix::sched::CloneFlags) -> std::io::Result<nix::unistd::ForkResult> {
+    // SAFETY: with a null stack pointer clone duplicates the caller like fork,
+    // and guard is single-threaded here (see `fork`), so the child may run
+    // ordinary Rust code. No pointer arguments are passed.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            flags.bits() as libc::c_ulong | libc::SIGCHLD as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    match pid {
+        -1 => Err(std::io::Error::last_os_error()),
+        0 => Ok(nix::unistd::ForkResult::Child),
+        child => Ok(nix::unistd::ForkResult::Parent {
+            child: nix::unistd::Pid::from_raw(child as libc::pid_t),
+        }),
+    }
+}

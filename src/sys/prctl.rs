@@ -35,3 +35,11 @@ pub fn set_parent_death_signal(signal: libc::c_int) -> io::Result<()> {
     // SAFETY: PR_SET_PDEATHSIG takes integer arguments only.
     check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal, 0, 0, 0) })
 }
+
+/// Makes the caller non-dumpable: no core dumps, and other processes of the
+/// same user without `CAP_SYS_PTRACE` can neither ptrace it nor read its
+/// `/proc/PID/{mem,environ}`. Reset by `execve`.
+pub fn set_not_dumpable() -> io::Result<()> {
+    // SAFETY: PR_SET_DUMPABLE takes integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) })
+}

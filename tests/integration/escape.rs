@@ -219,16 +219,22 @@ fn no_capability_survives_and_no_new_privs_is_set() {
 fn a_setsid_daemon_does_not_outlive_the_session() {
     for_each_identity(|env| {
         let marker = format!("{}", 900_000 + std::process::id() % 99_999);
-        let output = env.run_script(
-            &[],
-            &format!("setsid sleep {marker} & sleep 0.2; echo started"),
-        );
-        assert!(all_output(&output).contains("started"));
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        assert!(
-            !process_running(&format!("sleep {marker}")),
-            "the daemon outlived the session"
-        );
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let script = format!(
+                "{} daemon {marker} && sleep 0.3 && ps -eo args | grep -c '^sleep {marker}'",
+                probe().display()
+            );
+            let output = env.run_script(mode, &script);
+            let text = all_output(&output);
+            assert!(
+                text.contains("ok\n1"),
+                "the daemon must have run inside ({mode:?}): {text}"
+            );
+            assert!(
+                !process_running(&format!("sleep {marker}")),
+                "the daemon outlived the session ({mode:?})"
+            );
+        }
     });
 }
 

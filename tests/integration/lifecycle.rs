@@ -41,16 +41,59 @@ fn sigterm_to_guard_ends_the_session_and_its_temp_dir() {
 }
 
 #[test]
-fn guard_killed_takes_the_command_with_it() {
+fn guard_killed_takes_the_whole_session_with_it() {
     let env = TestEnv::new(identities()[0]);
     let marker = format!("{}", 800_000 + std::process::id() % 99_999);
-    let mut child = env.guard(&["run", "--", "sleep", &marker]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    let script = format!(
+        "{} daemon {marker}1 && exec sleep {marker}2",
+        probe().display()
+    );
+    let mut child = env
+        .guard(&[
+            "run",
+            "--allow-exec",
+            probe().to_str().unwrap(),
+            "--",
+            "bash",
+            "-c",
+            &script,
+        ])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !process_running(&format!("sleep {marker}1"))
+        && started.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        process_running(&format!("sleep {marker}1")),
+        "the daemon never started"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    let alive = process_running(&format!("sleep {marker}"));
-    assert!(!alive, "the command survived guard's death");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !process_running(&format!("sleep {marker}2")),
+        "the command survived guard's death"
+    );
+    assert!(
+        !process_running(&format!("sleep {marker}1")),
+        "a double-forked daemon survived guard's death"
+    );
+}
+
+#[test]
+fn the_session_sees_only_its_own_processes() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env.run_script(&[], "echo pid=$$; ps -e | wc -l");
+    let text = all_output(&output);
+    assert!(
+        text.contains("pid=2"),
+        "the command is process 2 under guard's init: {text}"
+    );
+    let count: usize = text.lines().last().unwrap().trim().parse().unwrap();
+    assert!(count < 10, "ps sees outside processes: {text}");
 }
 
 #[test]

@@ -12,3 +12,4 @@ mod generated;
 mod lifecycle;
 mod protected;
 mod sockets;
+mod terminal;

@@ -1,0 +1,81 @@
+//! Process 1 of the session's pid namespace.
+//!
+//! It forks the command, forwards to it the signals guard forwards (not those
+//! the terminal sent the whole foreground group, which the command received
+//! itself), reaps orphans, and exits with the command's status. When it exits,
+//! or when guard dies and takes it along, the kernel kills every process left
+//! in the namespace: nothing of the session outlives it.
+
+use super::child::{self, ChildPlan};
+use crate::sys::{self, prctl};
+use nix::sys::signal::{SigSet, Signal, kill};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::ForkResult;
+use std::os::fd::OwnedFd;
+
+/// `si_code` of a signal the kernel itself sent (the terminal's ^C, ^\).
+const SI_KERNEL: i32 = 0x80;
+
+/// Starts the command and serves as its init until it exits, then exits with
+/// the command's status. A failure before the command runs goes to the error
+/// pipe.
+pub fn start_command(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
+    // guard blocked the signals it handles before cloning us; they stay
+    // blocked here and arrive through a signalfd.
+    let mut handled = SigSet::empty();
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+    ] {
+        handled.add(signal);
+    }
+    let signals = match SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC) {
+        Ok(signals) => signals,
+        Err(error) => child::report(error_pipe, &child::system("signalfd")(error.into())),
+    };
+    let forked = match child::fork_command() {
+        Ok(forked) => forked,
+        Err(error) => child::report(error_pipe, &error),
+    };
+    let command = match forked {
+        ForkResult::Child => {
+            // The command dies with its init.
+            if let Err(error) = prctl::set_parent_death_signal(libc::SIGKILL) {
+                child::report(error_pipe, &child::system("PR_SET_PDEATHSIG")(error));
+            }
+            let error = child::exec_command(plan);
+            child::report(error_pipe, &error)
+        }
+        ForkResult::Parent { child } => child,
+    };
+    // Only the command's end of the pipe may stay open: its execve closes it.
+    drop(error_pipe);
+    loop {
+        let Ok(Some(info)) = signals.read_signal() else {
+            continue;
+        };
+        let signo = info.ssi_signo as i32;
+        if signo != libc::SIGCHLD {
+            if info.ssi_code != SI_KERNEL
+                && let Ok(signal) = Signal::try_from(signo)
+            {
+                let _ = kill(command, signal);
+            }
+            continue;
+        }
+        loop {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == command => sys::exit_immediately(code),
+                Ok(WaitStatus::Signaled(pid, signal, _)) if pid == command => {
+                    sys::exit_immediately(128 + signal as i32)
+                }
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(_) => {} // an orphan of the session
+            }
+        }
+    }
+}

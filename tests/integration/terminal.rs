@@ -1,0 +1,120 @@
+//! The session stays on the user's terminal: a real tmux pane drives an
+//! interactive confined shell through ^C, ^Z/fg, a window resize and exit.
+
+use crate::support::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Pane {
+    name: String,
+}
+
+impl Pane {
+    fn start(env: &TestEnv, command: &str) -> Pane {
+        let name = format!("guard-test-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "-c",
+            ])
+            .arg(&env.repo)
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session");
+        Pane { name }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn text(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `needle` (10 s at most).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never saw {needle:?} in:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn an_interactive_shell_keeps_job_control_and_the_terminal() {
+    let env = TestEnv::new(identities()[0]);
+    let guard = guard_binary().display().to_string();
+    let outer = format!(
+        "env -i HOME={} PATH=/usr/bin:/bin TERM=xterm bash --norc --noprofile",
+        env.home.display()
+    );
+    let pane = Pane::start(&env, &outer);
+    pane.keys(&[
+        &format!("PS1='outer$ ' && {guard} run -- bash --norc --noprofile"),
+        "Enter",
+    ]);
+    pane.keys(&["PS1='inner$ '", "Enter"]);
+    pane.wait_for("inner$");
+    // ^C interrupts the foreground job, not the session.
+    pane.keys(&["sleep 100", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    pane.keys(&["C-c"]);
+    pane.keys(&["echo after-interrupt", "Enter"]);
+    pane.wait_for("\nafter-interrupt");
+    // ^Z and fg inside the confined shell.
+    pane.keys(&["sleep 100", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    pane.keys(&["C-z"]);
+    pane.wait_for("Stopped");
+    pane.keys(&["fg", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    pane.keys(&["C-c"]);
+    // The window size follows a resize.
+    let status = Command::new("tmux")
+        .args(["resize-window", "-t", &pane.name, "-x", "100", "-y", "25"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    pane.keys(&["stty size", "Enter"]);
+    pane.wait_for("25 100");
+    // The exit status reaches the outer shell.
+    pane.keys(&["exit 3", "Enter"]);
+    pane.wait_for("outer$");
+    pane.keys(&["echo status=$?", "Enter"]);
+    pane.wait_for("status=3");
+}
