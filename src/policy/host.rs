@@ -19,10 +19,13 @@ pub trait HostView {
     fn find_program(&self, name: &str, path_var: &str) -> Option<PathBuf>;
 }
 
-/// The real machine, with the environment captured once.
+/// The real machine, with the environment captured once. Resolved paths are
+/// cached: a profile resolves ~60 tools, most in the same few directories and
+/// sharing one dynamic loader.
 #[derive(Debug, Clone)]
 pub struct RealHost {
     vars: BTreeMap<String, String>,
+    resolved: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
 }
 
 impl RealHost {
@@ -32,6 +35,7 @@ impl RealHost {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            resolved: Default::default(),
         }
     }
 }
@@ -42,7 +46,22 @@ impl HostView for RealHost {
     }
 
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
-        std::fs::canonicalize(path)
+        if let Some(known) = self.resolved.borrow().get(path) {
+            return Ok(known.clone());
+        }
+        // A file that is not a symlink, in a directory already resolved,
+        // needs one lstat instead of a readlink per path component.
+        let metadata = std::fs::symlink_metadata(path)?;
+        let real = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) if !metadata.file_type().is_symlink() && path.is_absolute() => {
+                self.canonicalize(dir)?.join(name)
+            }
+            _ => std::fs::canonicalize(path)?,
+        };
+        self.resolved
+            .borrow_mut()
+            .insert(path.to_path_buf(), real.clone());
+        Ok(real)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -58,6 +77,17 @@ impl HostView for RealHost {
     }
 
     fn find_program(&self, name: &str, path_var: &str) -> Option<PathBuf> {
-        which::which_in(name, Some(path_var), "/").ok()
+        use std::os::unix::fs::PermissionsExt;
+        // Like a shell: the first PATH entry holding an executable file of
+        // that name (empty and relative entries are skipped: guard never
+        // resolves tools against the current directory).
+        path_var
+            .split(':')
+            .filter(|dir| dir.starts_with('/'))
+            .map(|dir| Path::new(dir).join(name))
+            .find(|candidate| {
+                std::fs::metadata(candidate)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
     }
 }
