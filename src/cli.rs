@@ -54,6 +54,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read and check the audit logs of past sessions.
+    ///
+    /// ID is a unique prefix of a session id, or `last`.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -62,6 +67,54 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(hide = true)]
     Man,
+}
+
+/// `guard log` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// List sessions: id, start, profile, command, duration, exit, counts.
+    List,
+    /// Show a session's records as a timeline.
+    Show {
+        /// The session (`last` or a unique id prefix).
+        id: String,
+        /// Only records of this kind (exec, open, write, create, delete,
+        /// rename, mkdir, link, chmod, connect, denied, …); repeatable.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Only records whose path matches this glob (`*` within a component,
+        /// `**` across).
+        #[arg(long, value_name = "GLOB")]
+        path: Option<String>,
+        /// Only records of this process id.
+        #[arg(long)]
+        pid: Option<u64>,
+        /// Print the records as JSON Lines, as stored.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summarise a session: the process tree of execs, files changed, denials
+    /// by rule, the directories read most.
+    Summary {
+        /// The session (`last` or a unique id prefix).
+        id: String,
+    },
+    /// Check that logs are intact: exit 0 when sealed, 3 when intact but
+    /// without an end record (guard was killed, or the end was cut off), 1
+    /// when a record was edited, deleted, inserted or reordered.
+    Verify {
+        /// The session (`last` or a unique id prefix).
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        /// Check every session.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+    /// Print the path of a session's log file.
+    Path {
+        /// The session (`last` or a unique id prefix).
+        id: String,
+    },
 }
 
 /// Profile choice and additions shared by `run` and `policy`.

@@ -10,6 +10,8 @@ impl ExitCode {
     pub const SUCCESS: ExitCode = ExitCode(0);
     /// A check failed (`guard doctor` found a missing requirement).
     pub const CHECK_FAILED: ExitCode = ExitCode(1);
+    /// `guard log verify`: the logs are intact but one has no end record.
+    pub const UNSEALED: ExitCode = ExitCode(3);
     /// The command line was malformed (clap's own code).
     pub const USAGE: ExitCode = ExitCode(2);
     /// guard could not set up the session; the command did not run.

@@ -10,6 +10,7 @@
 //!
 //! Every `unsafe` system call lives in [`sys`].
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod exit;

@@ -8,6 +8,12 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let code = match commands::dispatch(cli) {
         Ok(code) => code,
+        Err(commands::CommandError::Io(error))
+            if error.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            // The reader went away (`guard log show … | head`): nothing to report.
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             let error = anyhow::Error::from(error);
             eprintln!("guard: error: {error:#}");

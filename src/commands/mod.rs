@@ -3,6 +3,7 @@
 
 mod doctor;
 mod generate;
+mod log;
 mod prepare;
 mod profiles;
 mod run;
@@ -35,6 +36,12 @@ pub enum CommandError {
         /// What is wrong.
         reason: String,
     },
+    /// The audit log could not be created or written.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// The policy would undermine guard itself.
+    #[error("refusing to run: {0}")]
+    Unsafe(String),
     /// Writing output or other I/O failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -59,6 +66,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Policy(args) => run::policy(args, cli.no_namespaces),
         Command::Profiles => profiles::list(),
         Command::Doctor { json } => doctor::doctor(json, cli.no_namespaces),
+        Command::Log(command) => log::run(command),
         Command::Completions { shell } => {
             print!("{}", completions(shell));
             Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 use super::CommandError;
 use super::prepare::prepare;
+use crate::audit::{AuditLog, Event, EventKind};
 use crate::cli::{Format, PolicyArgs, RunArgs};
 use crate::exit::ExitCode;
 use crate::launch::{self, state_dir};
@@ -23,11 +24,29 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         &prepared.home,
     );
     let quarantine = state.join("quarantine").join(&prepared.session.id);
+    let log_dir = state.join("sessions");
+    refuse_writable_log_dir(&prepared.policy, &log_dir)?;
     let parent_env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    tracing::debug!(session = %prepared.session.id, profile = %prepared.policy.profile.name, "starting session");
-    let outcome = launch::run(&prepared.policy, &prepared.session, &parent_env, quarantine)?;
+
+    // The log exists, with its start record, before anything runs: a full
+    // disk or an unwritable state directory refuses the session.
+    let mut log = AuditLog::create(&log_dir, &prepared.session.id)?;
+    log.append(session_start(&prepared)?)?;
+    tracing::debug!(session = %prepared.session.id, log = %log.path().display(), "starting session");
+    let started = std::time::Instant::now();
+    let (outcome, mut log) = launch::run(
+        &prepared.policy,
+        &prepared.session,
+        &parent_env,
+        quarantine,
+        log,
+    );
+    let end = session_end(&outcome, log.counts(), started.elapsed());
+    let sealed = log.append(end);
+    let outcome = outcome?;
+    sealed?;
     for restored in &outcome.restored {
         match &restored.quarantined {
             Some(kept) => eprintln!(
@@ -48,6 +67,76 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         );
     }
     Ok(ExitCode(outcome.exit_code))
+}
+
+/// The session must not be able to write its own log.
+fn refuse_writable_log_dir(
+    policy: &crate::policy::Policy,
+    log_dir: &std::path::Path,
+) -> Result<(), CommandError> {
+    let log_dir = crate::supervisor::lexically_normal(log_dir);
+    let exposed = policy.filesystem.iter().find(|(path, rule)| {
+        rule.access.write && (log_dir.starts_with(path) || path.starts_with(&log_dir))
+    });
+    match exposed {
+        Some((path, _)) => Err(CommandError::Unsafe(format!(
+            "the profile makes {} writable, which holds guard's audit logs ({}); the session could rewrite its own log",
+            path.display(),
+            log_dir.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The first record: who, what, under which policy, on which kernel.
+fn session_start(prepared: &super::prepare::Prepared) -> Result<Event, CommandError> {
+    let policy = &prepared.policy;
+    let policy_json = serde_json::to_value(policy).map_err(std::io::Error::other)?;
+    let kernel_json = serde_json::to_value(&prepared.features).map_err(std::io::Error::other)?;
+    Ok(Event::new(EventKind::SessionStart, None)
+        .with("guard_version", env!("CARGO_PKG_VERSION"))
+        .with("guard_pid", std::process::id())
+        .with("uid", nix::unistd::getuid().as_raw())
+        .with("profile", policy.profile.name.clone())
+        .with("profile_origin", policy.profile.origin.to_string())
+        .with("command", policy.command.argv.clone())
+        .with(
+            "program",
+            policy.command.program.to_string_lossy().into_owned(),
+        )
+        .with("repo", policy.repo.to_string_lossy().into_owned())
+        .with("policy_digest", policy.digest())
+        .with("policy", policy_json)
+        .with("kernel", kernel_json))
+}
+
+/// The last record: how it ended, and what it did, by kind.
+fn session_end(
+    outcome: &Result<crate::launch::SessionOutcome, crate::launch::LaunchError>,
+    counts: &std::collections::BTreeMap<&'static str, u64>,
+    duration: std::time::Duration,
+) -> Event {
+    let counts: serde_json::Map<String, serde_json::Value> = counts
+        .iter()
+        .map(|(kind, n)| (kind.to_string(), (*n).into()))
+        .collect();
+    let event = Event::new(EventKind::SessionEnd, None)
+        .with("duration_ms", duration.as_millis() as u64)
+        .with("counts", counts);
+    match outcome {
+        Ok(outcome) => event
+            .with("exit_code", outcome.exit_code)
+            .with("leftover_processes", outcome.leftover_processes as u64)
+            .with(
+                "restored",
+                outcome
+                    .restored
+                    .iter()
+                    .map(|r| r.path.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>(),
+            ),
+        Err(error) => event.with("error", error.to_string()),
+    }
 }
 
 /// Prints the compiled policy.

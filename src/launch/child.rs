@@ -184,7 +184,8 @@ fn confine(
     //    own calls), and wait until the supervisor runs.
     if let Some(mut control) = control {
         let listener =
-            sys::notify::install_connect_filter().map_err(system("install the notify filter"))?;
+            sys::notify::install_notify_filter(&crate::supervisor::trap::program(policy))
+                .map_err(system("install the notify filter"))?;
         sys::handoff::send_and_wait(&mut control, &listener)
             .map_err(system("hand the listener to guard"))?;
     }

@@ -10,21 +10,22 @@ mod init;
 mod reap;
 mod session;
 mod snapshot;
+mod wait;
 
 pub use child::SETUP_FAILED;
 pub use reap::descendants_of;
 pub use session::{Session, state_dir};
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
+use crate::audit::AuditLog;
 use crate::policy::{Policy, UnixSockets};
 use crate::sandbox::{EnforceError, seccomp};
-use crate::supervisor::{self, SocketRules};
+use crate::supervisor::{self, Rules, SocketRules, Supervision};
 use crate::sys::handoff;
 use crate::sys::notify::Listener;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::waitpid;
+use nix::unistd::ForkResult;
 use std::ffi::CString;
 use std::io::Read;
 use std::path::PathBuf;
@@ -64,6 +65,9 @@ pub enum LaunchError {
     /// The protected-path snapshot failed.
     #[error("protected paths: {0}")]
     Snapshot(#[from] SnapshotError),
+    /// Writing the audit log failed while the session ran; guard stopped it.
+    #[error("the audit log could not be written, so the session was stopped: {0}")]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 fn system(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> LaunchError {
@@ -79,43 +83,68 @@ fn nix_system(step: impl Into<String>) -> impl FnOnce(nix::Error) -> LaunchError
     }
 }
 
-/// Runs the policy's command in a confined session and returns how it ended.
-/// `parent_env` is guard's own environment; only what the policy passes
-/// reaches the command. `quarantine` receives what the session wrote to
-/// protected paths.
+/// Runs the policy's command in a confined session and returns how it ended,
+/// with the audit log (its records written up to the end of the session;
+/// the caller adds the end record). `parent_env` is guard's own environment;
+/// only what the policy passes reaches the command. `quarantine` receives
+/// what the session wrote to protected paths.
 pub fn run(
     policy: &Policy,
     session: &Session,
     parent_env: &[(String, String)],
     quarantine: PathBuf,
+    log: AuditLog,
+) -> (Result<SessionOutcome, LaunchError>, AuditLog) {
+    let mut log = Some(log);
+    let outcome = prepare_and_run(policy, session, parent_env, quarantine, &mut log);
+    (outcome, log.expect("the audit log is always handed back"))
+}
+
+/// The command as C strings and the compiled seccomp programs: everything
+/// that can fail before a process exists.
+struct Prepared {
+    seccomp: Vec<seccompiler::BpfProgram>,
+    program: CString,
+    argv: Vec<CString>,
+    env: Vec<CString>,
+}
+
+fn prepare_and_run(
+    policy: &Policy,
+    session: &Session,
+    parent_env: &[(String, String)],
+    quarantine: PathBuf,
+    log: &mut Option<AuditLog>,
 ) -> Result<SessionOutcome, LaunchError> {
     // 1. Prepare everything that can fail before any process exists: the
     //    seccomp programs, argv and environment as C strings.
-    let seccomp = seccomp::compile(&seccomp::entries_for(policy))?;
     let c_string =
         |what: &str, s: &str| CString::new(s).map_err(|_| LaunchError::NulByte(what.to_string()));
-    let program = c_string(
-        "the program path",
-        &policy.command.program.to_string_lossy(),
-    )?;
-    let argv = policy
-        .command
-        .argv
-        .iter()
-        .map(|arg| c_string("an argument", arg))
-        .collect::<Result<Vec<_>, _>>()?;
-    let env = env::session_env(policy, &session.id, parent_env)
-        .iter()
-        .map(|(name, value)| c_string(&format!("variable {name}"), &format!("{name}={value}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let prepared = Prepared {
+        seccomp: seccomp::compile(&seccomp::entries_for(policy))?,
+        program: c_string(
+            "the program path",
+            &policy.command.program.to_string_lossy(),
+        )?,
+        argv: policy
+            .command
+            .argv
+            .iter()
+            .map(|arg| c_string("an argument", arg))
+            .collect::<Result<Vec<_>, _>>()?,
+        env: env::session_env(policy, &session.id, parent_env)
+            .iter()
+            .map(|(name, value)| c_string(&format!("variable {name}"), &format!("{name}={value}")))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
 
     // 2. The session's private directories, and the client directories the
     //    profile asks to exist.
     session
         .create_dirs()
         .map_err(system(format!("create {}", session.paths.dir.display())))?;
-    let outcome = run_in_session(policy, &seccomp, program, argv, env, quarantine);
-    // 9. The session's private directories go, whatever happened.
+    let outcome = run_in_session(policy, prepared, quarantine, log);
+    // 10. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();
     let outcome = outcome?;
     removed.map_err(system(format!("remove {}", session.paths.dir.display())))?;
@@ -124,11 +153,9 @@ pub fn run(
 
 fn run_in_session(
     policy: &Policy,
-    seccomp: &[seccompiler::BpfProgram],
-    program: CString,
-    argv: Vec<CString>,
-    env: Vec<CString>,
+    prepared: Prepared,
     quarantine: PathBuf,
+    log: &mut Option<AuditLog>,
 ) -> Result<SessionOutcome, LaunchError> {
     for dir in &policy.create_dirs {
         use std::os::unix::fs::DirBuilderExt;
@@ -143,64 +170,31 @@ fn run_in_session(
     let snapshot = Snapshot::take(policy)?;
 
     // 4. Become a subreaper, so orphans of the session stay our descendants,
-    //    and take the signals we act on (termination, children) through a
-    //    signalfd instead of handlers. SIGTSTP stays default: on Ctrl-Z guard
-    //    stops with the command, so the shell's job control sees one job.
+    //    and take the signals we act on through a signalfd.
     crate::sys::prctl::set_child_subreaper().map_err(system("PR_SET_CHILD_SUBREAPER"))?;
-    let mut handled = SigSet::empty();
-    for signal in [
-        Signal::SIGCHLD,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-    ] {
-        handled.add(signal);
-    }
-    let mut previous_mask = SigSet::empty();
-    sigprocmask(
-        SigmaskHow::SIG_BLOCK,
-        Some(&handled),
-        Some(&mut previous_mask),
-    )
-    .map_err(nix_system("block signals"))?;
-    let mut signals =
-        SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC).map_err(nix_system("signalfd"))?;
+    let mut signals = wait::SessionSignals::take()?;
 
-    // 5. Fork. The child confines itself and executes the command; a setup
-    //    error comes back over a close-on-exec pipe (EOF means execve worked).
-    //    When calls must be mediated, the child first hands its seccomp
-    //    listener over a socket pair and waits for the supervisor to run.
+    // 5. Fork (into new namespaces when the policy has them). The child
+    //    confines itself, hands its seccomp listener over a socket pair,
+    //    waits for the supervisor, and executes the command; a setup error
+    //    comes back over a close-on-exec pipe (EOF means execve worked).
     let (error_read, error_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
-    let socket_rules = match &policy.network.unix_sockets {
-        UnixSockets::Listed { within, files } => Some(SocketRules {
-            within: within.clone(),
-            files: files.clone(),
-        }),
-        _ => None,
-    };
-    let (mut control, child_control) = match socket_rules {
-        Some(_) => {
-            let (parent_end, child_end) = handoff::pair().map_err(system("socketpair"))?;
-            (Some(parent_end), Some(child_end))
-        }
-        None => (None, None),
-    };
+    let (mut control, child_control) = handoff::pair().map_err(system("socketpair"))?;
+    // Held by guard only: the child sees it hang up if guard dies early.
+    let (alive_read, alive_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
     let plan = child::ChildPlan {
         policy,
-        seccomp,
-        program,
-        argv,
-        env,
+        seccomp: &prepared.seccomp,
+        program: prepared.program,
+        argv: prepared.argv,
+        env: prepared.env,
         outside_ids: (
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),
         ),
     };
-    // Held by guard only: the child sees it hang up if guard dies early.
-    let (alive_read, alive_write) =
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
     let forked = match &policy.namespace {
         Some(_) => {
             let flags = crate::sandbox::mounts::session_namespaces(plan.outside_ids.0 == 0);
@@ -214,79 +208,75 @@ fn run_in_session(
             let ends = child::ChildEnds {
                 error_pipe: error_write,
                 guard_alive: alive_read,
-                control: child_control,
+                control: Some(child_control),
             };
             child::run(&plan, ends)
         }
         ForkResult::Parent { child } => child,
     };
     drop((error_write, alive_read, child_control));
-    // The child hands over its seccomp listener (or fails and closes the pair).
-    if let (Some(control), Some(rules)) = (control.as_mut(), socket_rules)
-        && let Some(listener) =
-            handoff::receive(control).map_err(system("receive the seccomp listener"))?
+
+    // 6. Start the audit writer (a write failure stops the session) and the
+    //    supervisor, then let the child execute the command.
+    let mut writer = None;
+    if let Some(listener) =
+        handoff::receive(&control).map_err(system("receive the seccomp listener"))?
     {
-        supervisor::spawn(Listener::new(listener), rules)
+        let audit = log
+            .take()
+            .expect("the log is here until the writer takes it");
+        let handle = audit
+            .start_writer(move |_| {
+                let _ = kill(child, Signal::SIGKILL);
+            })
+            .map_err(system("start the audit writer"))?;
+        let supervision = Supervision {
+            rules: Rules::from_policy(policy),
+            sockets: match &policy.network.unix_sockets {
+                UnixSockets::Listed { within, files } => Some(SocketRules {
+                    within: within.clone(),
+                    files: files.clone(),
+                }),
+                _ => None,
+            },
+            events: handle.sender(),
+        };
+        writer = Some(handle);
+        supervisor::spawn(Listener::new(listener), supervision)
             .map_err(system("start the supervisor"))?;
-        handoff::acknowledge(control).map_err(system("release the child"))?;
+        handoff::acknowledge(&mut control).map_err(system("release the child"))?;
     }
     let mut setup_error = String::new();
     let _ = std::fs::File::from(error_read).read_to_string(&mut setup_error);
 
-    // 6. Wait for the command, forwarding termination signals sent to guard
-    //    (not those the terminal sent to the whole foreground group, which the
-    //    command received itself).
+    // 7. Wait for the command, forwarding termination signals sent to guard.
     let exit_code = if setup_error.is_empty() {
-        wait_for(child, &mut signals)?
+        signals.wait_for(child)?
     } else {
         let _ = waitpid(child, None);
         SETUP_FAILED
     };
 
-    // 7. End every process the session left behind.
+    // 8. End every process the session left behind, then flush the log.
     let leftover_processes = reap::end_all_descendants();
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&previous_mask), None);
+    signals.restore();
+    let audit_error = writer.map(|handle| {
+        let (audit, error) = handle.finish();
+        *log = Some(audit);
+        error
+    });
 
-    // 8. Put protected paths back as they were, keeping the session's version.
+    // 9. Put protected paths back as they were, keeping the session's version.
     let restored = snapshot.check_and_restore(&quarantine)?;
     if !setup_error.is_empty() {
         return Err(LaunchError::ChildSetup(setup_error));
+    }
+    if let Some(Some(error)) = audit_error {
+        return Err(LaunchError::Audit(error));
     }
     Ok(SessionOutcome {
         exit_code,
         leftover_processes,
         restored,
     })
-}
-
-/// Waits for the main child; returns its exit code (128+N for signal N).
-fn wait_for(child: Pid, signals: &mut SignalFd) -> Result<i32, LaunchError> {
-    /// `si_code` of a signal the kernel itself sent (e.g. the terminal's ^C).
-    const SI_KERNEL: i32 = 0x80;
-    loop {
-        let info = match signals.read_signal() {
-            Ok(Some(info)) => info,
-            Ok(None) => continue,
-            Err(nix::Error::EINTR) => continue,
-            Err(error) => return Err(nix_system("read signalfd")(error)),
-        };
-        let signo = info.ssi_signo as i32;
-        if signo != libc::SIGCHLD {
-            let from_terminal = info.ssi_code == SI_KERNEL;
-            if !from_terminal && let Ok(signal) = Signal::try_from(signo) {
-                let _ = kill(child, signal);
-            }
-            continue;
-        }
-        loop {
-            match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
-                Ok(WaitStatus::Exited(pid, code)) if pid == child => return Ok(code),
-                Ok(WaitStatus::Signaled(pid, signal, _)) if pid == child => {
-                    return Ok(128 + signal as i32);
-                }
-                Ok(WaitStatus::StillAlive) | Err(_) => break,
-                Ok(_) => {} // an orphan of the session was reaped
-            }
-        }
-    }
 }

@@ -219,6 +219,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         namespace,
         env,
         network,
+        file_logging: profile.log.files.unwrap_or(FileLogging::Writes),
     })
 }
 

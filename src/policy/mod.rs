@@ -50,7 +50,11 @@ pub struct Policy {
     pub env: EnvPlan,
     /// Network reach.
     pub network: NetworkPolicy,
+    /// Which file accesses the audit log records.
+    pub file_logging: FileLogging,
 }
+
+pub use crate::profile::FileLogging;
 
 /// The profile a policy was compiled from.
 #[derive(Debug, Clone, Serialize, PartialEq)]

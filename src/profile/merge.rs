@@ -33,6 +33,9 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 top.network.unix_socket_paths,
             ),
         },
+        log: super::LogSection {
+            files: top.log.files.or(base.log.files),
+        },
     }
 }
 

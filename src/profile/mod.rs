@@ -36,6 +36,32 @@ pub struct Profile {
     /// What the session may reach over the network.
     #[serde(default)]
     pub network: NetworkSection,
+    /// What the audit log records.
+    #[serde(default)]
+    pub log: LogSection,
+}
+
+/// `[log]`: how much the audit log records. Execs and denials are always
+/// recorded.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// `"all"` (every open and change), `"writes"` (only what can modify:
+    /// read-only opens are not even trapped) or `"none"`. Unset: `"writes"`.
+    #[serde(default)]
+    pub files: Option<FileLogging>,
+}
+
+/// Which file accesses the audit log records.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FileLogging {
+    /// Every open, create, write, delete, rename, mkdir, link and chmod.
+    All,
+    /// Only the operations that can modify a file.
+    Writes,
+    /// No file accesses (execs and denials still).
+    None,
 }
 
 /// `[filesystem]`: path lists, each entry may use `{repo}`, `{home}`, `{tmp}` and

@@ -42,8 +42,24 @@ const MAX_ADDRESS: usize = 128;
 /// `offsetof(struct sockaddr_un, sun_path)`.
 const SUN_PATH_OFFSET: usize = 2;
 
-/// Decides and performs one trapped `connect(fd, address, length)`.
-pub fn handle(listener: &Listener, call: &Notification, rules: &SocketRules) -> Response {
+/// Decides and performs one trapped `connect(fd, address, length)`; returns
+/// the answer and, for a unix socket, the path asked for (for the record).
+pub fn handle(
+    listener: &Listener,
+    call: &Notification,
+    rules: &SocketRules,
+) -> (Response, Option<String>) {
+    let mut target = None;
+    let response = decide_and_connect(listener, call, rules, &mut target);
+    (response, target)
+}
+
+fn decide_and_connect(
+    listener: &Listener,
+    call: &Notification,
+    rules: &SocketRules,
+    target: &mut Option<String>,
+) -> Response {
     let fd = call.args[0] as i32;
     let length = (call.args[2] as usize).min(MAX_ADDRESS);
     let Ok(socket) = take_fd(call.pid, fd) else {
@@ -76,8 +92,10 @@ pub fn handle(listener: &Listener, call: &Notification, rules: &SocketRules) -> 
     }
     let Some(path) = unix_path(&address) else {
         // Abstract or unnamed address.
+        *target = Some("(abstract or unnamed)".to_string());
         return Response::Fail(libc::EACCES);
     };
+    *target = Some(path.to_string_lossy().into_owned());
     match resolve_allowed(&path, call.pid, rules) {
         Ok(file) => {
             let via = format!("/proc/self/fd/{}", file.as_raw_fd());

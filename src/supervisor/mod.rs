@@ -1,56 +1,148 @@
 //! The supervisor: guard's side of seccomp user notification.
 //!
 //! The kernel traps a call in the confined process and hands it to the
-//! supervisor, which decides and answers. The supervisor never lets the kernel
-//! re-read what the process asked for after a decision (`CONTINUE` would, and a
-//! racing thread could change it in between); it performs the call itself on
-//! its own copy of the descriptor, with the arguments it checked, and returns
-//! the result. Today it mediates `connect` for `unix_sockets = "listed"`.
+//! supervisor. For execs and file operations the supervisor reads what was
+//! asked (paths, argv), refuses early what Landlock will refuse anyway (with
+//! the rule that decides), lets everything else continue to the kernel, and
+//! records it. It never allows anything: `CONTINUE` hands the call back to
+//! Landlock and the deny filters. A racing thread can change the arguments
+//! after they were read (see `seccomp_unotify(2)`): records are what the
+//! process *asked for*; Landlock is what made it safe.
+//!
+//! `connect` is different: for `unix_sockets = "listed"` the supervisor
+//! performs it itself ([`connect`]), so the kernel never re-reads an address
+//! after the check.
 
 mod connect;
+mod decode;
+mod deny;
+mod memory;
+mod record;
+pub mod trap;
 
 pub use connect::SocketRules;
+pub use decode::lexically_normal;
+pub use deny::Rules;
 
-use crate::sys::notify::{Listener, Response};
+use crate::audit::{Event, EventKind, EventSender};
+use crate::sys::notify::{Listener, Notification, Response};
 use std::sync::Arc;
 
-/// Serves trapped calls until the process exits. Each call is handled on its
-/// own short-lived thread, so a slow `connect` never holds up the others.
-pub fn spawn(listener: Listener, rules: SocketRules) -> std::io::Result<()> {
+/// How many threads receive trapped calls (the machine has two cores; more
+/// only add wake-ups).
+const RECEIVERS: usize = 2;
+
+/// What the supervisor needs to decide and record.
+#[derive(Debug)]
+pub struct Supervision {
+    /// The policy's filesystem rules, for early denial.
+    pub rules: Rules,
+    /// Socket files `connect` may reach, when the supervisor performs it.
+    pub sockets: Option<SocketRules>,
+    /// Where records go.
+    pub events: EventSender,
+}
+
+/// Serves trapped calls until the session's processes are gone.
+pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()> {
     if let Err(error) = listener.set_sync_wakeup() {
         tracing::debug!(%error, "no synchronous wake-up for seccomp notifications; slower path in use");
     }
     let listener = Arc::new(listener);
-    let rules = Arc::new(rules);
-    std::thread::Builder::new()
-        .name("guard-supervisor".to_string())
-        .spawn(move || {
-            loop {
-                let notification = match listener.receive() {
-                    Ok(notification) => notification,
-                    // The trapped process died before we read the call.
-                    Err(error) if error.raw_os_error() == Some(libc::ENOENT) => continue,
-                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(error) => {
-                        tracing::debug!(%error, "supervisor stops");
-                        return;
-                    }
-                };
-                let (worker_listener, worker_rules) = (Arc::clone(&listener), Arc::clone(&rules));
-                let handled = std::thread::Builder::new().spawn(move || {
-                    let response = if notification.syscall == libc::SYS_connect as i32 {
-                        connect::handle(&worker_listener, &notification, &worker_rules)
-                    } else {
-                        Response::Fail(libc::ENOSYS)
-                    };
-                    // The process may have died meanwhile: nothing to answer.
-                    let _ = worker_listener.respond(notification.id, response);
-                });
-                if handled.is_err() {
-                    // No thread to be had: refuse rather than leave the call hanging.
-                    let _ = listener.respond(notification.id, Response::Fail(libc::EAGAIN));
-                }
-            }
-        })?;
+    let supervision = Arc::new(supervision);
+    for index in 0..RECEIVERS {
+        let (listener, supervision) = (Arc::clone(&listener), Arc::clone(&supervision));
+        std::thread::Builder::new()
+            .name(format!("guard-supervisor-{index}"))
+            .spawn(move || receive_loop(&listener, &supervision))?;
+    }
     Ok(())
+}
+
+fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Supervision>) {
+    let mut processes = record::Processes::default();
+    loop {
+        let call = match listener.receive() {
+            Ok(call) => call,
+            // The trapped process died before we read the call.
+            Err(error) if error.raw_os_error() == Some(libc::ENOENT) => continue,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                tracing::debug!(%error, "supervisor stops");
+                return;
+            }
+        };
+        if call.syscall == libc::SYS_connect as i32 {
+            spawn_connect(listener, supervision, call, &mut processes);
+            continue;
+        }
+        let response = audit_call(listener, supervision, &call, &mut processes);
+        // The process may have died meanwhile: nothing to answer.
+        let _ = listener.respond(call.id, response);
+    }
+}
+
+/// Decides an exec or file operation and records it.
+fn audit_call(
+    listener: &Listener,
+    supervision: &Supervision,
+    call: &Notification,
+    processes: &mut record::Processes,
+) -> Response {
+    let syscall = decode::syscall_name(call.syscall);
+    let Some(operation) = decode::decode(call) else {
+        return Response::Continue;
+    };
+    // Act only on what was read from the process that is still waiting.
+    if !listener.is_valid(call.id) {
+        return Response::Continue;
+    }
+    let process = processes.get(call.pid);
+    let denial = supervision.rules.early_denial(&operation);
+    let (response, event) = match &denial {
+        Some(denial) => (
+            Response::Fail(libc::EACCES),
+            record::denial_event(&operation, syscall, denial, process),
+        ),
+        None => (
+            Response::Continue,
+            record::operation_event(&operation, syscall, process),
+        ),
+    };
+    if event.kind == EventKind::Exec {
+        processes.forget(call.pid);
+    }
+    supervision.events.send(event);
+    response
+}
+
+/// A `connect` may block: it runs on its own thread.
+fn spawn_connect(
+    listener: &Arc<Listener>,
+    supervision: &Arc<Supervision>,
+    call: Notification,
+    processes: &mut record::Processes,
+) {
+    let process = processes.get(call.pid);
+    let (worker_listener, supervision) = (Arc::clone(listener), Arc::clone(supervision));
+    let handled = std::thread::Builder::new().spawn(move || {
+        let (response, target) = match &supervision.sockets {
+            Some(rules) => connect::handle(&worker_listener, &call, rules),
+            None => (Response::Fail(libc::EACCES), None),
+        };
+        let _ = worker_listener.respond(call.id, response);
+        let mut event = Event::new(EventKind::Connect, Some(process)).with("syscall", "connect");
+        if let Some(target) = target {
+            event = event.with("path", target);
+        }
+        event = match response {
+            Response::Fail(errno) => event.with("allowed", false).with("errno", errno),
+            _ => event.with("allowed", true),
+        };
+        supervision.events.send(event);
+    });
+    if handled.is_err() {
+        // No thread to be had: refuse rather than leave the call hanging.
+        let _ = listener.respond(call.id, Response::Fail(libc::EAGAIN));
+    }
 }

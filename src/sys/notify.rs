@@ -1,9 +1,8 @@
 //! seccomp user notification: the notify filter, its listener's ioctls, and
 //! taking a descriptor from a trapped process (`pidfd_getfd`).
 //!
-//! seccompiler cannot return a listener, so this small filter is assembled by
-//! hand: on this architecture, `connect` → `SECCOMP_RET_USER_NOTIF`, every
-//! other call → allow (the deny filters decide those).
+//! seccompiler cannot return a listener, so the notify filter is assembled by
+//! hand (`crate::supervisor::trap`) and installed here.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -24,6 +23,10 @@ pub struct Notification {
 /// What the supervisor answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Response {
+    /// Let the kernel carry out the call as asked (Landlock and the deny
+    /// filters still decide it). Only for calls whose arguments the supervisor
+    /// merely records.
+    Continue,
     /// The call returns this value without running (the supervisor did the work).
     Return(i64),
     /// The call fails with this errno.
@@ -42,29 +45,12 @@ fn check(result: libc::c_long) -> io::Result<libc::c_long> {
     }
 }
 
-/// Installs the notify filter for `connect` on the calling thread and returns
-/// its listener. `no_new_privs` must be set.
-pub fn install_connect_filter() -> io::Result<OwnedFd> {
-    const BPF_LD_W_ABS: u16 = 0x20;
-    const BPF_JEQ_K: u16 = 0x15;
-    const BPF_RET_K: u16 = 0x06;
-    #[cfg(target_arch = "x86_64")]
-    const AUDIT_ARCH: u32 = 0xc000_003e;
-    #[cfg(target_arch = "aarch64")]
-    const AUDIT_ARCH: u32 = 0xc000_00b7;
-    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
-    let program = [
-        // if (seccomp_data.arch != AUDIT_ARCH) allow  (other filters refuse foreign ABIs)
-        op(BPF_LD_W_ABS, 0, 0, 4),
-        op(BPF_JEQ_K, 0, 3, AUDIT_ARCH),
-        // if (seccomp_data.nr == connect) notify else allow
-        op(BPF_LD_W_ABS, 0, 0, 0),
-        op(BPF_JEQ_K, 0, 1, libc::SYS_connect as u32),
-        op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF),
-        op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW),
-    ];
+/// Installs a notify filter (built by `crate::supervisor::trap`) on the
+/// calling thread and returns its listener. `no_new_privs` must be set.
+pub fn install_notify_filter(program: &[libc::sock_filter]) -> io::Result<OwnedFd> {
     let fprog = libc::sock_fprog {
-        len: program.len() as u16,
+        len: u16::try_from(program.len())
+            .map_err(|_| io::Error::other("notify filter too long"))?,
         filter: program.as_ptr() as *mut libc::sock_filter,
     };
     // SAFETY: fprog points at `program`, which outlives the call; the kernel
@@ -130,15 +116,16 @@ impl Listener {
 
     /// Answers the trapped call `id`.
     pub fn respond(&self, id: u64, response: Response) -> io::Result<()> {
-        let (val, error) = match response {
-            Response::Return(value) => (value, 0),
-            Response::Fail(errno) => (0, -errno),
+        let (val, error, flags) = match response {
+            Response::Continue => (0, 0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
+            Response::Return(value) => (value, 0, 0),
+            Response::Fail(errno) => (0, -errno, 0),
         };
         let mut raw = libc::seccomp_notif_resp {
             id,
             val,
             error,
-            flags: 0,
+            flags,
         };
         // SAFETY: raw is a valid seccomp_notif_resp for the call.
         check(

@@ -1,0 +1,20 @@
+//! The hash chain.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The `prev` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The hash of a record: SHA-256 over its JSON without the `hash` field (keys
+/// sorted, as `serde_json` writes a `Map`), as lowercase hex. The record's own
+/// `prev` field ties it to the one before.
+pub fn record_hash(record: &Map<String, Value>) -> String {
+    let mut body = record.clone();
+    body.remove("hash");
+    let text = serde_json::to_string(&Value::Object(body)).expect("JSON values always serialise");
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

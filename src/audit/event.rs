@@ -1,0 +1,98 @@
+//! What happened, before it is numbered, timed and chained.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The kinds of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The session began (profile, policy, command, kernel features).
+    SessionStart,
+    /// A program was executed.
+    Exec,
+    /// A file was opened for reading.
+    Open,
+    /// A file was created.
+    Create,
+    /// A file was opened for writing or truncated.
+    Write,
+    /// A file or directory was removed.
+    Delete,
+    /// Something was renamed.
+    Rename,
+    /// A directory was made.
+    Mkdir,
+    /// A hard or symbolic link was made.
+    Link,
+    /// Permissions or ownership were changed.
+    Chmod,
+    /// A socket was connected.
+    Connect,
+    /// guard refused a request before the kernel saw it.
+    Denied,
+    /// The session ended (exit status, duration, counts).
+    SessionEnd,
+}
+
+impl EventKind {
+    /// The name used in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::SessionStart => "session_start",
+            EventKind::Exec => "exec",
+            EventKind::Open => "open",
+            EventKind::Create => "create",
+            EventKind::Write => "write",
+            EventKind::Delete => "delete",
+            EventKind::Rename => "rename",
+            EventKind::Mkdir => "mkdir",
+            EventKind::Link => "link",
+            EventKind::Chmod => "chmod",
+            EventKind::Connect => "connect",
+            EventKind::Denied => "denied",
+            EventKind::SessionEnd => "session_end",
+        }
+    }
+}
+
+/// The process a record is about (pids as seen from outside the session).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessInfo {
+    /// Process id (thread group).
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Parent process id.
+    pub ppid: u32,
+    /// The executable.
+    pub exe: String,
+}
+
+/// One thing to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// What kind of thing.
+    pub kind: EventKind,
+    /// Which process did it, if a process did.
+    pub process: Option<ProcessInfo>,
+    /// Kind-specific fields (`path`, `argv`, `mode`, `rule`, …).
+    pub fields: Map<String, Value>,
+}
+
+impl Event {
+    /// An event with no fields yet.
+    pub fn new(kind: EventKind, process: Option<ProcessInfo>) -> Event {
+        Event {
+            kind,
+            process,
+            fields: Map::new(),
+        }
+    }
+
+    /// Adds a field.
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Event {
+        self.fields.insert(name.to_string(), value.into());
+        self
+    }
+}

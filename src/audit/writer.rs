@@ -1,0 +1,244 @@
+//! Writing a session's log: synchronously before the session starts and after
+//! it ends, and from a writer thread while it runs.
+
+use super::AuditError;
+use super::chain::{GENESIS, record_hash};
+use super::event::Event;
+use super::time;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+/// An open session log and the state of its chain.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    file: std::fs::File,
+    session: String,
+    next_seq: u64,
+    prev: String,
+    counts: BTreeMap<&'static str, u64>,
+}
+
+/// What the writer thread receives.
+enum Message {
+    Record(Box<Event>),
+    Finish,
+}
+
+/// A running writer thread. Cloned senders go to the supervisor's threads.
+#[derive(Debug)]
+pub struct AuditHandle {
+    sender: Sender<Message>,
+    thread: std::thread::JoinHandle<(AuditLog, Option<AuditError>)>,
+}
+
+/// Where producers send events while the session runs.
+#[derive(Debug, Clone)]
+pub struct EventSender(Sender<Message>);
+
+impl EventSender {
+    /// Queues an event; dropped silently once the session has ended.
+    pub fn send(&self, event: Event) {
+        let _ = self.0.send(Message::Record(Box::new(event)));
+    }
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Record(event) => write!(f, "Record({:?})", event.kind),
+            Message::Finish => write!(f, "Finish"),
+        }
+    }
+}
+
+impl AuditLog {
+    /// Creates `DIR/SESSION.jsonl` (the directory mode 0700, the file 0600,
+    /// never an existing file).
+    pub fn create(dir: &Path, session: &str) -> Result<AuditLog, AuditError> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| AuditError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        let path = dir.join(format!("{session}.jsonl"));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&path)
+            .map_err(|source| AuditError::Create {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(AuditLog {
+            path,
+            file,
+            session: session.to_string(),
+            next_seq: 0,
+            prev: GENESIS.to_string(),
+            counts: BTreeMap::new(),
+        })
+    }
+
+    /// The log file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many records of each kind were written so far.
+    pub fn counts(&self) -> &BTreeMap<&'static str, u64> {
+        &self.counts
+    }
+
+    /// Writes one record now.
+    pub fn append(&mut self, event: Event) -> Result<(), AuditError> {
+        let line = self.chain(event);
+        self.write_all(line.as_bytes())
+    }
+
+    /// Numbers, times and chains an event; returns its line.
+    fn chain(&mut self, event: Event) -> String {
+        let mut record = Map::new();
+        record.insert("seq".into(), Value::from(self.next_seq));
+        record.insert("time".into(), Value::from(time::rfc3339(time::now())));
+        record.insert("session".into(), Value::from(self.session.clone()));
+        record.insert("kind".into(), Value::from(event.kind.name()));
+        if let Some(process) = &event.process {
+            record.insert("pid".into(), Value::from(process.pid));
+            record.insert("tid".into(), Value::from(process.tid));
+            record.insert("ppid".into(), Value::from(process.ppid));
+            record.insert("exe".into(), Value::from(process.exe.clone()));
+        }
+        for (name, value) in event.fields {
+            record.entry(name).or_insert(value);
+        }
+        record.insert("prev".into(), Value::from(self.prev.clone()));
+        let hash = record_hash(&record);
+        record.insert("hash".into(), Value::from(hash.clone()));
+        self.prev = hash;
+        self.next_seq += 1;
+        *self.counts.entry(event.kind.name()).or_default() += 1;
+        let mut line =
+            serde_json::to_string(&Value::Object(record)).expect("JSON values always serialise");
+        line.push('\n');
+        line
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
+        self.file
+            .write_all(bytes)
+            .map_err(|source| AuditError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Moves the log to a writer thread. `on_failure` runs (once) if a write
+    /// fails while the session runs; it should stop the session.
+    pub fn start_writer(
+        self,
+        on_failure: impl FnOnce(&AuditError) + Send + 'static,
+    ) -> std::io::Result<AuditHandle> {
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("guard-audit".to_string())
+            .spawn(move || write_loop(self, receiver, on_failure))?;
+        Ok(AuditHandle { sender, thread })
+    }
+}
+
+/// Writes what arrives, in batches: everything queued goes out in one write.
+/// Returns the log and the write error that stopped it, if any.
+fn write_loop(
+    mut log: AuditLog,
+    receiver: Receiver<Message>,
+    on_failure: impl FnOnce(&AuditError),
+) -> (AuditLog, Option<AuditError>) {
+    let mut on_failure = Some(on_failure);
+    let mut failed: Option<AuditError> = None;
+    let mut batch = String::new();
+    while let Ok(first) = receiver.recv() {
+        let mut finish = false;
+        for message in std::iter::once(first).chain(receiver.try_iter()) {
+            match message {
+                Message::Record(event) if failed.is_none() => batch.push_str(&log.chain(*event)),
+                Message::Record(_) => {}
+                Message::Finish => finish = true,
+            }
+        }
+        if failed.is_none()
+            && !batch.is_empty()
+            && let Err(error) = log.write_all(batch.as_bytes())
+        {
+            if let Some(stop_session) = on_failure.take() {
+                stop_session(&error);
+            }
+            failed = Some(error);
+        }
+        batch.clear();
+        if finish {
+            break;
+        }
+    }
+    (log, failed)
+}
+
+impl AuditHandle {
+    /// A sender for producers.
+    pub fn sender(&self) -> EventSender {
+        EventSender(self.sender.clone())
+    }
+
+    /// Writes what is queued and returns the log for the final records, with
+    /// the error that stopped the writer, if one did.
+    pub fn finish(self) -> (AuditLog, Option<AuditError>) {
+        let _ = self.sender.send(Message::Finish);
+        match self.thread.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{EventKind, Verdict, verify};
+
+    #[test]
+    fn a_written_log_verifies_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::create(dir.path(), "s1").unwrap();
+        log.append(Event::new(EventKind::SessionStart, None))
+            .unwrap();
+        let handle = log.start_writer(|_| panic!("no failure expected")).unwrap();
+        let sender = handle.sender();
+        for n in 0..100 {
+            sender.send(Event::new(EventKind::Open, None).with("path", format!("/f{n}")));
+        }
+        let (mut log, error) = handle.finish();
+        assert!(error.is_none());
+        log.append(Event::new(EventKind::SessionEnd, None)).unwrap();
+        assert_eq!(log.counts()["open"], 100);
+        assert_eq!(
+            verify(log.path()).unwrap(),
+            Verdict::Sealed { records: 102 }
+        );
+    }
+
+    #[test]
+    fn an_existing_log_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        AuditLog::create(dir.path(), "s1").unwrap();
+        assert!(AuditLog::create(dir.path(), "s1").is_err());
+    }
+}

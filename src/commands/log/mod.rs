@@ -1,0 +1,158 @@
+//! `guard log`: list, show, summarise and verify session logs.
+
+mod glob;
+mod sanitize;
+mod show;
+mod summary;
+
+use super::CommandError;
+use crate::audit::{self, SessionSummary, Verdict};
+use crate::cli::LogCommand;
+use crate::exit::ExitCode;
+use crate::policy::{HostView, RealHost};
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Where session logs live: `$XDG_STATE_HOME/guard/sessions`.
+pub fn sessions_dir() -> PathBuf {
+    let host = RealHost::from_process();
+    let home = super::prepare::home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
+    crate::launch::state_dir(host.var("XDG_STATE_HOME").as_deref(), &home).join("sessions")
+}
+
+/// Runs a `guard log` subcommand.
+pub fn run(command: LogCommand) -> Result<ExitCode, CommandError> {
+    let dir = sessions_dir();
+    let mut out = std::io::stdout().lock();
+    match command {
+        LogCommand::List => list(&dir, &mut out),
+        LogCommand::Show {
+            id,
+            kinds,
+            path,
+            pid,
+            json,
+        } => {
+            let session = audit::resolve_session(&dir, &id)?;
+            let filter = show::Filter { kinds, path, pid };
+            show::show(&session, &filter, json, &mut out)
+        }
+        LogCommand::Summary { id } => {
+            summary::summary(&audit::resolve_session(&dir, &id)?, &mut out)
+        }
+        LogCommand::Verify { id, all } => {
+            let sessions = if all {
+                audit::list_sessions(&dir)?
+            } else {
+                vec![audit::resolve_session(
+                    &dir,
+                    id.as_deref().unwrap_or("last"),
+                )?]
+            };
+            verify(&sessions, &mut out)
+        }
+        LogCommand::Path { id } => {
+            writeln!(out, "{}", audit::resolve_session(&dir, &id)?.path.display())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
+    record.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn list(dir: &std::path::Path, out: &mut impl Write) -> Result<ExitCode, CommandError> {
+    let sessions = audit::list_sessions(dir)?;
+    if sessions.is_empty() {
+        writeln!(out, "no sessions in {}", dir.display())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{:<16}  {:<19}  {:<9}  {:>8}  {:>4}  {:<28}  command",
+        "id", "start", "profile", "duration", "exit", "counts"
+    )?;
+    for session in &sessions {
+        let start = text(&session.start, "time")
+            .get(..19)
+            .unwrap_or("")
+            .replace('T', " ");
+        let command = session
+            .start
+            .get("command")
+            .and_then(Value::as_array)
+            .map(|argv| {
+                argv.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let (duration, exit, counts) = match &session.end {
+            Some(end) => (
+                format!(
+                    "{:.1}s",
+                    end.get("duration_ms").and_then(Value::as_u64).unwrap_or(0) as f64 / 1000.0
+                ),
+                end.get("exit_code")
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "err".into()),
+                counts_text(end.get("counts")),
+            ),
+            None => ("-".into(), "-".into(), "(no end record)".into()),
+        };
+        let command: String = sanitize::for_terminal(&command).chars().take(60).collect();
+        writeln!(
+            out,
+            "{:<16}  {:<19}  {:<9}  {:>8}  {:>4}  {:<28}  {command}",
+            session.id,
+            start,
+            text(&session.start, "profile"),
+            duration,
+            exit,
+            counts
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `exec 3, write 2, denied 1` from a counts object (without start/end).
+fn counts_text(counts: Option<&Value>) -> String {
+    let Some(Value::Object(counts)) = counts else {
+        return String::new();
+    };
+    counts
+        .iter()
+        .filter(|(kind, _)| !kind.starts_with("session_"))
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn verify(sessions: &[SessionSummary], out: &mut impl Write) -> Result<ExitCode, CommandError> {
+    let mut code = ExitCode::SUCCESS;
+    for session in sessions {
+        match audit::verify(&session.path)? {
+            Verdict::Sealed { records } => {
+                writeln!(out, "{}: ok, sealed ({records} records)", session.id)?
+            }
+            Verdict::Unsealed { records } => {
+                writeln!(
+                    out,
+                    "{}: intact but no end record after {records} records (guard was killed, or the end of the log was cut off)",
+                    session.id
+                )?;
+                if code == ExitCode::SUCCESS {
+                    code = ExitCode::UNSEALED;
+                }
+            }
+            Verdict::Broken { line, reason } => {
+                writeln!(out, "{}: BROKEN at line {line}: {reason}", session.id)?;
+                code = ExitCode::CHECK_FAILED;
+            }
+        }
+    }
+    Ok(code)
+}

@@ -1,0 +1,121 @@
+//! `guard log show`: a session as a timeline.
+
+use super::{glob, sanitize, text};
+use crate::audit::{self, SessionSummary};
+use crate::commands::CommandError;
+use crate::exit::ExitCode;
+use serde_json::{Map, Value};
+use std::io::Write;
+
+/// Which records to show.
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<String>,
+    /// Only records whose path (or `to`) matches.
+    pub path: Option<String>,
+    /// Only this process.
+    pub pid: Option<u64>,
+}
+
+impl Filter {
+    fn keeps(&self, record: &Map<String, Value>) -> bool {
+        let kind = text(record, "kind");
+        (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
+            && self.path.as_ref().is_none_or(|pattern| {
+                ["path", "to"]
+                    .iter()
+                    .any(|key| glob::matches(pattern, text(record, key)))
+            })
+            && self
+                .pid
+                .is_none_or(|pid| record.get("pid").and_then(Value::as_u64) == Some(pid))
+    }
+}
+
+/// Prints the records of `session` that `filter` keeps.
+pub fn show(
+    session: &SessionSummary,
+    filter: &Filter,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode, CommandError> {
+    for record in audit::load_records(&session.path)?
+        .iter()
+        .filter(|r| filter.keeps(r))
+    {
+        if json {
+            writeln!(out, "{}", Value::Object(record.clone()))?;
+        } else {
+            writeln!(out, "{}", line(record))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One record as one line: time, pid, kind, then what it is about.
+fn line(record: &Map<String, Value>) -> String {
+    let time = text(record, "time").get(11..23).unwrap_or("");
+    let pid = record
+        .get("pid")
+        .and_then(Value::as_u64)
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let kind = text(record, "kind");
+    let detail = match kind {
+        "session_start" => format!(
+            "profile {} · policy {} · {}",
+            text(record, "profile"),
+            text(record, "policy_digest").get(..12).unwrap_or(""),
+            strings(record.get("command"))
+        ),
+        "session_end" => match record.get("exit_code") {
+            Some(code) => format!(
+                "exit {code} after {} ms",
+                record.get("duration_ms").cloned().unwrap_or_default()
+            ),
+            None => format!("error: {}", text(record, "error")),
+        },
+        "exec" => format!(
+            "{}  [{}]",
+            text(record, "path"),
+            strings(record.get("argv"))
+        ),
+        "denied" => format!(
+            "{} {} (needs {}): {}",
+            text(record, "operation"),
+            text(record, "path"),
+            text(record, "needs"),
+            text(record, "rule")
+        ),
+        "rename" => format!("{} -> {}", text(record, "path"), text(record, "to")),
+        "link" => format!("{} -> {}", text(record, "path"), text(record, "target")),
+        "connect" => format!(
+            "{} ({})",
+            text(record, "path"),
+            if record.get("allowed") == Some(&Value::Bool(true)) {
+                "allowed"
+            } else {
+                "refused"
+            }
+        ),
+        _ => match record.get("mode") {
+            Some(mode) => format!("{}  ({})", text(record, "path"), strings(Some(mode))),
+            None => text(record, "path").to_string(),
+        },
+    };
+    sanitize::for_terminal(&format!("{time}  {pid:>7}  {kind:<13} {detail}"))
+}
+
+fn strings(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,131 @@
+//! `guard log summary`: what a session did, at a glance.
+
+use super::{sanitize, text};
+use crate::audit::{self, SessionSummary};
+use crate::commands::CommandError;
+use crate::exit::ExitCode;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+/// Prints the summary of `session`.
+pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCode, CommandError> {
+    let records = audit::load_records(&session.path)?;
+    writeln!(out, "session {} ({})", session.id, session.path.display())?;
+
+    writeln!(out, "\nprocesses (execs, by parent)")?;
+    let execs: Vec<&Map<String, Value>> = records
+        .iter()
+        .filter(|r| text(r, "kind") == "exec")
+        .collect();
+    let pids: BTreeSet<u64> = execs
+        .iter()
+        .filter_map(|r| r.get("pid").and_then(Value::as_u64))
+        .collect();
+    let roots: Vec<&&Map<String, Value>> = execs
+        .iter()
+        .filter(|r| {
+            r.get("ppid")
+                .and_then(Value::as_u64)
+                .is_none_or(|ppid| !pids.contains(&ppid))
+        })
+        .collect();
+    let mut printed = BTreeSet::new();
+    for root in roots {
+        print_tree(out, &execs, root, 1, &mut printed)?;
+    }
+
+    let mut changed: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut read_dirs: BTreeMap<String, u64> = BTreeMap::new();
+    let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for record in &records {
+        let path = text(record, "path");
+        match text(record, "kind") {
+            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "chmod") => {
+                changed.entry(kind).or_default().insert(path.to_string());
+            }
+            "open" => {
+                let dir = Path::new(path)
+                    .parent()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                *read_dirs.entry(dir).or_default() += 1;
+            }
+            "denied" => denials
+                .entry(text(record, "rule").to_string())
+                .or_default()
+                .push(format!("{} {}", text(record, "operation"), path)),
+            _ => {}
+        }
+    }
+    writeln!(out, "\nfiles changed")?;
+    if changed.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (kind, paths) in &changed {
+        for path in paths {
+            writeln!(out, "  {kind:<7} {}", sanitize::for_terminal(path))?;
+        }
+    }
+    writeln!(out, "\ndenials by rule")?;
+    if denials.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (rule, what) in &denials {
+        writeln!(out, "  {} ({}×)", rule, what.len())?;
+        for item in what.iter().take(10) {
+            writeln!(out, "    {}", sanitize::for_terminal(item))?;
+        }
+    }
+    let mut top: Vec<(String, u64)> = read_dirs.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    writeln!(out, "\ndirectories read most")?;
+    if top.is_empty() {
+        writeln!(
+            out,
+            "  (no reads recorded: log.files = \"all\" records them)"
+        )?;
+    }
+    for (dir, count) in top.iter().take(10) {
+        writeln!(out, "  {count:>6}  {}", sanitize::for_terminal(dir))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_tree(
+    out: &mut impl Write,
+    execs: &[&Map<String, Value>],
+    node: &Map<String, Value>,
+    depth: usize,
+    printed: &mut BTreeSet<u64>,
+) -> std::io::Result<()> {
+    let seq = node.get("seq").and_then(Value::as_u64).unwrap_or(0);
+    if !printed.insert(seq) {
+        return Ok(());
+    }
+    let argv = node
+        .get("argv")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let pid = node.get("pid").and_then(Value::as_u64).unwrap_or(0);
+    writeln!(
+        out,
+        "{}{pid}  {}",
+        "  ".repeat(depth),
+        sanitize::for_terminal(&argv)
+    )?;
+    for child in execs.iter().filter(|r| {
+        r.get("ppid").and_then(Value::as_u64) == Some(pid)
+            && r.get("pid").and_then(Value::as_u64) != Some(pid)
+    }) {
+        print_tree(out, execs, child, depth + 1, printed)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! guard's side of the session while it runs: the signals it takes through a
+//! signalfd, and waiting for the command.
+
+use super::{LaunchError, nix_system};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+/// `si_code` of a signal the kernel itself sent (e.g. the terminal's ^C).
+const SI_KERNEL: i32 = 0x80;
+
+/// The signals guard handles while a session runs, blocked and read from a
+/// signalfd. SIGTSTP stays default: on ^Z guard stops with the command, so the
+/// shell's job control sees one job.
+pub struct SessionSignals {
+    fd: SignalFd,
+    previous: SigSet,
+}
+
+impl SessionSignals {
+    /// Blocks SIGCHLD, SIGINT, SIGQUIT, SIGTERM and SIGHUP and opens the signalfd.
+    pub fn take() -> Result<SessionSignals, LaunchError> {
+        let mut handled = SigSet::empty();
+        for signal in [
+            Signal::SIGCHLD,
+            Signal::SIGINT,
+            Signal::SIGQUIT,
+            Signal::SIGTERM,
+            Signal::SIGHUP,
+        ] {
+            handled.add(signal);
+        }
+        let mut previous = SigSet::empty();
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&handled), Some(&mut previous))
+            .map_err(nix_system("block signals"))?;
+        let fd = SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC)
+            .map_err(nix_system("signalfd"))?;
+        Ok(SessionSignals { fd, previous })
+    }
+
+    /// Waits for the main child and returns its exit code (128+N for signal
+    /// N), forwarding termination signals sent to guard (not those the
+    /// terminal sent the whole foreground group, which the command received
+    /// itself).
+    pub fn wait_for(&mut self, child: Pid) -> Result<i32, LaunchError> {
+        loop {
+            let info = match self.fd.read_signal() {
+                Ok(Some(info)) => info,
+                Ok(None) | Err(nix::Error::EINTR) => continue,
+                Err(error) => return Err(nix_system("read signalfd")(error)),
+            };
+            let signo = info.ssi_signo as i32;
+            if signo != libc::SIGCHLD {
+                if info.ssi_code != SI_KERNEL
+                    && let Ok(signal) = Signal::try_from(signo)
+                {
+                    let _ = kill(child, signal);
+                }
+                continue;
+            }
+            loop {
+                match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
+                    Ok(WaitStatus::Exited(pid, code)) if pid == child => return Ok(code),
+                    Ok(WaitStatus::Signaled(pid, signal, _)) if pid == child => {
+                        return Ok(128 + signal as i32);
+                    }
+                    Ok(WaitStatus::StillAlive) | Err(_) => break,
+                    Ok(_) => {} // an orphan of the session was reaped
+                }
+            }
+        }
+    }
+
+    /// Restores guard's signal mask.
+    pub fn restore(&self) {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! From a trapped call to the operation it asks for, with absolute paths.
+
+use super::memory::{MAX_PATH, Remote};
+use crate::sys::notify::Notification;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+/// What a trapped call asks for. Paths are absolute and lexically normal, as
+/// the process named them: symlinks are not resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// `execve`/`execveat`.
+    Exec {
+        /// The program.
+        path: PathBuf,
+        /// Its arguments.
+        argv: Vec<String>,
+        /// Whether `argv` was cut short.
+        argv_truncated: bool,
+        /// The working directory.
+        cwd: PathBuf,
+    },
+    /// `open`/`openat`/`openat2`/`creat`.
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The open flags.
+        flags: i32,
+    },
+    /// `unlink`/`unlinkat`/`rmdir`.
+    Delete {
+        /// What is removed.
+        path: PathBuf,
+    },
+    /// `rename`/`renameat`/`renameat2`.
+    Rename {
+        /// The old name.
+        from: PathBuf,
+        /// The new name.
+        to: PathBuf,
+    },
+    /// `mkdir`/`mkdirat`.
+    Mkdir {
+        /// The new directory.
+        path: PathBuf,
+    },
+    /// `link`/`linkat` (hard) or `symlink`/`symlinkat`.
+    Link {
+        /// The existing file (hard link) or the link's text (symlink).
+        target: String,
+        /// The new name.
+        path: PathBuf,
+        /// Whether it is a symbolic link.
+        symbolic: bool,
+    },
+    /// `truncate`.
+    Truncate {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `chmod`/`fchmodat`/`fchmodat2`/`chown`/`lchown`/`fchownat`.
+    Attributes {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The name of a system call the notify filter traps.
+pub fn syscall_name(number: i32) -> &'static str {
+    match number as libc::c_long {
+        libc::SYS_execve => "execve",
+        libc::SYS_execveat => "execveat",
+        libc::SYS_open => "open",
+        libc::SYS_openat => "openat",
+        libc::SYS_openat2 => "openat2",
+        libc::SYS_creat => "creat",
+        libc::SYS_unlink => "unlink",
+        libc::SYS_unlinkat => "unlinkat",
+        libc::SYS_rmdir => "rmdir",
+        libc::SYS_rename => "rename",
+        libc::SYS_renameat => "renameat",
+        libc::SYS_renameat2 => "renameat2",
+        libc::SYS_mkdir => "mkdir",
+        libc::SYS_mkdirat => "mkdirat",
+        libc::SYS_link => "link",
+        libc::SYS_linkat => "linkat",
+        libc::SYS_symlink => "symlink",
+        libc::SYS_symlinkat => "symlinkat",
+        libc::SYS_truncate => "truncate",
+        libc::SYS_chmod => "chmod",
+        libc::SYS_fchmodat => "fchmodat",
+        super::trap::FCHMODAT2 => "fchmodat2",
+        libc::SYS_chown => "chown",
+        libc::SYS_lchown => "lchown",
+        libc::SYS_fchownat => "fchownat",
+        libc::SYS_connect => "connect",
+        _ => "unknown",
+    }
+}
+
+/// Decodes a trapped call; `None` if its memory could not be read (the
+/// process then gets what the kernel decides, unrecorded details aside).
+pub fn decode(call: &Notification) -> Option<Operation> {
+    let remote = Remote::new(call.pid);
+    let a = call.args;
+    let at = |dirfd: u64, address: u64| {
+        resolve(call.pid, dirfd as i32, &remote.c_string(address, MAX_PATH)?)
+    };
+    let cwd = || resolve(call.pid, libc::AT_FDCWD, b".");
+    let operation = match call.syscall as libc::c_long {
+        libc::SYS_execve | libc::SYS_execveat => {
+            let (path, argv_address) = if call.syscall as libc::c_long == libc::SYS_execve {
+                (at(libc::AT_FDCWD as u64, a[0])?, a[1])
+            } else {
+                (at(a[0], a[1])?, a[2])
+            };
+            let (argv, argv_truncated) = remote.string_array(argv_address)?;
+            Operation::Exec {
+                path,
+                argv,
+                argv_truncated,
+                cwd: cwd()?,
+            }
+        }
+        libc::SYS_open => Operation::Open {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+            flags: a[1] as i32,
+        },
+        libc::SYS_openat => Operation::Open {
+            path: at(a[0], a[1])?,
+            flags: a[2] as i32,
+        },
+        libc::SYS_openat2 => Operation::Open {
+            path: at(a[0], a[1])?,
+            flags: remote.u64_at(a[2])? as i32,
+        },
+        libc::SYS_creat => Operation::Open {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+            flags: libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
+        },
+        libc::SYS_unlink | libc::SYS_rmdir => Operation::Delete {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+        },
+        libc::SYS_unlinkat => Operation::Delete {
+            path: at(a[0], a[1])?,
+        },
+        libc::SYS_rename => Operation::Rename {
+            from: at(libc::AT_FDCWD as u64, a[0])?,
+            to: at(libc::AT_FDCWD as u64, a[1])?,
+        },
+        libc::SYS_renameat | libc::SYS_renameat2 => Operation::Rename {
+            from: at(a[0], a[1])?,
+            to: at(a[2], a[3])?,
+        },
+        libc::SYS_mkdir => Operation::Mkdir {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+        },
+        libc::SYS_mkdirat => Operation::Mkdir {
+            path: at(a[0], a[1])?,
+        },
+        libc::SYS_link => Operation::Link {
+            target: at(libc::AT_FDCWD as u64, a[0])?
+                .to_string_lossy()
+                .into_owned(),
+            path: at(libc::AT_FDCWD as u64, a[1])?,
+            symbolic: false,
+        },
+        libc::SYS_linkat => Operation::Link {
+            target: at(a[0], a[1])?.to_string_lossy().into_owned(),
+            path: at(a[2], a[3])?,
+            symbolic: false,
+        },
+        libc::SYS_symlink => Operation::Link {
+            target: String::from_utf8_lossy(&remote.c_string(a[0], MAX_PATH)?).into_owned(),
+            path: at(libc::AT_FDCWD as u64, a[1])?,
+            symbolic: true,
+        },
+        libc::SYS_symlinkat => Operation::Link {
+            target: String::from_utf8_lossy(&remote.c_string(a[0], MAX_PATH)?).into_owned(),
+            path: at(a[1], a[2])?,
+            symbolic: true,
+        },
+        libc::SYS_truncate => Operation::Truncate {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+        },
+        libc::SYS_chmod | libc::SYS_chown | libc::SYS_lchown => Operation::Attributes {
+            path: at(libc::AT_FDCWD as u64, a[0])?,
+        },
+        _ => Operation::Attributes {
+            path: at(a[0], a[1])?,
+        },
+    };
+    Some(operation)
+}
+
+/// `raw` (as the process wrote it) made absolute: relative to the directory
+/// `dirfd` names in the process, or its working directory.
+fn resolve(tid: u32, dirfd: i32, raw: &[u8]) -> Option<PathBuf> {
+    let path = Path::new(OsStr::from_bytes(raw));
+    if path.is_absolute() {
+        return Some(lexically_normal(path));
+    }
+    let base = if dirfd == libc::AT_FDCWD {
+        std::fs::read_link(format!("/proc/{tid}/cwd")).ok()?
+    } else {
+        std::fs::read_link(format!("/proc/{tid}/fd/{dirfd}")).ok()?
+    };
+    Some(lexically_normal(&base.join(path)))
+}
+
+/// Removes `.` and resolves `..` without touching the filesystem.
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

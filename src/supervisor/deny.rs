@@ -1,0 +1,240 @@
+//! Early denial: refusing, with a reason, what Landlock would refuse anyway.
+//!
+//! The supervisor only ever *denies* early; everything else continues to the
+//! kernel, where Landlock decides. So the check may be approximate in one
+//! direction only: when unsure (paths under `/proc` and `/dev`, which resolve
+//! differently inside the session, or a path that cannot be resolved), it lets
+//! the kernel decide.
+
+use super::decode::Operation;
+use crate::policy::{Access, PathKind, Policy};
+use std::path::{Path, PathBuf};
+
+/// The policy's filesystem rules, as Landlock applies them: the rights on a
+/// path are the union of the rules for it and for every directory above it.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    rules: Vec<(PathBuf, Access, PathKind)>,
+}
+
+/// Why a request was refused early.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    /// The path that lacks the right.
+    pub path: PathBuf,
+    /// The right it needs: `read`, `write` or `execute`.
+    pub needs: &'static str,
+    /// Which rule decided, in words.
+    pub rule: String,
+}
+
+#[derive(Clone, Copy)]
+enum Right {
+    Read,
+    Write,
+    Execute,
+}
+
+impl Right {
+    fn name(self) -> &'static str {
+        match self {
+            Right::Read => "read",
+            Right::Write => "write",
+            Right::Execute => "execute",
+        }
+    }
+
+    fn granted_by(self, access: Access) -> bool {
+        match self {
+            Right::Read => access.read,
+            Right::Write => access.write,
+            Right::Execute => access.exec,
+        }
+    }
+}
+
+impl Rules {
+    /// The rules of a policy.
+    pub fn from_policy(policy: &Policy) -> Rules {
+        Rules {
+            rules: policy
+                .filesystem
+                .iter()
+                .map(|(path, rule)| (path.clone(), rule.access, rule.kind))
+                .collect(),
+        }
+    }
+
+    /// The rights on `path`.
+    pub fn access_at(&self, path: &Path) -> Access {
+        self.rules
+            .iter()
+            .filter(|(rule, _, kind)| match kind {
+                PathKind::Dir => path.starts_with(rule),
+                PathKind::File => path == rule,
+            })
+            .fold(Access::default(), |all, (_, access, _)| all.union(*access))
+    }
+
+    /// The deepest rule above `path`, in words, for a denial message.
+    fn explain(&self, path: &Path, right: Right) -> String {
+        let nearest = self
+            .rules
+            .iter()
+            .filter(|(rule, _, kind)| *kind == PathKind::Dir && path.starts_with(rule))
+            .max_by_key(|(rule, _, _)| rule.components().count());
+        match nearest {
+            Some((rule, access, _)) => format!(
+                "the rule for {} grants {}, not {}",
+                rule.display(),
+                access.letters(),
+                right.name()
+            ),
+            None => "no filesystem rule covers this path".to_string(),
+        }
+    }
+
+    /// Whether `path` has `right`; `None` when the supervisor cannot tell.
+    fn check(&self, path: &Path, right: Right) -> Option<Result<(), Denial>> {
+        if right.granted_by(self.access_at(path)) {
+            return Some(Ok(()));
+        }
+        if is_session_specific(path) {
+            return None;
+        }
+        // The name as written is not covered; maybe a symlink leads somewhere
+        // that is. Resolve (the parent, for a name that does not exist yet).
+        let real = std::fs::canonicalize(path).ok().or_else(|| {
+            let parent = std::fs::canonicalize(path.parent()?).ok()?;
+            Some(parent.join(path.file_name()?))
+        })?;
+        if is_session_specific(&real) {
+            return None;
+        }
+        if right.granted_by(self.access_at(&real)) {
+            return Some(Ok(()));
+        }
+        Some(Err(Denial {
+            path: real.clone(),
+            needs: right.name(),
+            rule: self.explain(&real, right),
+        }))
+    }
+
+    /// The early denial for `operation`, if Landlock will refuse it.
+    pub fn early_denial(&self, operation: &Operation) -> Option<Denial> {
+        let parent = |path: &Path| {
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("/"))
+        };
+        let needs: Vec<(PathBuf, Right)> = match operation {
+            Operation::Exec { path, .. } => vec![(path.clone(), Right::Execute)],
+            Operation::Open { path, flags } => {
+                let writes = flags & (libc::O_WRONLY | libc::O_RDWR | libc::O_TRUNC) != 0;
+                let creates =
+                    flags & libc::O_CREAT != 0 && std::fs::symlink_metadata(path).is_err();
+                if creates {
+                    vec![(parent(path), Right::Write)]
+                } else if writes {
+                    vec![(path.clone(), Right::Write)]
+                } else {
+                    vec![(path.clone(), Right::Read)]
+                }
+            }
+            Operation::Delete { path } | Operation::Mkdir { path } => {
+                vec![(parent(path), Right::Write)]
+            }
+            Operation::Rename { from, to } => {
+                vec![(parent(from), Right::Write), (parent(to), Right::Write)]
+            }
+            Operation::Link { path, .. } => vec![(parent(path), Right::Write)],
+            Operation::Truncate { path } => vec![(path.clone(), Right::Write)],
+            // Landlock does not restrict changing attributes.
+            Operation::Attributes { .. } => Vec::new(),
+        };
+        needs
+            .into_iter()
+            .find_map(|(path, right)| self.check(&path, right).and_then(Result::err))
+    }
+}
+
+/// Paths that mean something else inside the session (its own `/proc`, and
+/// `/dev/fd`, `/dev/stdin`… which lead there).
+fn is_session_specific(path: &Path) -> bool {
+    path.starts_with("/proc") || path.starts_with("/dev")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules {
+            rules: vec![
+                ("/repo".into(), Access::READ_WRITE, PathKind::Dir),
+                ("/usr/lib".into(), Access::READ, PathKind::Dir),
+                ("/usr/bin/git".into(), Access::READ_EXEC, PathKind::File),
+            ],
+        }
+    }
+
+    #[test]
+    fn union_over_ancestors_and_files() {
+        let rules = rules();
+        assert_eq!(rules.access_at(Path::new("/repo/a/b")), Access::READ_WRITE);
+        assert_eq!(
+            rules.access_at(Path::new("/usr/bin/git")),
+            Access::READ_EXEC
+        );
+        assert_eq!(
+            rules.access_at(Path::new("/usr/bin/curl")),
+            Access::default()
+        );
+        assert_eq!(rules.access_at(Path::new("/repository")), Access::default());
+    }
+
+    #[test]
+    fn denials_name_the_rule() {
+        let repo = tempfile::tempdir().unwrap();
+        let repo_path = std::fs::canonicalize(repo.path()).unwrap();
+        std::fs::write(repo_path.join("tool"), "#!/bin/sh\n").unwrap();
+        let rules = Rules {
+            rules: vec![
+                (repo_path.clone(), Access::READ_WRITE, PathKind::Dir),
+                ("/usr/lib".into(), Access::READ, PathKind::Dir),
+            ],
+        };
+        let exec = Operation::Exec {
+            path: repo_path.join("tool"),
+            argv: vec![],
+            argv_truncated: false,
+            cwd: repo_path.clone(),
+        };
+        let denial = rules.early_denial(&exec).unwrap();
+        assert_eq!(denial.needs, "execute");
+        assert!(denial.rule.contains("grants rw-"), "{}", denial.rule);
+        let read = Operation::Open {
+            path: repo_path.join("tool"),
+            flags: libc::O_RDONLY,
+        };
+        assert_eq!(rules.early_denial(&read), None);
+        let write_lib = Operation::Open {
+            path: "/usr/lib/os-release".into(),
+            flags: libc::O_WRONLY,
+        };
+        assert!(rules.early_denial(&write_lib).is_some());
+        let proc_read = Operation::Open {
+            path: "/proc/self/status".into(),
+            flags: libc::O_RDONLY,
+        };
+        assert_eq!(rules.early_denial(&proc_read), None, "the session's /proc is its own");
+        let create_outside = Operation::Open {
+            path: "/etc/new-file".into(),
+            flags: libc::O_CREAT | libc::O_WRONLY,
+        };
+        let denial = rules.early_denial(&create_outside).unwrap();
+        assert_eq!(denial.path, std::path::PathBuf::from("/etc"));
+        assert!(denial.rule.contains("no filesystem rule"), "{}", denial.rule);
+    }
+}

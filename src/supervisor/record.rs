@@ -1,0 +1,147 @@
+//! Audit events for trapped calls.
+
+use super::decode::Operation;
+use super::deny::Denial;
+use crate::audit::{Event, EventKind, ProcessInfo};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What is known about the processes of the session, per thread id. A thread
+/// keeps its entry until it executes a new program.
+#[derive(Debug, Default)]
+pub struct Processes {
+    known: HashMap<u32, ProcessInfo>,
+}
+
+impl Processes {
+    /// Who thread `tid` is (reading `/proc` the first time).
+    pub fn get(&mut self, tid: u32) -> ProcessInfo {
+        self.known
+            .entry(tid)
+            .or_insert_with(|| read_process(tid))
+            .clone()
+    }
+
+    /// Forgets `tid` (it executed a new program).
+    pub fn forget(&mut self, tid: u32) {
+        self.known.remove(&tid);
+    }
+}
+
+fn read_process(tid: u32) -> ProcessInfo {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let pid = field("Tgid:");
+    ProcessInfo {
+        pid,
+        tid,
+        ppid: field("PPid:"),
+        exe: std::fs::read_link(format!("/proc/{pid}/exe"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The `mode` of an open: what it may do to the file.
+fn open_mode(flags: i32) -> Vec<&'static str> {
+    let mut mode = Vec::new();
+    match flags & libc::O_ACCMODE {
+        libc::O_WRONLY => mode.push("write"),
+        libc::O_RDWR => mode.extend(["read", "write"]),
+        _ => mode.push("read"),
+    }
+    if flags & libc::O_CREAT != 0 {
+        mode.push("create");
+    }
+    if flags & libc::O_TRUNC != 0 {
+        mode.push("truncate");
+    }
+    if flags & libc::O_APPEND != 0 {
+        mode.push("append");
+    }
+    mode
+}
+
+fn path_value(path: &std::path::Path) -> Value {
+    Value::from(path.to_string_lossy().into_owned())
+}
+
+/// The record of an operation that went on to the kernel.
+pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInfo) -> Event {
+    let event = |kind| Event::new(kind, Some(process.clone())).with("syscall", syscall);
+    match operation {
+        Operation::Exec {
+            path,
+            argv,
+            argv_truncated,
+            cwd,
+        } => {
+            let mut exec = event(EventKind::Exec)
+                .with("path", path_value(path))
+                .with("argv", argv.clone())
+                .with("cwd", path_value(cwd));
+            if *argv_truncated {
+                exec = exec.with("argv_truncated", true);
+            }
+            exec
+        }
+        Operation::Open { path, flags } => {
+            let mode = open_mode(*flags);
+            let kind = if mode.contains(&"create") && std::fs::symlink_metadata(path).is_err() {
+                EventKind::Create
+            } else if mode.contains(&"write") || mode.contains(&"truncate") {
+                EventKind::Write
+            } else {
+                EventKind::Open
+            };
+            event(kind)
+                .with("path", path_value(path))
+                .with("mode", mode)
+        }
+        Operation::Delete { path } => event(EventKind::Delete).with("path", path_value(path)),
+        Operation::Rename { from, to } => event(EventKind::Rename)
+            .with("path", path_value(from))
+            .with("to", path_value(to)),
+        Operation::Mkdir { path } => event(EventKind::Mkdir).with("path", path_value(path)),
+        Operation::Link {
+            target,
+            path,
+            symbolic,
+        } => event(EventKind::Link)
+            .with("path", path_value(path))
+            .with("target", target.clone())
+            .with("symbolic", *symbolic),
+        Operation::Truncate { path } => event(EventKind::Write)
+            .with("path", path_value(path))
+            .with("mode", vec!["truncate"]),
+        Operation::Attributes { path } => event(EventKind::Chmod).with("path", path_value(path)),
+    }
+}
+
+/// The record of an operation refused early.
+pub fn denial_event(
+    operation: &Operation,
+    syscall: &str,
+    denial: &Denial,
+    process: ProcessInfo,
+) -> Event {
+    let asked = operation_event(operation, syscall, process.clone());
+    let mut event = Event::new(EventKind::Denied, Some(process))
+        .with("syscall", syscall)
+        .with("operation", asked.kind.name())
+        .with("needs", denial.needs)
+        .with("lacking", path_value(&denial.path))
+        .with("rule", denial.rule.clone());
+    for key in ["path", "to", "argv", "mode"] {
+        if let Some(value) = asked.fields.get(key) {
+            event = event.with(key, value.clone());
+        }
+    }
+    event
+}
