@@ -21,12 +21,25 @@
 #include <sched.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 /* The race: one thread flips a shared address between two socket paths while
  * another connects through it. */
 static struct sockaddr_un race_address = {.sun_family = AF_UNIX};
 static const char *race_paths[2];
 static volatile int race_done;
+
+static const char *thread_dir;
+
+static void *thread_create(void *unused) {
+    (void)unused;
+    char path[512];
+    snprintf(path, sizeof path, "%s/from-thread.txt", thread_dir);
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0) close(fd);
+    return NULL;
+}
 
 static void *flip(void *unused) {
     (void)unused;
@@ -139,6 +152,36 @@ int main(int argc, char **argv) {
             }
             _exit(0);
         }
+        return result(0);
+    }
+    if (!strcmp(op, "audit_ops")) {
+        /* Known operations for the audit-log test, in DIR (an absolute path). */
+        int dir = open(arg, O_RDONLY | O_DIRECTORY);
+        if (dir < 0) return result(dir);
+        int fd = openat(dir, "via-dirfd.txt", O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) close(fd);
+        thread_dir = arg;
+        pthread_t thread;
+        pthread_create(&thread, NULL, thread_create, NULL);
+        pthread_join(thread, NULL);
+        if (chdir(arg) < 0) return result(-1);
+        fd = open("after-chdir.txt", O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) close(fd);
+        symlink("after-chdir.txt", "link.txt");
+        fd = open("link.txt", O_RDONLY);
+        if (fd >= 0) close(fd);
+        rename("after-chdir.txt", "renamed.txt");
+        mkdir("subdir", 0755);
+        unlink("renamed.txt");
+        fd = open("/etc/shadow", O_RDONLY);           /* denied: no rule */
+        if (fd >= 0) close(fd);
+        pid_t child = fork();
+        if (child == 0) {
+            execlp("true", "true", "from-grandchild", (char *)NULL);
+            _exit(1);
+        }
+        int status;
+        waitpid(child, &status, 0);
         return result(0);
     }
     if (!strcmp(op, "unix_dgram")) return result(socket(AF_UNIX, SOCK_DGRAM, 0));

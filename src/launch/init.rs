@@ -43,9 +43,14 @@ pub fn start_command(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
     };
     let command = match forked {
         ForkResult::Child => {
-            // The command dies with its init.
+            // The command dies with its init. It becomes dumpable again (its
+            // execve replaces the copy of guard's memory it holds), so that
+            // the supervisor can read what it executes.
             if let Err(error) = prctl::set_parent_death_signal(libc::SIGKILL) {
                 child::report(error_pipe, &child::system("PR_SET_PDEATHSIG")(error));
+            }
+            if let Err(error) = prctl::set_dumpable() {
+                child::report(error_pipe, &child::system("PR_SET_DUMPABLE")(error));
             }
             let error = child::exec_command(plan);
             child::report(error_pipe, &error)

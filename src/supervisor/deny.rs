@@ -128,7 +128,11 @@ impl Rules {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("/"))
         };
+        // A name that does not exist fails with ENOENT before Landlock looks
+        // (a PATH search tries several): only existing files are judged.
+        let exists = |path: &Path| std::fs::symlink_metadata(path).is_ok();
         let needs: Vec<(PathBuf, Right)> = match operation {
+            Operation::Exec { path, .. } if !exists(path) => Vec::new(),
             Operation::Exec { path, .. } => vec![(path.clone(), Right::Execute)],
             Operation::Open { path, flags } => {
                 let writes = flags & (libc::O_WRONLY | libc::O_RDWR | libc::O_TRUNC) != 0;
@@ -149,7 +153,8 @@ impl Rules {
                 vec![(parent(from), Right::Write), (parent(to), Right::Write)]
             }
             Operation::Link { path, .. } => vec![(parent(path), Right::Write)],
-            Operation::Truncate { path } => vec![(path.clone(), Right::Write)],
+            Operation::Truncate { path } if exists(path) => vec![(path.clone(), Right::Write)],
+            Operation::Truncate { .. } => Vec::new(),
             // Landlock does not restrict changing attributes.
             Operation::Attributes { .. } => Vec::new(),
         };
@@ -228,13 +233,21 @@ mod tests {
             path: "/proc/self/status".into(),
             flags: libc::O_RDONLY,
         };
-        assert_eq!(rules.early_denial(&proc_read), None, "the session's /proc is its own");
+        assert_eq!(
+            rules.early_denial(&proc_read),
+            None,
+            "the session's /proc is its own"
+        );
         let create_outside = Operation::Open {
             path: "/etc/new-file".into(),
             flags: libc::O_CREAT | libc::O_WRONLY,
         };
         let denial = rules.early_denial(&create_outside).unwrap();
         assert_eq!(denial.path, std::path::PathBuf::from("/etc"));
-        assert!(denial.rule.contains("no filesystem rule"), "{}", denial.rule);
+        assert!(
+            denial.rule.contains("no filesystem rule"),
+            "{}",
+            denial.rule
+        );
     }
 }

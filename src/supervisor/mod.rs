@@ -91,6 +91,17 @@ fn audit_call(
 ) -> Response {
     let syscall = decode::syscall_name(call.syscall);
     let Some(operation) = decode::decode(call) else {
+        // Its memory could not be read: the kernel decides, and the record
+        // says what little is known.
+        let kind = if matches!(syscall, "execve" | "execveat") {
+            EventKind::Exec
+        } else {
+            EventKind::Open
+        };
+        let event = Event::new(kind, Some(processes.get(call.pid)))
+            .with("syscall", syscall)
+            .with("unreadable", true);
+        supervision.events.send(event);
         return Response::Continue;
     };
     // Act only on what was read from the process that is still waiting.

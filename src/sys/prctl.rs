@@ -43,3 +43,10 @@ pub fn set_not_dumpable() -> io::Result<()> {
     // SAFETY: PR_SET_DUMPABLE takes integer arguments only.
     check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) })
 }
+
+/// Makes the caller dumpable again (undoes [`set_not_dumpable`]), so that
+/// guard's supervisor can read the arguments of its first `execve`.
+pub fn set_dumpable() -> io::Result<()> {
+    // SAFETY: PR_SET_DUMPABLE takes integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) })
+}

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod audit;
 mod bad_input;
 mod clients;
 mod escape;

@@ -1,0 +1,315 @@
+//! The audit log: what a session did, recorded exactly, tamper-evident, and
+//! out of the session's reach.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A profile extending `default` that records every file access.
+fn log_all_profile(env: &TestEnv, files: &str) -> String {
+    let text = format!("extends = [\"builtin:default\"]\n[log]\nfiles = \"{files}\"\n");
+    env.profile_file(&format!("log-{files}"), &text)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The newest session log of the fixture and its records.
+fn last_log(env: &TestEnv) -> (PathBuf, Vec<Value>) {
+    let output = env.guard(&["log", "path", "last"]).output().unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let records = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (path, records)
+}
+
+fn find<'a>(records: &'a [Value], kind: &str, path: &Path) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["kind"] == kind && r["path"] == path.to_str().unwrap())
+        .unwrap_or_else(|| panic!("no {kind} record for {}", path.display()))
+}
+
+#[test]
+fn the_log_holds_exactly_what_the_session_did() {
+    for_each_identity(|env| {
+        let work = env.repo.join("work");
+        std::fs::create_dir(&work).unwrap();
+        env.give(&work);
+        let profile = log_all_profile(env, "all");
+        let script = format!("{} audit_ops {}", probe().display(), work.display());
+        let output = env.run_script(&["-p", &profile], &script);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let (path, records) = last_log(env);
+
+        let probe_exec = records
+            .iter()
+            .find(|r| r["kind"] == "exec" && r["path"] == probe().to_str().unwrap())
+            .expect("the probe's exec");
+        assert_eq!(
+            probe_exec["argv"],
+            serde_json::json!([
+                probe().to_str().unwrap(),
+                "audit_ops",
+                work.to_str().unwrap()
+            ])
+        );
+        assert_eq!(probe_exec["cwd"], env.repo.to_str().unwrap());
+        let probe_pid = probe_exec["pid"].as_u64().unwrap();
+
+        let via_dirfd = find(&records, "create", &work.join("via-dirfd.txt"));
+        assert_eq!(via_dirfd["pid"], probe_pid);
+        assert_eq!(via_dirfd["syscall"], "openat");
+        let from_thread = find(&records, "create", &work.join("from-thread.txt"));
+        assert_eq!(from_thread["pid"], probe_pid);
+        assert_ne!(
+            from_thread["tid"], from_thread["pid"],
+            "a second thread has its own tid"
+        );
+        find(&records, "create", &work.join("after-chdir.txt"));
+        let link = find(&records, "link", &work.join("link.txt"));
+        assert_eq!(link["target"], "after-chdir.txt");
+        assert_eq!(link["symbolic"], true);
+        assert_eq!(
+            find(&records, "open", &work.join("link.txt"))["mode"],
+            serde_json::json!(["read"])
+        );
+        assert_eq!(
+            find(&records, "rename", &work.join("after-chdir.txt"))["to"],
+            work.join("renamed.txt").to_str().unwrap()
+        );
+        find(&records, "mkdir", &work.join("subdir"));
+        find(&records, "delete", &work.join("renamed.txt"));
+
+        let denied = find(&records, "denied", Path::new("/etc/shadow"));
+        assert_eq!(denied["operation"], "open");
+        assert_eq!(denied["needs"], "read");
+        assert!(
+            denied["rule"]
+                .as_str()
+                .unwrap()
+                .contains("no filesystem rule"),
+            "{denied}"
+        );
+
+        let grandchild = records
+            .iter()
+            .find(|r| {
+                r["kind"] == "exec" && r["argv"] == serde_json::json!(["true", "from-grandchild"])
+            })
+            .expect("the grandchild's exec");
+        assert_eq!(grandchild["ppid"], probe_pid);
+
+        let start = &records[0];
+        assert_eq!(start["kind"], "session_start");
+        assert!(start["policy_digest"].as_str().unwrap().len() == 64);
+        let end = records.last().unwrap();
+        assert_eq!(end["kind"], "session_end");
+        assert_eq!(end["exit_code"], 0);
+        assert!(end["counts"]["exec"].as_u64().unwrap() >= 3, "{end}");
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains(PARENT_SECRET),
+            "a parent environment value reached the log"
+        );
+        let verify = env.guard(&["log", "verify", "last"]).output().unwrap();
+        assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
+    });
+}
+
+#[test]
+fn the_session_cannot_touch_its_own_log() {
+    for_each_identity(|env| {
+        let log = env.state.join("guard/sessions");
+        let script = format!(
+            "f={}/$GUARD_SESSION.jsonl; echo forged >> $f; : > $f; rm -f $f; mv $f /tmp/x; ls {} ; echo TRIED",
+            log.display(),
+            log.display()
+        );
+        let output = env.run_script(&[], &script);
+        assert!(all_output(&output).contains("TRIED"));
+        let verify = env.guard(&["log", "verify", "last"]).output().unwrap();
+        assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
+        let (_, records) = last_log(env);
+        assert!(
+            records.iter().any(|r| r["kind"] == "denied"),
+            "the attempts are recorded as denials"
+        );
+
+        let widened = env.profile_file(
+            "widened",
+            &format!(
+                "extends = [\"builtin:default\"]\n[filesystem]\nwrite = [\"{}\"]\n",
+                env.state.display()
+            ),
+        );
+        let output = env
+            .guard(&["run", "-p", widened.to_str().unwrap(), "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(125));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("rewrite its own log"));
+    });
+}
+
+#[test]
+fn verify_finds_edits_deletions_and_a_missing_end() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env.run_script(&[], "echo a > a.txt; echo b > b.txt; rm a.txt");
+    assert!(output.status.success());
+    let (path, _) = last_log(&env);
+    let original = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+
+    let verify = |env: &TestEnv| env.guard(&["log", "verify", "last"]).output().unwrap();
+    std::fs::write(&path, original.replacen("b.txt", "c.txt", 1)).unwrap();
+    let output = verify(&env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("edited"),
+        "{}",
+        all_output(&output)
+    );
+
+    let mut deleted = lines.clone();
+    deleted.remove(2);
+    std::fs::write(&path, deleted.join("\n") + "\n").unwrap();
+    let output = verify(&env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("line 3"),
+        "{}",
+        all_output(&output)
+    );
+
+    std::fs::write(&path, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let output = verify(&env);
+    assert_eq!(output.status.code(), Some(3), "{}", all_output(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no end record"));
+}
+
+#[test]
+fn logging_levels_decide_what_is_recorded() {
+    let env = TestEnv::new(identities()[0]);
+    let script = "cat README.md > /dev/null; echo w > written.txt";
+    env.run_script(&[], script);
+    let (_, writes) = last_log(&env);
+    assert!(writes.iter().any(|r| r["kind"] == "create"));
+    assert!(
+        !writes
+            .iter()
+            .any(|r| r["kind"] == "open" && r["path"].as_str().unwrap().ends_with("README.md"))
+    );
+
+    let profile = log_all_profile(&env, "all");
+    env.run_script(&["-p", &profile], script);
+    let (_, all) = last_log(&env);
+    assert!(
+        all.iter()
+            .any(|r| r["kind"] == "open" && r["path"].as_str().unwrap().ends_with("README.md"))
+    );
+
+    let profile = log_all_profile(&env, "none");
+    env.run_script(&["-p", &profile], script);
+    let (_, none) = last_log(&env);
+    let kinds: std::collections::BTreeSet<&str> =
+        none.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds
+            .iter()
+            .all(|k| ["session_start", "exec", "session_end", "denied"].contains(k)),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains("exec"));
+}
+
+#[test]
+fn a_killed_guard_leaves_a_readable_unsealed_log() {
+    let env = TestEnv::new(identities()[0]);
+    let mut child = env
+        .guard(&["run", "--", "bash", "-c", "echo x > x.txt; sleep 30"])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !env.repo.join("x.txt").exists() && started.elapsed() < std::time::Duration::from_secs(5)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let output = env.guard(&["log", "verify", "last"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", all_output(&output));
+    let (_, records) = last_log(&env);
+    assert!(
+        records.iter().any(|r| r["kind"] == "create"),
+        "records up to the kill are there"
+    );
+    let list = env.guard(&["log", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("no end record"));
+}
+
+#[test]
+fn an_unwritable_log_refuses_the_session() {
+    let env = TestEnv::new(identities()[0]);
+    let blocker = env.home.join("state-is-a-file");
+    std::fs::write(&blocker, "").unwrap();
+    env.give(&blocker);
+    let output = env
+        .guard(&["run", "--", "touch", "ran"])
+        .env("XDG_STATE_HOME", &blocker)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(125));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("audit log"),
+        "{}",
+        all_output(&output)
+    );
+    assert!(!env.repo.join("ran").exists(), "the command must not run");
+}
+
+#[test]
+fn a_write_failure_mid_session_stops_it() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new(identities()[0]);
+    let profile = log_all_profile(&env, "all");
+    let mut command = env.guard(&[
+        "run",
+        "-p",
+        &profile,
+        "--",
+        "bash",
+        "-c",
+        "for i in $(seq 5000); do cat README.md; done > /dev/null; touch finished",
+    ]);
+    // SAFETY: between fork and exec only async-signal-safe calls are made:
+    // setrlimit and signal, on values prepared before the fork.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 256 * 1024,
+                rlim_max: 256 * 1024,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(125), "{}", all_output(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("the session was stopped"),
+        "{}",
+        all_output(&output)
+    );
+    assert!(
+        !env.repo.join("finished").exists(),
+        "the session went on without its log"
+    );
+}
