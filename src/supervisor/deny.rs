@@ -146,6 +146,8 @@ impl Rules {
                     vec![(path.clone(), Right::Read)]
                 }
             }
+            Operation::Delete { path } if !exists(path) => Vec::new(),
+            Operation::Rename { from, .. } if !exists(from) => Vec::new(),
             Operation::Delete { path } | Operation::Mkdir { path } => {
                 vec![(parent(path), Right::Write)]
             }
