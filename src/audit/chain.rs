@@ -12,9 +12,17 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub fn record_hash(record: &Map<String, Value>) -> String {
     let mut body = record.clone();
     body.remove("hash");
-    let text = serde_json::to_string(&Value::Object(body)).expect("JSON values always serialise");
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    body_hash(&serde_json::to_string(&Value::Object(body)).expect("JSON values always serialise"))
+}
+
+/// SHA-256 of a record's JSON text (without `hash`), as lowercase hex.
+pub fn body_hash(body: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(body.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    hex
 }

@@ -453,7 +453,9 @@ impl Builder<'_> {
 
     /// A tool inside an npm package may run the package's own files (Claude Code
     /// runs its bundled ripgrep, Codex its native binary); a tool installed as
-    /// `PREFIX/bin/NAME` outside the system prefixes needs `PREFIX/lib`.
+    /// `PREFIX/bin/NAME` outside the system prefixes (a Rust toolchain, a Node
+    /// or Python version) may read and run what its installation keeps in
+    /// `PREFIX/lib` and `PREFIX/libexec` (rustc's bundled linker, say).
     fn add_package_dirs(&mut self, real: &Path, because: &str) {
         if let Some(root) = node_package_root(real) {
             self.grant(&root, PathKind::Dir, Access::READ_EXEC, because);
@@ -465,9 +467,11 @@ impl Builder<'_> {
         if let Some(prefix) = prefix
             && !matches!(prefix.to_str(), Some("/" | "/usr" | "/usr/local"))
         {
-            let lib = prefix.join("lib");
-            if self.host.is_dir(&lib) {
-                self.grant(&lib, PathKind::Dir, Access::READ, because);
+            for dir in ["lib", "libexec"] {
+                let dir = prefix.join(dir);
+                if self.host.is_dir(&dir) {
+                    self.grant(&dir, PathKind::Dir, Access::READ_EXEC, because);
+                }
             }
         }
     }

@@ -95,19 +95,27 @@ pub fn syscall_name(number: i32) -> &'static str {
         libc::SYS_lchown => "lchown",
         libc::SYS_fchownat => "fchownat",
         libc::SYS_connect => "connect",
+        libc::SYS_chdir => "chdir",
+        libc::SYS_fchdir => "fchdir",
         _ => "unknown",
     }
 }
 
 /// Decodes a trapped call; `None` if its memory could not be read (the
 /// process then gets what the kernel decides, unrecorded details aside).
-pub fn decode(call: &Notification) -> Option<Operation> {
+/// `working_dir` gives the working directory of the calling thread.
+pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) -> Option<Operation> {
     let remote = Remote::new(call.pid);
     let a = call.args;
     let at = |dirfd: u64, address: u64| {
-        resolve(call.pid, dirfd as i32, &remote.c_string(address, MAX_PATH)?)
+        resolve(
+            call.pid,
+            dirfd as i32,
+            &remote.c_string(address, MAX_PATH)?,
+            working_dir,
+        )
     };
-    let cwd = || resolve(call.pid, libc::AT_FDCWD, b".");
+    let cwd = || working_dir().map(|dir| lexically_normal(&dir));
     let operation = match call.syscall as libc::c_long {
         libc::SYS_execve | libc::SYS_execveat => {
             let (path, argv_address) = if call.syscall as libc::c_long == libc::SYS_execve {
@@ -196,13 +204,13 @@ pub fn decode(call: &Notification) -> Option<Operation> {
 
 /// `raw` (as the process wrote it) made absolute: relative to the directory
 /// `dirfd` names in the process, or its working directory.
-fn resolve(tid: u32, dirfd: i32, raw: &[u8]) -> Option<PathBuf> {
+fn resolve(tid: u32, dirfd: i32, raw: &[u8], cwd: &dyn Fn() -> Option<PathBuf>) -> Option<PathBuf> {
     let path = Path::new(OsStr::from_bytes(raw));
     if path.is_absolute() {
         return Some(lexically_normal(path));
     }
     let base = if dirfd == libc::AT_FDCWD {
-        std::fs::read_link(format!("/proc/{tid}/cwd")).ok()?
+        cwd()?
     } else {
         std::fs::read_link(format!("/proc/{tid}/fd/{dirfd}")).ok()?
     };

@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct Rules {
     rules: Vec<(PathBuf, Access, PathKind)>,
+    /// The same rules by path, for the per-call lookup: a path's rights are
+    /// found by looking up it and each of its ancestors.
+    by_path: std::collections::HashMap<PathBuf, (Access, PathKind)>,
 }
 
 /// Why a request was refused early.
@@ -56,24 +59,34 @@ impl Right {
 impl Rules {
     /// The rules of a policy.
     pub fn from_policy(policy: &Policy) -> Rules {
-        Rules {
-            rules: policy
+        Rules::new(
+            policy
                 .filesystem
                 .iter()
                 .map(|(path, rule)| (path.clone(), rule.access, rule.kind))
                 .collect(),
-        }
+        )
+    }
+
+    fn new(rules: Vec<(PathBuf, Access, PathKind)>) -> Rules {
+        let by_path = rules
+            .iter()
+            .map(|(path, access, kind)| (path.clone(), (*access, *kind)))
+            .collect();
+        Rules { rules, by_path }
     }
 
     /// The rights on `path`.
     pub fn access_at(&self, path: &Path) -> Access {
-        self.rules
-            .iter()
-            .filter(|(rule, _, kind)| match kind {
-                PathKind::Dir => path.starts_with(rule),
-                PathKind::File => path == rule,
-            })
-            .fold(Access::default(), |all, (_, access, _)| all.union(*access))
+        let mut access = Access::default();
+        for (depth, ancestor) in path.ancestors().enumerate() {
+            match self.by_path.get(ancestor) {
+                Some((granted, PathKind::Dir)) => access = access.union(*granted),
+                Some((granted, PathKind::File)) if depth == 0 => access = access.union(*granted),
+                _ => {}
+            }
+        }
+        access
     }
 
     /// The deepest rule above `path`, in words, for a denial message.
@@ -177,13 +190,11 @@ mod tests {
     use super::*;
 
     fn rules() -> Rules {
-        Rules {
-            rules: vec![
-                ("/repo".into(), Access::READ_WRITE, PathKind::Dir),
-                ("/usr/lib".into(), Access::READ, PathKind::Dir),
-                ("/usr/bin/git".into(), Access::READ_EXEC, PathKind::File),
-            ],
-        }
+        Rules::new(vec![
+            ("/repo".into(), Access::READ_WRITE, PathKind::Dir),
+            ("/usr/lib".into(), Access::READ, PathKind::Dir),
+            ("/usr/bin/git".into(), Access::READ_EXEC, PathKind::File),
+        ])
     }
 
     #[test]
@@ -206,12 +217,10 @@ mod tests {
         let repo = tempfile::tempdir().unwrap();
         let repo_path = std::fs::canonicalize(repo.path()).unwrap();
         std::fs::write(repo_path.join("tool"), "#!/bin/sh\n").unwrap();
-        let rules = Rules {
-            rules: vec![
-                (repo_path.clone(), Access::READ_WRITE, PathKind::Dir),
-                ("/usr/lib".into(), Access::READ, PathKind::Dir),
-            ],
-        };
+        let rules = Rules::new(vec![
+            (repo_path.clone(), Access::READ_WRITE, PathKind::Dir),
+            ("/usr/lib".into(), Access::READ, PathKind::Dir),
+        ]);
         let exec = Operation::Exec {
             path: repo_path.join("tool"),
             argv: vec![],

@@ -32,6 +32,34 @@ use std::sync::Arc;
 /// only add wake-ups).
 const RECEIVERS: usize = 2;
 
+/// Working directories of the session's processes, by process id. Reading
+/// `/proc/PID/cwd` for every relative path would cost more than the rest of
+/// a trapped call; an entry is dropped when the process calls `chdir` (before
+/// the call is let through), so the calling thread's next path is resolved
+/// against its new directory. (Another thread's path racing that `chdir`
+/// may be recorded against the old one.)
+#[derive(Debug, Default)]
+struct WorkingDirs(std::sync::Mutex<std::collections::HashMap<u32, std::path::PathBuf>>);
+
+impl WorkingDirs {
+    fn of(&self, pid: u32, tid: u32) -> Option<std::path::PathBuf> {
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dir) = known.get(&pid) {
+            return Some(dir.clone());
+        }
+        let dir = std::fs::read_link(format!("/proc/{tid}/cwd")).ok()?;
+        known.insert(pid, dir.clone());
+        Some(dir)
+    }
+
+    fn forget(&self, pid: u32) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+    }
+}
+
 /// What the supervisor needs to decide and record.
 #[derive(Debug)]
 pub struct Supervision {
@@ -43,13 +71,23 @@ pub struct Supervision {
     pub events: EventSender,
 }
 
+/// [`Supervision`] plus the supervisor's own shared state.
+#[derive(Debug)]
+struct Shared {
+    supervision: Supervision,
+    working_dirs: WorkingDirs,
+}
+
 /// Serves trapped calls until the session's processes are gone.
 pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()> {
     if let Err(error) = listener.set_sync_wakeup() {
         tracing::debug!(%error, "no synchronous wake-up for seccomp notifications; slower path in use");
     }
     let listener = Arc::new(listener);
-    let supervision = Arc::new(supervision);
+    let supervision = Arc::new(Shared {
+        supervision,
+        working_dirs: WorkingDirs::default(),
+    });
     for index in 0..RECEIVERS {
         let (listener, supervision) = (Arc::clone(&listener), Arc::clone(&supervision));
         std::thread::Builder::new()
@@ -59,7 +97,7 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()
     Ok(())
 }
 
-fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Supervision>) {
+fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
     let mut processes = record::Processes::default();
     loop {
         let call = match listener.receive() {
@@ -76,23 +114,31 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Supervision>) {
             spawn_connect(listener, supervision, call, &mut processes);
             continue;
         }
-        let response = audit_call(listener, supervision, &call, &mut processes);
-        // The process may have died meanwhile: nothing to answer.
-        let _ = listener.respond(call.id, response);
+        if call.syscall == libc::SYS_chdir as i32 || call.syscall == libc::SYS_fchdir as i32 {
+            supervision.working_dirs.forget(processes.get(call.pid).pid);
+            let _ = listener.respond(call.id, Response::Continue);
+            continue;
+        }
+        audit_call(listener, supervision, &call, &mut processes);
     }
 }
 
-/// Decides an exec or file operation and records it.
+/// Decides an exec or file operation, answers it, then records it (the
+/// process goes on while the record is made).
 fn audit_call(
     listener: &Listener,
-    supervision: &Supervision,
+    shared: &Shared,
     call: &Notification,
     processes: &mut record::Processes,
-) -> Response {
+) {
+    let supervision = &shared.supervision;
     let syscall = decode::syscall_name(call.syscall);
-    let Some(operation) = decode::decode(call) else {
+    let pid = processes.get(call.pid).pid;
+    let cwd = || shared.working_dirs.of(pid, call.pid);
+    let Some(operation) = decode::decode(call, &cwd) else {
         // Its memory could not be read: the kernel decides, and the record
         // says what little is known.
+        let _ = listener.respond(call.id, Response::Continue);
         let kind = if matches!(syscall, "execve" | "execveat") {
             EventKind::Exec
         } else {
@@ -102,41 +148,42 @@ fn audit_call(
             .with("syscall", syscall)
             .with("unreadable", true);
         supervision.events.send(event);
-        return Response::Continue;
+        return;
     };
     // Act only on what was read from the process that is still waiting.
     if !listener.is_valid(call.id) {
-        return Response::Continue;
+        return;
     }
-    let process = processes.get(call.pid);
     let denial = supervision.rules.early_denial(&operation);
-    let (response, event) = match &denial {
-        Some(denial) => (
-            Response::Fail(libc::EACCES),
-            record::denial_event(&operation, syscall, denial, process),
-        ),
-        None => (
-            Response::Continue,
-            record::operation_event(&operation, syscall, process),
-        ),
+    let response = if denial.is_some() {
+        Response::Fail(libc::EACCES)
+    } else {
+        Response::Continue
+    };
+    // The process may have died meanwhile: nothing to answer then.
+    let _ = listener.respond(call.id, response);
+    let process = processes.get(call.pid);
+    let event = match &denial {
+        Some(denial) => record::denial_event(&operation, syscall, denial, process),
+        None => record::operation_event(&operation, syscall, process),
     };
     if event.kind == EventKind::Exec {
         processes.forget(call.pid);
     }
     supervision.events.send(event);
-    response
 }
 
 /// A `connect` may block: it runs on its own thread.
 fn spawn_connect(
     listener: &Arc<Listener>,
-    supervision: &Arc<Supervision>,
+    supervision: &Arc<Shared>,
     call: Notification,
     processes: &mut record::Processes,
 ) {
     let process = processes.get(call.pid);
     let (worker_listener, supervision) = (Arc::clone(listener), Arc::clone(supervision));
     let handled = std::thread::Builder::new().spawn(move || {
+        let supervision = &supervision.supervision;
         let (response, target) = match &supervision.sockets {
             Some(rules) => connect::handle(&worker_listener, &call, rules),
             None => (Response::Fail(libc::EACCES), None),

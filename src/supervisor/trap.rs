@@ -58,7 +58,14 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
     let notify = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF);
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
-    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat];
+    // chdir/fchdir only tell the supervisor that a cached working directory
+    // is stale.
+    let mut always: Vec<libc::c_long> = vec![
+        libc::SYS_execve,
+        libc::SYS_execveat,
+        libc::SYS_chdir,
+        libc::SYS_fchdir,
+    ];
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. }) {
         always.push(libc::SYS_connect);
     }

@@ -52,3 +52,50 @@ fn claude_profile_keeps_other_secrets_out_of_reach() {
         );
     });
 }
+
+#[test]
+fn assistant_profiles_build_rust_and_c_code() {
+    let env = TestEnv::new(identities()[0]);
+    let cargo =
+        std::path::PathBuf::from(std::env::var("CARGO").expect("cargo sets CARGO for tests"));
+    let toolchain_bin = std::fs::canonicalize(&cargo)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let krate = env.repo.join("crate");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"small\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("src/main.rs"),
+        "fn main() { println!(\"sum={}\", (1..100u64).sum::<u64>()); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.repo.join("hello.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"hello-from-c\"); return 0; }\n",
+    )
+    .unwrap();
+    env.give(&env.repo);
+    let script = "cargo build --offline --quiet --manifest-path crate/Cargo.toml && ./crate/target/debug/small \
+                  && cc -o hello hello.c && ./hello";
+    let output = env
+        .guard(&["run", "-p", "codex", "--", "bash", "-c", script])
+        .env(
+            "PATH",
+            format!("{}:/usr/local/bin:/usr/bin:/bin", toolchain_bin.display()),
+        )
+        .env("CARGO_HOME", env.repo.join(".cargo-home"))
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("sum=4950") && text.contains("hello-from-c"),
+        "{text}"
+    );
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Cost of the audit log: bare against guard with log.files = all / writes /
+# none, and strace (what people use to log this today), on an open storm, an
+# exec storm and two realistic jobs. Installs hyperfine, ripgrep and strace
+# from Debian when missing. Writes bench/results/audit-*.md and .json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mkdir -p bench/results
+missing=()
+for pair in hyperfine:hyperfine rg:ripgrep strace:strace git:git; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+cargo build --release --quiet
+guard=$root/target/release/guard
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_STATE_HOME=$work/state
+
+# 20,000 small files in 200 directories, in a git repository.
+python3 - "$work/repo" <<'PY'
+import os, sys
+root = sys.argv[1]
+for d in range(200):
+    os.makedirs(f"{root}/tree/d{d}", exist_ok=True)
+    for f in range(100):
+        with open(f"{root}/tree/d{d}/f{f}.txt", "w") as out:
+            out.write(f"file {d}/{f}\n")
+PY
+git -C "$work/repo" init -q
+git -C "$work/repo" config user.email bench@example.com
+git -C "$work/repo" config user.name bench
+# A small cargo project with no dependencies.
+mkdir -p "$work/repo/crate/src"
+printf '[package]\nname = "small"\nversion = "0.1.0"\nedition = "2021"\n' > "$work/repo/crate/Cargo.toml"
+printf 'fn main() { println!("{}", (1..100u64).sum::<u64>()); }\n' > "$work/repo/crate/src/main.rs"
+
+for level in all writes none; do
+    printf 'extends = ["builtin:assistant"]\n[tools]\nallow = ["rg", "git", "cargo", "rustc", "cc"]\n[log]\nfiles = "%s"\n' "$level" > "$work/$level.toml"
+done
+cd "$work/repo"
+trace="strace -f -qq -o /dev/null -e trace=execve,execveat,openat,open,creat"
+
+run() {
+    local name=$1 command=$2 prepare=${3:-true}
+    hyperfine -N -i --warmup 2 --runs "${RUNS:-10}" --prepare "$prepare" \
+        --export-markdown "$root/bench/results/audit-$name.md" --export-json "$root/bench/results/audit-$name.json" \
+        -n bare "$command" \
+        -n "guard all" "$guard run -p $work/all.toml -- $command" \
+        -n "guard writes" "$guard run -p $work/writes.toml -- $command" \
+        -n "guard none" "$guard run -p $work/none.toml -- $command" \
+        -n strace "$trace $command"
+}
+
+run open-storm "rg --threads 1 -c zzz tree"
+run exec-storm "bash -c 'for i in \$(seq 1000); do /bin/true; done'"
+run git "bash -c 'git add -A && git status --porcelain | tail -1'" "bash -c 'git -C $work/repo rm -rq --cached . >/dev/null 2>&1; true'"
+run cargo "cargo build --offline --quiet --manifest-path crate/Cargo.toml" "bash -c 'rm -rf $work/repo/crate/target'"
+
+# Supervisor CPU time and peak memory, for the open storm with log.files = all.
+/usr/bin/time -f 'guard (all), open storm: %e s wall, %U s user, %S s system, peak RSS %M KiB' \
+    "$guard" run -p "$work/all.toml" -- rg --threads 1 -c zzz tree >/dev/null || true
