@@ -119,7 +119,16 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let _ = listener.respond(call.id, Response::Continue);
             continue;
         }
-        audit_call(listener, supervision, &call, &mut processes);
+        // A supervisor that stops answering would hang the session: if
+        // handling a call panics, guard aborts, and the session dies with it
+        // (parent-death signal, pid namespace).
+        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            audit_call(listener, supervision, &call, &mut processes);
+        }));
+        if handled.is_err() {
+            eprintln!("guard: the supervisor failed; ending the session");
+            std::process::abort();
+        }
     }
 }
 
