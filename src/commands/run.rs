@@ -74,7 +74,7 @@ fn refuse_writable_log_dir(
     policy: &crate::policy::Policy,
     log_dir: &std::path::Path,
 ) -> Result<(), CommandError> {
-    let log_dir = crate::supervisor::lexically_normal(log_dir);
+    let log_dir = crate::policy::lexically_normal(log_dir);
     let exposed = policy.filesystem.iter().find(|(path, rule)| {
         rule.access.write && (log_dir.starts_with(path) || path.starts_with(&log_dir))
     });

@@ -8,14 +8,10 @@
 
 use super::child::{self, ChildPlan};
 use crate::sys::{self, prctl};
-use nix::sys::signal::{SigSet, Signal, kill};
+use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::ForkResult;
 use std::os::fd::OwnedFd;
-
-/// `si_code` of a signal the kernel itself sent (the terminal's ^C, ^\).
-const SI_KERNEL: i32 = 0x80;
 
 /// Starts the command and serves as its init until it exits, then exits with
 /// the command's status. A failure before the command runs goes to the error
@@ -59,28 +55,8 @@ pub fn start_command(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
     };
     // Only the command's end of the pipe may stay open: its execve closes it.
     drop(error_pipe);
-    loop {
-        let Ok(Some(info)) = signals.read_signal() else {
-            continue;
-        };
-        let signo = info.ssi_signo as i32;
-        if signo != libc::SIGCHLD {
-            if info.ssi_code != SI_KERNEL
-                && let Ok(signal) = Signal::try_from(signo)
-            {
-                let _ = kill(command, signal);
-            }
-            continue;
-        }
-        loop {
-            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(pid, code)) if pid == command => sys::exit_immediately(code),
-                Ok(WaitStatus::Signaled(pid, signal, _)) if pid == command => {
-                    sys::exit_immediately(128 + signal as i32)
-                }
-                Ok(WaitStatus::StillAlive) | Err(_) => break,
-                Ok(_) => {} // an orphan of the session
-            }
-        }
+    match super::wait::wait_forwarding(&signals, command) {
+        Ok(code) => sys::exit_immediately(code),
+        Err(_) => sys::exit_immediately(child::SETUP_FAILED),
     }
 }

@@ -10,6 +10,40 @@ use nix::unistd::Pid;
 /// `si_code` of a signal the kernel itself sent (e.g. the terminal's ^C).
 const SI_KERNEL: i32 = 0x80;
 
+/// Waits for `child` and returns its exit code (128+N for signal N), reaping
+/// any other child on the way (orphans re-parented to the caller), and
+/// forwarding to `child` the signals that arrive on `signals` — except those
+/// the terminal sent the whole foreground group, which `child` got itself.
+/// Shared by guard and the session's init.
+pub fn wait_forwarding(signals: &SignalFd, child: Pid) -> nix::Result<i32> {
+    loop {
+        let info = match signals.read_signal() {
+            Ok(Some(info)) => info,
+            Ok(None) | Err(nix::Error::EINTR) => continue,
+            Err(error) => return Err(error),
+        };
+        let signo = info.ssi_signo as i32;
+        if signo != libc::SIGCHLD {
+            if info.ssi_code != SI_KERNEL
+                && let Ok(signal) = Signal::try_from(signo)
+            {
+                let _ = kill(child, signal);
+            }
+            continue;
+        }
+        loop {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == child => return Ok(code),
+                Ok(WaitStatus::Signaled(pid, signal, _)) if pid == child => {
+                    return Ok(128 + signal as i32);
+                }
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(_) => {} // another child (an orphan of the session) was reaped
+            }
+        }
+    }
+}
+
 /// The signals guard handles while a session runs, blocked and read from a
 /// signalfd. SIGTSTP stays default: on ^Z guard stops with the command, so the
 /// shell's job control sees one job.
@@ -40,36 +74,9 @@ impl SessionSignals {
     }
 
     /// Waits for the main child and returns its exit code (128+N for signal
-    /// N), forwarding termination signals sent to guard (not those the
-    /// terminal sent the whole foreground group, which the command received
-    /// itself).
+    /// N), forwarding termination signals sent to guard.
     pub fn wait_for(&mut self, child: Pid) -> Result<i32, LaunchError> {
-        loop {
-            let info = match self.fd.read_signal() {
-                Ok(Some(info)) => info,
-                Ok(None) | Err(nix::Error::EINTR) => continue,
-                Err(error) => return Err(nix_system("read signalfd")(error)),
-            };
-            let signo = info.ssi_signo as i32;
-            if signo != libc::SIGCHLD {
-                if info.ssi_code != SI_KERNEL
-                    && let Ok(signal) = Signal::try_from(signo)
-                {
-                    let _ = kill(child, signal);
-                }
-                continue;
-            }
-            loop {
-                match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
-                    Ok(WaitStatus::Exited(pid, code)) if pid == child => return Ok(code),
-                    Ok(WaitStatus::Signaled(pid, signal, _)) if pid == child => {
-                        return Ok(128 + signal as i32);
-                    }
-                    Ok(WaitStatus::StillAlive) | Err(_) => break,
-                    Ok(_) => {} // an orphan of the session was reaped
-                }
-            }
-        }
+        wait_forwarding(&self.fd, child).map_err(nix_system("read signalfd"))
     }
 
     /// Restores guard's signal mask.

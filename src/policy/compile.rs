@@ -2,6 +2,7 @@
 //! queries of [`HostView`].
 
 use super::exec_deps::{self, ExecNeeds};
+use super::lexically_normal;
 use super::vars::{UnknownVariable, Variables};
 use super::*;
 use crate::profile::{NetworkModeSetting, ResolvedProfile, UnixSocketSetting};
@@ -586,21 +587,6 @@ fn node_package_root(path: &Path) -> Option<PathBuf> {
         at + 2
     };
     (take < components.len()).then(|| components[..take].iter().collect())
-}
-
-/// Removes `.` and resolves `..` without touching the filesystem.
-fn lexically_normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -265,6 +265,22 @@ impl EnvPlan {
     }
 }
 
+/// Removes `.` and resolves `..` without touching the filesystem.
+pub fn lexically_normal(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 impl Policy {
     /// SHA-256 of the policy's JSON form, as lowercase hex: what the audit log
     /// records to say which policy a session ran under.

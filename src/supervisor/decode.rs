@@ -1,10 +1,11 @@
 //! From a trapped call to the operation it asks for, with absolute paths.
 
 use super::memory::{MAX_PATH, Remote};
+use crate::policy::lexically_normal;
 use crate::sys::notify::Notification;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// What a trapped call asks for. Paths are absolute and lexically normal, as
 /// the process named them: symlinks are not resolved.
@@ -215,19 +216,4 @@ fn resolve(tid: u32, dirfd: i32, raw: &[u8], cwd: &dyn Fn() -> Option<PathBuf>) 
         std::fs::read_link(format!("/proc/{tid}/fd/{dirfd}")).ok()?
     };
     Some(lexically_normal(&base.join(path)))
-}
-
-/// Removes `.` and resolves `..` without touching the filesystem.
-pub fn lexically_normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -21,7 +21,6 @@ mod record;
 pub mod trap;
 
 pub use connect::SocketRules;
-pub use decode::lexically_normal;
 pub use deny::Rules;
 
 use crate::audit::{Event, EventKind, EventSender};
