@@ -67,6 +67,19 @@ pub enum Operation {
     },
 }
 
+impl Operation {
+    /// Whether this open will create a new file (`O_CREAT` and nothing there
+    /// yet). Must be asked before the call is let through.
+    pub fn creates_new_file(&self) -> bool {
+        match self {
+            Operation::Open { path, flags } => {
+                flags & libc::O_CREAT != 0 && std::fs::symlink_metadata(path).is_err()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The name of a system call the notify filter traps.
 pub fn syscall_name(number: i32) -> &'static str {
     match number as libc::c_long {

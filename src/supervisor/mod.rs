@@ -163,6 +163,7 @@ fn audit_call(
         return;
     }
     let denial = supervision.rules.early_denial(&operation);
+    let new_file = operation.creates_new_file();
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
     } else {
@@ -173,7 +174,7 @@ fn audit_call(
     let process = processes.get(call.pid);
     let event = match &denial {
         Some(denial) => record::denial_event(&operation, syscall, denial, process),
-        None => record::operation_event(&operation, syscall, process),
+        None => record::operation_event(&operation, syscall, process, new_file),
     };
     if event.kind == EventKind::Exec {
         processes.forget(call.pid);

@@ -72,8 +72,15 @@ fn path_value(path: &std::path::Path) -> Value {
     Value::from(path.to_string_lossy().into_owned())
 }
 
-/// The record of an operation that went on to the kernel.
-pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInfo) -> Event {
+/// The record of an operation that went on to the kernel. `new_file` says
+/// whether an open was going to create its file (checked before the kernel
+/// ran the call).
+pub fn operation_event(
+    operation: &Operation,
+    syscall: &str,
+    process: ProcessInfo,
+    new_file: bool,
+) -> Event {
     let event = |kind| Event::new(kind, Some(process.clone())).with("syscall", syscall);
     match operation {
         Operation::Exec {
@@ -93,7 +100,7 @@ pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInf
         }
         Operation::Open { path, flags } => {
             let mode = open_mode(*flags);
-            let kind = if mode.contains(&"create") && std::fs::symlink_metadata(path).is_err() {
+            let kind = if new_file {
                 EventKind::Create
             } else if mode.contains(&"write") || mode.contains(&"truncate") {
                 EventKind::Write
@@ -131,7 +138,12 @@ pub fn denial_event(
     denial: &Denial,
     process: ProcessInfo,
 ) -> Event {
-    let asked = operation_event(operation, syscall, process.clone());
+    let asked = operation_event(
+        operation,
+        syscall,
+        process.clone(),
+        operation.creates_new_file(),
+    );
     let mut event = Event::new(EventKind::Denied, Some(process))
         .with("syscall", syscall)
         .with("operation", asked.kind.name())
