@@ -19,6 +19,9 @@ _guard() {
             guard,completions)
                 cmd="guard__subcmd__completions"
                 ;;
+            guard,creds)
+                cmd="guard__subcmd__creds"
+                ;;
             guard,doctor)
                 cmd="guard__subcmd__doctor"
                 ;;
@@ -37,11 +40,17 @@ _guard() {
             guard,profiles)
                 cmd="guard__subcmd__profiles"
                 ;;
+            guard,reap)
+                cmd="guard__subcmd__reap"
+                ;;
             guard,run)
                 cmd="guard__subcmd__run"
                 ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
+                ;;
+            guard__subcmd__help,creds)
+                cmd="guard__subcmd__help__subcmd__creds"
                 ;;
             guard__subcmd__help,doctor)
                 cmd="guard__subcmd__help__subcmd__doctor"
@@ -60,6 +69,9 @@ _guard() {
                 ;;
             guard__subcmd__help,profiles)
                 cmd="guard__subcmd__help__subcmd__profiles"
+                ;;
+            guard__subcmd__help,reap)
+                cmd="guard__subcmd__help__subcmd__reap"
                 ;;
             guard__subcmd__help,run)
                 cmd="guard__subcmd__help__subcmd__run"
@@ -122,7 +134,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log reap creds completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +149,20 @@ _guard() {
             ;;
         guard__subcmd__completions)
             opts="-h -V --no-namespaces --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__creds)
+            opts="-h -V --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,7 +190,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log completions man help"
+            opts="run policy profiles doctor log reap creds completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +204,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__creds)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -332,6 +372,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__reap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -568,7 +622,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__policy)
-            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --format --json --no-namespaces --help --version"
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --format --json --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +649,10 @@ _guard() {
                     return 0
                     ;;
                 --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cred)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -623,8 +681,22 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__reap)
+            opts="-h -V --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__run)
-            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --dry-run --no-namespaces --help --version"
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --dry-run --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -651,6 +723,10 @@ _guard() {
                     return 0
                     ;;
                 --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cred)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,6 +32,8 @@ complete -c guard -n "__fish_guard_needs_command" -f -a "policy" -d 'Print the c
 complete -c guard -n "__fish_guard_needs_command" -f -a "profiles" -d 'List the profiles guard can use and where each comes from'
 complete -c guard -n "__fish_guard_needs_command" -f -a "doctor" -d 'Check what this kernel supports; exits non-zero when `guard run` could not enforce the default profile'
 complete -c guard -n "__fish_guard_needs_command" -f -a "log" -d 'Read and check the audit logs of past sessions'
+complete -c guard -n "__fish_guard_needs_command" -f -a "reap" -d 'Revoke the credentials of sessions whose guard is gone (killed, or the machine lost power), retrying revocations that failed before. Exits 1 while some lease could not be revoked'
+complete -c guard -n "__fish_guard_needs_command" -f -a "creds" -d 'List credential leases: live, orphaned, pending revocation'
 complete -c guard -n "__fish_guard_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c guard -n "__fish_guard_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c guard -n "__fish_guard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -40,6 +42,7 @@ complete -c guard -n "__fish_guard_using_subcommand run" -l repo -d 'The reposit
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand run" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
 complete -c guard -n "__fish_guard_using_subcommand run" -l dry-run -d 'Print the policy that would be enforced and exit without running'
 complete -c guard -n "__fish_guard_using_subcommand run" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
 complete -c guard -n "__fish_guard_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -49,6 +52,7 @@ complete -c guard -n "__fish_guard_using_subcommand policy" -l repo -d 'The repo
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand policy" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
 complete -c guard -n "__fish_guard_using_subcommand policy" -l format -d 'Output format' -r -f -a "text\t'For people'
 json\t'For programs'"
 complete -c guard -n "__fish_guard_using_subcommand policy" -l json -d 'Shorthand for `--format json`'
@@ -97,20 +101,28 @@ complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcomm
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that logs are intact: exit 0 when sealed, 3 when intact but without an end record (guard was killed, or the end was cut off), 1 when a record was edited, deleted, inserted or reordered'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of a session\'s log file'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand reap" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand reap" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand reap" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_using_subcommand creds" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
+complete -c guard -n "__fish_guard_using_subcommand creds" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand creds" -s V -l version -d 'Print version'
 complete -c guard -n "__fish_guard_using_subcommand completions" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
 complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c guard -n "__fish_guard_using_subcommand man" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
 complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand man" -s V -l version -d 'Print version'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "run" -d 'Run a command in a confined session'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "policy" -d 'Print the compiled policy: every path and right, the tools, the environment plan and the mechanisms that will enforce them'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "profiles" -d 'List the profiles guard can use and where each comes from'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "doctor" -d 'Check what this kernel supports; exits non-zero when `guard run` could not enforce the default profile'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "log" -d 'Read and check the audit logs of past sessions'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "run" -d 'Run a command in a confined session'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "policy" -d 'Print the compiled policy: every path and right, the tools, the environment plan and the mechanisms that will enforce them'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "profiles" -d 'List the profiles guard can use and where each comes from'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "doctor" -d 'Check what this kernel supports; exits non-zero when `guard run` could not enforce the default profile'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "log" -d 'Read and check the audit logs of past sessions'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "reap" -d 'Revoke the credentials of sessions whose guard is gone (killed, or the machine lost power), retrying revocations that failed before. Exits 1 while some lease could not be revoked'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "creds" -d 'List credential leases: live, orphaned, pending revocation'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from run policy profiles doctor log reap creds completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "list" -d 'List sessions: id, start, profile, command, duration, exit, counts'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "show" -d 'Show a session\'s records as a timeline'
 complete -c guard -n "__fish_guard_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "summary" -d 'Summarise a session: the process tree of execs, files changed, denials by rule, the directories read most'

@@ -59,6 +59,12 @@ pub enum Command {
     /// ID is a unique prefix of a session id, or `last`.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Revoke the credentials of sessions whose guard is gone (killed, or the
+    /// machine lost power), retrying revocations that failed before. Exits 1
+    /// while some lease could not be revoked.
+    Reap,
+    /// List credential leases: live, orphaned, pending revocation.
+    Creds,
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -136,6 +142,10 @@ pub struct SessionArgs {
     /// Also allow executing this tool (a name looked up on PATH, or a path).
     #[arg(long, value_name = "TOOL")]
     pub allow_exec: Vec<String>,
+    /// Also mint this credential, defined in
+    /// `$XDG_CONFIG_HOME/guard/credentials.toml`.
+    #[arg(long = "cred", value_name = "NAME")]
+    pub credentials: Vec<String>,
 }
 
 /// `guard run`.

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod exit;
 pub mod launch;
 pub mod policy;

@@ -31,6 +31,12 @@ pub enum EventKind {
     Connect,
     /// guard refused a request before the kernel saw it.
     Denied,
+    /// A credential was minted for the session (name, provider, lease, expiry).
+    CredentialMinted,
+    /// A credential was revoked at its provider.
+    CredentialRevoked,
+    /// Revoking a credential failed; the lease stays in the journal.
+    CredentialRevokeFailed,
     /// The session ended (exit status, duration, counts).
     SessionEnd,
 }
@@ -51,6 +57,9 @@ impl EventKind {
             EventKind::Chmod => "chmod",
             EventKind::Connect => "connect",
             EventKind::Denied => "denied",
+            EventKind::CredentialMinted => "credential_minted",
+            EventKind::CredentialRevoked => "credential_revoked",
+            EventKind::CredentialRevokeFailed => "credential_revoke_failed",
             EventKind::SessionEnd => "session_end",
         }
     }

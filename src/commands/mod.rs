@@ -1,6 +1,7 @@
 //! One module per subcommand. Each takes parsed arguments, does its work
 //! through the library layers, and returns an exit code or a typed error.
 
+mod credentials;
 mod doctor;
 mod generate;
 mod log;
@@ -36,9 +37,20 @@ pub enum CommandError {
         /// What is wrong.
         reason: String,
     },
+    /// A credential could not be minted (or its journal written).
+    #[error(transparent)]
+    Credential(#[from] crate::credentials::CredentialError),
     /// The audit log could not be created or written.
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    /// `--cred NAME` names no credential of the user's credentials file.
+    #[error("no credential named `{name}` in {path}")]
+    UnknownCredential {
+        /// The name.
+        name: String,
+        /// The file looked in.
+        path: std::path::PathBuf,
+    },
     /// The policy would undermine guard itself.
     #[error("refusing to run: {0}")]
     Unsafe(String),
@@ -67,6 +79,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Profiles => profiles::list(),
         Command::Doctor { json } => doctor::doctor(json, cli.no_namespaces),
         Command::Log(command) => log::run(command),
+        Command::Reap => credentials::reap_command(&prepare::journal_dir()),
+        Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {
             print!("{}", completions(shell));
             Ok(ExitCode::SUCCESS)

@@ -48,6 +48,51 @@ pub fn home_dir(host: &dyn HostView) -> Option<PathBuf> {
         })
 }
 
+/// guard's state directory (`$XDG_STATE_HOME/guard`).
+pub fn state_path() -> PathBuf {
+    let host = RealHost::from_process();
+    let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
+    crate::launch::state_dir(host.var("XDG_STATE_HOME").as_deref(), &home)
+}
+
+/// The lease journal.
+pub fn journal_dir() -> PathBuf {
+    state_path().join("leases")
+}
+
+/// The credentials named with `--cred`, from
+/// `$XDG_CONFIG_HOME/guard/credentials.toml`.
+fn named_credentials(
+    host: &dyn HostView,
+    names: &[String],
+) -> Result<Vec<crate::profile::CredentialSection>, CommandError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let config = host
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home_dir(host).map(|home| home.join(".config")))
+        .unwrap_or_default();
+    let path = config.join("guard/credentials.toml");
+    let defined = crate::profile::CredentialsFile::load(&path)?;
+    names
+        .iter()
+        .map(|name| {
+            defined
+                .credentials
+                .iter()
+                .find(|c| &c.name == name)
+                .cloned()
+                .ok_or_else(|| CommandError::UnknownCredential {
+                    name: name.clone(),
+                    path: path.clone(),
+                })
+        })
+        .collect()
+}
+
 /// Resolves the profile and repository and compiles the policy for `command`.
 pub fn prepare(
     args: &SessionArgs,
@@ -59,7 +104,11 @@ pub fn prepare(
     let sources = profile_sources(&host);
     let mut profile =
         sources.resolve(&choose_profile(args.profile.as_deref(), command, &sources))?;
-    add_command_line_grants(&mut profile, args);
+    add_command_line_grants(
+        &mut profile,
+        args,
+        named_credentials(&host, &args.credentials)?,
+    );
     let repo = find_repo(args.repo.as_deref())?;
     let features = KernelFeatures::probe(no_namespaces);
     let session = Session::new()?;
@@ -99,7 +148,11 @@ fn choose_profile(explicit: Option<&str>, command: &[String], sources: &ProfileS
 }
 
 /// `--allow-read`, `--allow-write`, `--allow-exec` as one more profile layer.
-fn add_command_line_grants(profile: &mut ResolvedProfile, args: &SessionArgs) {
+fn add_command_line_grants(
+    profile: &mut ResolvedProfile,
+    args: &SessionArgs,
+    credentials: Vec<crate::profile::CredentialSection>,
+) {
     let absolute = |paths: &[PathBuf]| -> Vec<String> {
         paths
             .iter()
@@ -115,6 +168,7 @@ fn add_command_line_grants(profile: &mut ResolvedProfile, args: &SessionArgs) {
     layer.filesystem.read = absolute(&args.allow_read);
     layer.filesystem.write = absolute(&args.allow_write);
     layer.tools.allow = args.allow_exec.clone();
+    layer.credentials = credentials;
     if layer != Profile::default() {
         profile.profile = crate::profile::overlay(profile.profile.clone(), layer);
         profile.chain.push("command-line grants".to_string());

@@ -30,21 +30,55 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
 
+    // Leases of sessions whose guard died are revoked first (best effort;
+    // `guard reap` reports in full).
+    let journal = state.join("leases");
+    for line in super::credentials::reap(&journal, false) {
+        eprintln!("guard: {line}");
+    }
+
     // The log exists, with its start record, before anything runs: a full
     // disk or an unwritable state directory refuses the session.
     let mut log = AuditLog::create(&log_dir, &prepared.session.id)?;
     log.append(session_start(&prepared)?)?;
     tracing::debug!(session = %prepared.session.id, log = %log.path().display(), "starting session");
     let started = std::time::Instant::now();
+    let mut minted = match super::credentials::mint_all(
+        &prepared.policy,
+        &prepared.session.id,
+        &journal,
+        &mut log,
+    ) {
+        Ok(minted) => minted,
+        Err(error) => {
+            let _ = log
+                .append(Event::new(EventKind::SessionEnd, None).with("error", error.to_string()));
+            return Err(error);
+        }
+    };
+    let secrets = super::credentials::session_variables(&minted);
+    let environment = launch::SessionEnvironment {
+        parent: &parent_env,
+        credentials: &secrets,
+    };
+    // Order at the end: the session's processes are gone when launch::run
+    // returns; then credentials are revoked; then the log is sealed.
     let (outcome, mut log) = launch::run(
         &prepared.policy,
         &prepared.session,
-        &parent_env,
+        &environment,
         quarantine,
         log,
     );
+    drop(secrets);
+    let revoke_failures = super::credentials::revoke_all(&mut minted, &journal, Some(&mut log));
     let end = session_end(&outcome, log.counts(), started.elapsed());
     let sealed = log.append(end);
+    for failure in &revoke_failures {
+        eprintln!(
+            "guard: {failure}; the lease stays in the journal and is retried (`guard creds`, `guard reap`)"
+        );
+    }
     let outcome = outcome?;
     sealed?;
     for restored in &outcome.restored {

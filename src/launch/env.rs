@@ -1,16 +1,19 @@
 //! The session's environment: an allowlist of the parent's variables plus what
 //! the profile sets. Everything else (tokens, agent sockets, …) is left out.
 
+use crate::credentials::Secret;
 use crate::policy::Policy;
 
 /// The environment variable naming the session, set for every session.
 pub const SESSION_VAR: &str = "GUARD_SESSION";
 
-/// Builds the command's environment, sorted by name.
+/// Builds the command's environment, sorted by name: the parent's variables
+/// the policy passes, the profile's, the minted credentials', the session id.
 pub fn session_env(
     policy: &Policy,
     session_id: &str,
     parent: &[(String, String)],
+    credentials: &[(String, Secret)],
 ) -> Vec<(String, String)> {
     let mut env: std::collections::BTreeMap<String, String> = parent
         .iter()
@@ -18,6 +21,11 @@ pub fn session_env(
         .cloned()
         .collect();
     env.extend(policy.env.set.clone());
+    env.extend(
+        credentials
+            .iter()
+            .map(|(name, value)| (name.clone(), value.expose().to_string())),
+    );
     env.insert(SESSION_VAR.to_string(), session_id.to_string());
     env.into_iter().collect()
 }

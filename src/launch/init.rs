@@ -55,7 +55,7 @@ pub fn start_command(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
     };
     // Only the command's end of the pipe may stay open: its execve closes it.
     drop(error_pipe);
-    match super::wait::wait_forwarding(&signals, command) {
+    match super::wait::wait_forwarding(&signals, command, None) {
         Ok(code) => sys::exit_immediately(code),
         Err(_) => sys::exit_immediately(child::SETUP_FAILED),
     }

@@ -85,19 +85,28 @@ fn nix_system(step: impl Into<String>) -> impl FnOnce(nix::Error) -> LaunchError
 
 /// Runs the policy's command in a confined session and returns how it ended,
 /// with the audit log (its records written up to the end of the session;
-/// the caller adds the end record). `parent_env` is guard's own environment;
-/// only what the policy passes reaches the command. `quarantine` receives
-/// what the session wrote to protected paths.
+/// the caller adds the end record). `quarantine` receives what the session
+/// wrote to protected paths.
 pub fn run(
     policy: &Policy,
     session: &Session,
-    parent_env: &[(String, String)],
+    environment: &SessionEnvironment<'_>,
     quarantine: PathBuf,
     log: AuditLog,
 ) -> (Result<SessionOutcome, LaunchError>, AuditLog) {
     let mut log = Some(log);
-    let outcome = prepare_and_run(policy, session, parent_env, quarantine, &mut log);
+    let outcome = prepare_and_run(policy, session, environment, quarantine, &mut log);
     (outcome, log.expect("the audit log is always handed back"))
+}
+
+/// Where the session's environment comes from: guard's own variables (only
+/// those the policy passes reach the command) and the minted credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEnvironment<'a> {
+    /// guard's environment.
+    pub parent: &'a [(String, String)],
+    /// The credentials minted for the session.
+    pub credentials: &'a [(String, crate::credentials::Secret)],
 }
 
 /// The command as C strings and the compiled seccomp programs: everything
@@ -112,7 +121,7 @@ struct Prepared {
 fn prepare_and_run(
     policy: &Policy,
     session: &Session,
-    parent_env: &[(String, String)],
+    environment: &SessionEnvironment<'_>,
     quarantine: PathBuf,
     log: &mut Option<AuditLog>,
 ) -> Result<SessionOutcome, LaunchError> {
@@ -132,10 +141,15 @@ fn prepare_and_run(
             .iter()
             .map(|arg| c_string("an argument", arg))
             .collect::<Result<Vec<_>, _>>()?,
-        env: env::session_env(policy, &session.id, parent_env)
-            .iter()
-            .map(|(name, value)| c_string(&format!("variable {name}"), &format!("{name}={value}")))
-            .collect::<Result<Vec<_>, _>>()?,
+        env: env::session_env(
+            policy,
+            &session.id,
+            environment.parent,
+            environment.credentials,
+        )
+        .iter()
+        .map(|(name, value)| c_string(&format!("variable {name}"), &format!("{name}={value}")))
+        .collect::<Result<Vec<_>, _>>()?,
     };
 
     // 2. The session's private directories, and the client directories the

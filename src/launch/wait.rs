@@ -7,6 +7,10 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+/// How long a session told to stop (SIGTERM or SIGHUP to guard) has before
+/// it is killed.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// `si_code` of a signal the kernel itself sent (e.g. the terminal's ^C).
 const SI_KERNEL: i32 = 0x80;
 
@@ -14,15 +18,42 @@ const SI_KERNEL: i32 = 0x80;
 /// any other child on the way (orphans re-parented to the caller), and
 /// forwarding to `child` the signals that arrive on `signals` — except those
 /// the terminal sent the whole foreground group, which `child` got itself.
-/// Shared by guard and the session's init.
-pub fn wait_forwarding(signals: &SignalFd, child: Pid) -> nix::Result<i32> {
+/// Shared by guard and the session's init. With `grace`, a SIGTERM or SIGHUP
+/// (guard being told to stop, or its terminal closing) also sets a deadline:
+/// a session still running `grace` later is killed, so guard gets to revoke
+/// its credentials even when the command ignores the signal.
+pub fn wait_forwarding(
+    signals: &SignalFd,
+    child: Pid,
+    grace: Option<std::time::Duration>,
+) -> nix::Result<i32> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut deadline: Option<std::time::Instant> = None;
     loop {
+        if let Some(at) = deadline {
+            let left = at.saturating_duration_since(std::time::Instant::now());
+            let timeout = PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
+                .unwrap_or(PollTimeout::ZERO);
+            let mut ready = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+            if matches!(poll(&mut ready, timeout), Ok(0)) {
+                let _ = kill(child, Signal::SIGKILL);
+                deadline = None;
+                continue;
+            }
+        }
         let info = match signals.read_signal() {
             Ok(Some(info)) => info,
             Ok(None) | Err(nix::Error::EINTR) => continue,
             Err(error) => return Err(error),
         };
         let signo = info.ssi_signo as i32;
+        if let Some(grace) = grace
+            && (signo == libc::SIGTERM || signo == libc::SIGHUP)
+            && deadline.is_none()
+        {
+            deadline = Some(std::time::Instant::now() + grace);
+        }
         if signo != libc::SIGCHLD {
             if info.ssi_code != SI_KERNEL
                 && let Ok(signal) = Signal::try_from(signo)
@@ -76,7 +107,7 @@ impl SessionSignals {
     /// Waits for the main child and returns its exit code (128+N for signal
     /// N), forwarding termination signals sent to guard.
     pub fn wait_for(&mut self, child: Pid) -> Result<i32, LaunchError> {
-        wait_forwarding(&self.fd, child).map_err(nix_system("read signalfd"))
+        wait_forwarding(&self.fd, child, Some(STOP_GRACE)).map_err(nix_system("read signalfd"))
     }
 
     /// Restores guard's signal mask.

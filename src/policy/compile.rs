@@ -104,6 +104,16 @@ pub enum CompileError {
         /// The interpreter named in its `#!` line.
         interpreter: String,
     },
+    /// A `[[credential]]` section is wrong.
+    #[error("profile `{profile}`, credential `{name}`: {message}")]
+    Credential {
+        /// Profile name.
+        profile: String,
+        /// Credential name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Two settings contradict each other.
     #[error("profile `{profile}`: {message}")]
     Conflict {
@@ -221,6 +231,12 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         env,
         network,
         file_logging: profile.log.files.unwrap_or(FileLogging::Writes),
+        credentials: credentials::compile_credentials(
+            &input.profile.name,
+            &profile.credentials,
+            host,
+            &builder.path_var,
+        )?,
     })
 }
 

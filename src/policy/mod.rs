@@ -7,6 +7,7 @@
 //! another backend could enforce the same value.
 
 mod compile;
+mod credentials;
 mod exec_deps;
 mod host;
 mod render;
@@ -14,6 +15,7 @@ mod vars;
 
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
+pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
 pub use host::{HostView, RealHost};
 pub use render::mechanism_text;
 pub use vars::Variables;
@@ -52,6 +54,8 @@ pub struct Policy {
     pub network: NetworkPolicy,
     /// Which file accesses the audit log records.
     pub file_logging: FileLogging,
+    /// Credentials minted for the session and revoked when it ends.
+    pub credentials: Vec<CredentialPlan>,
 }
 
 pub use crate::profile::FileLogging;

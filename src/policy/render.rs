@@ -91,6 +91,33 @@ impl fmt::Display for Policy {
         for (name, path) in &self.tools {
             writeln!(f, "  {name:<12} {}", path.display())?;
         }
+        if !self.credentials.is_empty() {
+            writeln!(f, "\ncredentials (minted at start, revoked at exit)")?;
+            for credential in &self.credentials {
+                let provider = match &credential.provider {
+                    ProviderPlan::Command { mint, revoke, .. } => format!(
+                        "command: mint {}, revoke {}",
+                        mint.join(" "),
+                        if revoke.is_empty() {
+                            "(none: TTL only)".to_string()
+                        } else {
+                            revoke.join(" ")
+                        }
+                    ),
+                    ProviderPlan::Postgres {
+                        admin_url_env,
+                        role,
+                    } => {
+                        format!("postgres: role in {role}, admin URL from ${admin_url_env}")
+                    }
+                };
+                writeln!(
+                    f,
+                    "  {:<12} ttl {} s, {provider}",
+                    credential.name, credential.ttl_seconds
+                )?;
+            }
+        }
         writeln!(f, "\nenvironment")?;
         writeln!(f, "  passed from parent: {}", self.env.pass.join(" "))?;
         for (name, value) in &self.env.set {

@@ -36,6 +36,14 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         log: super::LogSection {
             files: top.log.files.or(base.log.files),
         },
+        credentials: {
+            let mut credentials = base.credentials;
+            for credential in top.credentials {
+                credentials.retain(|existing| existing.name != credential.name);
+                credentials.push(credential);
+            }
+            credentials
+        },
     }
 }
 

@@ -8,6 +8,7 @@ mod support;
 mod audit;
 mod bad_input;
 mod clients;
+mod credentials;
 mod escape;
 mod generated;
 mod lifecycle;

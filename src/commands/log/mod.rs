@@ -9,16 +9,13 @@ use super::CommandError;
 use crate::audit::{self, SessionSummary, Verdict};
 use crate::cli::LogCommand;
 use crate::exit::ExitCode;
-use crate::policy::{HostView, RealHost};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
 
 /// Where session logs live: `$XDG_STATE_HOME/guard/sessions`.
 pub fn sessions_dir() -> PathBuf {
-    let host = RealHost::from_process();
-    let home = super::prepare::home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
-    crate::launch::state_dir(host.var("XDG_STATE_HOME").as_deref(), &home).join("sessions")
+    super::prepare::state_path().join("sessions")
 }
 
 /// Runs a `guard log` subcommand.

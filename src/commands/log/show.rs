@@ -89,6 +89,17 @@ fn line(record: &Map<String, Value>) -> String {
             text(record, "rule")
         ),
         "rename" => format!("{} -> {}", text(record, "path"), text(record, "to")),
+        "credential_minted" | "credential_revoked" | "credential_revoke_failed" => format!(
+            "{} ({}) lease {} expires {}{}",
+            text(record, "credential"),
+            text(record, "provider"),
+            text(record, "lease"),
+            text(record, "expires_at"),
+            match text(record, "error") {
+                "" => String::new(),
+                error => format!(": {error}"),
+            }
+        ),
         "link" => format!("{} -> {}", text(record, "path"), text(record, "target")),
         "connect" => format!(
             "{} ({})",

@@ -1,0 +1,245 @@
+//! `[[credential]]` sections → credential plans: validated, with no secret in
+//! them (a provider's own secret stays in guard's environment, named here).
+
+use super::CompileError;
+use super::host::HostView;
+use crate::profile::CredentialSection;
+use serde::{Deserialize, Serialize};
+
+/// The TTL when a profile gives none.
+pub const DEFAULT_TTL_SECONDS: u64 = 15 * 60;
+/// The longest TTL accepted.
+pub const MAX_TTL_SECONDS: u64 = 24 * 60 * 60;
+/// How long a helper may run when the profile says nothing.
+pub const DEFAULT_HELPER_TIMEOUT_SECONDS: u64 = 30;
+
+/// One credential to mint for the session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CredentialPlan {
+    /// Its name.
+    pub name: String,
+    /// How long it lives.
+    pub ttl_seconds: u64,
+    /// Who mints and revokes it.
+    pub provider: ProviderPlan,
+}
+
+/// A provider and what it needs (never a secret value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "provider", rename_all = "lowercase")]
+pub enum ProviderPlan {
+    /// External helpers speaking guard's JSON protocol (or AWS
+    /// `credential_process` output).
+    Command {
+        /// The minting helper, program resolved.
+        mint: Vec<String>,
+        /// The revoking helper (empty: the credential cannot be revoked and
+        /// only its TTL ends it, as for AWS STS).
+        revoke: Vec<String>,
+        /// Variables the helper may set (empty: any but the reserved ones).
+        env: Vec<String>,
+        /// Seconds a helper may run.
+        timeout_seconds: u64,
+    },
+    /// A per-session PostgreSQL login role.
+    Postgres {
+        /// guard's environment variable with the admin URL.
+        admin_url_env: String,
+        /// The role granted to the session role.
+        role: String,
+    },
+}
+
+/// Environment variables no credential may set.
+pub fn is_reserved_variable(name: &str) -> bool {
+    name.starts_with("LD_")
+        || name.starts_with("GUARD_")
+        || matches!(
+            name,
+            "PATH" | "HOME" | "TMPDIR" | "SHELL" | "BASH_ENV" | "ENV"
+        )
+}
+
+/// Validates the credential sections of a profile.
+pub fn compile_credentials(
+    profile: &str,
+    sections: &[CredentialSection],
+    host: &dyn HostView,
+    path_var: &str,
+) -> Result<Vec<CredentialPlan>, CompileError> {
+    sections
+        .iter()
+        .map(|section| compile_one(profile, section, host, path_var))
+        .collect()
+}
+
+fn compile_one(
+    profile: &str,
+    section: &CredentialSection,
+    host: &dyn HostView,
+    path_var: &str,
+) -> Result<CredentialPlan, CompileError> {
+    let fail = |message: String| CompileError::Credential {
+        profile: profile.to_string(),
+        name: section.name.clone(),
+        message,
+    };
+    if section.name.is_empty()
+        || !section
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(fail("`name` must be letters, digits, `-` or `_`".into()));
+    }
+    let ttl_seconds = match &section.ttl {
+        None => DEFAULT_TTL_SECONDS,
+        Some(value) => parse_ttl(value).map_err(fail)?,
+    };
+    let not_for = |field: &str, set: bool| {
+        if set {
+            Err(fail(format!(
+                "`{field}` does not apply to provider `{}`",
+                section.provider
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let provider = match section.provider.as_str() {
+        "command" => {
+            not_for("admin_url_env", section.admin_url_env.is_some())?;
+            not_for("role", section.role.is_some())?;
+            let mint = resolve_helper(&section.mint, host, path_var)
+                .map_err(|m| fail(format!("`mint`: {m}")))?;
+            let revoke = if section.revoke.is_empty() {
+                Vec::new()
+            } else {
+                resolve_helper(&section.revoke, host, path_var)
+                    .map_err(|m| fail(format!("`revoke`: {m}")))?
+            };
+            if let Some(reserved) = section.env.iter().find(|name| is_reserved_variable(name)) {
+                return Err(fail(format!(
+                    "`env` names {reserved}, which a credential may not set"
+                )));
+            }
+            ProviderPlan::Command {
+                mint,
+                revoke,
+                env: section.env.clone(),
+                timeout_seconds: section
+                    .timeout
+                    .unwrap_or(DEFAULT_HELPER_TIMEOUT_SECONDS)
+                    .max(1),
+            }
+        }
+        "postgres" => {
+            for (field, set) in [
+                ("mint", !section.mint.is_empty()),
+                ("revoke", !section.revoke.is_empty()),
+                ("env", !section.env.is_empty()),
+                ("timeout", section.timeout.is_some()),
+            ] {
+                not_for(field, set)?;
+            }
+            let admin_url_env = section.admin_url_env.clone().ok_or_else(|| {
+                fail("`admin_url_env` is required (the variable holding the admin URL)".into())
+            })?;
+            let role = section
+                .role
+                .clone()
+                .ok_or_else(|| fail("`role` is required".into()))?;
+            if !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(fail("`role` must be letters, digits or `_`".into()));
+            }
+            ProviderPlan::Postgres {
+                admin_url_env,
+                role,
+            }
+        }
+        other => {
+            return Err(fail(format!(
+                "unknown provider `{other}` (known: command, postgres)"
+            )));
+        }
+    };
+    Ok(CredentialPlan {
+        name: section.name.clone(),
+        ttl_seconds,
+        provider,
+    })
+}
+
+fn resolve_helper(
+    argv: &[String],
+    host: &dyn HostView,
+    path_var: &str,
+) -> Result<Vec<String>, String> {
+    let program = argv.first().ok_or("the helper command is missing")?;
+    let found = if program.contains('/') {
+        host.canonicalize(std::path::Path::new(program)).ok()
+    } else {
+        host.find_program(program, path_var)
+    };
+    let found = found.ok_or_else(|| format!("helper `{program}` not found"))?;
+    let mut resolved = vec![found.to_string_lossy().into_owned()];
+    resolved.extend_from_slice(&argv[1..]);
+    Ok(resolved)
+}
+
+/// `900`, `"90s"`, `"15m"`, `"2h"` → seconds.
+pub fn parse_ttl(value: &toml::Value) -> Result<u64, String> {
+    let seconds = match value {
+        toml::Value::Integer(n) if *n > 0 => *n as u64,
+        toml::Value::String(text) => {
+            let (number, unit) = text.split_at(
+                text.find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(text.len()),
+            );
+            let number: u64 = number
+                .parse()
+                .map_err(|_| format!("`ttl` {text:?} is not a duration (90s, 15m, 2h)"))?;
+            let unit = match unit {
+                "" | "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => return Err(format!("`ttl` {text:?} has an unknown unit (s, m, h)")),
+            };
+            number * unit
+        }
+        _ => {
+            return Err(
+                "`ttl` must be a positive number of seconds or a string like \"15m\"".into(),
+            );
+        }
+    };
+    if seconds == 0 || seconds > MAX_TTL_SECONDS {
+        return Err(format!(
+            "`ttl` must be between 1 second and {} hours",
+            MAX_TTL_SECONDS / 3600
+        ));
+    }
+    Ok(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_forms() {
+        assert_eq!(parse_ttl(&toml::Value::Integer(60)), Ok(60));
+        assert_eq!(parse_ttl(&toml::Value::String("15m".into())), Ok(900));
+        assert_eq!(parse_ttl(&toml::Value::String("2h".into())), Ok(7200));
+        assert!(parse_ttl(&toml::Value::String("2d".into())).is_err());
+        assert!(parse_ttl(&toml::Value::String("25h".into())).is_err());
+        assert!(parse_ttl(&toml::Value::Integer(0)).is_err());
+    }
+
+    #[test]
+    fn reserved_variables() {
+        assert!(is_reserved_variable("LD_PRELOAD"));
+        assert!(is_reserved_variable("PATH"));
+        assert!(!is_reserved_variable("PGPASSWORD"));
+    }
+}
