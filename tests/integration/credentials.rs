@@ -292,6 +292,14 @@ fn a_database_down_at_exit_keeps_the_lease_until_it_is_back() {
         std::thread::sleep(Duration::from_millis(50));
     }
     pg_ctl("stop");
+    // While it is down, a new session cannot mint: it does not start.
+    let refused = pg_session(&env, "touch started").output().unwrap();
+    assert_eq!(refused.status.code(), Some(125), "{}", all_output(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("credential `db` (postgres): could not mint")
+    );
+    assert!(!env.repo.join("started").exists());
     std::fs::write(&stop_file, "").unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
@@ -396,6 +404,45 @@ fn the_command_protocol_and_aws_format_work_and_helpers_failures_refuse_the_sess
     };
     assert_nowhere(&env, "demo-secret-4821", &session_output);
     assert_nowhere(&env, "aws-secret-9911", &session_output);
+
+    // `--cred NAME` adds a credential from the user's credentials file.
+    let config = env.home.join(".config/guard");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("credentials.toml"),
+        format!("[[credential]]\nname = \"extra\"\nprovider = \"command\"\nmint = [\"{}\"]\nrevoke = [\"{}\"]\n", mint.display(), revoke.display()),
+    )
+    .unwrap();
+    env.give(&env.home.join(".config"));
+    std::fs::remove_file(&revoked).unwrap();
+    let output = env
+        .guard(&[
+            "run",
+            "--cred",
+            "extra",
+            "--",
+            "bash",
+            "-c",
+            "echo got=$DEMO_TOKEN",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("got=demo-secret-4821"),
+        "{}",
+        all_output(&output)
+    );
+    assert!(
+        std::fs::read_to_string(&revoked)
+            .unwrap()
+            .contains("lease-extra")
+    );
+    let output = env
+        .guard(&["run", "--cred", "nope", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no credential named `nope`"));
 
     // Failures: non-zero exit, garbage, timeout, a variable outside `env`.
     // The first credential is minted, the second fails: the first is revoked
