@@ -46,6 +46,9 @@ _guard() {
             guard,run)
                 cmd="guard__subcmd__run"
                 ;;
+            guard,shell-init)
+                cmd="guard__subcmd__shell__subcmd__init"
+                ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
                 ;;
@@ -75,6 +78,9 @@ _guard() {
                 ;;
             guard__subcmd__help,run)
                 cmd="guard__subcmd__help__subcmd__run"
+                ;;
+            guard__subcmd__help,shell-init)
+                cmd="guard__subcmd__help__subcmd__shell__subcmd__init"
                 ;;
             guard__subcmd__help__subcmd__log,list)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__list"
@@ -134,7 +140,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log reap creds completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,7 +196,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log reap creds completions man help"
+            opts="run policy profiles doctor log reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +406,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__shell__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -730,6 +750,20 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__shell__subcmd__init)
+            opts="-h -V --no-namespaces --help --version bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

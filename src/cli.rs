@@ -65,6 +65,16 @@ pub enum Command {
     Reap,
     /// List credential leases: live, orphaned, pending revocation.
     Creds,
+    /// Print shell functions that make the installed assistants (claude,
+    /// codex, gemini, aider, and `[shell] wrap = […]` from
+    /// `$XDG_CONFIG_HOME/guard/config.toml`) run confined.
+    #[command(
+        after_help = "Add to your shell's rc file:\n  bash (~/.bashrc):  eval \"$(guard shell-init bash)\"\n  zsh (~/.zshrc):    eval \"$(guard shell-init zsh)\"\n  fish (config.fish): guard shell-init fish | source\n\nArguments pass through untouched and completion keeps working.\nTo run an assistant unconfined once: `command claude …` (fish: `command claude …`)."
+    )]
+    ShellInit {
+        /// The shell.
+        shell: InitShell,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -177,6 +187,17 @@ pub struct PolicyArgs {
     /// The command the policy is for (default: `sh`).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// Shells `guard shell-init` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitShell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// Output formats.

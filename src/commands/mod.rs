@@ -8,6 +8,7 @@ mod log;
 mod prepare;
 mod profiles;
 mod run;
+mod shell_init;
 
 pub use generate::{completions, man_page};
 
@@ -79,6 +80,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Profiles => profiles::list(),
         Command::Doctor { json } => doctor::doctor(json, cli.no_namespaces),
         Command::Log(command) => log::run(command),
+        Command::ShellInit { shell } => shell_init::shell_init(shell),
         Command::Reap => credentials::reap_command(&prepare::journal_dir()),
         Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {

@@ -13,5 +13,6 @@ mod escape;
 mod generated;
 mod lifecycle;
 mod protected;
+mod shell_init;
 mod sockets;
 mod terminal;
