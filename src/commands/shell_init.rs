@@ -78,7 +78,7 @@ fn quoted(text: &str, shell: InitShell) -> String {
     }
 }
 
-fn script(shell: InitShell, guard: &PathBuf, commands: &[&String]) -> String {
+fn script(shell: InitShell, guard: &Path, commands: &[&String]) -> String {
     let guard = quoted(&guard.to_string_lossy(), shell);
     let mut out = String::from(
         "# guard shell-init: run the assistants confined. Bypass with `command NAME`.\n",
