@@ -6,7 +6,7 @@ use crate::cli::InitShell;
 use crate::exit::ExitCode;
 use crate::policy::{HostView, RealHost};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The assistants wrapped when installed.
 const ASSISTANTS: &[&str] = &["claude", "codex", "gemini", "aider"];
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn scripts_quote_the_guard_path() {
-        let guard = PathBuf::from("/opt/my guard's/guard");
+        let guard = std::path::PathBuf::from("/opt/my guard's/guard");
         let claude = "claude".to_string();
         let bash = script(InitShell::Bash, &guard, &[&claude]);
         assert!(
