@@ -168,10 +168,17 @@ fn add_command_line_grants(
     layer.filesystem.read = absolute(&args.allow_read);
     layer.filesystem.write = absolute(&args.allow_write);
     layer.tools.allow = args.allow_exec.clone();
+    // guard itself, so that git hooks (and a further restricted nested
+    // session) work inside a session; it can only add restrictions there.
+    if let Ok(guard) = std::env::current_exe() {
+        layer.tools.allow.push(guard.to_string_lossy().into_owned());
+    }
     layer.credentials = credentials;
     if layer != Profile::default() {
         profile.profile = crate::profile::overlay(profile.profile.clone(), layer);
-        profile.chain.push("command-line grants".to_string());
+        profile
+            .chain
+            .push("command line (and guard itself)".to_string());
     }
 }
 

@@ -57,9 +57,11 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         }
     };
     let secrets = super::credentials::session_variables(&minted);
+    let outer_session = std::env::var(crate::launch::SESSION_VAR).ok();
     let environment = launch::SessionEnvironment {
         parent: &parent_env,
         credentials: &secrets,
+        supervised: outer_session.is_none(),
     };
     // Order at the end: the session's processes are gone when launch::run
     // returns; then credentials are revoked; then the log is sealed.
@@ -141,7 +143,10 @@ fn session_start(prepared: &super::prepare::Prepared) -> Result<Event, CommandEr
         .with("repo", policy.repo.to_string_lossy().into_owned())
         .with("policy_digest", policy.digest())
         .with("policy", policy_json)
-        .with("kernel", kernel_json))
+        .with("kernel", kernel_json)
+        // Inside another session, that session's supervisor records what this
+        // one does (a process can have only one seccomp listener).
+        .with("nested_in", std::env::var(crate::launch::SESSION_VAR).ok()))
 }
 
 /// The last record: how it ended, and what it did, by kind.

@@ -13,6 +13,7 @@ mod snapshot;
 mod wait;
 
 pub use child::SETUP_FAILED;
+pub use env::SESSION_VAR;
 pub use reap::descendants_of;
 pub use session::{Session, state_dir};
 pub use snapshot::{Restored, Snapshot, SnapshotError};
@@ -107,6 +108,11 @@ pub struct SessionEnvironment<'a> {
     pub parent: &'a [(String, String)],
     /// The credentials minted for the session.
     pub credentials: &'a [(String, crate::credentials::Secret)],
+    /// Whether the supervisor watches the session (records its execs and
+    /// file accesses). Off only for a session nested in another guard
+    /// session, whose supervisor already does (a process can have one
+    /// seccomp listener).
+    pub supervised: bool,
 }
 
 /// The command as C strings and the compiled seccomp programs: everything
@@ -157,7 +163,7 @@ fn prepare_and_run(
     session
         .create_dirs()
         .map_err(system(format!("create {}", session.paths.dir.display())))?;
-    let outcome = run_in_session(policy, prepared, quarantine, log);
+    let outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
     // 10. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();
     let outcome = outcome?;
@@ -170,6 +176,7 @@ fn run_in_session(
     prepared: Prepared,
     quarantine: PathBuf,
     log: &mut Option<AuditLog>,
+    supervised: bool,
 ) -> Result<SessionOutcome, LaunchError> {
     for dir in &policy.create_dirs {
         use std::os::unix::fs::DirBuilderExt;
@@ -194,7 +201,13 @@ fn run_in_session(
     //    comes back over a close-on-exec pipe (EOF means execve worked).
     let (error_read, error_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
-    let (mut control, child_control) = handoff::pair().map_err(system("socketpair"))?;
+    let (mut control, child_control) = match supervised {
+        true => {
+            let (parent_end, child_end) = handoff::pair().map_err(system("socketpair"))?;
+            (Some(parent_end), Some(child_end))
+        }
+        false => (None, None),
+    };
     // Held by guard only: the child sees it hang up if guard dies early.
     let (alive_read, alive_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
@@ -222,7 +235,7 @@ fn run_in_session(
             let ends = child::ChildEnds {
                 error_pipe: error_write,
                 guard_alive: alive_read,
-                control: Some(child_control),
+                control: child_control,
             };
             child::run(&plan, ends)
         }
@@ -233,9 +246,13 @@ fn run_in_session(
     // 6. Start the audit writer (a write failure stops the session) and the
     //    supervisor, then let the child execute the command.
     let mut writer = None;
-    if let Some(listener) =
-        handoff::receive(&control).map_err(system("receive the seccomp listener"))?
-    {
+    let listener = match &control {
+        Some(control) => {
+            handoff::receive(control).map_err(system("receive the seccomp listener"))?
+        }
+        None => None,
+    };
+    if let (Some(listener), Some(control)) = (listener, control.as_mut()) {
         let audit = log
             .take()
             .expect("the log is here until the writer takes it");
@@ -258,7 +275,7 @@ fn run_in_session(
         writer = Some(handle);
         supervisor::spawn(Listener::new(listener), supervision)
             .map_err(system("start the supervisor"))?;
-        handoff::acknowledge(&mut control).map_err(system("release the child"))?;
+        handoff::acknowledge(control).map_err(system("release the child"))?;
     }
     let mut setup_error = String::new();
     let _ = std::fs::File::from(error_read).read_to_string(&mut setup_error);
