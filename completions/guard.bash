@@ -28,6 +28,9 @@ _guard() {
             guard,help)
                 cmd="guard__subcmd__help"
                 ;;
+            guard,hook)
+                cmd="guard__subcmd__hook"
+                ;;
             guard,log)
                 cmd="guard__subcmd__log"
                 ;;
@@ -61,6 +64,9 @@ _guard() {
             guard__subcmd__help,help)
                 cmd="guard__subcmd__help__subcmd__help"
                 ;;
+            guard__subcmd__help,hook)
+                cmd="guard__subcmd__help__subcmd__hook"
+                ;;
             guard__subcmd__help,log)
                 cmd="guard__subcmd__help__subcmd__log"
                 ;;
@@ -82,6 +88,15 @@ _guard() {
             guard__subcmd__help,shell-init)
                 cmd="guard__subcmd__help__subcmd__shell__subcmd__init"
                 ;;
+            guard__subcmd__help__subcmd__hook,install)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            guard__subcmd__help__subcmd__hook,run)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__run"
+                ;;
+            guard__subcmd__help__subcmd__hook,uninstall)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
             guard__subcmd__help__subcmd__log,list)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__list"
                 ;;
@@ -96,6 +111,30 @@ _guard() {
                 ;;
             guard__subcmd__help__subcmd__log,verify)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__verify"
+                ;;
+            guard__subcmd__hook,help)
+                cmd="guard__subcmd__hook__subcmd__help"
+                ;;
+            guard__subcmd__hook,install)
+                cmd="guard__subcmd__hook__subcmd__install"
+                ;;
+            guard__subcmd__hook,run)
+                cmd="guard__subcmd__hook__subcmd__run"
+                ;;
+            guard__subcmd__hook,uninstall)
+                cmd="guard__subcmd__hook__subcmd__uninstall"
+                ;;
+            guard__subcmd__hook__subcmd__help,help)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            guard__subcmd__hook__subcmd__help,install)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            guard__subcmd__hook__subcmd__help,run)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__run"
+                ;;
+            guard__subcmd__hook__subcmd__help,uninstall)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
             guard__subcmd__log,help)
                 cmd="guard__subcmd__log__subcmd__help"
@@ -140,7 +179,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log reap creds shell-init completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,7 +235,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log reap creds shell-init completions man help"
+            opts="run policy profiles doctor log hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +293,62 @@ _guard() {
         guard__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook)
+            opts="install uninstall run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -426,6 +521,144 @@ _guard() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook)
+            opts="-h -V --no-namespaces --help --version install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help)
+            opts="install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__install)
+            opts="-h -V --repo --hooks --force --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__run)
+            opts="-h -V --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__uninstall)
+            opts="-h -V --repo --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -59,6 +59,10 @@ pub enum Command {
     /// ID is a unique prefix of a session id, or `last`.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Git hooks: guard's checks before every commit, and the repository's
+    /// own hooks confined.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// Revoke the credentials of sessions whose guard is gone (killed, or the
     /// machine lost power), retrying revocations that failed before. Exits 1
     /// while some lease could not be revoked.
@@ -187,6 +191,45 @@ pub struct PolicyArgs {
     /// The command the policy is for (default: `sh`).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `guard hook` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install hook shims that call `guard hook run`. An existing hook is
+    /// chained (kept as NAME.guard-chained and run, confined, after guard's
+    /// checks); `core.hooksPath` is respected; running it again changes
+    /// nothing.
+    Install {
+        /// The repository (default: the current one).
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Comma-separated hook names (default:
+        /// pre-commit,prepare-commit-msg,commit-msg).
+        #[arg(long, value_name = "LIST")]
+        hooks: Option<String>,
+        /// Chain even what guard does not recognise (a symlinked hook, a
+        /// chained hook already in the way).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove guard's shims and put chained hooks back.
+    Uninstall {
+        /// The repository (default: the current one).
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+    /// What the shims call: pre-commit scans the staged changes for secrets
+    /// and protected paths; prepare-commit-msg and commit-msg add a
+    /// `Guard-Session` trailer inside a session; then the repository's own
+    /// hook runs under the `git-hook` profile.
+    Run {
+        /// The hook's name.
+        hook: String,
+        /// The arguments git passed.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Shells `guard shell-init` writes for.

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod credentials;
 pub mod exit;
+pub mod hooks;
 pub mod launch;
 pub mod policy;
 pub mod profile;

@@ -4,6 +4,7 @@
 mod credentials;
 mod doctor;
 mod generate;
+mod hook;
 mod log;
 mod prepare;
 mod profiles;
@@ -81,6 +82,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Doctor { json } => doctor::doctor(json, cli.no_namespaces),
         Command::Log(command) => log::run(command),
         Command::ShellInit { shell } => shell_init::shell_init(shell),
+        Command::Hook(command) => hook::hook(command),
         Command::Reap => credentials::reap_command(&prepare::journal_dir()),
         Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {

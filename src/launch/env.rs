@@ -4,6 +4,9 @@
 use crate::credentials::Secret;
 use crate::policy::Policy;
 
+/// Names (never values) of the variables credentials set, comma-separated.
+pub const CREDENTIAL_VARS: &str = "GUARD_CREDENTIAL_VARS";
+
 /// The environment variable naming the session, set for every session.
 pub const SESSION_VAR: &str = "GUARD_SESSION";
 
@@ -26,6 +29,11 @@ pub fn session_env(
             .iter()
             .map(|(name, value)| (name.clone(), value.expose().to_string())),
     );
+    if !credentials.is_empty() {
+        // Names only: the pre-commit hook looks for these values in commits.
+        let names: Vec<&str> = credentials.iter().map(|(name, _)| name.as_str()).collect();
+        env.insert(CREDENTIAL_VARS.to_string(), names.join(","));
+    }
     env.insert(SESSION_VAR.to_string(), session_id.to_string());
     env.into_iter().collect()
 }

@@ -13,7 +13,7 @@ mod snapshot;
 mod wait;
 
 pub use child::SETUP_FAILED;
-pub use env::SESSION_VAR;
+pub use env::{CREDENTIAL_VARS, SESSION_VAR};
 pub use reap::descendants_of;
 pub use session::{Session, state_dir};
 pub use snapshot::{Restored, Snapshot, SnapshotError};

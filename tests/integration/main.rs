@@ -11,6 +11,7 @@ mod clients;
 mod credentials;
 mod escape;
 mod generated;
+mod hooks;
 mod lifecycle;
 mod protected;
 mod shell_init;

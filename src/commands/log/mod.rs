@@ -2,6 +2,8 @@
 
 mod glob;
 mod sanitize;
+
+pub use sanitize::for_terminal;
 mod show;
 mod summary;
 
