@@ -52,6 +52,9 @@ _guard() {
             guard,shell-init)
                 cmd="guard__subcmd__shell__subcmd__init"
                 ;;
+            guard,trust)
+                cmd="guard__subcmd__trust"
+                ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
                 ;;
@@ -87,6 +90,9 @@ _guard() {
                 ;;
             guard__subcmd__help,shell-init)
                 cmd="guard__subcmd__help__subcmd__shell__subcmd__init"
+                ;;
+            guard__subcmd__help,trust)
+                cmd="guard__subcmd__help__subcmd__trust"
                 ;;
             guard__subcmd__help__subcmd__hook,install)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
@@ -179,7 +185,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log hook reap creds shell-init completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,7 +241,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log hook reap creds shell-init completions man help"
+            opts="run policy profiles doctor log trust hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -515,6 +521,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__shell__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -997,6 +1017,48 @@ _guard() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__trust)
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --allow-widen --list --revoke --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-read)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cred)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -59,6 +59,10 @@ pub enum Command {
     /// ID is a unique prefix of a session id, or `last`.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Review and trust the repository's `.guard.toml` (or list and revoke
+    /// trust). Until trusted, `guard run` ignores it; once it changes, guard
+    /// refuses to run until it is trusted again.
+    Trust(TrustArgs),
     /// Git hooks: guard's checks before every commit, and the repository's
     /// own hooks confined.
     #[command(subcommand)]
@@ -191,6 +195,23 @@ pub struct PolicyArgs {
     /// The command the policy is for (default: `sh`).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `guard trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Profile and repository (the change is shown against this profile).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Accept a repository profile that grants more than the user's profile.
+    #[arg(long)]
+    pub allow_widen: bool,
+    /// List the trusted repository profiles.
+    #[arg(long, conflicts_with_all = ["revoke", "allow_widen"])]
+    pub list: bool,
+    /// Stop trusting the repository's profile.
+    #[arg(long, conflicts_with = "allow_widen")]
+    pub revoke: bool,
 }
 
 /// `guard hook` subcommands.

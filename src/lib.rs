@@ -22,3 +22,4 @@ pub mod profile;
 pub mod sandbox;
 pub mod supervisor;
 pub mod sys;
+pub mod trust;

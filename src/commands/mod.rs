@@ -10,6 +10,7 @@ mod prepare;
 mod profiles;
 mod run;
 mod shell_init;
+mod trust;
 
 pub use generate::{completions, man_page};
 
@@ -53,6 +54,26 @@ pub enum CommandError {
         /// The file looked in.
         path: std::path::PathBuf,
     },
+    /// The repository profile changed since it was trusted.
+    #[error(
+        "{path} changed since you trusted it; review the change and run `guard trust` again:\n{diff}"
+    )]
+    RepoProfileChanged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What changed.
+        diff: String,
+    },
+    /// The trusted repository profile grants more than the user's profile.
+    #[error(
+        "{path} widens your profile (trust it with `guard trust --allow-widen` to accept):\n  {grants}"
+    )]
+    RepoProfileWidens {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What it adds.
+        grants: String,
+    },
     /// The policy would undermine guard itself.
     #[error("refusing to run: {0}")]
     Unsafe(String),
@@ -83,6 +104,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Log(command) => log::run(command),
         Command::ShellInit { shell } => shell_init::shell_init(shell),
         Command::Hook(command) => hook::hook(command),
+        Command::Trust(args) => trust::trust(args, cli.no_namespaces),
         Command::Reap => credentials::reap_command(&prepare::journal_dir()),
         Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {

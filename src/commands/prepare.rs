@@ -93,43 +93,136 @@ fn named_credentials(
         .collect()
 }
 
-/// Resolves the profile and repository and compiles the policy for `command`.
+/// Resolves the profile and repository and compiles the policy for
+/// `command`, with the repository's `.guard.toml` when it is trusted.
 pub fn prepare(
     args: &SessionArgs,
     command: &[String],
     no_namespaces: bool,
 ) -> Result<Prepared, CommandError> {
-    let host = RealHost::from_process();
-    let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
-    let sources = profile_sources(&host);
-    let mut profile =
-        sources.resolve(&choose_profile(args.profile.as_deref(), command, &sources))?;
-    add_command_line_grants(
-        &mut profile,
-        args,
-        named_credentials(&host, &args.credentials)?,
-    );
-    let repo = find_repo(args.repo.as_deref())?;
-    let features = KernelFeatures::probe(no_namespaces);
-    let session = Session::new()?;
-    let terminal = crate::sys::terminal_name();
-    let input = CompileInput {
-        profile: &profile,
-        repo: &repo,
-        command,
-        session: session.paths.clone(),
-        home: &home,
-        terminal: terminal.as_deref(),
-        mount_namespace_available: features.mount_namespace,
+    let context = Context::new(args, command, no_namespaces)?;
+    let store = crate::trust::TrustStore::load(&trust_store_path())?;
+    let policy = match store.check(&context.repo)? {
+        crate::trust::RepoProfile::Absent => context.compile(None)?,
+        crate::trust::RepoProfile::Untrusted { .. } => {
+            eprintln!(
+                "guard: ignoring {}: not trusted (review and trust it with `guard trust`)",
+                context.repo.join(crate::trust::REPO_PROFILE).display()
+            );
+            context.compile(None)?
+        }
+        crate::trust::RepoProfile::Changed { text, pin } => {
+            return Err(CommandError::RepoProfileChanged {
+                path: context.repo.join(crate::trust::REPO_PROFILE),
+                diff: crate::trust::line_diff(&pin.text, &text).join("\n"),
+            });
+        }
+        crate::trust::RepoProfile::Trusted { text, pin } => {
+            let (base, with) = context.compile_both(&text)?;
+            let change = crate::policy::compare(&base, &with);
+            if !change.widens.is_empty() && !pin.allow_widen {
+                return Err(CommandError::RepoProfileWidens {
+                    path: context.repo.join(crate::trust::REPO_PROFILE),
+                    grants: change.widens.join("\n  "),
+                });
+            }
+            with
+        }
     };
-    let policy = compile(&input, &host)?;
-    Ok(Prepared {
-        policy,
-        session,
-        features,
-        host,
-        home,
-    })
+    Ok(context.into_prepared(policy))
+}
+
+/// The trust store.
+pub fn trust_store_path() -> PathBuf {
+    state_path().join("trust.json")
+}
+
+/// Everything a policy is compiled from, before it is compiled.
+pub struct Context {
+    host: RealHost,
+    home: PathBuf,
+    profile: ResolvedProfile,
+    /// The repository.
+    pub repo: PathBuf,
+    command: Vec<String>,
+    features: KernelFeatures,
+    session: Session,
+    terminal: Option<PathBuf>,
+}
+
+impl Context {
+    /// Resolves profile, repository, kernel features and session layout.
+    pub fn new(
+        args: &SessionArgs,
+        command: &[String],
+        no_namespaces: bool,
+    ) -> Result<Context, CommandError> {
+        let host = RealHost::from_process();
+        let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
+        let sources = profile_sources(&host);
+        let mut profile =
+            sources.resolve(&choose_profile(args.profile.as_deref(), command, &sources))?;
+        add_command_line_grants(
+            &mut profile,
+            args,
+            named_credentials(&host, &args.credentials)?,
+        );
+        Ok(Context {
+            repo: find_repo(args.repo.as_deref())?,
+            features: KernelFeatures::probe(no_namespaces),
+            session: Session::new()?,
+            terminal: crate::sys::terminal_name(),
+            command: command.to_vec(),
+            host,
+            home,
+            profile,
+        })
+    }
+
+    /// Compiles the policy, with `repo_layer` laid over the profile.
+    pub fn compile(&self, repo_layer: Option<Profile>) -> Result<Policy, CommandError> {
+        let mut profile = self.profile.clone();
+        if let Some(layer) = repo_layer {
+            profile.profile = crate::profile::overlay(profile.profile, layer);
+            profile.chain.push(format!(
+                "{} (trusted)",
+                self.repo.join(crate::trust::REPO_PROFILE).display()
+            ));
+        }
+        let input = CompileInput {
+            profile: &profile,
+            repo: &self.repo,
+            command: &self.command,
+            session: self.session.paths.clone(),
+            home: &self.home,
+            terminal: self.terminal.as_deref(),
+            mount_namespace_available: self.features.mount_namespace,
+        };
+        Ok(compile(&input, &self.host)?)
+    }
+
+    /// The policy without and with the repository profile `text`.
+    pub fn compile_both(&self, text: &str) -> Result<(Policy, Policy), CommandError> {
+        let path = self.repo.join(crate::trust::REPO_PROFILE);
+        let layer = Profile::parse(text, &path.display().to_string())?;
+        if !layer.extends.is_empty() {
+            return Err(CommandError::Unsafe(format!(
+                "{}: a repository profile cannot use `extends`; it is laid over the user's profile",
+                path.display()
+            )));
+        }
+        Ok((self.compile(None)?, self.compile(Some(layer))?))
+    }
+
+    fn into_prepared(self, policy: Policy) -> Prepared {
+        Prepared {
+            policy,
+            session: self.session,
+            features: self.features,
+            host: self.host,
+            home: self.home,
+        }
+    }
 }
 
 /// `-p`, else a profile named after the command, else `default`.

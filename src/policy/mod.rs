@@ -6,6 +6,7 @@
 //! prints as text or JSON, and knows nothing about Landlock or seccomp, so that
 //! another backend could enforce the same value.
 
+mod compare;
 mod compile;
 mod credentials;
 mod exec_deps;
@@ -13,6 +14,7 @@ mod host;
 mod render;
 mod vars;
 
+pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
@@ -23,7 +25,7 @@ pub use vars::Variables;
 use crate::profile::ProfileOrigin;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything `guard run` will enforce for one session.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -17,3 +17,4 @@ mod protected;
 mod shell_init;
 mod sockets;
 mod terminal;
+mod trust;
