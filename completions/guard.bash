@@ -895,7 +895,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__policy)
-            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --format --json --no-namespaces --help --version"
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --network --allow-domain --resolve --cred --format --json --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -922,6 +922,18 @@ _guard() {
                     return 0
                     ;;
                 --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "none allow host" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -969,7 +981,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__run)
-            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --dry-run --no-namespaces --help --version"
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --network --allow-domain --resolve --cred --dry-run --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -996,6 +1008,18 @@ _guard() {
                     return 0
                     ;;
                 --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "none allow host" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1025,7 +1049,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__trust)
-            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --cred --allow-widen --list --revoke --no-namespaces --help --version"
+            opts="-p -h -V --profile --repo --allow-read --allow-write --allow-exec --network --allow-domain --resolve --cred --allow-widen --list --revoke --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1076,18 @@ _guard() {
                     return 0
                     ;;
                 --allow-exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "none allow host" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,11 @@ complete -c guard -n "__fish_guard_using_subcommand run" -l repo -d 'The reposit
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand run" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
+allow\t''
+host\t''"
+complete -c guard -n "__fish_guard_using_subcommand run" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
+complete -c guard -n "__fish_guard_using_subcommand run" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand run" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
 complete -c guard -n "__fish_guard_using_subcommand run" -l dry-run -d 'Print the policy that would be enforced and exit without running'
 complete -c guard -n "__fish_guard_using_subcommand run" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
@@ -55,6 +60,11 @@ complete -c guard -n "__fish_guard_using_subcommand policy" -l repo -d 'The repo
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand policy" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
+allow\t''
+host\t''"
+complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
+complete -c guard -n "__fish_guard_using_subcommand policy" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand policy" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
 complete -c guard -n "__fish_guard_using_subcommand policy" -l format -d 'Output format' -r -f -a "text\t'For people'
 json\t'For programs'"
@@ -109,6 +119,11 @@ complete -c guard -n "__fish_guard_using_subcommand trust" -l repo -d 'The repos
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
+complete -c guard -n "__fish_guard_using_subcommand trust" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
+allow\t''
+host\t''"
+complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
+complete -c guard -n "__fish_guard_using_subcommand trust" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand trust" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-widen -d 'Accept a repository profile that grants more than the user\'s profile'
 complete -c guard -n "__fish_guard_using_subcommand trust" -l list -d 'List the trusted repository profiles'

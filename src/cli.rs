@@ -160,6 +160,18 @@ pub struct SessionArgs {
     /// Also allow executing this tool (a name looked up on PATH, or a path).
     #[arg(long, value_name = "TOOL")]
     pub allow_exec: Vec<String>,
+    /// Network mode for this session: none, allow (only allowed hosts,
+    /// through guard's proxy) or host.
+    #[arg(long, value_name = "MODE", value_parser = ["none", "allow", "host"])]
+    pub network: Option<String>,
+    /// Also allow this host (`name`, `*.domain`, optional `:port`); implies
+    /// `--network allow` unless a mode is given.
+    #[arg(long, value_name = "HOST")]
+    pub allow_domain: Vec<String>,
+    /// Resolve HOST:PORT to ADDRESS in guard's proxy, like curl's --resolve
+    /// (the name may then be private, e.g. a local test server).
+    #[arg(long, value_name = "HOST:PORT:ADDRESS")]
+    pub resolve: Vec<String>,
     /// Also mint this credential, defined in
     /// `$XDG_CONFIG_HOME/guard/credentials.toml`.
     #[arg(long = "cred", value_name = "NAME")]

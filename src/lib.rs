@@ -19,6 +19,7 @@ pub mod hooks;
 pub mod launch;
 pub mod policy;
 pub mod profile;
+pub mod proxy;
 pub mod sandbox;
 pub mod supervisor;
 pub mod sys;

@@ -164,6 +164,11 @@ pub fn revoke_and_settle(
     }
 }
 
+/// A random 128-bit token, as hex (for the proxy's per-session credential).
+pub fn random_token() -> std::io::Result<String> {
+    random_hex(16)
+}
+
 /// Random bytes from the kernel, as lowercase hex.
 fn random_hex(bytes: usize) -> std::io::Result<String> {
     use std::io::Read;

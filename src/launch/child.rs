@@ -36,6 +36,8 @@ pub struct ChildPlan<'a> {
     pub env: Vec<CString>,
     /// guard's uid and gid, to map into a new user namespace.
     pub outside_ids: (u32, u32),
+    /// The port of guard's network proxy (`network.mode = "allow"`).
+    pub proxy_port: Option<u16>,
 }
 
 /// The child's end of the listener hand-off, when the policy needs a supervisor.
@@ -176,7 +178,7 @@ fn confine(
     prctl::set_no_new_privs().map_err(system("PR_SET_NO_NEW_PRIVS"))?;
 
     // 7. Landlock, then seccomp.
-    landlock::restrict_self(policy)?;
+    landlock::restrict_self(policy, plan.proxy_port)?;
     seccomp::install(plan.seccomp)?;
 
     // 8. When calls must be mediated, trap them for guard's supervisor: hand

@@ -17,6 +17,7 @@ pub fn session_env(
     session_id: &str,
     parent: &[(String, String)],
     credentials: &[(String, Secret)],
+    proxy: &[(String, Secret)],
 ) -> Vec<(String, String)> {
     let mut env: std::collections::BTreeMap<String, String> = parent
         .iter()
@@ -34,6 +35,11 @@ pub fn session_env(
         let names: Vec<&str> = credentials.iter().map(|(name, _)| name.as_str()).collect();
         env.insert(CREDENTIAL_VARS.to_string(), names.join(","));
     }
+    env.extend(
+        proxy
+            .iter()
+            .map(|(name, value)| (name.clone(), value.expose().to_string())),
+    );
     env.insert(SESSION_VAR.to_string(), session_id.to_string());
     env.into_iter().collect()
 }

@@ -20,6 +20,7 @@ pub use snapshot::{Restored, Snapshot, SnapshotError};
 
 use crate::audit::AuditLog;
 use crate::policy::{Policy, UnixSockets};
+use crate::proxy::Proxy;
 use crate::sandbox::{EnforceError, seccomp};
 use crate::supervisor::{self, Rules, SocketRules, Supervision};
 use crate::sys::handoff;
@@ -119,6 +120,7 @@ pub struct SessionEnvironment<'a> {
 /// that can fail before a process exists.
 struct Prepared {
     seccomp: Vec<seccompiler::BpfProgram>,
+    proxy: Option<Proxy>,
     program: CString,
     argv: Vec<CString>,
     env: Vec<CString>,
@@ -135,6 +137,15 @@ fn prepare_and_run(
     //    seccomp programs, argv and environment as C strings.
     let c_string =
         |what: &str, s: &str| CString::new(s).map_err(|_| LaunchError::NulByte(what.to_string()));
+    // The proxy is bound now (its port goes into the environment and the
+    // Landlock rules) and serves once the session runs.
+    let proxy = match policy.network.mode {
+        crate::policy::NetworkMode::Allow => {
+            Some(Proxy::bind().map_err(system("bind the network proxy"))?)
+        }
+        _ => None,
+    };
+    let proxy_env = proxy.as_ref().map(Proxy::environment).unwrap_or_default();
     let prepared = Prepared {
         seccomp: seccomp::compile(&seccomp::entries_for(policy))?,
         program: c_string(
@@ -147,11 +158,13 @@ fn prepare_and_run(
             .iter()
             .map(|arg| c_string("an argument", arg))
             .collect::<Result<Vec<_>, _>>()?,
+        proxy,
         env: env::session_env(
             policy,
             &session.id,
             environment.parent,
             environment.credentials,
+            &proxy_env,
         )
         .iter()
         .map(|(name, value)| c_string(&format!("variable {name}"), &format!("{name}={value}")))
@@ -221,6 +234,7 @@ fn run_in_session(
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),
         ),
+        proxy_port: prepared.proxy.as_ref().map(|proxy| proxy.address().port()),
     };
     let forked = match &policy.namespace {
         Some(_) => {
@@ -261,15 +275,29 @@ fn run_in_session(
                 let _ = kill(child, Signal::SIGKILL);
             })
             .map_err(system("start the audit writer"))?;
+        let proxy_address = prepared.proxy.as_ref().map(Proxy::address);
+        let sockets = match &policy.network.unix_sockets {
+            UnixSockets::Listed { within, files } => Some(SocketRules {
+                check_unix: true,
+                within: within.clone(),
+                files: files.clone(),
+                proxy: proxy_address,
+            }),
+            _ => proxy_address.map(|proxy| SocketRules {
+                check_unix: false,
+                within: Vec::new(),
+                files: Vec::new(),
+                proxy: Some(proxy),
+            }),
+        };
+        if let Some(proxy) = prepared.proxy {
+            proxy
+                .serve(&policy.network, handle.sender())
+                .map_err(system("start the network proxy"))?;
+        }
         let supervision = Supervision {
             rules: Rules::from_policy(policy),
-            sockets: match &policy.network.unix_sockets {
-                UnixSockets::Listed { within, files } => Some(SocketRules {
-                    within: within.clone(),
-                    files: files.clone(),
-                }),
-                _ => None,
-            },
+            sockets,
             events: handle.sender(),
         };
         writer = Some(handle);

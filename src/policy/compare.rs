@@ -91,11 +91,16 @@ pub fn compare(before: &Policy, after: &Policy) -> PolicyChange {
             change.narrows.push(text);
         }
     };
-    let (old, new) = (before.network.mode, after.network.mode);
+    let rank = |mode: NetworkMode| match mode {
+        NetworkMode::None => 0,
+        NetworkMode::Allow => 1,
+        NetworkMode::Host => 2,
+    };
+    let (old, new) = (rank(before.network.mode), rank(after.network.mode));
     setting(
-        old == NetworkMode::None && new == NetworkMode::Host,
-        old == NetworkMode::Host && new == NetworkMode::None,
-        format!("network.mode {:?}", new).to_lowercase(),
+        new > old,
+        new < old,
+        format!("network.mode {:?}", after.network.mode).to_lowercase(),
     );
     let (old, new) = (
         unix_rank(&before.network.unix_sockets),
@@ -115,5 +120,15 @@ pub fn compare(before: &Policy, after: &Policy) -> PolicyChange {
         new < old,
         format!("log.files {:?} (audit logging)", after.file_logging).to_lowercase(),
     );
+    if after.network.mode == NetworkMode::Allow {
+        for rule in &after.network.allow {
+            if !before.network.allow.contains(rule) {
+                change.widens.push(format!("network.allow {rule}"));
+            }
+        }
+    }
+    if after.network.allow_private && !before.network.allow_private {
+        change.widens.push("network.allow_private".to_string());
+    }
     change
 }

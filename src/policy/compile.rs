@@ -206,9 +206,31 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     let network = NetworkPolicy {
         mode: match profile.network.mode {
             Some(NetworkModeSetting::Host) => NetworkMode::Host,
+            Some(NetworkModeSetting::Allow) => NetworkMode::Allow,
             Some(NetworkModeSetting::None) | None => NetworkMode::None,
         },
         unix_sockets: builder.unix_sockets(&profile.network)?,
+        allow: profile
+            .network
+            .allow
+            .iter()
+            .map(|entry| HostRule::parse(entry))
+            .collect::<Result<_, _>>()
+            .map_err(|message| CompileError::Conflict {
+                profile: input.profile.name.clone(),
+                message: format!("network.allow: {message}"),
+            })?,
+        allow_private: profile.network.allow_private.unwrap_or(false),
+        resolve: profile
+            .network
+            .resolve
+            .iter()
+            .map(|entry| parse_resolve(entry))
+            .collect::<Result<_, _>>()
+            .map_err(|message| CompileError::Conflict {
+                profile: input.profile.name.clone(),
+                message: format!("network.resolve: {message}"),
+            })?,
     };
 
     Ok(Policy {
@@ -587,6 +609,22 @@ impl Builder<'_> {
             ProtectionMechanism::SnapshotRestore
         };
         Ok(Protection { mechanism, paths })
+    }
+}
+
+/// `host:port:address` → (`host:port`, address).
+fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), String> {
+    let mut parts = entry.splitn(3, ':');
+    let (host, port, address) = (parts.next(), parts.next(), parts.next());
+    match (
+        host,
+        port.and_then(|p| p.parse::<u16>().ok()),
+        address.and_then(|a| a.trim_matches(['[', ']']).parse().ok()),
+    ) {
+        (Some(host), Some(port), Some(address)) if !host.is_empty() => {
+            Ok((format!("{}:{port}", host.to_ascii_lowercase()), address))
+        }
+        _ => Err(format!("`{entry}` is not host:port:address")),
     }
 }
 

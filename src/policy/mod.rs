@@ -11,6 +11,7 @@ mod compile;
 mod credentials;
 mod exec_deps;
 mod host;
+mod network;
 mod render;
 mod vars;
 
@@ -19,6 +20,7 @@ pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
 pub use host::{HostView, RealHost};
+pub use network::{HostRule, is_private};
 pub use render::mechanism_text;
 pub use vars::Variables;
 
@@ -228,6 +230,12 @@ pub struct NetworkPolicy {
     pub mode: NetworkMode,
     /// Unix domain sockets.
     pub unix_sockets: UnixSockets,
+    /// With `allow`: the hosts the proxy lets through.
+    pub allow: Vec<HostRule>,
+    /// With `allow`: whether allowed names may resolve to private addresses.
+    pub allow_private: bool,
+    /// Name-to-address overrides for the proxy (`host:port` → address).
+    pub resolve: BTreeMap<String, std::net::IpAddr>,
 }
 
 /// IP networking of a session.
@@ -236,6 +244,8 @@ pub struct NetworkPolicy {
 pub enum NetworkMode {
     /// No TCP and no UDP.
     None,
+    /// TCP to guard's proxy only, which lets allowed hosts through.
+    Allow,
     /// The host's network, unrestricted.
     Host,
 }

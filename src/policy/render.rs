@@ -34,9 +34,16 @@ impl fmt::Display for Policy {
                     .collect::<String>()
             ),
         };
+        let allowed: Vec<String> = self
+            .network
+            .allow
+            .iter()
+            .map(|rule| rule.to_string())
+            .collect();
         let mode = match self.network.mode {
-            NetworkMode::None => "none (no TCP, no UDP)",
-            NetworkMode::Host => "host (unrestricted)",
+            NetworkMode::None => "none (no TCP, no UDP)".to_string(),
+            NetworkMode::Allow => format!("allow, through guard's proxy: {}", allowed.join(" ")),
+            NetworkMode::Host => "host (unrestricted)".to_string(),
         };
         writeln!(f, "network   {mode}; unix sockets {unix}")?;
         writeln!(

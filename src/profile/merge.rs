@@ -27,6 +27,9 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         },
         network: super::NetworkSection {
             mode: top.network.mode.or(base.network.mode),
+            allow: append(base.network.allow, top.network.allow),
+            allow_private: top.network.allow_private.or(base.network.allow_private),
+            resolve: append(base.network.resolve, top.network.resolve),
             unix_sockets: top.network.unix_sockets.or(base.network.unix_sockets),
             unix_socket_paths: append(
                 base.network.unix_socket_paths,

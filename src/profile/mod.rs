@@ -148,9 +148,23 @@ pub struct EnvSection {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSection {
-    /// `"none"` or `"host"`; unset means inherited (and finally `"none"`).
+    /// `"none"`, `"allow"` (only `allow`'s hosts, through guard's proxy) or
+    /// `"host"`; unset means inherited (and finally `"none"`).
     #[serde(default)]
     pub mode: Option<NetworkModeSetting>,
+    /// Hosts `"allow"` lets through: `api.example.com`, `*.example.com`
+    /// (subdomains only), optionally `:PORT` (default: 80 and 443).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Whether allowed names may resolve to loopback, link-local or private
+    /// addresses (default: refused, so a name cannot lead into the local
+    /// network).
+    #[serde(default)]
+    pub allow_private: Option<bool>,
+    /// Name-to-address overrides for the proxy, like curl's `--resolve`:
+    /// `host:port:address`. An overridden name may be private.
+    #[serde(default)]
+    pub resolve: Vec<String>,
     /// Unix domain sockets: `"none"` (no `socket(AF_UNIX)`), `"listed"` (only
     /// socket files inside the session's writable paths and those in
     /// `unix_socket_paths`, checked by the supervisor on every `connect`), or
@@ -171,6 +185,8 @@ pub struct NetworkSection {
 pub enum NetworkModeSetting {
     /// No TCP or UDP at all.
     None,
+    /// HTTP(S) to allowed hosts through guard's proxy; nothing else.
+    Allow,
     /// The host network, unrestricted.
     Host,
 }

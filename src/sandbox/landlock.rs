@@ -7,8 +7,8 @@
 use super::EnforceError;
 use crate::policy::{Access, NetworkMode, PathKind, Policy};
 use landlock::{
-    ABI, Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd,
-    RestrictionStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    ABI, Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
+    PathFd, RestrictionStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
 };
 
 /// The ABI whose rights guard handles: 6 adds the signal and abstract unix
@@ -38,7 +38,12 @@ pub fn fs_rights(access: Access, kind: PathKind) -> BitFlags<AccessFs> {
 
 /// Applies the policy's Landlock ruleset to the calling thread (and so to
 /// everything it executes). `no_new_privs` must already be set.
-pub fn restrict_self(policy: &Policy) -> Result<RestrictionStatus, EnforceError> {
+/// `proxy_port` is the port of guard's proxy, the only TCP port a session
+/// with `network.mode = "allow"` may connect to.
+pub fn restrict_self(
+    policy: &Policy,
+    proxy_port: Option<u16>,
+) -> Result<RestrictionStatus, EnforceError> {
     let error = |e: &dyn std::fmt::Display| EnforceError::Landlock(e.to_string());
     let mut ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
@@ -46,13 +51,22 @@ pub fn restrict_self(policy: &Policy) -> Result<RestrictionStatus, EnforceError>
         .map_err(|e| error(&e))?
         .scope(Scope::from_all(TARGET_ABI))
         .map_err(|e| error(&e))?;
-    if policy.network.mode == NetworkMode::None {
-        // Handled with no rule: every TCP bind and connect is refused.
+    if policy.network.mode != NetworkMode::Host {
+        // Handled: every TCP bind and connect is refused but the rule below.
         ruleset = ruleset
             .handle_access(AccessNet::from_all(TARGET_ABI))
             .map_err(|e| error(&e))?;
     }
     let mut created = ruleset.create().map_err(|e| error(&e))?;
+    if policy.network.mode == NetworkMode::Allow {
+        let port = proxy_port
+            .ok_or_else(|| EnforceError::Landlock("network.mode = allow without a proxy".into()))?;
+        // Landlock rules name ports, not addresses: the supervisor makes sure
+        // the connect goes to the proxy's address.
+        created = created
+            .add_rule(NetPort::new(port, AccessNet::ConnectTcp))
+            .map_err(|e| error(&e))?;
+    }
     for (path, rule) in &policy.filesystem {
         let rights = fs_rights(rule.access, rule.kind);
         if rights.is_empty() {

@@ -513,11 +513,36 @@ pub const UNIX_LISTED_DENIED: &[DenyEntry] = &[deny!(
     "unix_sockets = listed: no unix datagram sockets (sendto could address any socket file)"
 )];
 
+/// Denied when the policy's network mode is `allow`: TCP goes to guard's
+/// proxy; UDP (and so DNS of the session's own) goes nowhere.
+pub const NETWORK_ALLOW_DENIED: &[DenyEntry] = &[
+    deny!(
+        socket,
+        When::Socket {
+            domain: libc::AF_INET as u64,
+            kind: libc::SOCK_DGRAM as u64
+        },
+        EACCES,
+        "network = allow: no UDP (names are resolved by guard's proxy)"
+    ),
+    deny!(
+        socket,
+        When::Socket {
+            domain: libc::AF_INET6 as u64,
+            kind: libc::SOCK_DGRAM as u64
+        },
+        EACCES,
+        "network = allow: no UDP over IPv6"
+    ),
+];
+
 /// Every deny entry that applies to `policy`.
 pub fn entries_for(policy: &Policy) -> Vec<DenyEntry> {
     let mut entries = ALWAYS_DENIED.to_vec();
-    if policy.network.mode == NetworkMode::None {
-        entries.extend_from_slice(NETWORK_NONE_DENIED);
+    match policy.network.mode {
+        NetworkMode::None => entries.extend_from_slice(NETWORK_NONE_DENIED),
+        NetworkMode::Allow => entries.extend_from_slice(NETWORK_ALLOW_DENIED),
+        NetworkMode::Host => {}
     }
     match policy.network.unix_sockets {
         UnixSockets::None => entries.extend_from_slice(UNIX_NONE_DENIED),
@@ -666,6 +691,7 @@ mod tests {
             .chain(NETWORK_NONE_DENIED)
             .chain(UNIX_NONE_DENIED)
             .chain(UNIX_LISTED_DENIED)
+            .chain(NETWORK_ALLOW_DENIED)
             .copied()
             .collect();
         let programs = compile(&all).unwrap();

@@ -23,10 +23,15 @@ use std::path::{Path, PathBuf};
 /// Which socket files a session may connect to.
 #[derive(Debug, Clone, Default)]
 pub struct SocketRules {
+    /// Whether unix sockets are checked (`unix_sockets = "listed"`); when not,
+    /// a unix connect goes through as asked (`"any"`).
+    pub check_unix: bool,
     /// Directories whose socket files may be reached.
     pub within: Vec<PathBuf>,
     /// Socket files outside them.
     pub files: Vec<PathBuf>,
+    /// With `network.mode = "allow"`: the only address IP sockets may reach.
+    pub proxy: Option<std::net::SocketAddr>,
 }
 
 impl SocketRules {
@@ -43,15 +48,19 @@ const MAX_ADDRESS: usize = 128;
 const SUN_PATH_OFFSET: usize = 2;
 
 /// Decides and performs one trapped `connect(fd, address, length)`; returns
-/// the answer and, for a unix socket, the path asked for (for the record).
+/// the answer, whether the policy allowed the destination, and the
+/// destination asked for (for the record).
 pub fn handle(
     listener: &Listener,
     call: &Notification,
     rules: &SocketRules,
-) -> (Response, Option<String>) {
+) -> (Response, bool, Option<String>) {
     let mut target = None;
     let response = decide_and_connect(listener, call, rules, &mut target);
-    (response, target)
+    // EACCES is the policy's refusal; anything else is the connect's own
+    // outcome (EINPROGRESS for a non-blocking socket, ECONNREFUSED, …).
+    let allowed = response != Response::Fail(libc::EACCES);
+    (response, allowed, target)
 }
 
 fn decide_and_connect(
@@ -88,6 +97,17 @@ fn decide_and_connect(
         Err(_) => return Response::Fail(libc::ENOTSOCK),
     };
     if domain != libc::AF_UNIX {
+        if let Some(proxy) = rules.proxy {
+            // The address is the copy read once; the proxy's is the only one.
+            let asked = inet_address(&address);
+            *target = asked.map(|a| a.to_string());
+            if asked != Some(proxy) {
+                return Response::Fail(libc::EACCES);
+            }
+        }
+        return result_of(connect_raw(&socket, &address));
+    }
+    if !rules.check_unix {
         return result_of(connect_raw(&socket, &address));
     }
     let Some(path) = unix_path(&address) else {
@@ -105,6 +125,26 @@ fn decide_and_connect(
             tracing::debug!(path = %path.display(), "unix socket connect refused");
             Response::Fail(errno)
         }
+    }
+}
+
+/// An IPv4 or IPv6 `sockaddr` as an address, if it is one.
+fn inet_address(address: &[u8]) -> Option<std::net::SocketAddr> {
+    let family = u16::from_ne_bytes(address.get(..2)?.try_into().ok()?);
+    let port = u16::from_be_bytes(address.get(2..4)?.try_into().ok()?);
+    match i32::from(family) {
+        libc::AF_INET => {
+            let octets: [u8; 4] = address.get(4..8)?.try_into().ok()?;
+            Some(std::net::SocketAddr::from((octets, port)))
+        }
+        libc::AF_INET6 => {
+            let octets: [u8; 16] = address.get(8..24)?.try_into().ok()?;
+            Some(std::net::SocketAddr::from((
+                std::net::Ipv6Addr::from(octets),
+                port,
+            )))
+        }
+        _ => None,
     }
 }
 
@@ -190,8 +230,10 @@ mod tests {
     #[test]
     fn rules_allow_files_and_trees_only() {
         let rules = SocketRules {
+            check_unix: true,
             within: vec!["/tmp/session".into()],
             files: vec!["/home/u/.ssh/agent.sock".into()],
+            proxy: None,
         };
         assert!(rules.allows(Path::new("/tmp/session/a/s.sock")));
         assert!(rules.allows(Path::new("/home/u/.ssh/agent.sock")));

@@ -160,6 +160,9 @@ impl Rules {
                 }
             }
             Operation::Delete { path } if !exists(path) => Vec::new(),
+            // Making what exists fails with EEXIST before Landlock looks
+            // (`mkdir -p` relies on it).
+            Operation::Mkdir { path } | Operation::Link { path, .. } if exists(path) => Vec::new(),
             Operation::Rename { from, .. } if !exists(from) => Vec::new(),
             Operation::Delete { path } | Operation::Mkdir { path } => {
                 vec![(parent(path), Right::Write)]

@@ -193,19 +193,19 @@ fn spawn_connect(
     let (worker_listener, supervision) = (Arc::clone(listener), Arc::clone(supervision));
     let handled = std::thread::Builder::new().spawn(move || {
         let supervision = &supervision.supervision;
-        let (response, target) = match &supervision.sockets {
+        let (response, allowed, target) = match &supervision.sockets {
             Some(rules) => connect::handle(&worker_listener, &call, rules),
-            None => (Response::Fail(libc::EACCES), None),
+            None => (Response::Fail(libc::EACCES), false, None),
         };
         let _ = worker_listener.respond(call.id, response);
         let mut event = Event::new(EventKind::Connect, Some(process)).with("syscall", "connect");
         if let Some(target) = target {
             event = event.with("path", target);
         }
-        event = match response {
-            Response::Fail(errno) => event.with("allowed", false).with("errno", errno),
-            _ => event.with("allowed", true),
-        };
+        event = event.with("allowed", allowed);
+        if let Response::Fail(errno) = response {
+            event = event.with("errno", errno);
+        }
         supervision.events.send(event);
     });
     if handled.is_err() {

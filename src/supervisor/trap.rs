@@ -5,7 +5,7 @@
 //! with read-only `open`/`openat` left out in the BPF itself for `writes`, so
 //! that they cost nothing; `connect` when the supervisor must perform it.
 
-use crate::policy::{FileLogging, Policy, UnixSockets};
+use crate::policy::{FileLogging, NetworkMode, Policy, UnixSockets};
 use libc::sock_filter;
 
 const BPF_LD_W_ABS: u16 = 0x20;
@@ -66,7 +66,9 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
         libc::SYS_chdir,
         libc::SYS_fchdir,
     ];
-    if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. }) {
+    if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
+        || policy.network.mode == NetworkMode::Allow
+    {
         always.push(libc::SYS_connect);
     }
     if policy.file_logging != FileLogging::None {

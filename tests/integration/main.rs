@@ -13,6 +13,7 @@ mod escape;
 mod generated;
 mod hooks;
 mod lifecycle;
+mod network;
 mod protected;
 mod shell_init;
 mod sockets;

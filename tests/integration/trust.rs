@@ -29,7 +29,7 @@ fn untrusted_trusted_changed_and_widening() {
     let (code, mode, stderr) = network_mode(&env, "claude");
     assert_eq!(
         (code, mode.as_str()),
-        (Some(0), "host"),
+        (Some(0), "allow"),
         "untrusted: ignored"
     );
     assert!(stderr.contains("not trusted"), "{stderr}");

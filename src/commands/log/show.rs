@@ -101,15 +101,25 @@ fn line(record: &Map<String, Value>) -> String {
             }
         ),
         "link" => format!("{} -> {}", text(record, "path"), text(record, "target")),
-        "connect" => format!(
-            "{} ({})",
-            text(record, "path"),
-            if record.get("allowed") == Some(&Value::Bool(true)) {
+        "connect" => {
+            let verdict = if record.get("allowed") == Some(&Value::Bool(true)) {
                 "allowed"
             } else {
                 "refused"
+            };
+            match record.get("host") {
+                Some(_) => format!(
+                    "{} {}:{} ({verdict}: {}; {} bytes sent, {} received)",
+                    text(record, "method"),
+                    text(record, "host"),
+                    record.get("port").cloned().unwrap_or_default(),
+                    text(record, "rule"),
+                    record.get("bytes_sent").cloned().unwrap_or_default(),
+                    record.get("bytes_received").cloned().unwrap_or_default()
+                ),
+                None => format!("{} ({verdict})", text(record, "path")),
             }
-        ),
+        }
         _ => match record.get("mode") {
             Some(mode) => format!("{}  ({})", text(record, "path"), strings(Some(mode))),
             None => text(record, "path").to_string(),

@@ -1,0 +1,131 @@
+//! Host allowlists for `network.mode = "allow"`: parsing and matching, and
+//! which addresses count as private.
+
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One allowed host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostRule {
+    /// `api.example.com`, or `*.example.com` for its subdomains.
+    pub host: String,
+    /// The one port allowed, or `None` for 80 and 443.
+    pub port: Option<u16>,
+}
+
+impl HostRule {
+    /// Parses `host`, `*.domain`, optionally with `:port`.
+    pub fn parse(entry: &str) -> Result<HostRule, String> {
+        let (host, port) = match entry.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                Some(
+                    port.parse::<u16>()
+                        .map_err(|_| format!("`{entry}`: bad port"))?,
+                ),
+            ),
+            None => (entry, None),
+        };
+        let host = host.to_ascii_lowercase();
+        let name = host.strip_prefix("*.").unwrap_or(&host);
+        let valid = !name.is_empty()
+            && name.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !valid {
+            return Err(format!("`{entry}` is not a host name (or *.domain)"));
+        }
+        Ok(HostRule { host, port })
+    }
+
+    /// Whether `host:port` is allowed by this rule.
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let name_matches = match self.host.strip_prefix("*.") {
+            Some(domain) => {
+                host.len() > domain.len()
+                    && host.ends_with(domain)
+                    && host[..host.len() - domain.len()].ends_with('.')
+            }
+            None => host == self.host,
+        };
+        let port_matches = match self.port {
+            Some(allowed) => port == allowed,
+            None => port == 443 || port == 80,
+        };
+        name_matches && port_matches
+    }
+}
+
+impl std::fmt::Display for HostRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => write!(f, "{}", self.host),
+        }
+    }
+}
+
+/// Loopback, private (RFC 1918, unique local), link-local, CGNAT, unspecified
+/// or multicast: addresses an allowed *name* must not lead to.
+pub fn is_private(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+                || a == 0
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80 // link-local
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_names_wildcards_and_ports() {
+        let exact = HostRule::parse("api.example.com").unwrap();
+        assert!(exact.matches("API.example.com", 443) && exact.matches("api.example.com", 80));
+        assert!(
+            !exact.matches("api.example.com", 8443) && !exact.matches("x.api.example.com", 443)
+        );
+        let wild = HostRule::parse("*.example.com:8443").unwrap();
+        assert!(wild.matches("a.b.example.com", 8443) && !wild.matches("example.com", 8443));
+        assert!(!wild.matches("evilexample.com", 8443) && !wild.matches("a.example.com", 443));
+        assert!(HostRule::parse("bad host").is_err() && HostRule::parse("h:99999").is_err());
+    }
+
+    #[test]
+    fn private_addresses() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "2606:2800:220:1::1"] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! The network allowlist: an HTTP proxy guard runs on loopback for sessions
+//! with `network.mode = "allow"`.
+//!
+//! It handles `CONNECT` (HTTPS and anything tunnelled) and plain HTTP
+//! (absolute-form requests), asks for a per-session credential
+//! (`Proxy-Authorization`), lets through only the policy's hosts, resolves
+//! names itself (refusing private addresses unless allowed), and records every
+//! connection. The session cannot go around it: the supervisor performs each
+//! `connect` and only lets IP sockets reach the proxy's address (race-free),
+//! Landlock allows TCP connect to the proxy's port only, and seccomp refuses
+//! UDP and raw sockets, so there is no DNS of the session's own either.
+
+mod request;
+
+use crate::audit::{Event, EventKind, EventSender};
+use crate::credentials::Secret;
+use crate::policy::{HostRule, NetworkPolicy, is_private};
+use request::Request;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long an upstream connect may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A bound, not yet serving, proxy.
+#[derive(Debug)]
+pub struct Proxy {
+    listener: TcpListener,
+    address: SocketAddr,
+    token: Secret,
+}
+
+/// What the serving threads share.
+struct Shared {
+    rules: Vec<HostRule>,
+    allow_private: bool,
+    resolve: std::collections::BTreeMap<String, IpAddr>,
+    expected_authorization: String,
+    events: EventSender,
+}
+
+impl Proxy {
+    /// Binds a random port on 127.0.0.1 (before the session forks, so the
+    /// session's environment can name it).
+    pub fn bind() -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let address = listener.local_addr()?;
+        let token = Secret::new(crate::credentials::random_token()?);
+        Ok(Proxy {
+            listener,
+            address,
+            token,
+        })
+    }
+
+    /// The proxy's address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The variables that make clients use the proxy.
+    pub fn environment(&self) -> Vec<(String, Secret)> {
+        let url = Secret::new(format!(
+            "http://guard:{}@{}",
+            self.token.expose(),
+            self.address
+        ));
+        let mut env: Vec<(String, Secret)> = [
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "ALL_PROXY",
+            "https_proxy",
+            "http_proxy",
+            "all_proxy",
+        ]
+        .iter()
+        .map(|name| (name.to_string(), url.clone()))
+        .collect();
+        for (name, value) in [
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+            ("NODE_USE_ENV_PROXY", "1"),
+        ] {
+            env.push((name.to_string(), Secret::new(value.to_string())));
+        }
+        env
+    }
+
+    /// Starts serving on a thread (after the fork). Connections are recorded
+    /// through `events`.
+    pub fn serve(self, network: &NetworkPolicy, events: EventSender) -> std::io::Result<()> {
+        let shared = Arc::new(Shared {
+            rules: network.allow.clone(),
+            allow_private: network.allow_private,
+            resolve: network.resolve.clone(),
+            expected_authorization: format!("guard:{}", self.token.expose()),
+            events,
+        });
+        std::thread::Builder::new()
+            .name("guard-proxy".into())
+            .spawn(move || {
+                for client in self.listener.incoming().flatten() {
+                    let shared = Arc::clone(&shared);
+                    let _ = std::thread::Builder::new().spawn(move || handle(client, &shared));
+                }
+            })?;
+        Ok(())
+    }
+}
+
+/// The outcome of one proxied connection, for its record.
+struct Outcome {
+    host: String,
+    port: u16,
+    allowed: bool,
+    reason: String,
+    upstream: Option<SocketAddr>,
+    sent: u64,
+    received: u64,
+}
+
+fn handle(mut client: TcpStream, shared: &Shared) {
+    let started = Instant::now();
+    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
+    let request = match Request::read(&mut client) {
+        Ok(request) => request,
+        Err(_) => {
+            let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            return;
+        }
+    };
+    let _ = client.set_read_timeout(None);
+    let outcome = serve_request(&mut client, &request, shared);
+    let mut event = Event::new(EventKind::Connect, None)
+        .with("via", "proxy")
+        .with("method", request.method.clone())
+        .with("host", outcome.host)
+        .with("port", outcome.port)
+        .with("allowed", outcome.allowed)
+        .with("rule", outcome.reason)
+        .with("bytes_sent", outcome.sent)
+        .with("bytes_received", outcome.received)
+        .with("duration_ms", started.elapsed().as_millis() as u64);
+    if let Some(upstream) = outcome.upstream {
+        event = event.with("address", upstream.to_string());
+    }
+    shared.events.send(event);
+}
+
+/// Answers the client with an error; `allowed` says whether the policy had
+/// allowed the destination (and the failure is the upstream's).
+fn answer_error(
+    client: &mut TcpStream,
+    status: &str,
+    host: &str,
+    port: u16,
+    reason: String,
+    allowed: bool,
+) -> Outcome {
+    let body = format!("guard: {reason}\n");
+    let _ = write!(
+        client,
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n{body}",
+        body.len(),
+        if status.starts_with("407") {
+            "Proxy-Authenticate: Basic realm=\"guard\"\r\n"
+        } else {
+            ""
+        }
+    );
+    Outcome {
+        host: host.to_string(),
+        port,
+        allowed,
+        reason,
+        upstream: None,
+        sent: 0,
+        received: 0,
+    }
+}
+
+fn refuse(client: &mut TcpStream, status: &str, host: &str, port: u16, reason: String) -> Outcome {
+    answer_error(client, status, host, port, reason, false)
+}
+
+fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> Outcome {
+    let (host, port) = (request.host.as_str(), request.port);
+    if request.proxy_credentials().as_deref() != Some(shared.expected_authorization.as_str()) {
+        return refuse(
+            client,
+            "407 Proxy Authentication Required",
+            host,
+            port,
+            "missing or wrong proxy credential".into(),
+        );
+    }
+    if host.parse::<IpAddr>().is_ok() {
+        return refuse(
+            client,
+            "403 Forbidden",
+            host,
+            port,
+            "IP literals are not allowed; name a host".into(),
+        );
+    }
+    let Some(rule) = shared.rules.iter().find(|rule| rule.matches(host, port)) else {
+        return refuse(
+            client,
+            "403 Forbidden",
+            host,
+            port,
+            "no network.allow rule matches".into(),
+        );
+    };
+    let rule = format!("network.allow {rule}");
+    let addresses: Vec<SocketAddr> = match shared
+        .resolve
+        .get(&format!("{}:{port}", host.to_ascii_lowercase()))
+    {
+        Some(address) => vec![SocketAddr::new(*address, port)],
+        None => match (host, port).to_socket_addrs() {
+            Ok(addresses) => addresses
+                .filter(|a| shared.allow_private || !is_private(a.ip()))
+                .collect(),
+            Err(error) => {
+                return answer_error(
+                    client,
+                    "502 Bad Gateway",
+                    host,
+                    port,
+                    format!("{rule}; cannot resolve: {error}"),
+                    true,
+                );
+            }
+        },
+    };
+    if addresses.is_empty() {
+        return refuse(
+            client,
+            "403 Forbidden",
+            host,
+            port,
+            format!("{rule}, but it resolves only to private addresses (network.allow_private)"),
+        );
+    }
+    let upstream = addresses
+        .iter()
+        .find_map(|address| TcpStream::connect_timeout(address, CONNECT_TIMEOUT).ok());
+    let Some(mut upstream) = upstream else {
+        return answer_error(
+            client,
+            "502 Bad Gateway",
+            host,
+            port,
+            format!("{rule}; upstream unreachable"),
+            true,
+        );
+    };
+    let peer = upstream.peer_addr().ok();
+    if request.method == "CONNECT"
+        && client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .is_err()
+    {
+        return refuse(
+            client,
+            "500 Internal Server Error",
+            host,
+            port,
+            "client went away".into(),
+        );
+    }
+    let head = if request.method == "CONNECT" {
+        Vec::new()
+    } else {
+        request.forwarded_head()
+    };
+    if upstream.write_all(&head).is_err() {
+        return answer_error(
+            client,
+            "502 Bad Gateway",
+            host,
+            port,
+            format!("{rule}; upstream closed"),
+            true,
+        );
+    }
+    let _ = upstream.write_all(&request.buffered_body);
+    let (sent, received) = relay(client, &mut upstream);
+    Outcome {
+        host: host.to_string(),
+        port,
+        allowed: true,
+        reason: rule,
+        upstream: peer,
+        sent: sent + (head.len() + request.buffered_body.len()) as u64,
+        received,
+    }
+}
+
+/// Copies both ways until both sides are done; returns bytes client→upstream
+/// and upstream→client.
+fn relay(client: &mut TcpStream, upstream: &mut TcpStream) -> (u64, u64) {
+    let (Ok(mut client_reader), Ok(mut upstream_writer)) =
+        (client.try_clone(), upstream.try_clone())
+    else {
+        return (0, 0);
+    };
+    let up = std::thread::spawn(move || {
+        let sent = copy(&mut client_reader, &mut upstream_writer);
+        let _ = upstream_writer.shutdown(Shutdown::Write);
+        sent
+    });
+    let received = copy(upstream, client);
+    let _ = client.shutdown(Shutdown::Write);
+    (up.join().unwrap_or(0), received)
+}
+
+fn copy(from: &mut TcpStream, to: &mut TcpStream) -> u64 {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    loop {
+        match from.read(&mut buffer) {
+            Ok(0) | Err(_) => return total,
+            Ok(n) => {
+                if to.write_all(&buffer[..n]).is_err() {
+                    return total;
+                }
+                total += n as u64;
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `network.mode = "allow"`: only allowed names, through guard's proxy, and
+//! nothing around it. Local servers stand in for remote hosts, named with
+//! `--resolve`.
+
+use crate::support::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+/// A server answering every connection with `reply`, on 127.0.0.1.
+fn serve(reply: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let _ = BufReader::new(&stream).read_line(&mut line);
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    port
+}
+
+const CLIENT: &str = r#"
+import os, socket, sys, urllib.request, urllib.error, base64
+web, tunnel = int(sys.argv[1]), int(sys.argv[2])
+def get(url):
+    try:
+        return urllib.request.urlopen(url, timeout=5).read().decode().strip()
+    except urllib.error.HTTPError as e:
+        return "HTTP %d" % e.code
+    except Exception as e:
+        return "error %s" % e
+print("allowed:", get("http://allowed.test:%d/" % web))
+print("other:", get("http://other.test:%d/" % web))
+print("literal:", get("http://127.0.0.1:%d/" % web))
+proxy = os.environ["HTTPS_PROXY"]
+credential, hostport = proxy[len("http://"):].rsplit("@", 1)
+host, port = hostport.rsplit(":", 1)
+def connect(target, auth):
+    s = socket.create_connection((host, int(port)), timeout=5)
+    header = "Proxy-Authorization: Basic %s\r\n" % base64.b64encode(auth.encode()).decode()
+    s.sendall(("CONNECT %s HTTP/1.1\r\n%s\r\n" % (target, header)).encode())
+    s.sendall(b"hello\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk: break
+        data += chunk
+    return data.decode(errors="replace").split("\r\n")[0] + " " + data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
+print("tunnel:", connect("allowed.test:%d" % tunnel, credential))
+print("badcred:", connect("allowed.test:%d" % tunnel, "guard:wrong"))
+for name, address in [("direct", ("127.0.0.1", web)), ("otherhost", ("127.0.0.2", int(port)))]:
+    try:
+        socket.create_connection(address, timeout=5); print(name + ": connected")
+    except OSError as e:
+        print(name + ": errno", e.errno)
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM); print("udp: created")
+except OSError as e:
+    print("udp: errno", e.errno)
+"#;
+
+#[test]
+fn only_allowed_names_get_through_the_proxy() {
+    for_each_identity(|env| {
+        let web = serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+        let tunnel = serve("tunnel-ok\n");
+        let script = env.home.join("client.py");
+        std::fs::write(&script, CLIENT).unwrap();
+        env.give(&script);
+        let (web_s, tunnel_s) = (web.to_string(), tunnel.to_string());
+        let resolve_web = format!("allowed.test:{web}:127.0.0.1");
+        let resolve_tunnel = format!("allowed.test:{tunnel}:127.0.0.1");
+        let allow_web = format!("allowed.test:{web}");
+        let allow_tunnel = format!("allowed.test:{tunnel}");
+        let output = env
+            .guard(&[
+                "run",
+                "--allow-read",
+                env.home.to_str().unwrap(),
+                "--allow-exec",
+                "/usr/bin/python3",
+                "--allow-domain",
+                &allow_web,
+                "--allow-domain",
+                &allow_tunnel,
+                "--allow-domain",
+                &format!("other-allowed.test:{web}"),
+                "--resolve",
+                &resolve_web,
+                "--resolve",
+                &resolve_tunnel,
+                "--",
+                "/usr/bin/python3",
+                script.to_str().unwrap(),
+                &web_s,
+                &tunnel_s,
+            ])
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        for expected in [
+            "allowed: hello",
+            "other: HTTP 403",
+            "literal: HTTP 403",
+            "tunnel: HTTP/1.1 200 Connection established tunnel-ok",
+            "badcred: HTTP/1.1 407",
+            "direct: errno 13",
+            "otherhost: errno 13",
+            "udp: errno 13",
+        ] {
+            assert!(text.contains(expected), "{expected} missing:\n{text}");
+        }
+        let log = env
+            .guard(&["log", "show", "last", "--kind", "connect", "--json"])
+            .output()
+            .unwrap();
+        let records: Vec<serde_json::Value> = String::from_utf8_lossy(&log.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let proxied = |host: &str, allowed: bool| {
+            records
+                .iter()
+                .any(|r| r["host"] == host && r["allowed"] == allowed)
+        };
+        assert!(
+            proxied("allowed.test", true)
+                && proxied("other.test", false)
+                && proxied("127.0.0.1", false),
+            "{records:?}"
+        );
+        let received = records
+            .iter()
+            .find(|r| r["host"] == "allowed.test" && r["method"] == "CONNECT")
+            .unwrap();
+        assert!(
+            received["bytes_received"].as_u64().unwrap() > 0 && received["duration_ms"].is_u64()
+        );
+    });
+}
+
+#[test]
+fn network_none_reaches_nothing() {
+    let env = TestEnv::new(identities()[0]);
+    let web = serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+    let output = env
+        .guard(&["run", "--network", "none", "--allow-exec", "/usr/bin/python3", "--", "/usr/bin/python3", "-c",
+            &format!("import urllib.request\ntry:\n    print(urllib.request.urlopen('http://127.0.0.1:{web}/', timeout=5).read())\nexcept Exception as e:\n    print('failed', e)")])
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(text.contains("failed") && !text.contains("hello"), "{text}");
+}
+
+#[test]
+fn claude_and_codex_reach_only_their_vendor_through_the_proxy() {
+    let env = TestEnv::new(identities()[0]);
+    for (client, args, key, host) in [
+        (
+            "claude",
+            vec!["claude", "-p", "hi"],
+            "ANTHROPIC_API_KEY",
+            "api.anthropic.com",
+        ),
+        (
+            "codex",
+            vec!["codex", "exec", "--skip-git-repo-check", "hi"],
+            "OPENAI_API_KEY",
+            "api.openai.com",
+        ),
+    ] {
+        let mut full = vec!["run", "--"];
+        full.extend(args.iter().copied());
+        // These machines have no internet: the client retries; the test stops
+        // it once the CONNECT is on record (or after a minute).
+        let mut child = env
+            .guard(&full)
+            .env(key, "sk-test-not-a-real-key")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let records = || -> Vec<serde_json::Value> {
+            let log = env
+                .guard(&["log", "show", "last", "--json"])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&log.stdout)
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()
+        };
+        let reached = |records: &[serde_json::Value]| {
+            records
+                .iter()
+                .any(|r| r["kind"] == "connect" && r["host"] == host && r["allowed"] == true)
+        };
+        let started = std::time::Instant::now();
+        while !reached(&records()) && started.elapsed() < std::time::Duration::from_secs(60) {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let records = records();
+        assert!(reached(&records), "{client}: no allowed CONNECT to {host}");
+        let ssh = env.home.join(".ssh");
+        let aws = env.home.join(".aws");
+        assert!(
+            !records.iter().any(|r| r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with(ssh.to_str().unwrap())
+                    || p.starts_with(aws.to_str().unwrap()))),
+            "{client} went for the fixture's secrets"
+        );
+    }
+}
