@@ -132,7 +132,9 @@ fn only_allowed_names_get_through_the_proxy() {
         );
         let received = records
             .iter()
-            .find(|r| r["host"] == "allowed.test" && r["method"] == "CONNECT")
+            .find(|r| {
+                r["host"] == "allowed.test" && r["method"] == "CONNECT" && r["allowed"] == true
+            })
             .unwrap();
         assert!(
             received["bytes_received"].as_u64().unwrap() > 0 && received["duration_ms"].is_u64()
@@ -217,4 +219,90 @@ fn claude_and_codex_reach_only_their_vendor_through_the_proxy() {
             "{client} went for the fixture's secrets"
         );
     }
+}
+
+/// A static file server for `dir` on 127.0.0.1 (enough for git's dumb HTTP).
+fn serve_dir(dir: std::path::PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = reader.read_line(&mut line);
+            loop {
+                let mut header = String::new();
+                if reader
+                    .read_line(&mut header)
+                    .map(|n| n <= 2)
+                    .unwrap_or(true)
+                {
+                    break;
+                }
+            }
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .split('?')
+                .next()
+                .unwrap_or("/")
+                .to_string();
+            let reply = match std::fs::read(dir.join(path.trim_start_matches('/'))) {
+                Ok(body) => [
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes(),
+                    body,
+                ]
+                .concat(),
+                Err(_) => {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec()
+                }
+            };
+            let _ = stream.write_all(&reply);
+        }
+    });
+    port
+}
+
+#[test]
+fn git_honours_the_proxy() {
+    let env = TestEnv::new(identities()[0]);
+    let served = env.home.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    git(
+        &served,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            env.repo.to_str().unwrap(),
+            "repo.git",
+        ],
+    );
+    git(&served.join("repo.git"), &["update-server-info"]);
+    let port = serve_dir(served);
+    let output = env
+        .guard(&[
+            "run",
+            "--allow-domain",
+            &format!("git.test:{port}"),
+            "--resolve",
+            &format!("git.test:{port}:127.0.0.1"),
+            "--",
+            "git",
+            "ls-remote",
+            &format!("http://git.test:{port}/repo.git"),
+        ])
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(
+        output.status.success() && text.contains("refs/heads/main"),
+        "{text}"
+    );
 }
