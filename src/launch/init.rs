@@ -8,7 +8,6 @@
 
 use super::child::{self, ChildPlan};
 use crate::sys::{self, prctl};
-use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::ForkResult;
 use std::os::fd::OwnedFd;
@@ -19,16 +18,7 @@ use std::os::fd::OwnedFd;
 pub fn start_command(plan: &ChildPlan<'_>, error_pipe: OwnedFd) -> ! {
     // guard blocked the signals it handles before cloning us; they stay
     // blocked here and arrive through a signalfd.
-    let mut handled = SigSet::empty();
-    for signal in [
-        Signal::SIGCHLD,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-    ] {
-        handled.add(signal);
-    }
+    let handled = super::wait::handled_signals();
     let signals = match SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC) {
         Ok(signals) => signals,
         Err(error) => child::report(error_pipe, &child::system("signalfd")(error.into())),

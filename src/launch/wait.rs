@@ -7,6 +7,22 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+/// The signals guard and the session's init take through a signalfd:
+/// children ending, and the ones that ask the session to stop.
+pub fn handled_signals() -> SigSet {
+    let mut handled = SigSet::empty();
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+    ] {
+        handled.add(signal);
+    }
+    handled
+}
+
 /// How long a session told to stop (SIGTERM or SIGHUP to guard) has before
 /// it is killed.
 pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -86,16 +102,7 @@ pub struct SessionSignals {
 impl SessionSignals {
     /// Blocks SIGCHLD, SIGINT, SIGQUIT, SIGTERM and SIGHUP and opens the signalfd.
     pub fn take() -> Result<SessionSignals, LaunchError> {
-        let mut handled = SigSet::empty();
-        for signal in [
-            Signal::SIGCHLD,
-            Signal::SIGINT,
-            Signal::SIGQUIT,
-            Signal::SIGTERM,
-            Signal::SIGHUP,
-        ] {
-            handled.add(signal);
-        }
+        let handled = handled_signals();
         let mut previous = SigSet::empty();
         sigprocmask(SigmaskHow::SIG_BLOCK, Some(&handled), Some(&mut previous))
             .map_err(nix_system("block signals"))?;
