@@ -11,7 +11,7 @@ fn run_client(env: &TestEnv, args: &[&str]) -> (bool, String) {
 }
 
 #[test]
-fn claude_and_codex_report_their_version_confined() {
+fn claude_codex_and_gemini_report_their_version_confined() {
     for_each_identity(|env| {
         let (ok, text) = run_client(env, &["claude", "--version"]);
         assert!(ok && text.contains("Claude Code"), "{text}");
@@ -19,10 +19,20 @@ fn claude_and_codex_report_their_version_confined() {
         assert!(ok && text.contains("codex"), "{text}");
         let (ok, text) = run_client(env, &["codex", "--help"]);
         assert!(ok && text.contains("Usage"), "{text}");
+        let (ok, text) = run_client(env, &["gemini", "--version"]);
+        assert!(
+            ok && text
+                .trim()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit()),
+            "{text}"
+        );
         // The profile was picked from the command name, and the client's own
         // directories were created in the fixture home.
         assert!(env.home.join(".claude").is_dir());
         assert!(env.home.join(".codex").is_dir());
+        assert!(env.home.join(".gemini").is_dir());
     });
 }
 

@@ -156,7 +156,7 @@ fn network_none_reaches_nothing() {
 }
 
 #[test]
-fn claude_and_codex_reach_only_their_vendor_through_the_proxy() {
+fn claude_codex_and_gemini_reach_their_vendor_through_the_proxy() {
     let env = TestEnv::new(identities()[0]);
     for (client, args, key, host) in [
         (

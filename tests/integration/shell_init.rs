@@ -98,14 +98,11 @@ fn only_installed_assistants_and_configured_commands_are_wrapped() {
         &["--norc", "-c", "guard shell-init bash"],
     );
     assert!(text.contains("claude()"), "{text}");
-    assert!(
-        !text.contains("gemini()"),
-        "gemini is not installed: {text}"
-    );
+
     std::fs::create_dir_all(env.home.join(".config/guard")).unwrap();
     std::fs::write(
         env.home.join(".config/guard/config.toml"),
-        "[shell]\nwrap = [\"ls\"]\n",
+        "[shell]\nwrap = [\"ls\", \"no-such-tool-xyz\"]\n",
     )
     .unwrap();
     env.give(&env.home.join(".config"));
@@ -116,4 +113,8 @@ fn only_installed_assistants_and_configured_commands_are_wrapped() {
         &["--norc", "-c", "guard shell-init bash"],
     );
     assert!(text.contains("ls()"), "{text}");
+    assert!(
+        !text.contains("no-such-tool-xyz()"),
+        "not installed, not wrapped: {text}"
+    );
 }
