@@ -512,6 +512,11 @@ impl Builder<'_> {
                     self.grant(&dir, PathKind::Dir, Access::READ_EXEC, because);
                 }
             }
+            // A Python virtual environment: its interpreter reads this first.
+            let venv = prefix.join("pyvenv.cfg");
+            if self.host.canonicalize(&venv).is_ok() {
+                self.grant(&venv, PathKind::File, Access::READ, because);
+            }
         }
     }
 

@@ -19,6 +19,12 @@ fn claude_codex_and_gemini_report_their_version_confined() {
         assert!(ok && text.contains("codex"), "{text}");
         let (ok, text) = run_client(env, &["codex", "--help"]);
         assert!(ok && text.contains("Usage"), "{text}");
+        // aider's virtual environment uses root's Python on this machine
+        // kind (the toolchain under /root), which other users cannot reach.
+        if env.identity == Identity::Root {
+            let (ok, text) = run_client(env, &["/opt/guard-aider/bin/aider", "--version"]);
+            assert!(ok && text.contains("aider"), "{text}");
+        }
         let (ok, text) = run_client(env, &["gemini", "--version"]);
         assert!(
             ok && text

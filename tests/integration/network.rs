@@ -6,6 +6,9 @@ use crate::support::*;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
+/// aider, installed by `.ci/run` into its own virtual environment.
+const AIDER: &str = "/opt/guard-aider/bin/aider";
+
 /// A server answering every connection with `reply`, on 127.0.0.1.
 fn serve(reply: &'static str) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -156,7 +159,7 @@ fn network_none_reaches_nothing() {
 }
 
 #[test]
-fn claude_codex_and_gemini_reach_their_vendor_through_the_proxy() {
+fn the_real_clients_reach_their_vendor_through_the_proxy() {
     let env = TestEnv::new(identities()[0]);
     for (client, args, key, host) in [
         (
@@ -168,6 +171,27 @@ fn claude_codex_and_gemini_reach_their_vendor_through_the_proxy() {
         (
             "codex",
             vec!["codex", "exec", "--skip-git-repo-check", "hi"],
+            "OPENAI_API_KEY",
+            "api.openai.com",
+        ),
+        (
+            "gemini",
+            vec!["gemini", "--skip-trust", "-p", "hi"],
+            "GEMINI_API_KEY",
+            "generativelanguage.googleapis.com",
+        ),
+        (
+            "aider",
+            vec![
+                AIDER,
+                "--message",
+                "hi",
+                "--yes-always",
+                "--no-git",
+                "--no-check-update",
+                "--model",
+                "gpt-4o",
+            ],
             "OPENAI_API_KEY",
             "api.openai.com",
         ),
