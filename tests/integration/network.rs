@@ -330,3 +330,79 @@ fn git_honours_the_proxy() {
         "{text}"
     );
 }
+
+#[test]
+fn https_goes_through_the_tunnel_with_the_server_certificate_intact() {
+    let env = TestEnv::new(identities()[0]);
+    let dir = env.home.join("tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=secure.test",
+            "-addext",
+            "subjectAltName=DNS:secure.test",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", all_output(&made));
+    std::fs::write(dir.join("index.html"), "hello-tls").unwrap();
+    let server_script = "import http.server, ssl, sys, functools\n\
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n\
+        server = http.server.HTTPServer(('127.0.0.1', 0), handler)\n\
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+        context.load_cert_chain(sys.argv[1] + '/cert.pem', sys.argv[1] + '/key.pem')\n\
+        server.socket = context.wrap_socket(server.socket, server_side=True)\n\
+        print(server.server_address[1], flush=True)\n\
+        server.serve_forever()\n";
+    let mut server = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", server_script])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let port = port.trim().to_string();
+    env.give(&dir);
+    let client = format!(
+        "import ssl, urllib.request\ncontext = ssl.create_default_context(cafile='{}')\nprint(urllib.request.urlopen('https://secure.test:{port}/index.html', context=context, timeout=10).read().decode())",
+        dir.join("cert.pem").display()
+    );
+    let output = env
+        .guard(&[
+            "run",
+            "--allow-read",
+            dir.to_str().unwrap(),
+            "--allow-exec",
+            "/usr/bin/python3",
+            "--allow-domain",
+            &format!("secure.test:{port}"),
+            "--resolve",
+            &format!("secure.test:{port}:127.0.0.1"),
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &client,
+        ])
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = all_output(&output);
+    assert!(text.contains("hello-tls"), "{text}");
+}
