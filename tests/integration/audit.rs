@@ -235,11 +235,10 @@ fn a_killed_guard_leaves_a_readable_unsealed_log() {
         .guard(&["run", "--", "bash", "-c", "echo x > x.txt; sleep 30"])
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while !env.repo.join("x.txt").exists() && started.elapsed() < std::time::Duration::from_secs(5)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        || env.repo.join("x.txt").exists(),
+        std::time::Duration::from_secs(5),
+    );
     std::thread::sleep(std::time::Duration::from_millis(200));
     child.kill().unwrap();
     child.wait().unwrap();

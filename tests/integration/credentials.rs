@@ -188,10 +188,10 @@ fn signals_to_guard_and_background_holders_still_end_in_revocation() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while !env.repo.join("minted.txt").exists() && started.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(
+            || env.repo.join("minted.txt").exists(),
+            Duration::from_secs(10),
+        );
         std::thread::sleep(Duration::from_millis(200));
         let target = if group {
             -(child.id() as i32)
@@ -219,10 +219,10 @@ fn a_killed_guard_is_cleaned_up_by_reap_and_by_the_next_run() {
         let mut child = pg_session(&env, &format!("{USE_AND_LEAK}; sleep 300"))
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while !env.repo.join("minted.txt").exists() && started.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(
+            || env.repo.join("minted.txt").exists(),
+            Duration::from_secs(10),
+        );
         child.kill().unwrap();
         child.wait().unwrap();
         let (user, password) = minted(&env);
@@ -287,10 +287,10 @@ fn a_database_down_at_exit_keeps_the_lease_until_it_is_back() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while !env.repo.join("minted.txt").exists() && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        || env.repo.join("minted.txt").exists(),
+        Duration::from_secs(10),
+    );
     pg_ctl("stop");
     // While it is down, a new session cannot mint: it does not start.
     let refused = pg_session(&env, "touch started").output().unwrap();

@@ -60,14 +60,11 @@ fn guard_killed_takes_the_whole_session_with_it() {
         ])
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while !process_running(&format!("sleep {marker}1"))
-        && started.elapsed() < Duration::from_secs(5)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
     assert!(
-        process_running(&format!("sleep {marker}1")),
+        wait_until(
+            || process_running(&format!("sleep {marker}1")),
+            Duration::from_secs(5)
+        ),
         "the daemon never started"
     );
     child.kill().unwrap();

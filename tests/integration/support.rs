@@ -279,3 +279,16 @@ pub fn process_running(pattern: &str) -> bool {
                 .contains(pattern)
         })
 }
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; returns
+/// whether it held.
+pub fn wait_until(condition: impl Fn() -> bool, limit: std::time::Duration) -> bool {
+    let started = std::time::Instant::now();
+    while !condition() {
+        if started.elapsed() >= limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
