@@ -145,7 +145,11 @@ fn prepare_and_run(
         }
         _ => None,
     };
-    let proxy_env = proxy.as_ref().map(Proxy::environment).unwrap_or_default();
+    let node_preload = session.paths.tmp.join("guard-node-proxy.cjs");
+    let proxy_env = proxy
+        .as_ref()
+        .map(|proxy| proxy.environment(Some(&node_preload)))
+        .unwrap_or_default();
     let prepared = Prepared {
         seccomp: seccomp::compile(&seccomp::entries_for(policy))?,
         program: c_string(
@@ -176,6 +180,10 @@ fn prepare_and_run(
     session
         .create_dirs()
         .map_err(system(format!("create {}", session.paths.dir.display())))?;
+    if prepared.proxy.is_some() {
+        std::fs::write(&node_preload, crate::proxy::NODE_PRELOAD)
+            .map_err(system(format!("write {}", node_preload.display())))?;
+    }
     let outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
     // 10. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();

@@ -21,6 +21,21 @@ use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, T
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A Node.js preload that points `fetch` at the proxy variables: Node.js
+/// before 22 ignores them, and its bundled npm carries the undici that has
+/// `EnvHttpProxyAgent` (undici dispatchers are shared through a global
+/// symbol, so setting it there reaches Node's own `fetch`). It does nothing
+/// where that undici is missing.
+pub const NODE_PRELOAD: &str = r#"// guard: make fetch() use HTTPS_PROXY/HTTP_PROXY (Node.js < 22 ignores them).
+try {
+  const path = require('path');
+  const undici = require(path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'undici'));
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try { undici.setGlobalDispatcher(new undici.EnvHttpProxyAgent()); } finally { process.emitWarning = emitWarning; }
+} catch (error) {}
+"#;
+
 /// How long an upstream connect may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -60,8 +75,10 @@ impl Proxy {
         self.address
     }
 
-    /// The variables that make clients use the proxy.
-    pub fn environment(&self) -> Vec<(String, Secret)> {
+    /// The variables that make clients use the proxy. `node_preload` is a
+    /// file holding [`NODE_PRELOAD`], for Node.js versions whose `fetch`
+    /// ignores the proxy variables.
+    pub fn environment(&self, node_preload: Option<&std::path::Path>) -> Vec<(String, Secret)> {
         let url = Secret::new(format!(
             "http://guard:{}@{}",
             self.token.expose(),
@@ -84,6 +101,12 @@ impl Proxy {
             ("NODE_USE_ENV_PROXY", "1"),
         ] {
             env.push((name.to_string(), Secret::new(value.to_string())));
+        }
+        if let Some(preload) = node_preload {
+            env.push((
+                "NODE_OPTIONS".to_string(),
+                Secret::new(format!("--require {}", preload.display())),
+            ));
         }
         env
     }

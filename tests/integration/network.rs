@@ -406,3 +406,45 @@ fn https_goes_through_the_tunnel_with_the_server_certificate_intact() {
     let text = all_output(&output);
     assert!(text.contains("hello-tls"), "{text}");
 }
+
+#[test]
+fn node_fetch_goes_through_the_proxy() {
+    for_each_identity(|env| {
+        let web =
+            serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nfrom-fetch");
+        let script = format!(
+            "for (const host of ['allowed.test', 'other.test']) {{\n\
+               try {{ const r = await fetch(`http://${{host}}:{web}/`); console.log(host, r.status, await r.text()); }}\n\
+               catch (e) {{ console.log(host, 'failed', e.cause && e.cause.code || e.message); }}\n\
+             }}"
+        );
+        let output = env
+            .guard(&[
+                "run",
+                "--allow-exec",
+                "node",
+                "--allow-domain",
+                &format!("allowed.test:{web}"),
+                "--resolve",
+                &format!("allowed.test:{web}:127.0.0.1"),
+                "--",
+                "node",
+                "--input-type=module",
+                "-e",
+                &script,
+            ])
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(text.contains("allowed.test 200 from-fetch"), "{text}");
+        // undici tunnels plain HTTP through CONNECT too: a refusal is a failed fetch.
+        assert!(
+            text.contains("other.test failed") && !text.contains("other.test 200"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("experimental"),
+            "no warning reaches the user: {text}"
+        );
+    });
+}
