@@ -332,7 +332,7 @@ fn git_honours_the_proxy() {
 }
 
 #[test]
-fn https_goes_through_the_tunnel_with_the_server_certificate_intact() {
+fn https_and_git_over_https_go_through_the_tunnel_with_the_certificate_intact() {
     let env = TestEnv::new(identities()[0]);
     let dir = env.home.join("tls");
     std::fs::create_dir_all(&dir).unwrap();
@@ -358,6 +358,17 @@ fn https_goes_through_the_tunnel_with_the_server_certificate_intact() {
         .unwrap();
     assert!(made.status.success(), "{}", all_output(&made));
     std::fs::write(dir.join("index.html"), "hello-tls").unwrap();
+    git(
+        &dir,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            env.repo.to_str().unwrap(),
+            "repo.git",
+        ],
+    );
+    git(&dir.join("repo.git"), &["update-server-info"]);
     let server_script = "import http.server, ssl, sys, functools\n\
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n\
         server = http.server.HTTPServer(('127.0.0.1', 0), handler)\n\
@@ -401,10 +412,34 @@ fn https_goes_through_the_tunnel_with_the_server_certificate_intact() {
         ])
         .output()
         .unwrap();
+    // git over https (git-remote-https, libcurl) through the same tunnel.
+    let git_output = env
+        .guard(&[
+            "run",
+            "--allow-read",
+            dir.to_str().unwrap(),
+            "--allow-domain",
+            &format!("secure.test:{port}"),
+            "--resolve",
+            &format!("secure.test:{port}:127.0.0.1"),
+            "--",
+            "git",
+            "-c",
+            &format!("http.sslCAInfo={}", dir.join("cert.pem").display()),
+            "ls-remote",
+            &format!("https://secure.test:{port}/repo.git"),
+        ])
+        .output()
+        .unwrap();
     let _ = server.kill();
     let _ = server.wait();
     let text = all_output(&output);
     assert!(text.contains("hello-tls"), "{text}");
+    let git_text = all_output(&git_output);
+    assert!(
+        git_output.status.success() && git_text.contains("refs/heads/main"),
+        "{git_text}"
+    );
 }
 
 #[test]
