@@ -49,6 +49,9 @@ _guard() {
             guard,run)
                 cmd="guard__subcmd__run"
                 ;;
+            guard,scan)
+                cmd="guard__subcmd__scan"
+                ;;
             guard,shell-init)
                 cmd="guard__subcmd__shell__subcmd__init"
                 ;;
@@ -87,6 +90,9 @@ _guard() {
                 ;;
             guard__subcmd__help,run)
                 cmd="guard__subcmd__help__subcmd__run"
+                ;;
+            guard__subcmd__help,scan)
+                cmd="guard__subcmd__help__subcmd__scan"
                 ;;
             guard__subcmd__help,shell-init)
                 cmd="guard__subcmd__help__subcmd__shell__subcmd__init"
@@ -185,7 +191,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust hook reap creds shell-init completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust scan hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,7 +247,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log trust hook reap creds shell-init completions man help"
+            opts="run policy profiles doctor log trust scan hook reap creds shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +513,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1025,6 +1045,28 @@ _guard() {
                     ;;
                 --cred)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__scan)
+            opts="-h -V --format --fail-on --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "low medium high" -- "${cur}"))
                     return 0
                     ;;
                 *)

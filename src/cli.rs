@@ -63,6 +63,12 @@ pub enum Command {
     /// trust). Until trusted, `guard run` ignores it; once it changes, guard
     /// refuses to run until it is trusted again.
     Trust(TrustArgs),
+    /// Look for hidden instructions and agent configuration in what an
+    /// assistant will read: invisible and deceptive Unicode, instruction-like
+    /// text where reviewers do not look, encoded payloads, repository agent
+    /// settings. Exit status: 0 clean, 1 a finding at or above --fail-on,
+    /// 2 an error.
+    Scan(ScanArgs),
     /// Git hooks: guard's checks before every commit, and the repository's
     /// own hooks confined.
     #[command(subcommand)]
@@ -207,6 +213,31 @@ pub struct PolicyArgs {
     /// The command the policy is for (default: `sh`).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `guard scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories (default: the repository).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// The lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = crate::scan::Severity::Medium)]
+    pub fail_on: crate::scan::Severity,
+}
+
+/// `guard scan` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// For people.
+    Text,
+    /// The findings as a JSON array.
+    Json,
+    /// SARIF 2.1.0, for code-scanning UIs.
+    Sarif,
 }
 
 /// `guard trust`.

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod profile;
 pub mod proxy;
 pub mod sandbox;
+pub mod scan;
 pub mod supervisor;
 pub mod sys;
 pub mod trust;

@@ -9,6 +9,7 @@ mod log;
 mod prepare;
 mod profiles;
 mod run;
+mod scan;
 mod shell_init;
 mod trust;
 
@@ -105,6 +106,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::ShellInit { shell } => shell_init::shell_init(shell),
         Command::Hook(command) => hook::hook(command),
         Command::Trust(args) => trust::trust(args, cli.no_namespaces),
+        Command::Scan(args) => scan::scan(args),
         Command::Reap => credentials::reap_command(&prepare::journal_dir()),
         Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {

@@ -151,6 +151,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// The repository of the current directory (git top-level, else itself).
+    pub fn repo_of_current_dir() -> Result<PathBuf, CommandError> {
+        find_repo(None)
+    }
+
     /// Resolves profile, repository, kernel features and session layout.
     pub fn new(
         args: &SessionArgs,

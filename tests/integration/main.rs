@@ -15,6 +15,7 @@ mod hooks;
 mod lifecycle;
 mod network;
 mod protected;
+mod scan;
 mod shell_init;
 mod sockets;
 mod terminal;

@@ -1,0 +1,48 @@
+//! `guard scan`.
+
+use super::CommandError;
+use crate::cli::ScanArgs;
+use crate::exit::ExitCode;
+use crate::scan;
+use std::io::Write;
+
+/// Scans, prints, and exits 1 when a finding reaches `--fail-on`.
+pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
+    let roots = if args.paths.is_empty() {
+        vec![super::prepare::Context::repo_of_current_dir()?]
+    } else {
+        args.paths.clone()
+    };
+    let findings = scan::scan(&roots).map_err(CommandError::Unsafe)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        crate::cli::ScanFormat::Text => {
+            for f in &findings {
+                writeln!(
+                    out,
+                    "{}:{}:{}: {:?} {}: {}",
+                    f.file, f.line, f.column, f.severity, f.rule, f.message
+                )?;
+                writeln!(out, "    {}", super::log::for_terminal(&f.excerpt))?;
+            }
+            if findings.is_empty() {
+                writeln!(out, "no findings")?;
+            }
+        }
+        crate::cli::ScanFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&findings).map_err(std::io::Error::other)?
+        )?,
+        crate::cli::ScanFormat::Sarif => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&scan::sarif(&findings)).map_err(std::io::Error::other)?
+        )?,
+    }
+    Ok(if findings.iter().any(|f| f.severity >= args.fail_on) {
+        ExitCode::CHECK_FAILED
+    } else {
+        ExitCode::SUCCESS
+    })
+}

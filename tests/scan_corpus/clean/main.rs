@@ -1,0 +1,4 @@
+fn main() {
+    let password = std::env::var("PASSWORD");
+    println!("{password:?}");
+}

@@ -1,0 +1,2 @@
+def pаssвord_ok(x):
+    return x == 'secret'
