@@ -167,6 +167,7 @@ fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
         .filter_map(|name| std::env::var(name).ok())
         .collect();
     let mut findings = scan::scan_diff(&diff, &values);
+    findings.extend(injection_findings(top, &diff)?);
     let staged = git(
         Some(top),
         &["diff", "--cached", "--name-only", "--no-renames"],
@@ -188,6 +189,48 @@ fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
     let allowed = std::env::var("GUARD_HOOK_ALLOW").unwrap_or_default();
     let allowed: Vec<&str> = allowed.split(',').map(str::trim).collect();
     findings.retain(|finding| !allowed.contains(&finding.rule.as_str()));
+    Ok(findings)
+}
+
+/// `guard scan`'s rules over the staged version of each changed file, kept
+/// where they fall on an added line (a file-level finding, such as agent
+/// configuration, counts when the file changed).
+fn injection_findings(top: &Path, diff: &str) -> Result<Vec<scan::Finding>, CommandError> {
+    let mut added: std::collections::BTreeMap<String, std::collections::BTreeSet<usize>> =
+        Default::default();
+    let (mut file, mut line) = (String::new(), 0usize);
+    for text in diff.lines() {
+        if let Some(path) = text.strip_prefix("+++ ") {
+            file = path.strip_prefix("b/").unwrap_or(path).to_string();
+        } else if let Some(hunk) = text.strip_prefix("@@ ") {
+            line = hunk
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix('+'))
+                .and_then(|range| range.split(',').next())
+                .and_then(|start| start.parse().ok())
+                .unwrap_or(0);
+        } else if text.starts_with('+') {
+            added.entry(file.clone()).or_default().insert(line);
+            line += 1;
+        }
+    }
+    let mut findings = Vec::new();
+    for (path, lines) in &added {
+        let Ok(staged) = git(Some(top), &["show", &format!(":{path}")]) else {
+            continue;
+        };
+        for finding in crate::scan::scan_text(path, &staged) {
+            let file_level = matches!(finding.rule, "agent-config" | "agent-instructions");
+            if file_level || lines.contains(&finding.line) {
+                findings.push(scan::Finding {
+                    file: finding.file,
+                    line: finding.line,
+                    rule: finding.rule.to_string(),
+                    excerpt: finding.message,
+                });
+            }
+        }
+    }
     Ok(findings)
 }
 
