@@ -219,7 +219,10 @@ fn injection_findings(top: &Path, diff: &str) -> Result<Vec<scan::Finding>, Comm
         let Ok(staged) = git(Some(top), &["show", &format!(":{path}")]) else {
             continue;
         };
-        for finding in crate::scan::scan_text(path, &staged) {
+        let blocking = crate::scan::scan_text(path, &staged)
+            .into_iter()
+            .filter(|finding| finding.severity >= crate::scan::Severity::Medium);
+        for finding in blocking {
             let file_level = matches!(finding.rule, "agent-config" | "agent-instructions");
             if file_level || lines.contains(&finding.line) {
                 findings.push(scan::Finding {

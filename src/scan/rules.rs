@@ -86,9 +86,51 @@ fn script(c: char) -> Option<&'static str> {
     match c as u32 {
         0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => Some("Latin"),
         0x370..=0x3FF => Some("Greek"),
-        0x400..=0x4FF => Some("Cyrillic"),
+        0x400..=0x52F => Some("Cyrillic"),
         _ => None,
     }
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like in common fonts
+/// (after Unicode's confusables list), if any: `а` (U+0430) for `a`.
+fn latin_look_alike(c: char) -> Option<char> {
+    let latin = match c {
+        'а' | 'α' => 'a',
+        'с' => 'c',
+        'ԁ' => 'd',
+        'е' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'ӏ' => 'l',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' => 'w',
+        'х' => 'x',
+        'у' => 'y',
+        'А' | 'Α' => 'A',
+        'В' | 'Β' => 'B',
+        'Е' | 'Ε' => 'E',
+        'Н' | 'Η' | 'Һ' => 'H',
+        'І' | 'Ι' | 'Ӏ' => 'I',
+        'Ј' => 'J',
+        'К' | 'Κ' => 'K',
+        'М' | 'Μ' => 'M',
+        'Ν' => 'N',
+        'О' | 'Ο' => 'O',
+        'Р' | 'Ρ' => 'P',
+        'Ѕ' => 'S',
+        'Т' | 'Τ' => 'T',
+        'Х' | 'Χ' => 'X',
+        'У' | 'Υ' | 'Ү' => 'Y',
+        'Ζ' => 'Z',
+        _ => return None,
+    };
+    Some(latin)
 }
 
 /// Where instruction-like text is hidden from a human reviewer.
@@ -240,20 +282,39 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
             format!("invisible tag characters spelling {:?}", hidden),
         );
     }
-    // Identifiers mixing Latin with Cyrillic or Greek letters.
+    // Identifiers mixing Latin with Cyrillic or Greek letters (none in
+    // ASCII text, which is most of a repository: skip the Unicode regex).
     static IDENTIFIER: OnceLock<Regex> = OnceLock::new();
     let identifier =
         IDENTIFIER.get_or_init(|| Regex::new(r"\b[\p{L}_][\p{L}\p{N}_]{2,}\b").expect("valid"));
-    for word in identifier.find_iter(text) {
+    let words = if text.is_ascii() {
+        None
+    } else {
+        Some(identifier.find_iter(text))
+    };
+    for word in words.into_iter().flatten() {
         let scripts: std::collections::BTreeSet<&str> =
             word.as_str().chars().filter_map(script).collect();
         if scripts.len() > 1 {
+            // A look-alike letter is a homoglyph attack; `βa1` or `xσxς` in
+            // test data is ordinary multilingual text, worth only a glance.
+            let look_alike = word
+                .as_str()
+                .chars()
+                .find_map(|c| latin_look_alike(c).map(|latin| (c, latin)));
+            let (severity, why) = match look_alike {
+                Some((c, latin)) => (
+                    Severity::High,
+                    format!("; U+{:04X} looks like `{latin}`", c as u32),
+                ),
+                None => (Severity::Low, String::from(" (no look-alike letters)")),
+            };
             add(
                 word.start(),
                 "unicode-mixed-script-identifier",
-                Severity::High,
+                severity,
                 format!(
-                    "`{}` mixes {}",
+                    "`{}` mixes {}{why}",
                     word.as_str(),
                     scripts.into_iter().collect::<Vec<_>>().join(" and ")
                 ),
@@ -397,6 +458,12 @@ mod tests {
             rules("a.rs", "fn раyload() {}"),
             ["unicode-mixed-script-identifier"]
         );
+        let homoglyph = scan_text("a.rs", "fn раyload() {}");
+        assert_eq!(homoglyph[0].severity, Severity::High);
+        assert!(homoglyph[0].message.contains("U+0440 looks like `p`"));
+        let greek_test_data = scan_text("a.rs", "let hay = \"βa1\";");
+        assert_eq!(greek_test_data.len(), 1);
+        assert_eq!(greek_test_data[0].severity, Severity::Low);
         assert!(rules("ru.po", "msgstr \"Привет мир\"").is_empty());
         assert!(
             rules("he.json", "{\"hello\": \"\u{200F}שלום\"}").is_empty(),
