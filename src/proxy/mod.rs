@@ -151,6 +151,7 @@ fn handle(mut client: TcpStream, shared: &Shared) {
         Ok(request) => request,
         Err(_) => {
             let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            close_after_answer(&mut client);
             return;
         }
     };
@@ -193,6 +194,7 @@ fn answer_error(
             ""
         }
     );
+    close_after_answer(client);
     Outcome {
         host: host.to_string(),
         port,
@@ -201,6 +203,25 @@ fn answer_error(
         upstream: None,
         sent: 0,
         received: 0,
+    }
+}
+
+/// Closes a connection the proxy answered without serving, so the client
+/// reads the answer. A client may already have sent more than the request (a
+/// TLS hello right behind its `CONNECT`); closing with that unread makes the
+/// kernel reset the connection, and the reset can destroy the answer before
+/// the client reads it. So: end our side, then drain briefly until the client
+/// closes too (a "lingering close").
+fn close_after_answer(client: &mut TcpStream) {
+    let _ = client.shutdown(Shutdown::Write);
+    let _ = client.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut discard = [0u8; 4096];
+    let mut left: usize = 256 * 1024;
+    while left > 0 {
+        match client.read(&mut discard) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => left = left.saturating_sub(read),
+        }
     }
 }
 
