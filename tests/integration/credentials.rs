@@ -183,6 +183,20 @@ fn signals_to_guard_and_background_holders_still_end_in_revocation() {
         let script = format!("{USE_AND_LEAK}; (trap '' TERM HUP INT; sleep 300) & sleep 300");
         let mut command = pg_session(&env, &script);
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // What a user's ^C or `kill` meets: default dispositions. A runner
+        // started in the background (`nohup`, `&` in a script) ignores
+        // SIGINT, SIGQUIT and SIGHUP, and ignored signals stay ignored
+        // across exec, into the session's shell.
+        // SAFETY: only `signal`, which is async-signal-safe, runs between
+        // fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                for signal in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
         let child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
