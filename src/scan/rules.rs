@@ -36,6 +36,29 @@ pub struct Finding {
     pub excerpt: String,
 }
 
+impl Finding {
+    /// A finding at byte offset `byte` of `text`, the contents of `file`.
+    fn at(
+        file: &str,
+        text: &str,
+        byte: usize,
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+    ) -> Finding {
+        let (line, column, excerpt) = position(text, byte);
+        Finding {
+            file: file.to_string(),
+            line,
+            column,
+            rule,
+            severity,
+            message,
+            excerpt,
+        }
+    }
+}
+
 /// Phrases that address a model rather than a human reader.
 const INSTRUCTION_PATTERN: &str = r"(?i)\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|disregard (?:all |the )?(?:previous|prior|above)|you are now\b|new instructions:|do not (?:tell|inform|mention (?:this )?to) the user|don'?t tell the user|without telling the user|run (?:this|the following) command|execute (?:this|the following) command|(?:send|post|upload|exfiltrate)\b.{0,60}\bto https?://|as an ai (?:assistant|agent|model),? you (?:must|should))";
 
@@ -218,16 +241,7 @@ fn position(text: &str, byte: usize) -> (usize, usize, String) {
 pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut add = |byte: usize, rule: &'static str, severity: Severity, message: String| {
-        let (line, column, excerpt) = position(text, byte);
-        findings.push(Finding {
-            file: name.to_string(),
-            line,
-            column,
-            rule,
-            severity,
-            message,
-            excerpt,
-        });
+        findings.push(Finding::at(name, text, byte, rule, severity, message));
     };
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut tag_run: Option<(usize, String)> = None;
@@ -356,16 +370,7 @@ fn agent_configuration(name: &str, text: &str) -> Vec<Finding> {
     let base = name.rsplit('/').next().unwrap_or(name);
     let finding = |rule: &'static str, severity: Severity, message: String, needle: &str| {
         let byte = text.find(needle).unwrap_or(0);
-        let (line, column, excerpt) = position(text, byte);
-        Finding {
-            file: name.to_string(),
-            line,
-            column,
-            rule,
-            severity,
-            message,
-            excerpt,
-        }
+        Finding::at(name, text, byte, rule, severity, message)
     };
     let mut findings = Vec::new();
     if name.contains(".claude/") && base.starts_with("settings") && base.ends_with(".json") {

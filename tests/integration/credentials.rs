@@ -84,6 +84,14 @@ fn pg_session(env: &TestEnv, script: &str) -> Command {
 /// user and password into the repository for the test to try afterwards.
 const USE_AND_LEAK: &str = "psql -X -At -c 'SELECT count(*) FROM items' > count.txt && echo \"$PGUSER $PGPASSWORD\" > minted.txt";
 
+/// Waits (up to 10 s) until the session has written `minted.txt`.
+fn wait_for_minted(env: &TestEnv) -> bool {
+    wait_until(
+        || env.repo.join("minted.txt").exists(),
+        Duration::from_secs(10),
+    )
+}
+
 fn minted(env: &TestEnv) -> (String, String) {
     let text = std::fs::read_to_string(env.repo.join("minted.txt")).unwrap();
     let mut words = text.split_whitespace();
@@ -202,10 +210,7 @@ fn signals_to_guard_and_background_holders_still_end_in_revocation() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        wait_until(
-            || env.repo.join("minted.txt").exists(),
-            Duration::from_secs(10),
-        );
+        wait_for_minted(&env);
         std::thread::sleep(Duration::from_millis(200));
         let target = if group {
             -(child.id() as i32)
@@ -233,10 +238,7 @@ fn a_killed_guard_is_cleaned_up_by_reap_and_by_the_next_run() {
         let mut child = pg_session(&env, &format!("{USE_AND_LEAK}; sleep 300"))
             .spawn()
             .unwrap();
-        wait_until(
-            || env.repo.join("minted.txt").exists(),
-            Duration::from_secs(10),
-        );
+        wait_for_minted(&env);
         child.kill().unwrap();
         child.wait().unwrap();
         let (user, password) = minted(&env);
@@ -301,10 +303,7 @@ fn a_database_down_at_exit_keeps_the_lease_until_it_is_back() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until(
-        || env.repo.join("minted.txt").exists(),
-        Duration::from_secs(10),
-    );
+    wait_for_minted(&env);
     pg_ctl("stop");
     // While it is down, a new session cannot mint: it does not start.
     let refused = pg_session(&env, "touch started").output().unwrap();

@@ -3,22 +3,16 @@
 
 use crate::support::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// `git ARGS` in the fixture repository, as the fixture's identity, with
 /// the real binary on PATH.
 fn git_in(env: &TestEnv, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new("git");
-    command
+    env.command("git")
         .args(args)
-        .current_dir(&env.repo)
-        .env_clear()
-        .env("HOME", &env.home)
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("XDG_STATE_HOME", &env.state)
-        .envs(extra_env.iter().copied());
-    env.as_identity(&mut command);
-    command.output().unwrap()
+        .envs(extra_env.iter().copied())
+        .output()
+        .unwrap()
 }
 
 fn install(env: &TestEnv, extra: &[&str]) -> Output {

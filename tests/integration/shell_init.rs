@@ -2,7 +2,6 @@
 //! with its arguments untouched, and `command claude` bypasses.
 
 use crate::support::*;
-use std::process::Command;
 
 fn stub_env() -> (TestEnv, String) {
     let env = TestEnv::new(identities()[0]);
@@ -25,17 +24,12 @@ fn stub_env() -> (TestEnv, String) {
 }
 
 fn run_shell(env: &TestEnv, path: &str, shell: &str, args: &[&str]) -> String {
-    let mut command = Command::new(shell);
-    command
+    let output = env
+        .command(shell)
         .args(args)
-        .current_dir(&env.repo)
-        .env_clear()
-        .env("HOME", &env.home)
         .env("PATH", path)
-        .env("XDG_STATE_HOME", &env.state)
-        .env("XDG_CONFIG_HOME", env.home.join(".config"));
-    env.as_identity(&mut command);
-    let output = command.output().unwrap();
+        .output()
+        .unwrap();
     all_output(&output)
 }
 

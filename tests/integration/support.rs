@@ -121,22 +121,30 @@ impl TestEnv {
         }
     }
 
-    /// A command running the real binary with the fixture's environment (plus
-    /// a secret in the parent environment), as the identity, in the repository.
-    pub fn guard(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(guard_binary());
+    /// `program` with only the fixture's environment (its home, state and
+    /// config directories, a plain PATH), as the identity, in the repository.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
         command
-            .args(args)
             .current_dir(&self.repo)
             .env_clear()
             .env("HOME", &self.home)
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")
             .env("XDG_STATE_HOME", &self.state)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("XDG_CONFIG_HOME", self.home.join(".config"));
+        self.as_identity(&mut command);
+        command
+    }
+
+    /// A command running the real binary with the fixture's environment (plus
+    /// a secret in the parent environment), as the identity, in the repository.
+    pub fn guard(&self, args: &[&str]) -> Command {
+        let mut command = self.command(guard_binary());
+        command
+            .args(args)
             .env("SECRET_TOKEN", PARENT_SECRET)
             .stdin(std::process::Stdio::null());
-        self.as_identity(&mut command);
         command
     }
 
