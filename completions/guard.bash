@@ -100,6 +100,9 @@ _guard() {
             guard__subcmd__help,trust)
                 cmd="guard__subcmd__help__subcmd__trust"
                 ;;
+            guard__subcmd__help__subcmd__hook,claude)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__claude"
+                ;;
             guard__subcmd__help__subcmd__hook,install)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
                 ;;
@@ -124,6 +127,9 @@ _guard() {
             guard__subcmd__help__subcmd__log,verify)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__verify"
                 ;;
+            guard__subcmd__hook,claude)
+                cmd="guard__subcmd__hook__subcmd__claude"
+                ;;
             guard__subcmd__hook,help)
                 cmd="guard__subcmd__hook__subcmd__help"
                 ;;
@@ -135,6 +141,9 @@ _guard() {
                 ;;
             guard__subcmd__hook,uninstall)
                 cmd="guard__subcmd__hook__subcmd__uninstall"
+                ;;
+            guard__subcmd__hook__subcmd__help,claude)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__claude"
                 ;;
             guard__subcmd__hook__subcmd__help,help)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__help"
@@ -317,8 +326,22 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook)
-            opts="install uninstall run"
+            opts="install uninstall claude run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__claude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -569,7 +592,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-h -V --no-namespaces --help --version install uninstall run help"
+            opts="-h -V --no-namespaces --help --version install uninstall claude run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,9 +605,37 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        guard__subcmd__hook__subcmd__help)
-            opts="install uninstall run help"
+        guard__subcmd__hook__subcmd__claude)
+            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help)
+            opts="install uninstall claude run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__claude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1055,7 +1106,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__scan)
-            opts="-h -V --format --fail-on --no-namespaces --help --version"
+            opts="-j -h -V --format --json --fail-on --incremental --jobs --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1067,6 +1118,14 @@ _guard() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "low medium high" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -224,9 +224,20 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
+    /// Short for `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// The lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = crate::scan::Severity::Medium)]
     pub fail_on: crate::scan::Severity,
+    /// Read only files changed since the last scan of the same directory
+    /// (results kept in guard's state directory, keyed by file status and
+    /// content hash).
+    #[arg(long)]
+    pub incremental: bool,
+    /// Scan with this many threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 /// `guard scan` output formats.
@@ -283,6 +294,15 @@ pub enum HookCommand {
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
     },
+    /// Claude Code's tool hooks (register them as shown in
+    /// docs/claude-hooks.md): pre-tool-use refuses, with a reason the model
+    /// reads, a call the session's sandbox would refuse; post-tool-use warns
+    /// the model when a tool's output carries planted instructions. Both read
+    /// the hook JSON on stdin and report to the session's audit log.
+    Claude {
+        /// Which hook.
+        event: ClaudeHookEvent,
+    },
     /// What the shims call: pre-commit scans the staged changes for secrets
     /// and protected paths; prepare-commit-msg and commit-msg add a
     /// `Guard-Session` trailer inside a session; then the repository's own
@@ -294,6 +314,15 @@ pub enum HookCommand {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+/// The Claude Code hook events guard handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClaudeHookEvent {
+    /// `PreToolUse`.
+    PreToolUse,
+    /// `PostToolUse`.
+    PostToolUse,
 }
 
 /// Shells `guard shell-init` writes for.

@@ -9,6 +9,8 @@ use serde_json::{Map, Value};
 pub enum EventKind {
     /// The session began (profile, policy, command, kernel features).
     SessionStart,
+    /// The repository was scanned before the session started.
+    Scan,
     /// A program was executed.
     Exec,
     /// A file was opened for reading.
@@ -31,6 +33,9 @@ pub enum EventKind {
     Connect,
     /// guard refused a request before the kernel saw it.
     Denied,
+    /// A hook adapter in the session judged an assistant's tool call
+    /// (reported by the session).
+    ToolCall,
     /// A credential was minted for the session (name, provider, lease, expiry).
     CredentialMinted,
     /// A credential was revoked at its provider.
@@ -46,6 +51,7 @@ impl EventKind {
     pub fn name(self) -> &'static str {
         match self {
             EventKind::SessionStart => "session_start",
+            EventKind::Scan => "scan",
             EventKind::Exec => "exec",
             EventKind::Open => "open",
             EventKind::Create => "create",
@@ -57,6 +63,7 @@ impl EventKind {
             EventKind::Chmod => "chmod",
             EventKind::Connect => "connect",
             EventKind::Denied => "denied",
+            EventKind::ToolCall => "tool_call",
             EventKind::CredentialMinted => "credential_minted",
             EventKind::CredentialRevoked => "credential_revoked",
             EventKind::CredentialRevokeFailed => "credential_revoke_failed",

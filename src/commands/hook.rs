@@ -54,6 +54,7 @@ pub fn hook(command: HookCommand) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
         HookCommand::Run { hook, args } => run_hook(&hook, &args),
+        HookCommand::Claude { event } => super::claude_hook::claude_hook(event),
     }
 }
 

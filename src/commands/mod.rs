@@ -1,6 +1,7 @@
 //! One module per subcommand. Each takes parsed arguments, does its work
 //! through the library layers, and returns an exit code or a typed error.
 
+mod claude_hook;
 mod credentials;
 mod doctor;
 mod generate;
@@ -11,6 +12,7 @@ mod profiles;
 mod run;
 mod scan;
 mod shell_init;
+mod start_scan;
 mod trust;
 
 pub use generate::{completions, man_page};
@@ -78,6 +80,12 @@ pub enum CommandError {
     /// The policy would undermine guard itself.
     #[error("refusing to run: {0}")]
     Unsafe(String),
+    /// The repository could not be scanned.
+    #[error(transparent)]
+    Scan(#[from] crate::scan::ScanError),
+    /// `scan.on_start = "block"` and the repository scan found something.
+    #[error("{0}")]
+    ScanBlocked(String),
     /// Writing output or other I/O failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),

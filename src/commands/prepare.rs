@@ -60,6 +60,11 @@ pub fn journal_dir() -> PathBuf {
     state_path().join("leases")
 }
 
+/// Where `guard scan --incremental` and `scan.on_start` keep results.
+pub fn scan_cache_dir() -> PathBuf {
+    state_path().join("scan-cache")
+}
+
 /// The credentials named with `--cred`, from
 /// `$XDG_CONFIG_HOME/guard/credentials.toml`.
 fn named_credentials(

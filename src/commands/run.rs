@@ -25,7 +25,8 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     );
     let quarantine = state.join("quarantine").join(&prepared.session.id);
     let log_dir = state.join("sessions");
-    refuse_writable_log_dir(&prepared.policy, &log_dir)?;
+    let scan_cache = state.join("scan-cache");
+    refuse_writable_state(&prepared.policy, &[&log_dir, &scan_cache])?;
     let parent_env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
@@ -43,6 +44,13 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     log.append(session_start(&prepared)?)?;
     tracing::debug!(session = %prepared.session.id, log = %log.path().display(), "starting session");
     let started = std::time::Instant::now();
+    if let Err(error) =
+        super::start_scan::scan_before_start(&prepared.policy, &scan_cache, &mut log)
+    {
+        let _ =
+            log.append(Event::new(EventKind::SessionEnd, None).with("error", error.to_string()));
+        return Err(error);
+    }
     let mut minted = match super::credentials::mint_all(
         &prepared.policy,
         &prepared.session.id,
@@ -105,23 +113,26 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     Ok(ExitCode(outcome.exit_code))
 }
 
-/// The session must not be able to write its own log.
-fn refuse_writable_log_dir(
+/// The session must not be able to write its own log, or the scan results
+/// the next session trusts.
+fn refuse_writable_state(
     policy: &crate::policy::Policy,
-    log_dir: &std::path::Path,
+    dirs: &[&std::path::Path],
 ) -> Result<(), CommandError> {
-    let log_dir = crate::policy::lexically_normal(log_dir);
-    let exposed = policy.filesystem.iter().find(|(path, rule)| {
-        rule.access.write && (log_dir.starts_with(path) || path.starts_with(&log_dir))
-    });
-    match exposed {
-        Some((path, _)) => Err(CommandError::Unsafe(format!(
-            "the profile makes {} writable, which holds guard's audit logs ({}); the session could rewrite its own log",
-            path.display(),
-            log_dir.display()
-        ))),
-        None => Ok(()),
+    for dir in dirs {
+        let dir = crate::policy::lexically_normal(dir);
+        let exposed = policy.filesystem.iter().find(|(path, rule)| {
+            rule.access.write && (dir.starts_with(path) || path.starts_with(&dir))
+        });
+        if let Some((path, _)) = exposed {
+            return Err(CommandError::Unsafe(format!(
+                "the profile makes {} writable, which holds guard's state ({}); the session could rewrite its own log and scan results",
+                path.display(),
+                dir.display()
+            )));
+        }
     }
+    Ok(())
 }
 
 /// The first record: who, what, under which policy, on which kernel.

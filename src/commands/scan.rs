@@ -13,9 +13,20 @@ pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
     } else {
         args.paths.clone()
     };
-    let findings = scan::scan(&roots).map_err(CommandError::Unsafe)?;
+    let options = scan::ScanOptions {
+        jobs: args
+            .jobs
+            .map_or(scan::ScanOptions::full().jobs, usize::from),
+        cache_dir: args.incremental.then(super::prepare::scan_cache_dir),
+    };
+    let findings = scan::scan(&roots, &options)?.findings;
     let mut out = std::io::stdout().lock();
-    match args.format {
+    let format = if args.json {
+        crate::cli::ScanFormat::Json
+    } else {
+        args.format
+    };
+    match format {
         crate::cli::ScanFormat::Text => {
             for f in &findings {
                 writeln!(

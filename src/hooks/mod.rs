@@ -1,6 +1,7 @@
 //! Git hooks: installing guard's shims (chaining whatever hook was there) and
 //! the checks `guard hook run` makes before the repository's own hook runs.
 
+pub mod claude;
 pub mod scan;
 
 use std::os::unix::fs::PermissionsExt;

@@ -10,6 +10,12 @@ pub const CREDENTIAL_VARS: &str = "GUARD_CREDENTIAL_VARS";
 /// The environment variable naming the session, set for every session.
 pub const SESSION_VAR: &str = "GUARD_SESSION";
 
+/// The session's rules file for hook adapters ([`crate::policy::SessionRules`]).
+pub const RULES_VAR: &str = "GUARD_SESSION_RULES";
+
+/// The directory hook adapters report tool calls to.
+pub const REPORTS_VAR: &str = "GUARD_SESSION_REPORTS";
+
 /// Builds the command's environment, sorted by name: the parent's variables
 /// the policy passes, the profile's, the minted credentials', the session id.
 pub fn session_env(
@@ -41,5 +47,8 @@ pub fn session_env(
             .map(|(name, value)| (name.clone(), value.expose().to_string())),
     );
     env.insert(SESSION_VAR.to_string(), session_id.to_string());
+    let path = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
+    env.insert(RULES_VAR.to_string(), path(policy.session.rules_file()));
+    env.insert(REPORTS_VAR.to_string(), path(policy.session.reports_dir()));
     env.into_iter().collect()
 }

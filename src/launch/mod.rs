@@ -8,13 +8,15 @@ mod child;
 mod env;
 mod init;
 mod reap;
+mod reports;
 mod session;
 mod snapshot;
 mod wait;
 
 pub use child::SETUP_FAILED;
-pub use env::{CREDENTIAL_VARS, SESSION_VAR};
+pub use env::{CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
 pub use reap::descendants_of;
+pub use reports::TOOL_CALLS_FILE;
 pub use session::{Session, state_dir};
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
@@ -184,7 +186,22 @@ fn prepare_and_run(
         std::fs::write(&node_preload, crate::proxy::NODE_PRELOAD)
             .map_err(system(format!("write {}", node_preload.display())))?;
     }
-    let outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
+    let rules_file = session.paths.rules_file();
+    let rules = serde_json::to_vec(&policy.session_rules()).map_err(std::io::Error::other);
+    rules
+        .and_then(|rules| std::fs::write(&rules_file, rules))
+        .map_err(system(format!("write {}", rules_file.display())))?;
+    std::fs::create_dir(session.paths.reports_dir()).map_err(system(format!(
+        "create {}",
+        session.paths.reports_dir().display()
+    )))?;
+    let mut outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
+    if let Some(log) = log.as_mut()
+        && let Err(error) = reports::record(&session.paths.reports_dir(), log)
+        && outcome.is_ok()
+    {
+        outcome = Err(error.into());
+    }
     // 10. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();
     let outcome = outcome?;

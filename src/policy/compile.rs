@@ -179,6 +179,19 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         );
     }
 
+    // Hook adapters inside the session read its rules and report tool calls.
+    builder.grant(
+        &input.session.rules_file(),
+        PathKind::File,
+        Access::READ,
+        "the session's rules, for hook adapters",
+    );
+    builder.grant(
+        &input.session.reports_dir(),
+        PathKind::Dir,
+        Access::READ_WRITE,
+        "tool-call reports of hook adapters",
+    );
     let protection = builder.protection(&profile.filesystem.protected, input)?;
     let namespace = input
         .mount_namespace_available
@@ -253,6 +266,13 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         env,
         network,
         file_logging: profile.log.files.unwrap_or(FileLogging::Writes),
+        scan: ScanPlan {
+            on_start: profile.scan.on_start.unwrap_or(ScanOnStart::Off),
+            fail_on: profile
+                .scan
+                .fail_on
+                .unwrap_or(crate::scan::Severity::Medium),
+        },
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,

@@ -13,6 +13,7 @@ mod exec_deps;
 mod host;
 mod network;
 mod render;
+mod session_rules;
 mod vars;
 
 pub use compare::{PolicyChange, compare};
@@ -22,6 +23,7 @@ pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_
 pub use host::{HostView, RealHost};
 pub use network::{HostRule, is_private};
 pub use render::mechanism_text;
+pub use session_rules::SessionRules;
 pub use vars::Variables;
 
 use crate::profile::ProfileOrigin;
@@ -60,9 +62,20 @@ pub struct Policy {
     pub file_logging: FileLogging,
     /// Credentials minted for the session and revoked when it ends.
     pub credentials: Vec<CredentialPlan>,
+    /// The repository scan before launch.
+    pub scan: ScanPlan,
 }
 
-pub use crate::profile::FileLogging;
+pub use crate::profile::{FileLogging, ScanOnStart};
+
+/// What `guard run` scans before launch, and what a finding does.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct ScanPlan {
+    /// Off, warn or block.
+    pub on_start: ScanOnStart,
+    /// The lowest severity that is reported or blocks.
+    pub fail_on: crate::scan::Severity,
+}
 
 /// The profile a policy was compiled from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -95,9 +108,25 @@ pub struct SessionPaths {
     pub tmp: PathBuf,
 }
 
+impl SessionPaths {
+    /// The session's rules for its hook adapters ([`SessionRules`]), readable
+    /// but not writable by the session.
+    pub fn rules_file(&self) -> PathBuf {
+        self.dir.join("rules.json")
+    }
+
+    /// Where hook adapters in the session report tool calls; guard adds the
+    /// reports to the audit log when the session ends.
+    pub fn reports_dir(&self) -> PathBuf {
+        self.dir.join("reports")
+    }
+}
+
 /// Access rights on a path: the three a profile speaks of. Each enforcement
 /// backend maps them to its own, finer rights.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub struct Access {
     /// Open files and list directories.
     pub read: bool,
@@ -146,7 +175,7 @@ impl Access {
 }
 
 /// Whether a rule names a directory (covering everything beneath) or one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PathKind {
     /// A directory: the rights hold beneath it.

@@ -125,6 +125,19 @@ impl fmt::Display for Policy {
                 )?;
             }
         }
+        match self.scan.on_start {
+            ScanOnStart::Off => writeln!(f, "\nscan before start: off")?,
+            ScanOnStart::Warn => writeln!(
+                f,
+                "\nscan before start: warn on findings of {} severity and up",
+                self.scan.fail_on.name()
+            )?,
+            ScanOnStart::Block => writeln!(
+                f,
+                "\nscan before start: refuse to start on findings of {} severity and up",
+                self.scan.fail_on.name()
+            )?,
+        }
         writeln!(f, "\nenvironment")?;
         writeln!(f, "  passed from parent: {}", self.env.pass.join(" "))?;
         for (name, value) in &self.env.set {

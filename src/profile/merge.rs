@@ -39,6 +39,10 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         log: super::LogSection {
             files: top.log.files.or(base.log.files),
         },
+        scan: super::ScanSection {
+            on_start: top.scan.on_start.or(base.scan.on_start),
+            fail_on: top.scan.fail_on.or(base.scan.fail_on),
+        },
         credentials: {
             let mut credentials = base.credentials;
             for credential in top.credentials {

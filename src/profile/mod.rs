@@ -39,9 +39,39 @@ pub struct Profile {
     /// What the audit log records.
     #[serde(default)]
     pub log: LogSection,
+    /// What `guard run` scans before the session starts.
+    #[serde(default)]
+    pub scan: ScanSection,
     /// Credentials minted for each session and revoked when it ends.
     #[serde(default, rename = "credential")]
     pub credentials: Vec<CredentialSection>,
+}
+
+/// `[scan]`: the repository scan `guard run` does before launch (the rules of
+/// `guard scan`, see `docs/scan-rules.md`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    /// `"off"`, `"warn"` (report and record the findings, then start) or
+    /// `"block"` (refuse to start on a finding). Unset: `"off"`.
+    #[serde(default)]
+    pub on_start: Option<ScanOnStart>,
+    /// The lowest severity that is reported (`warn`) or refuses the session
+    /// (`block`): `"low"`, `"medium"` or `"high"`. Unset: `"medium"`.
+    #[serde(default)]
+    pub fail_on: Option<crate::scan::Severity>,
+}
+
+/// The `scan.on_start` values.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanOnStart {
+    /// No scan.
+    Off,
+    /// Scan, print and record the findings, and start anyway.
+    Warn,
+    /// Scan, and refuse to start when a finding reaches `fail_on`.
+    Block,
 }
 
 /// `[[credential]]`: one ephemeral credential. Which fields apply depends on
@@ -286,6 +316,14 @@ mod tests {
         let error = Profile::parse(text, "p.toml").unwrap_err().to_string();
         assert!(error.contains("p.toml:2:8"), "{error}");
         assert!(error.contains("everything"), "{error}");
+    }
+
+    #[test]
+    fn bad_scan_mode_names_the_value() {
+        let text = "[scan]\non_start = \"loud\"\n";
+        let error = Profile::parse(text, "p.toml").unwrap_err().to_string();
+        assert!(error.contains("p.toml:2:12"), "{error}");
+        assert!(error.contains("loud"), "{error}");
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! `guard scan`: hidden instructions and agent configuration in what an
 //! assistant reads.
 
+mod cache;
 pub mod rules;
+mod sarif;
 
 pub use rules::{Finding, Severity, scan_text};
+pub use sarif::sarif;
 
+use cache::{Cache, Entry, StatKey};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files larger than this are not read.
 const MAX_FILE: u64 = 4 * 1024 * 1024;
@@ -32,16 +37,78 @@ struct AllowFile {
     allow: Vec<Allowed>,
 }
 
+/// Why a scan could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The allowlist is unreadable or malformed.
+    #[error("{path}{location}: {message}")]
+    Allowlist {
+        /// The file.
+        path: PathBuf,
+        /// `:line:column`, when known.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
 /// Reads `ROOT/.guard-scan-allow.toml` (missing: nothing allowed).
-pub fn load_allowlist(root: &Path) -> Result<Vec<Allowed>, String> {
+pub fn load_allowlist(root: &Path) -> Result<Vec<Allowed>, ScanError> {
     let path = root.join(ALLOWLIST);
+    let error = |location: String, message: String| ScanError::Allowlist {
+        path: path.clone(),
+        location,
+        message,
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str::<AllowFile>(&text)
             .map(|f| f.allow)
-            .map_err(|e| format!("{}: {}", path.display(), e.message())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(error) => Err(format!("{}: {error}", path.display())),
+            .map_err(|e| {
+                let location = e
+                    .span()
+                    .map(|span| {
+                        let before = &text[..span.start.min(text.len())];
+                        let line = before.matches('\n').count() + 1;
+                        let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+                        format!(":{line}:{column}")
+                    })
+                    .unwrap_or_default();
+                error(location, e.message().to_string())
+            }),
+        Err(io) if io.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(io) => Err(error(String::new(), io.to_string())),
     }
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Worker threads; 1 scans on the calling thread.
+    pub jobs: usize,
+    /// Where each root's per-file results are kept between scans; `None`
+    /// reads every file.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl ScanOptions {
+    /// Every core, no cache.
+    pub fn full() -> ScanOptions {
+        ScanOptions {
+            jobs: std::thread::available_parallelism().map_or(1, usize::from),
+            cache_dir: None,
+        }
+    }
+}
+
+/// What a scan found, and how much it had to read.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    /// The findings the allowlists do not excuse, file by file.
+    pub findings: Vec<Finding>,
+    /// Files looked at.
+    pub files: usize,
+    /// Files read and scanned; the others were unchanged since a cached scan.
+    pub read: usize,
 }
 
 /// The files to scan under `root`: git's view (tracked and untracked, not
@@ -54,6 +121,8 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
     let listed = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
+        // The repository's own configuration must not run anything here.
+        .args(["-c", "core.fsmonitor=false"])
         .args([
             "ls-files",
             "-z",
@@ -100,76 +169,157 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
 
 /// Scans one file; `display` is the name findings carry.
 pub fn scan_file(path: &Path, display: &str) -> Vec<Finding> {
-    let Ok(metadata) = std::fs::metadata(path) else {
-        return Vec::new();
-    };
-    if metadata.len() > MAX_FILE {
-        return Vec::new();
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.len() <= MAX_FILE => match std::fs::read(path) {
+            Ok(bytes) => scan_bytes(display, &bytes),
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
     }
-    let Ok(bytes) = std::fs::read(path) else {
-        return Vec::new();
-    };
+}
+
+/// Scans a file's contents; binary files have no findings.
+fn scan_bytes(display: &str, bytes: &[u8]) -> Vec<Finding> {
     if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Vec::new(); // binary
+        return Vec::new();
     }
-    scan_text(display, &String::from_utf8_lossy(&bytes))
+    scan_text(display, &String::from_utf8_lossy(bytes))
 }
 
 /// Scans `roots` and drops what the allowlist of each root excuses.
-pub fn scan(roots: &[PathBuf]) -> Result<Vec<Finding>, String> {
-    let mut findings = Vec::new();
+pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
+    let mut report = ScanReport::default();
     for root in roots {
         let allowed = if root.is_dir() {
             load_allowlist(root)?
         } else {
             Vec::new()
         };
-        for file in files_under(root) {
-            let display = file
-                .strip_prefix(root)
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|_| file.clone());
-            let display = if display.as_os_str().is_empty() {
-                file.display().to_string()
-            } else {
-                display.display().to_string()
-            };
-            findings.extend(
-                scan_file(&file, &display)
-                    .into_iter()
-                    .filter(|f| !allowed.iter().any(|a| a.file == f.file && a.rule == f.rule)),
-            );
+        let cache = options
+            .cache_dir
+            .as_deref()
+            .filter(|_| root.is_dir())
+            .map(|dir| Cache::load(dir, root));
+        let started = std::time::SystemTime::now();
+        let files = files_under(root);
+        let examined = parallel_map(&files, options.jobs, |file| {
+            examine(file, &display_name(root, file), cache.as_ref())
+        });
+        report.files += files.len();
+        report.read += examined.iter().filter(|e| e.read).count();
+        if let Some(cache) = cache {
+            let entries = examined.iter().filter_map(|e| e.entry.clone());
+            if let Err(error) = cache.save(entries, started) {
+                tracing::warn!(%error, "could not save the scan cache; the next scan reads every file");
+            }
         }
+        report.findings.extend(
+            examined
+                .into_iter()
+                .flat_map(|e| e.findings)
+                .filter(|f| !allowed.iter().any(|a| a.file == f.file && a.rule == f.rule)),
+        );
     }
-    Ok(findings)
+    Ok(report)
 }
 
-/// The findings as SARIF 2.1.0.
-pub fn sarif(findings: &[Finding]) -> serde_json::Value {
-    let level = |severity: Severity| match severity {
-        Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
+/// `file`'s name relative to `root` (the file itself when it is the root).
+fn display_name(root: &Path, file: &Path) -> String {
+    match file.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => file.display().to_string(),
+    }
+}
+
+/// One file's findings, and what the cache keeps of it.
+struct Examined {
+    findings: Vec<Finding>,
+    /// Whether the file was read (not answered from the cache by its status).
+    read: bool,
+    /// The cache entry for the next scan (none for unreadable or huge files).
+    entry: Option<(String, Entry)>,
+}
+
+/// Scans one file, answering from `cache` when the file's status or content
+/// is the one cached.
+fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Examined {
+    let nothing = |read| Examined {
+        findings: Vec::new(),
+        read,
+        entry: None,
     };
-    let rule_ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule).collect();
-    serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "guard scan",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rule_ids.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
-            }},
-            "results": findings.iter().map(|f| serde_json::json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.file},
-                    "region": {"startLine": f.line, "startColumn": f.column},
-                }}],
-            })).collect::<Vec<_>>(),
-        }],
-    })
+    let Ok(metadata) = std::fs::metadata(file) else {
+        return nothing(false);
+    };
+    if !metadata.is_file() || metadata.len() > MAX_FILE {
+        return nothing(false);
+    }
+    let stat = StatKey::of(&metadata);
+    let cached = cache.and_then(|c| c.get(display));
+    if let Some(entry) = cached.filter(|e| e.stat == Some(stat)) {
+        return Examined {
+            findings: entry.findings.clone(),
+            read: false,
+            entry: Some((display.to_string(), entry.clone())),
+        };
+    }
+    let Ok(bytes) = std::fs::read(file) else {
+        return nothing(true);
+    };
+    let sha256 = cache::content_hash(&bytes);
+    let findings = match cached.filter(|e| e.sha256 == sha256) {
+        Some(entry) => entry.findings.clone(),
+        None => scan_bytes(display, &bytes),
+    };
+    Examined {
+        entry: Some((
+            display.to_string(),
+            Entry {
+                stat: Some(stat),
+                sha256,
+                findings: findings.clone(),
+            },
+        )),
+        findings,
+        read: true,
+    }
+}
+
+/// `work` applied to every item on `jobs` threads, results in item order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let jobs = jobs.clamp(1, items.len().max(1));
+    if jobs == 1 {
+        return items.iter().map(work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            return mine;
+                        };
+                        mine.push((index, work(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }

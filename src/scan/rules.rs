@@ -2,11 +2,13 @@
 //! Documented, with an example each, in `docs/scan-rules.md`.
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth a look.
@@ -17,8 +19,39 @@ pub enum Severity {
     High,
 }
 
+/// Every rule's id, as findings and `docs/scan-rules.md` name them.
+pub const RULE_IDS: [&str; 8] = [
+    "unicode-tag-characters",
+    "unicode-bidi-control",
+    "unicode-zero-width-in-word",
+    "unicode-mixed-script-identifier",
+    "hidden-instruction",
+    "encoded-payload",
+    "agent-config",
+    "agent-instructions",
+];
+
+/// A rule's id: one of [`RULE_IDS`]. (Named so that serde reads it back
+/// through [`rule_id`] rather than borrowing from the input.)
+pub type RuleId = &'static str;
+
+/// Bumped whenever a rule changes what it finds, so that results cached by
+/// an older rule set are not reused.
+pub const RULES_VERSION: u32 = 1;
+
+impl Severity {
+    /// The lowercase name, as profiles and `--fail-on` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The file.
     pub file: String,
@@ -26,8 +59,9 @@ pub struct Finding {
     pub line: usize,
     /// 1-based column (in characters).
     pub column: usize,
-    /// The rule's id.
-    pub rule: &'static str,
+    /// The rule's id (one of [`RULE_IDS`]).
+    #[serde(deserialize_with = "rule_id")]
+    pub rule: RuleId,
     /// How much it matters.
     pub severity: Severity,
     /// What was found.
@@ -46,6 +80,7 @@ impl Finding {
         severity: Severity,
         message: String,
     ) -> Finding {
+        debug_assert!(RULE_IDS.contains(&rule), "{rule} is not in RULE_IDS");
         let (line, column, excerpt) = position(text, byte);
         Finding {
             file: file.to_string(),
@@ -57,6 +92,16 @@ impl Finding {
             excerpt,
         }
     }
+}
+
+/// Reads a rule id back (from a cached scan) as the rule's own `&'static str`.
+fn rule_id<'de, D: serde::Deserializer<'de>>(input: D) -> Result<RuleId, D::Error> {
+    let name = String::deserialize(input)?;
+    RULE_IDS
+        .iter()
+        .copied()
+        .find(|id| *id == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown scan rule `{name}`")))
 }
 
 /// Phrases that address a model rather than a human reader.

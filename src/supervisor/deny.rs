@@ -31,10 +31,14 @@ pub struct Denial {
     pub rule: String,
 }
 
-#[derive(Clone, Copy)]
-enum Right {
+/// A right a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    /// Open for reading, list.
     Read,
+    /// Create, modify, remove.
     Write,
+    /// Execute.
     Execute,
 }
 
@@ -66,6 +70,29 @@ impl Rules {
                 .map(|(path, rule)| (path.clone(), rule.access, rule.kind))
                 .collect(),
         )
+    }
+
+    /// The rules a hook adapter inside the session was given.
+    pub fn from_session_rules(rules: &crate::policy::SessionRules) -> Rules {
+        Rules::new(rules.filesystem.clone())
+    }
+
+    /// Why Landlock will refuse `right` on `path`, a path outside the session
+    /// whose existing part is resolved here; `None` when it allows it or when
+    /// that cannot be told (`/proc` and `/dev` resolve differently inside).
+    pub fn denial(&self, path: &Path, right: Right) -> Option<Denial> {
+        let real = resolve_existing_part(path);
+        if is_session_specific(path) || is_session_specific(&real) {
+            return None;
+        }
+        if right.granted_by(self.access_at(path)) || right.granted_by(self.access_at(&real)) {
+            return None;
+        }
+        Some(Denial {
+            rule: self.explain(&real, right),
+            needs: right.name(),
+            path: real,
+        })
     }
 
     fn new(rules: Vec<(PathBuf, Access, PathKind)>) -> Rules {
@@ -184,6 +211,22 @@ impl Rules {
 
 /// Paths that mean something else inside the session (its own `/proc`, and
 /// `/dev/fd`, `/dev/stdin`… which lead there).
+/// `path` with its deepest existing ancestor resolved (symlinks followed),
+/// the rest appended as written.
+fn resolve_existing_part(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    for ancestor in path.ancestors() {
+        if let Ok(real) = std::fs::canonicalize(ancestor) {
+            return rest.iter().rev().fold(real, |path, name| path.join(name));
+        }
+        match ancestor.file_name() {
+            Some(name) => rest.push(name.to_os_string()),
+            None => break,
+        }
+    }
+    path.to_path_buf()
+}
+
 fn is_session_specific(path: &Path) -> bool {
     path.starts_with("/proc") || path.starts_with("/dev")
 }

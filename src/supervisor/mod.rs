@@ -21,7 +21,7 @@ mod record;
 pub mod trap;
 
 pub use connect::SocketRules;
-pub use deny::Rules;
+pub use deny::{Denial, Right, Rules};
 
 use crate::audit::{Event, EventKind, EventSender};
 use crate::sys::notify::{Listener, Notification, Response};

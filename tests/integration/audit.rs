@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A profile extending `default` that records every file access.
 fn log_all_profile(env: &TestEnv, files: &str) -> String {
@@ -12,19 +12,6 @@ fn log_all_profile(env: &TestEnv, files: &str) -> String {
         .to_str()
         .unwrap()
         .to_string()
-}
-
-/// The newest session log of the fixture and its records.
-fn last_log(env: &TestEnv) -> (PathBuf, Vec<Value>) {
-    let output = env.guard(&["log", "path", "last"]).output().unwrap();
-    assert!(output.status.success(), "{}", all_output(&output));
-    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    let records = std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    (path, records)
 }
 
 fn find<'a>(records: &'a [Value], kind: &str, path: &Path) -> &'a Value {
@@ -44,7 +31,7 @@ fn the_log_holds_exactly_what_the_session_did() {
         let script = format!("{} audit_ops {}", probe().display(), work.display());
         let output = env.run_script(&["-p", &profile], &script);
         assert!(output.status.success(), "{}", all_output(&output));
-        let (path, records) = last_log(env);
+        let (path, records) = env.last_log();
 
         let probe_exec = records
             .iter()
@@ -135,7 +122,7 @@ fn the_session_cannot_touch_its_own_log() {
         assert!(all_output(&output).contains("TRIED"));
         let verify = env.guard(&["log", "verify", "last"]).output().unwrap();
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
-        let (_, records) = last_log(env);
+        let (_, records) = env.last_log();
         assert!(
             records.iter().any(|r| r["kind"] == "denied"),
             "the attempts are recorded as denials"
@@ -162,7 +149,7 @@ fn verify_finds_edits_deletions_and_a_missing_end() {
     let env = TestEnv::new(identities()[0]);
     let output = env.run_script(&[], "echo a > a.txt; echo b > b.txt; rm a.txt");
     assert!(output.status.success());
-    let (path, _) = last_log(&env);
+    let (path, _) = env.last_log();
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
 
@@ -198,7 +185,7 @@ fn logging_levels_decide_what_is_recorded() {
     let env = TestEnv::new(identities()[0]);
     let script = "cat README.md > /dev/null; echo w > written.txt";
     env.run_script(&[], script);
-    let (_, writes) = last_log(&env);
+    let (_, writes) = env.last_log();
     assert!(writes.iter().any(|r| r["kind"] == "create"));
     assert!(
         !writes
@@ -208,7 +195,7 @@ fn logging_levels_decide_what_is_recorded() {
 
     let profile = log_all_profile(&env, "all");
     env.run_script(&["-p", &profile], script);
-    let (_, all) = last_log(&env);
+    let (_, all) = env.last_log();
     assert!(
         all.iter()
             .any(|r| r["kind"] == "open" && r["path"].as_str().unwrap().ends_with("README.md"))
@@ -216,7 +203,7 @@ fn logging_levels_decide_what_is_recorded() {
 
     let profile = log_all_profile(&env, "none");
     env.run_script(&["-p", &profile], script);
-    let (_, none) = last_log(&env);
+    let (_, none) = env.last_log();
     let kinds: std::collections::BTreeSet<&str> =
         none.iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert!(
@@ -244,7 +231,7 @@ fn a_killed_guard_leaves_a_readable_unsealed_log() {
     child.wait().unwrap();
     let output = env.guard(&["log", "verify", "last"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", all_output(&output));
-    let (_, records) = last_log(&env);
+    let (_, records) = env.last_log();
     assert!(
         records.iter().any(|r| r["kind"] == "create"),
         "records up to the kill are there"

@@ -190,6 +190,19 @@ impl TestEnv {
         path
     }
 
+    /// The newest session log of the fixture and its records.
+    pub fn last_log(&self) -> (PathBuf, Vec<serde_json::Value>) {
+        let output = self.guard(&["log", "path", "last"]).output().unwrap();
+        assert!(output.status.success(), "{}", all_output(&output));
+        let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        let records = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (path, records)
+    }
+
     /// Gives a file created by the test to the identity.
     pub fn give(&self, path: &Path) {
         if let Identity::User { uid, gid } = self.identity {

@@ -76,6 +76,34 @@ fn line(record: &Map<String, Value>) -> String {
             ),
             None => format!("error: {}", text(record, "error")),
         },
+        "scan" => match record.get("error") {
+            Some(_) => format!("error: {}", text(record, "error")),
+            None => format!(
+                "{} files ({} read) · {} at or above {} · {}",
+                record.get("files").cloned().unwrap_or_default(),
+                record.get("files_read").cloned().unwrap_or_default(),
+                record
+                    .get("findings")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len),
+                text(record, "fail_on"),
+                if record.get("blocked") == Some(&Value::Bool(true)) {
+                    "blocked"
+                } else {
+                    text(record, "mode")
+                }
+            ),
+        },
+        "tool_call" => format!(
+            "{} {} {}: {} (reported by the session)",
+            text(record, "hook"),
+            text(record, "tool"),
+            text(record, "decision"),
+            match (text(record, "path"), text(record, "program")) {
+                ("", program) => program,
+                (path, _) => path,
+            }
+        ),
         "exec" => format!(
             "{}  [{}]",
             text(record, "path"),

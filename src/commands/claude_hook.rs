@@ -1,0 +1,134 @@
+//! `guard hook claude pre-tool-use|post-tool-use`: Claude Code's hook
+//! protocol on stdin and stdout, judged by [`crate::hooks::claude`].
+//!
+//! Exit status follows Claude Code: 0 with JSON on stdout is a decision; 2
+//! blocks the call with stderr as the reason (used when the input or the
+//! session's rules cannot be read: the adapter fails closed); 1 is an error
+//! shown to the user, for the post-call scan, which cannot undo a call.
+
+use super::CommandError;
+use crate::cli::ClaudeHookEvent;
+use crate::exit::ExitCode;
+use crate::hooks::claude::{self, Judge, ToolCall};
+use crate::policy::{HostView, SessionRules};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Hook input larger than this is refused.
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+/// Claude Code's exit status for "blocked, stderr is the reason".
+const BLOCK: ExitCode = ExitCode(2);
+
+/// Reads one hook call from stdin and answers it.
+pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
+    let mut input = String::new();
+    let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    let call = read
+        .map_err(|e| format!("the hook input could not be read: {e}"))
+        .and_then(|_| ToolCall::parse(&input));
+    let call = match call {
+        Ok(call) => call,
+        Err(error) => return Ok(failed(event, &error)),
+    };
+    match event {
+        ClaudeHookEvent::PreToolUse => pre_tool_use(&call),
+        ClaudeHookEvent::PostToolUse => post_tool_use(&call),
+    }
+}
+
+/// The hook could not judge: block before the call, report after it.
+fn failed(event: ClaudeHookEvent, error: &str) -> ExitCode {
+    eprintln!("guard: {error}");
+    match event {
+        ClaudeHookEvent::PreToolUse => BLOCK,
+        ClaudeHookEvent::PostToolUse => ExitCode::CHECK_FAILED,
+    }
+}
+
+fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
+    // Outside a guard session nothing confines the assistant, so there is
+    // nothing to answer for.
+    let Some(rules_file) = std::env::var_os(crate::launch::RULES_VAR) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let session = match load_rules(Path::new(&rules_file)) {
+        Ok(session) => session,
+        Err(error) => return Ok(failed(ClaudeHookEvent::PreToolUse, &error)),
+    };
+    let host = crate::policy::RealHost::from_process();
+    let path_var = std::env::var("PATH").unwrap_or_default();
+    let find = |name: &str, _cwd: &Path| host.find_program(name, &path_var);
+    let Some(refusal) = Judge::new(&session, &find).pre_tool_use(call) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    report(&json!({
+        "hook": "pre-tool-use",
+        "tool": call.tool,
+        "decision": "deny",
+        "reason": refusal.reason,
+        "path": refusal.path.as_ref().map(|p| p.to_string_lossy()),
+        "program": refusal.program,
+    }));
+    println!("{}", claude::deny_output(&refusal));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn post_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
+    let findings = claude::post_tool_use(call);
+    if findings.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let message = claude::untrusted_message(call, &findings);
+    report(&json!({
+        "hook": "post-tool-use",
+        "tool": call.tool,
+        "decision": "untrusted",
+        "path": call.input["file_path"].as_str().or(call.input["url"].as_str()),
+        "findings": findings.iter().take(20).map(|f| json!({
+            "line": f.line,
+            "rule": f.rule,
+            "severity": f.severity,
+            "message": f.message,
+        })).collect::<Vec<Value>>(),
+    }));
+    println!("{}", claude::untrusted_output(&message));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_rules(path: &Path) -> Result<SessionRules, String> {
+    let text = std::fs::read(path).map_err(|e| {
+        format!(
+            "the session's rules ({}) could not be read: {e}",
+            path.display()
+        )
+    })?;
+    serde_json::from_slice(&text).map_err(|e| {
+        format!(
+            "the session's rules ({}) are malformed: {e}",
+            path.display()
+        )
+    })
+}
+
+/// Appends a report for the session's audit log (inside a session only).
+fn report(report: &Value) {
+    let Some(dir) = std::env::var_os(crate::launch::REPORTS_VAR) else {
+        return;
+    };
+    let path = PathBuf::from(dir).join(crate::launch::TOOL_CALLS_FILE);
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .and_then(|mut file| file.write_all(format!("{report}\n").as_bytes()));
+    if let Err(error) = written {
+        eprintln!(
+            "guard: could not report the tool call ({}): {error}",
+            path.display()
+        );
+    }
+}
