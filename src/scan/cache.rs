@@ -22,27 +22,23 @@ use std::time::SystemTime;
 /// Bumped when the file format changes.
 const FORMAT: u32 = 1;
 
-/// What identifies an unchanged file without reading it.
+/// What identifies an unchanged file without reading it: device, inode,
+/// size, modification and change time in nanoseconds (a JSON array, for a
+/// small cache that parses fast).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatKey {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-}
+pub struct StatKey(u64, u64, u64, i128, i128);
 
 impl StatKey {
     /// The key of a file's metadata.
     pub fn of(metadata: &std::fs::Metadata) -> StatKey {
         let ns = |seconds: i64, nanos: i64| i128::from(seconds) * 1_000_000_000 + i128::from(nanos);
-        StatKey {
-            dev: metadata.dev(),
-            ino: metadata.ino(),
-            size: metadata.size(),
-            mtime_ns: ns(metadata.mtime(), metadata.mtime_nsec()),
-            ctime_ns: ns(metadata.ctime(), metadata.ctime_nsec()),
-        }
+        StatKey(
+            metadata.dev(),
+            metadata.ino(),
+            metadata.size(),
+            ns(metadata.mtime(), metadata.mtime_nsec()),
+            ns(metadata.ctime(), metadata.ctime_nsec()),
+        )
     }
 }
 
@@ -54,6 +50,7 @@ pub struct Entry {
     /// SHA-256 of the content, lowercase hex.
     pub sha256: String,
     /// The findings, before any allowlist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
 }
 
@@ -124,7 +121,7 @@ impl Cache {
             .map(|(name, mut entry)| {
                 if entry
                     .stat
-                    .is_some_and(|s| s.mtime_ns >= trusted_before || s.ctime_ns >= trusted_before)
+                    .is_some_and(|s| s.3 >= trusted_before || s.4 >= trusted_before)
                 {
                     entry.stat = None;
                 }

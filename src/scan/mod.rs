@@ -139,7 +139,6 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
             .split(|&b| b == 0)
             .filter(|name| !name.is_empty())
             .map(|name| root.join(String::from_utf8_lossy(name).as_ref()))
-            .filter(|path| path.is_file())
             .collect();
     }
     let mut files = Vec::new();
@@ -195,13 +194,22 @@ pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, Scan
         } else {
             Vec::new()
         };
-        let cache = options
-            .cache_dir
-            .as_deref()
-            .filter(|_| root.is_dir())
-            .map(|dir| Cache::load(dir, root));
         let started = std::time::SystemTime::now();
-        let files = files_under(root);
+        // The cache loads while git lists the files.
+        let (cache, files) = std::thread::scope(|scope| {
+            let cache = scope.spawn(|| {
+                options
+                    .cache_dir
+                    .as_deref()
+                    .filter(|_| root.is_dir())
+                    .map(|dir| Cache::load(dir, root))
+            });
+            let files = files_under(root);
+            let cache = cache
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (cache, files)
+        });
         let examined = parallel_map(&files, options.jobs, |file| {
             examine(file, &display_name(root, file), cache.as_ref())
         });

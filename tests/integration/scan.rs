@@ -25,6 +25,22 @@ fn every_planted_injection_is_found_and_no_clean_look_alike() {
     let output = scan(&[planted.to_str().unwrap(), "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    // Every rule is planted in at least three file types (for the agent
+    // rules, which are about particular files: three kinds of file).
+    for rule in guard::scan::rules::RULE_IDS {
+        let files: std::collections::BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .filter_map(|f| {
+                let file = f["file"].as_str()?;
+                match rule.starts_with("agent-") {
+                    true => file.rsplit('/').next(),
+                    false => file.rsplit('.').next(),
+                }
+            })
+            .collect();
+        assert!(files.len() >= 3, "{rule} is planted in {files:?} only");
+    }
     let found = |file: &str, rule: &str| {
         findings
             .iter()
@@ -42,6 +58,27 @@ fn every_planted_injection_is_found_and_no_clean_look_alike() {
         (".mcp.json", "agent-config"),
         ("AGENTS.md", "agent-instructions"),
         ("payload.md", "encoded-payload"),
+        // Each rule again in other file types.
+        ("tags.py", "unicode-tag-characters"),
+        ("tags.json", "unicode-tag-characters"),
+        ("bidi.js", "unicode-bidi-control"),
+        ("bidi.py", "unicode-bidi-control"),
+        ("zero-width.md", "unicode-zero-width-in-word"),
+        ("zero_width.go", "unicode-zero-width-in-word"),
+        ("zero-width.yaml", "unicode-zero-width-in-word"),
+        ("mixed.rs", "unicode-mixed-script-identifier"),
+        ("mixed.js", "unicode-mixed-script-identifier"),
+        ("long-line.txt", "hidden-instruction"),
+        ("data.toml", "hidden-instruction"),
+        ("logo.svg", "hidden-instruction"),
+        ("payload.html", "encoded-payload"),
+        ("payload.yaml", "encoded-payload"),
+        (".vscode/tasks.json", "agent-config"),
+        (".claude/settings.local.json", "agent-config"),
+        ("tools/assistant.json", "agent-config"),
+        ("CLAUDE.md", "agent-instructions"),
+        ("GEMINI.md", "agent-instructions"),
+        (".cursorrules", "agent-instructions"),
     ] {
         assert!(
             found(file, rule),

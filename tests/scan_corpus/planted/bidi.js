@@ -1,0 +1,2 @@
+const access = "user"; // ‮ } ⁦if (access != "admin")⁩ ⁦ // check
+console.log(access);

@@ -1,0 +1,1 @@
+function isAdmіn(user) { return user.role === 'admin'; }

@@ -1,0 +1,1 @@
+fn check_pаssword(p: &str) -> bool { p.len() > 8 }
