@@ -287,8 +287,9 @@ impl Profile {
     }
 }
 
-/// 1-based line and column of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column of a byte offset (for errors naming a place in a
+/// TOML file).
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before

@@ -66,12 +66,8 @@ pub fn load_allowlist(root: &Path) -> Result<Vec<Allowed>, ScanError> {
             .map_err(|e| {
                 let location = e
                     .span()
-                    .map(|span| {
-                        let before = &text[..span.start.min(text.len())];
-                        let line = before.matches('\n').count() + 1;
-                        let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
-                        format!(":{line}:{column}")
-                    })
+                    .map(|span| crate::profile::line_and_column(&text, span.start))
+                    .map(|(line, column)| format!(":{line}:{column}"))
                     .unwrap_or_default();
                 error(location, e.message().to_string())
             }),
@@ -164,17 +160,6 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
-}
-
-/// Scans one file; `display` is the name findings carry.
-pub fn scan_file(path: &Path, display: &str) -> Vec<Finding> {
-    match std::fs::metadata(path) {
-        Ok(metadata) if metadata.len() <= MAX_FILE => match std::fs::read(path) {
-            Ok(bytes) => scan_bytes(display, &bytes),
-            Err(_) => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
 }
 
 /// Scans a file's contents; binary files have no findings.

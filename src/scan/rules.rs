@@ -478,6 +478,28 @@ fn agent_configuration(name: &str, text: &str) -> Vec<Finding> {
 mod tests {
     use super::*;
 
+    /// Cached scan results are reused only under the same `RULES_VERSION`:
+    /// when the rules above change, this fails until the version is bumped
+    /// and the fingerprint updated (to the value the failure prints).
+    #[test]
+    fn rules_version_follows_the_rules() {
+        use sha2::{Digest, Sha256};
+        let source = include_str!("rules.rs");
+        let rules = &source[..source.find("#[cfg(test)]").expect("a test module")];
+        let fingerprint: String = Sha256::digest(rules.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            (RULES_VERSION, fingerprint.as_str()),
+            (
+                1,
+                "b1857ab8773c80618bfc39bb05e2de35ebaa895b928957435e5235c3cbf592dd"
+            ),
+            "the scan rules changed: bump RULES_VERSION and put the new fingerprint here"
+        );
+    }
+
     fn rules(name: &str, text: &str) -> Vec<&'static str> {
         scan_text(name, text).into_iter().map(|f| f.rule).collect()
     }
