@@ -21,6 +21,8 @@ pub struct AuditLog {
     next_seq: u64,
     prev: String,
     counts: BTreeMap<&'static str, u64>,
+    /// Credential values (JSON-escaped) no record may contain.
+    redactions: Vec<String>,
 }
 
 /// What the writer thread receives.
@@ -86,7 +88,24 @@ impl AuditLog {
             next_seq: 0,
             prev: GENESIS.to_string(),
             counts: BTreeMap::new(),
+            redactions: Vec::new(),
         })
+    }
+
+    /// Keeps these credential values out of every later record: wherever
+    /// one would appear (as JSON writes it), `[redacted credential]` does.
+    pub fn redact(&mut self, secrets: &[(String, crate::credentials::Secret)]) {
+        for (_, secret) in secrets {
+            let quoted = serde_json::to_string(secret.expose()).expect("strings serialise");
+            let escaped = quoted[1..quoted.len() - 1].to_string();
+            // Values under six characters would redact ordinary text.
+            if escaped.len() >= 6 && !self.redactions.contains(&escaped) {
+                self.redactions.push(escaped);
+            }
+        }
+        // Longest first, so that a value containing another goes whole.
+        self.redactions
+            .sort_by_key(|value| std::cmp::Reverse(value.len()));
     }
 
     /// The log file.
@@ -124,8 +143,15 @@ impl AuditLog {
         record.insert("prev".into(), Value::from(self.prev.clone()));
         // One serialisation: the hash covers the record as written, without
         // its `hash` field, which is then added as the last field.
-        let body =
+        let mut body =
             serde_json::to_string(&Value::Object(record)).expect("JSON values always serialise");
+        // What the session writes into a record (an argv, a report) may hold
+        // a credential's value: it never reaches the file.
+        for value in &self.redactions {
+            if body.contains(value.as_str()) {
+                body = body.replace(value.as_str(), "[redacted credential]");
+            }
+        }
         let hash = body_hash(&body);
         let mut line = body;
         line.pop();

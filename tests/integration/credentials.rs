@@ -398,7 +398,11 @@ fn the_command_protocol_and_aws_format_work_and_helpers_failures_refuse_the_sess
             "--",
             "bash",
             "-c",
-            "echo got=$DEMO_TOKEN,$AWS_ACCESS_KEY_ID,$AWS_SECRET_ACCESS_KEY,$AWS_SESSION_TOKEN",
+            // The session also puts a value where the log records it: in
+            // an exec's argv, and in a tool-call report.
+            "echo got=$DEMO_TOKEN,$AWS_ACCESS_KEY_ID,$AWS_SECRET_ACCESS_KEY,$AWS_SESSION_TOKEN; \
+             env true \"$DEMO_TOKEN\" \"x$AWS_SECRET_ACCESS_KEY\"; \
+             echo \"{\\\"reason\\\": \\\"$DEMO_TOKEN\\\"}\" >> \"$GUARD_SESSION_REPORTS/tool-calls.jsonl\"",
         ])
         .output()
         .unwrap();
