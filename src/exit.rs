@@ -12,7 +12,8 @@ impl ExitCode {
     pub const CHECK_FAILED: ExitCode = ExitCode(1);
     /// `guard log verify`: the logs are intact but one has no end record.
     pub const UNSEALED: ExitCode = ExitCode(3);
-    /// The command line was malformed (clap's own code).
+    /// The command line was malformed (clap's own code); also `guard scan`
+    /// could not scan (a missing path, a malformed allowlist).
     pub const USAGE: ExitCode = ExitCode(2);
     /// guard could not set up the session; the command did not run.
     pub const SETUP_FAILED: ExitCode = ExitCode(125);

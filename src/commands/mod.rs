@@ -83,6 +83,9 @@ pub enum CommandError {
     /// The repository could not be scanned.
     #[error(transparent)]
     Scan(#[from] crate::scan::ScanError),
+    /// `guard scan` could not scan what it was asked to.
+    #[error("{0}")]
+    CannotScan(String),
     /// `scan.on_start = "block"` and the repository scan found something.
     #[error("{0}")]
     ScanBlocked(String),
@@ -98,6 +101,8 @@ impl CommandError {
             CommandError::Compile(crate::policy::CompileError::CommandNotFound { .. }) => {
                 ExitCode::COMMAND_NOT_FOUND
             }
+            // As documented for `guard scan`: 0 clean, 1 findings, 2 error.
+            CommandError::CannotScan(_) => ExitCode::USAGE,
             _ => ExitCode::SETUP_FAILED,
         }
     }

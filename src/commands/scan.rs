@@ -6,20 +6,31 @@ use crate::exit::ExitCode;
 use crate::scan;
 use std::io::Write;
 
-/// Scans, prints, and exits 1 when a finding reaches `--fail-on`.
+/// Scans, prints, and exits 1 when a finding reaches `--fail-on` (2 when
+/// it cannot scan).
 pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
     let roots = if args.paths.is_empty() {
         vec![super::prepare::Context::repo_of_current_dir()?]
     } else {
         args.paths.clone()
     };
+    for root in &roots {
+        if let Err(error) = std::fs::symlink_metadata(root) {
+            return Err(CommandError::CannotScan(format!(
+                "cannot scan {}: {error}",
+                root.display()
+            )));
+        }
+    }
     let options = scan::ScanOptions {
         jobs: args
             .jobs
             .map_or(scan::ScanOptions::full().jobs, usize::from),
         cache_dir: args.incremental.then(super::prepare::scan_cache_dir),
     };
-    let findings = scan::scan(&roots, &options)?.findings;
+    let findings = scan::scan(&roots, &options)
+        .map_err(|error| CommandError::CannotScan(error.to_string()))?
+        .findings;
     let mut out = std::io::stdout().lock();
     let format = if args.json {
         crate::cli::ScanFormat::Json

@@ -174,6 +174,11 @@ fn scan_bytes(display: &str, bytes: &[u8]) -> Vec<Finding> {
 pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
     let mut report = ScanReport::default();
     for root in roots {
+        // A file named on the command line is scanned even through a link.
+        let root = &match root.is_file() {
+            true => std::fs::canonicalize(root).unwrap_or_else(|_| root.clone()),
+            false => root.clone(),
+        };
         let allowed = if root.is_dir() {
             load_allowlist(root)?
         } else {
@@ -241,7 +246,9 @@ fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Examined {
         read,
         entry: None,
     };
-    let Ok(metadata) = std::fs::metadata(file) else {
+    // A symbolic link is not followed: it could lead out of the repository
+    // (its target, if inside, is scanned on its own).
+    let Ok(metadata) = std::fs::symlink_metadata(file) else {
         return nothing(false);
     };
     if !metadata.is_file() || metadata.len() > MAX_FILE {

@@ -258,3 +258,38 @@ fn the_session_cannot_edit_the_scan_allowlist() {
         );
     });
 }
+
+#[test]
+fn errors_exit_2_and_links_out_of_the_repository_are_not_followed() {
+    let missing = scan(&["/nonexistent/guard-scan-path"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", all_output(&missing));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/guard-scan-path"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".guard-scan-allow.toml"),
+        "[[allow]]\nfile = \n",
+    )
+    .unwrap();
+    let broken = scan(&[dir.path().to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(2), "{}", all_output(&broken));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains(".guard-scan-allow.toml:2:"));
+
+    // A tracked link to a planted file outside the repository: the link is
+    // not followed, so nothing of the outside file is read or printed.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(corpus("planted/README.md"), outside.path().join("notes.md")).unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q"]);
+    std::os::unix::fs::symlink(
+        outside.path().join("notes.md"),
+        repo.path().join("notes.md"),
+    )
+    .unwrap();
+    git(repo.path(), &["add", "-A"]);
+    let linked = scan(&[repo.path().to_str().unwrap()]);
+    assert_eq!(linked.status.code(), Some(0), "{}", all_output(&linked));
+    // Named on the command line, the same link is scanned.
+    let named = scan(&[repo.path().join("notes.md").to_str().unwrap()]);
+    assert_eq!(named.status.code(), Some(1), "{}", all_output(&named));
+}
