@@ -18,8 +18,8 @@
 //! "deny"` with a `permissionDecisionReason` the model reads.
 
 use crate::policy::{SessionRules, lexically_normal};
+use crate::sandbox::refusal::{Right, Rules};
 use crate::scan::{Finding, Severity};
-use crate::supervisor::{Right, Rules};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 

@@ -21,9 +21,9 @@ mod record;
 pub mod trap;
 
 pub use connect::SocketRules;
-pub use deny::{Denial, Right, Rules};
 
 use crate::audit::{Event, EventKind, EventSender};
+use crate::sandbox::refusal::Rules;
 use crate::sys::notify::{Listener, Notification, Response};
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! Audit events for trapped calls.
 
 use super::decode::Operation;
-use super::deny::Denial;
 use crate::audit::{Event, EventKind, ProcessInfo};
+use crate::sandbox::refusal::Denial;
 use serde_json::Value;
 use std::collections::HashMap;
 
