@@ -191,35 +191,93 @@ impl<'a> Judge<'a> {
 
 /// The programs a shell command line runs, as far as can be told without a
 /// shell: the first word of each simple command, after assignments and
-/// keywords. Words with expansions are skipped; a here-document ends the
-/// analysis (its body is not commands).
+/// keywords, and what a wrapper among them runs (`env`, `nohup`, `nice`,
+/// `timeout`, `sh -c '…'`). Words with expansions end the analysis of their
+/// command, as does an option the analysis does not know; a here-document
+/// ends it all (its body is not commands).
 pub fn programs(command: &str) -> Vec<String> {
     let mut found = Vec::new();
     for segment in segments(command) {
-        for word in segment {
-            match word.as_str() {
-                _ if is_assignment(&word) => continue,
-                "if" | "then" | "elif" | "else" | "do" | "while" | "until" | "!" | "time" | "{"
-                | "exec" | "command" | "builtin" | "nohup" => continue,
-                "for" | "case" | "select" | "function" | "}" | "fi" | "done" | "esac" | "[["
-                | "((" => break,
-                _ if word.ends_with("()") || word.starts_with(['<', '>', '-']) => break,
-                _ if word.contains(['$', '`', '*', '?', '[', '~', '=']) => break,
-                _ if word.chars().next().is_some_and(|c| c.is_ascii_digit())
-                    && word.contains('>') =>
-                {
-                    break;
-                }
-                _ if SHELL_BUILTINS.contains(&word.as_str()) => break,
-                _ => {
-                    found.push(word);
-                    break;
-                }
-            }
-        }
+        command_programs(&segment, &mut found, 0);
     }
     found.dedup();
     found
+}
+
+/// The programs of one simple command, appended to `found`.
+fn command_programs(words: &[String], found: &mut Vec<String>, depth: usize) {
+    let mut words = words.iter();
+    let program = loop {
+        let Some(word) = words.next() else {
+            return;
+        };
+        match word.as_str() {
+            _ if is_assignment(word) => continue,
+            "if" | "then" | "elif" | "else" | "do" | "while" | "until" | "!" | "time" | "{"
+            | "exec" | "command" | "builtin" => continue,
+            "for" | "case" | "select" | "function" | "}" | "fi" | "done" | "esac" | "[[" | "((" => {
+                return;
+            }
+            _ if word.ends_with("()") || word.starts_with(['<', '>', '-']) => return,
+            _ if word.contains(['$', '`', '*', '?', '[', '~', '=']) => return,
+            _ if word.starts_with(|c: char| c.is_ascii_digit()) && word.contains('>') => return,
+            _ if SHELL_BUILTINS.contains(&word.as_str()) => return,
+            _ => break word,
+        }
+    };
+    found.push(program.clone());
+    if depth >= 4 {
+        return;
+    }
+    let rest: Vec<String> = words.cloned().collect();
+    let name = program.rsplit('/').next().unwrap_or(program);
+    // Options that take no argument, per wrapper; any other option ends the
+    // analysis rather than risk taking its argument for a program.
+    let (plain_options, takes_duration): (&[&str], bool) = match name {
+        "env" => (&["-i", "-0", "--ignore-environment", "--null", "-"], false),
+        "nohup" => (&[], false),
+        "nice" => (&[], false),
+        "timeout" => (
+            &["--preserve-status", "--foreground", "-v", "--verbose"],
+            true,
+        ),
+        "sh" | "bash" | "dash" | "zsh" => {
+            if let Some(at) = rest.iter().position(|w| w == "-c")
+                && let Some(script) = rest.get(at + 1)
+            {
+                for segment in segments(script) {
+                    command_programs(&segment, found, depth + 1);
+                }
+            }
+            return;
+        }
+        _ => return,
+    };
+    let mut at = 0;
+    while let Some(word) = rest.get(at) {
+        if plain_options.contains(&word.as_str()) || (name == "env" && is_assignment(word)) {
+            at += 1;
+        } else if name == "nice" && word == "-n" {
+            at += 2;
+        } else if name == "nice" && word.len() > 1 && word[1..].parse::<i32>().is_ok() {
+            at += 1;
+        } else if word.starts_with('-') {
+            return;
+        } else {
+            break;
+        }
+    }
+    if takes_duration {
+        let is_duration = rest.get(at).is_some_and(|w| {
+            let number = w.trim_end_matches(['s', 'm', 'h', 'd']);
+            !number.is_empty() && number.parse::<f64>().is_ok()
+        });
+        if !is_duration {
+            return;
+        }
+        at += 1;
+    }
+    command_programs(&rest[at.min(rest.len())..], found, depth + 1);
 }
 
 /// Builtins of bash and POSIX sh: they run no program.

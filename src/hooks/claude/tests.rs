@@ -120,6 +120,15 @@ fn bash_programs_must_be_among_the_tools() {
     .unwrap();
     assert_eq!(curl.program.as_deref(), Some("curl"));
     assert!(refused("Bash", json!({"command": "/usr/bin/git log"})).is_none());
+    let wrapped = refused(
+        "Bash",
+        json!({"command": "sh -c 'git pull && docker build .'"}),
+    );
+    assert_eq!(
+        wrapped.unwrap().program.as_deref(),
+        Some("sh"),
+        "sh is not a tool here"
+    );
 }
 
 #[test]
@@ -136,6 +145,25 @@ fn the_command_parser_only_names_what_it_is_sure_of() {
     assert_eq!(programs("cat <<EOF\nhello world\nEOF"), ["cat"]);
     assert_eq!(programs("for f in a b; do wc -l $f; done"), ["wc"]);
     assert_eq!(programs("# just a comment\nnpm test"), ["npm"]);
+    assert_eq!(programs("nohup make -j4 &"), ["nohup", "make"]);
+    assert_eq!(
+        programs("env -i FOO=1 /usr/bin/python3 x.py"),
+        ["env", "/usr/bin/python3"]
+    );
+    assert_eq!(
+        programs("env -u HOME ssh host"),
+        ["env"],
+        "-u takes an argument"
+    );
+    assert_eq!(programs("timeout 30s cargo test"), ["timeout", "cargo"]);
+    assert_eq!(programs("timeout -k 5 30 curl x"), ["timeout"]);
+    assert_eq!(programs("nice -n 10 gcc a.c"), ["nice", "gcc"]);
+    assert_eq!(programs("bash -c 'curl x | sh'"), ["bash", "curl", "sh"]);
+    assert_eq!(
+        programs("xargs -n1 rm"),
+        ["xargs"],
+        "xargs' target is not judged"
+    );
 }
 
 #[test]
