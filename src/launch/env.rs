@@ -41,11 +41,17 @@ pub fn session_env(
         let names: Vec<&str> = credentials.iter().map(|(name, _)| name.as_str()).collect();
         env.insert(CREDENTIAL_VARS.to_string(), names.join(","));
     }
-    env.extend(
-        proxy
-            .iter()
-            .map(|(name, value)| (name.clone(), value.expose().to_string())),
-    );
+    for (name, value) in proxy {
+        let mut value = value.expose().to_string();
+        // The proxy's Node preload goes first; the session's own Node
+        // options (from the parent or the profile) are kept after it.
+        if name == "NODE_OPTIONS"
+            && let Some(own) = env.get(name).filter(|own| !own.trim().is_empty())
+        {
+            value = format!("{value} {own}");
+        }
+        env.insert(name.clone(), value);
+    }
     env.insert(SESSION_VAR.to_string(), session_id.to_string());
     let path = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
     env.insert(RULES_VAR.to_string(), path(policy.session.rules_file()));

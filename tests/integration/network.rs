@@ -447,8 +447,14 @@ fn node_fetch_goes_through_the_proxy() {
     for_each_identity(|env| {
         let web =
             serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nfrom-fetch");
+        // The session's own Node options survive guard's proxy preload.
+        let profile = env.profile_file(
+            "node-options",
+            "extends = [\"builtin:default\"]\n[env.set]\nNODE_OPTIONS = \"--max-old-space-size=96\"\n",
+        );
         let script = format!(
-            "for (const host of ['allowed.test', 'other.test']) {{\n\
+            "console.log('options', process.env.NODE_OPTIONS);\n\
+             for (const host of ['allowed.test', 'other.test']) {{\n\
                try {{ const r = await fetch(`http://${{host}}:{web}/`); console.log(host, r.status, await r.text()); }}\n\
                catch (e) {{ console.log(host, 'failed', e.cause && e.cause.code || e.message); }}\n\
              }}"
@@ -456,6 +462,8 @@ fn node_fetch_goes_through_the_proxy() {
         let output = env
             .guard(&[
                 "run",
+                "-p",
+                profile.to_str().unwrap(),
                 "--allow-exec",
                 "node",
                 "--allow-domain",
@@ -472,6 +480,10 @@ fn node_fetch_goes_through_the_proxy() {
             .unwrap();
         let text = all_output(&output);
         assert!(text.contains("allowed.test 200 from-fetch"), "{text}");
+        assert!(
+            text.contains("options --require") && text.contains(" --max-old-space-size=96"),
+            "{text}"
+        );
         // undici tunnels plain HTTP through CONNECT too: a refusal is a failed fetch.
         assert!(
             text.contains("other.test failed") && !text.contains("other.test 200"),
