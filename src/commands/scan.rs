@@ -40,11 +40,18 @@ pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
     match format {
         crate::cli::ScanFormat::Text => {
             for f in &findings {
-                writeln!(
-                    out,
-                    "{}:{}:{}: {:?} {}: {}",
-                    f.file, f.line, f.column, f.severity, f.rule, f.message
-                )?;
+                // File names and messages come from the repository: shown,
+                // never interpreted by the terminal.
+                let line = format!(
+                    "{}:{}:{}: {} {}: {}",
+                    f.file,
+                    f.line,
+                    f.column,
+                    f.severity.name(),
+                    f.rule,
+                    f.message
+                );
+                writeln!(out, "{}", super::log::for_terminal(&line))?;
                 writeln!(out, "    {}", super::log::for_terminal(&f.excerpt))?;
             }
             if findings.is_empty() {

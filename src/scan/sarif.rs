@@ -17,7 +17,10 @@ pub fn sarif(findings: &[Finding]) -> serde_json::Value {
             "tool": {"driver": {
                 "name": "guard scan",
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": rule_ids.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
+                "rules": rule_ids.iter().map(|id| serde_json::json!({
+                    "id": id,
+                    "shortDescription": {"text": summary(id)},
+                })).collect::<Vec<_>>(),
             }},
             "results": findings.iter().map(|f| serde_json::json!({
                 "ruleId": f.rule,
@@ -30,4 +33,25 @@ pub fn sarif(findings: &[Finding]) -> serde_json::Value {
             })).collect::<Vec<_>>(),
         }],
     })
+}
+
+/// One line per rule, for code-scanning UIs (the full text with examples is
+/// `docs/scan-rules.md`).
+fn summary(rule: &str) -> &'static str {
+    match rule {
+        "unicode-tag-characters" => "Invisible Unicode tag characters spelling hidden text",
+        "unicode-bidi-control" => "Bidirectional override or isolate (Trojan Source)",
+        "unicode-zero-width-in-word" => "Zero-width character inside a word",
+        "unicode-mixed-script-identifier" => {
+            "Identifier mixing Latin with Cyrillic or Greek letters"
+        }
+        "unicode-confusable-identifier" => {
+            "Identifier in look-alike letters imitating another identifier"
+        }
+        "hidden-instruction" => "Text addressing an AI assistant where reviewers do not look",
+        "encoded-payload" => "Long encoded blob in a hidden place",
+        "agent-config" => "Repository configuration that grants an assistant power",
+        "agent-instructions" => "Agent instruction file with commands or URLs",
+        _ => "guard scan finding",
+    }
 }

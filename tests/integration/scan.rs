@@ -100,6 +100,14 @@ fn sarif_text_thresholds_and_the_allowlist() {
     let json: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(json["version"], "2.1.0");
     assert!(json["runs"][0]["results"].as_array().unwrap().len() >= 11);
+    let rules = json["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["shortDescription"]["text"].is_string())
+    );
     let text = scan(&[planted.join("notes.txt").to_str().unwrap()]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
@@ -277,6 +285,17 @@ fn errors_exit_2_and_links_out_of_the_repository_are_not_followed() {
     let broken = scan(&[dir.path().to_str().unwrap()]);
     assert_eq!(broken.status.code(), Some(2), "{}", all_output(&broken));
     assert!(String::from_utf8_lossy(&broken.stderr).contains(".guard-scan-allow.toml:2:"));
+
+    // A file name with a terminal escape is shown, not obeyed.
+    let odd = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus("planted/README.md"),
+        odd.path().join("a\u{1b}]0;pwned\u{7}.md"),
+    )
+    .unwrap();
+    let shown = scan(&[odd.path().to_str().unwrap()]);
+    assert_eq!(shown.status.code(), Some(1), "{}", all_output(&shown));
+    assert!(!shown.stdout.contains(&0x1b), "{}", all_output(&shown));
 
     // A tracked link to a planted file outside the repository: the link is
     // not followed, so nothing of the outside file is read or printed.
