@@ -17,7 +17,7 @@
 //! `tool_response`); a refusal is `hookSpecificOutput.permissionDecision =
 //! "deny"` with a `permissionDecisionReason` the model reads.
 
-use crate::policy::{SessionRules, lexically_normal};
+use crate::policy::{NetworkMode, SessionRules, lexically_normal};
 use crate::sandbox::refusal::{Right, Rules};
 use crate::scan::{Finding, Severity};
 use serde_json::{Value, json};
@@ -109,6 +109,9 @@ impl<'a> Judge<'a> {
             let path = call.absolute(call.string(field)?, self.session);
             return self.path_refusal(&path, right);
         }
+        if call.tool == "WebFetch" {
+            return self.fetch_refusal(call.string("url")?);
+        }
         if call.tool == "Bash" {
             let cwd = call
                 .cwd
@@ -155,6 +158,45 @@ impl<'a> Judge<'a> {
         None
     }
 
+    fn fetch_refusal(&self, url: &str) -> Option<Refusal> {
+        let refusal = |why: String| Refusal {
+            reason: format!(
+                "guard: this session cannot fetch {url} ({why}). The sandbox refuses it; do not retry or work around it. If the task needs it, tell the user."
+            ),
+            path: None,
+            program: None,
+        };
+        match self.session.network {
+            NetworkMode::Host => None,
+            NetworkMode::None => Some(refusal("it has no network".into())),
+            NetworkMode::Allow => {
+                // A URL guard cannot read is left to the proxy.
+                let (host, port) = url_host_port(url)?;
+                if host.parse::<std::net::IpAddr>().is_ok() {
+                    return Some(refusal("addresses are refused; only named hosts".into()));
+                }
+                if self
+                    .session
+                    .allowed_hosts
+                    .iter()
+                    .any(|rule| rule.matches(&host, port))
+                {
+                    return None;
+                }
+                let allowed: Vec<String> = self
+                    .session
+                    .allowed_hosts
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect();
+                Some(refusal(format!(
+                    "{host}:{port} is not among the hosts it may reach: {}",
+                    allowed.join(", ")
+                )))
+            }
+        }
+    }
+
     fn program_refusal(&self, program: &str, cwd: &Path) -> Option<Refusal> {
         let refusal = |why: String| Refusal {
             reason: format!(
@@ -187,6 +229,33 @@ impl<'a> Judge<'a> {
             tools.join(", ")
         )))
     }
+}
+
+/// The host and port of an `http` or `https` URL (default ports 80, 443).
+fn url_host_port(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    let port = match port {
+        Some(port) => port.parse().ok()?,
+        None => default,
+    };
+    (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
 }
 
 /// The programs a shell command line runs, as far as can be told without a

@@ -268,7 +268,7 @@ pub struct NetworkPolicy {
 }
 
 /// IP networking of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkMode {
     /// No TCP and no UDP.

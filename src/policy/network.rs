@@ -1,11 +1,11 @@
 //! Host allowlists for `network.mode = "allow"`: parsing and matching, and
 //! which addresses count as private.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// One allowed host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostRule {
     /// `api.example.com`, or `*.example.com` for its subdomains.
     pub host: String,

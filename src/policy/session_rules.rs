@@ -1,7 +1,7 @@
 //! What a hook adapter inside the session knows of its policy: enough to tell
 //! the assistant, before a tool call, that the sandbox would refuse it.
 
-use super::{Access, PathKind, Policy};
+use super::{Access, HostRule, NetworkMode, PathKind, Policy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,6 +19,10 @@ pub struct SessionRules {
     pub protected: Vec<PathBuf>,
     /// The tools: name → file.
     pub tools: BTreeMap<String, PathBuf>,
+    /// IP networking.
+    pub network: NetworkMode,
+    /// With `allow`: the hosts the proxy lets through.
+    pub allowed_hosts: Vec<HostRule>,
 }
 
 impl Policy {
@@ -38,6 +42,8 @@ impl Policy {
                 .map(|protected| protected.path.clone())
                 .collect(),
             tools: self.tools.clone(),
+            network: self.network.mode,
+            allowed_hosts: self.network.allow.clone(),
         }
     }
 }

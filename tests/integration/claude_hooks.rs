@@ -83,6 +83,12 @@ fn pre_tool_use_refuses_what_the_sandbox_would_with_a_reason() {
                 repo,
                 json!({"file_path": repo.join("notes.txt"), "content": "ok"}),
             ),
+            hook_input(
+                "PreToolUse",
+                "WebFetch",
+                repo,
+                json!({"url": "https://example.com/", "prompt": "summarise"}),
+            ),
         ];
         let answers = answers(env, "pre-tool-use", &inputs);
         let decision = |index: usize| -> Option<Value> {
@@ -110,13 +116,15 @@ fn pre_tool_use_refuses_what_the_sandbox_would_with_a_reason() {
         let hook = decision(4).expect("git hooks are protected");
         assert!(hook.to_string().contains("is protected"), "{hook}");
         assert_eq!(decision(5), None);
+        let fetch = decision(6).expect("the default profile has no network");
+        assert!(fetch.to_string().contains("it has no network"), "{fetch}");
 
         let (_, records) = env.last_log();
         let reported: Vec<&Value> = records
             .iter()
             .filter(|r| r["kind"] == "tool_call")
             .collect();
-        assert_eq!(reported.len(), 3, "{reported:#?}");
+        assert_eq!(reported.len(), 4, "{reported:#?}");
         assert!(
             reported
                 .iter()

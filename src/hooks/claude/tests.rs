@@ -1,7 +1,7 @@
 //! The adapter against the hook JSON Claude Code documents.
 
 use super::*;
-use crate::policy::{Access, PathKind};
+use crate::policy::{Access, HostRule, PathKind};
 use std::collections::BTreeMap;
 
 fn session() -> SessionRules {
@@ -20,6 +20,11 @@ fn session() -> SessionRules {
             ("git".to_string(), PathBuf::from("/usr/bin/git")),
             ("cargo".to_string(), PathBuf::from("/usr/bin/cargo")),
         ]),
+        network: NetworkMode::Allow,
+        allowed_hosts: vec![
+            HostRule::parse("docs.rs").unwrap(),
+            HostRule::parse("*.example.com:8443").unwrap(),
+        ],
     }
 }
 
@@ -92,12 +97,38 @@ fn reads_and_edits_outside_the_allowed_paths_are_refused() {
     assert!(hook.reason.contains("is protected"), "{}", hook.reason);
     assert!(refused("Grep", json!({"pattern": "x", "path": "/etc"})).is_some());
     assert!(refused("Glob", json!({"pattern": "**/*.rs"})).is_none());
+}
+
+#[test]
+fn web_fetches_outside_the_network_allowlist_are_refused() {
+    let fetch = |url: &str| refused("WebFetch", json!({"url": url, "prompt": "summarise"}));
+    assert!(fetch("https://docs.rs/regex").is_none());
+    assert!(fetch("https://api.example.com:8443/x").is_none());
+    let other = fetch("https://evil.example.org/collect?k=1").unwrap();
     assert!(
-        refused(
-            "WebFetch",
-            json!({"url": "https://example.com", "prompt": "p"})
-        )
-        .is_none()
+        other.reason.contains(
+            "evil.example.org:443 is not among the hosts it may reach: docs.rs, *.example.com:8443"
+        ),
+        "{}",
+        other.reason
+    );
+    assert!(
+        fetch("http://api.example.com/").is_some(),
+        "port 80 is not allowed there"
+    );
+    assert!(
+        fetch("http://169.254.169.254/latest")
+            .unwrap()
+            .reason
+            .contains("addresses")
+    );
+    assert!(
+        fetch("ftp://docs.rs/x").is_none(),
+        "not a URL guard reads: the proxy decides"
+    );
+    assert_eq!(
+        url_host_port("https://u:p@[::1]:8080/a"),
+        Some(("::1".into(), 8080))
     );
 }
 
