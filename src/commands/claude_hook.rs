@@ -59,7 +59,7 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
     };
     let host = crate::policy::RealHost::from_process();
     let path_var = std::env::var("PATH").unwrap_or_default();
-    let find = |name: &str, _cwd: &Path| host.find_program(name, &path_var);
+    let find = |name: &str| host.find_program(name, &path_var);
     let Some(refusal) = Judge::new(&session, &find).pre_tool_use(call) else {
         return Ok(ExitCode::SUCCESS);
     };

@@ -17,6 +17,7 @@
 //! `tool_response`); a refusal is `hookSpecificOutput.permissionDecision =
 //! "deny"` with a `permissionDecisionReason` the model reads.
 
+use super::shell::programs;
 use crate::policy::{NetworkMode, SessionRules, lexically_normal};
 use crate::sandbox::refusal::{Right, Rules};
 use crate::scan::{Finding, Severity};
@@ -80,14 +81,14 @@ pub struct Judge<'a> {
     session: &'a SessionRules,
     rules: Rules,
     /// Finds a bare program name on the session's `PATH`.
-    find_program: &'a dyn Fn(&str, &Path) -> Option<PathBuf>,
+    find_program: &'a dyn Fn(&str) -> Option<PathBuf>,
 }
 
 impl<'a> Judge<'a> {
     /// A judge for one session.
     pub fn new(
         session: &'a SessionRules,
-        find_program: &'a dyn Fn(&str, &Path) -> Option<PathBuf>,
+        find_program: &'a dyn Fn(&str) -> Option<PathBuf>,
     ) -> Judge<'a> {
         Judge {
             session,
@@ -217,7 +218,7 @@ impl<'a> Judge<'a> {
             return None;
         }
         // Not a listed tool, but maybe on PATH inside an executable tree.
-        let runnable = (self.find_program)(program, cwd)
+        let runnable = (self.find_program)(program)
             .is_some_and(|path| self.rules.denial(&path, Right::Execute).is_none());
         if runnable {
             return None;
@@ -256,231 +257,6 @@ fn url_host_port(url: &str) -> Option<(String, u16)> {
         None => default,
     };
     (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
-}
-
-/// The programs a shell command line runs, as far as can be told without a
-/// shell: the first word of each simple command, after assignments and
-/// keywords, and what a wrapper among them runs (`env`, `nohup`, `nice`,
-/// `timeout`, `sh -c '…'`). Words with expansions end the analysis of their
-/// command, as does an option the analysis does not know; a here-document
-/// ends it all (its body is not commands).
-pub fn programs(command: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for segment in segments(command) {
-        command_programs(&segment, &mut found, 0);
-    }
-    found.dedup();
-    found
-}
-
-/// The programs of one simple command, appended to `found`.
-fn command_programs(words: &[String], found: &mut Vec<String>, depth: usize) {
-    let mut words = words.iter();
-    let program = loop {
-        let Some(word) = words.next() else {
-            return;
-        };
-        match word.as_str() {
-            _ if is_assignment(word) => continue,
-            "if" | "then" | "elif" | "else" | "do" | "while" | "until" | "!" | "time" | "{"
-            | "exec" | "command" | "builtin" => continue,
-            "for" | "case" | "select" | "function" | "}" | "fi" | "done" | "esac" | "[[" | "((" => {
-                return;
-            }
-            _ if word.ends_with("()") || word.starts_with(['<', '>', '-']) => return,
-            _ if word.contains(['$', '`', '*', '?', '[', '~', '=']) => return,
-            _ if word.starts_with(|c: char| c.is_ascii_digit()) && word.contains('>') => return,
-            _ if SHELL_BUILTINS.contains(&word.as_str()) => return,
-            _ => break word,
-        }
-    };
-    found.push(program.clone());
-    if depth >= 4 {
-        return;
-    }
-    let rest: Vec<String> = words.cloned().collect();
-    let name = program.rsplit('/').next().unwrap_or(program);
-    // Options that take no argument, per wrapper; any other option ends the
-    // analysis rather than risk taking its argument for a program.
-    let (plain_options, takes_duration): (&[&str], bool) = match name {
-        "env" => (&["-i", "-0", "--ignore-environment", "--null", "-"], false),
-        "nohup" => (&[], false),
-        "nice" => (&[], false),
-        "timeout" => (
-            &["--preserve-status", "--foreground", "-v", "--verbose"],
-            true,
-        ),
-        "sh" | "bash" | "dash" | "zsh" => {
-            if let Some(at) = rest.iter().position(|w| w == "-c")
-                && let Some(script) = rest.get(at + 1)
-            {
-                for segment in segments(script) {
-                    command_programs(&segment, found, depth + 1);
-                }
-            }
-            return;
-        }
-        _ => return,
-    };
-    let mut at = 0;
-    while let Some(word) = rest.get(at) {
-        if plain_options.contains(&word.as_str()) || (name == "env" && is_assignment(word)) {
-            at += 1;
-        } else if name == "nice" && word == "-n" {
-            at += 2;
-        } else if name == "nice" && word.len() > 1 && word[1..].parse::<i32>().is_ok() {
-            at += 1;
-        } else if word.starts_with('-') {
-            return;
-        } else {
-            break;
-        }
-    }
-    if takes_duration {
-        let is_duration = rest.get(at).is_some_and(|w| {
-            let number = w.trim_end_matches(['s', 'm', 'h', 'd']);
-            !number.is_empty() && number.parse::<f64>().is_ok()
-        });
-        if !is_duration {
-            return;
-        }
-        at += 1;
-    }
-    command_programs(&rest[at.min(rest.len())..], found, depth + 1);
-}
-
-/// Builtins of bash and POSIX sh: they run no program.
-const SHELL_BUILTINS: &[&str] = &[
-    "cd",
-    "export",
-    "unset",
-    "set",
-    "source",
-    ".",
-    "alias",
-    "unalias",
-    "echo",
-    "printf",
-    "test",
-    "[",
-    "true",
-    "false",
-    ":",
-    "read",
-    "eval",
-    "type",
-    "pwd",
-    "pushd",
-    "popd",
-    "dirs",
-    "wait",
-    "jobs",
-    "fg",
-    "bg",
-    "kill",
-    "trap",
-    "shift",
-    "local",
-    "declare",
-    "typeset",
-    "readonly",
-    "return",
-    "exit",
-    "ulimit",
-    "umask",
-    "let",
-    "shopt",
-    "getopts",
-    "hash",
-    "history",
-    "break",
-    "continue",
-    "disown",
-    "mapfile",
-    "readarray",
-    "caller",
-    "enable",
-    "help",
-    "logout",
-    "times",
-    "compgen",
-    "complete",
-];
-
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-    })
-}
-
-/// Splits a command line into simple commands of words, honouring quotes.
-fn segments(command: &str) -> Vec<Vec<String>> {
-    let mut segments = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    let mut chars = command.chars().peekable();
-    let end_word = |word: &mut String, words: &mut Vec<String>, quoted: &mut bool| {
-        if !word.is_empty() || *quoted {
-            words.push(std::mem::take(word));
-        }
-        *quoted = false;
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                quoted = true;
-                word.extend(chars.by_ref().take_while(|&c| c != '\''));
-            }
-            '"' => {
-                quoted = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        _ => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                if let Some(next) = chars.next()
-                    && next != '\n'
-                {
-                    word.push(next);
-                }
-            }
-            '#' if word.is_empty() && !quoted => {
-                chars.by_ref().take_while(|&c| c != '\n').for_each(drop);
-                end_word(&mut word, &mut words, &mut quoted);
-                segments.push(std::mem::take(&mut words));
-            }
-            '<' if chars.peek() == Some(&'<') && !quoted => {
-                // A here-document: what follows is data, not commands.
-                end_word(&mut word, &mut words, &mut quoted);
-                segments.push(words);
-                return segments;
-            }
-            // `2>&1`, `<&3`, `&>file`: redirections, not command separators.
-            '&' if word.ends_with(['>', '<']) || chars.peek() == Some(&'>') => word.push(c),
-            ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
-                end_word(&mut word, &mut words, &mut quoted);
-                segments.push(std::mem::take(&mut words));
-            }
-            '$' if chars.peek() == Some(&'(') => {
-                chars.next();
-                end_word(&mut word, &mut words, &mut quoted);
-                segments.push(std::mem::take(&mut words));
-            }
-            c if c.is_whitespace() => end_word(&mut word, &mut words, &mut quoted),
-            c => word.push(c),
-        }
-    }
-    end_word(&mut word, &mut words, &mut quoted);
-    segments.push(words);
-    segments.retain(|s| !s.is_empty());
-    segments
 }
 
 /// The findings of medium severity and up in what a tool returned.

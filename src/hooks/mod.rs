@@ -3,6 +3,7 @@
 
 pub mod claude;
 pub mod scan;
+pub mod shell;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

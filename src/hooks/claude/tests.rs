@@ -29,7 +29,7 @@ fn session() -> SessionRules {
 }
 
 /// Only `git` and `cargo` are found on the session's PATH.
-fn find(name: &str, _cwd: &Path) -> Option<PathBuf> {
+fn find(name: &str) -> Option<PathBuf> {
     matches!(name, "git" | "cargo").then(|| PathBuf::from(format!("/usr/bin/{name}")))
 }
 
@@ -159,41 +159,6 @@ fn bash_programs_must_be_among_the_tools() {
         wrapped.unwrap().program.as_deref(),
         Some("sh"),
         "sh is not a tool here"
-    );
-}
-
-#[test]
-fn the_command_parser_only_names_what_it_is_sure_of() {
-    assert_eq!(programs("cargo test 2>&1 | git apply"), ["cargo", "git"]);
-    assert_eq!(programs("cd src && ls -la > out.txt"), ["ls"]);
-    assert_eq!(programs("if git diff --quiet; then echo same; fi"), ["git"]);
-    assert_eq!(programs("echo \"a; b | c\" 'd && e'"), Vec::<String>::new());
-    assert_eq!(
-        programs("$EDITOR x; `which y`; ./run.sh"),
-        ["which", "./run.sh"]
-    );
-    assert_eq!(programs("x=$(date +%s) make"), ["date", "make"]);
-    assert_eq!(programs("cat <<EOF\nhello world\nEOF"), ["cat"]);
-    assert_eq!(programs("for f in a b; do wc -l $f; done"), ["wc"]);
-    assert_eq!(programs("# just a comment\nnpm test"), ["npm"]);
-    assert_eq!(programs("nohup make -j4 &"), ["nohup", "make"]);
-    assert_eq!(
-        programs("env -i FOO=1 /usr/bin/python3 x.py"),
-        ["env", "/usr/bin/python3"]
-    );
-    assert_eq!(
-        programs("env -u HOME ssh host"),
-        ["env"],
-        "-u takes an argument"
-    );
-    assert_eq!(programs("timeout 30s cargo test"), ["timeout", "cargo"]);
-    assert_eq!(programs("timeout -k 5 30 curl x"), ["timeout"]);
-    assert_eq!(programs("nice -n 10 gcc a.c"), ["nice", "gcc"]);
-    assert_eq!(programs("bash -c 'curl x | sh'"), ["bash", "curl", "sh"]);
-    assert_eq!(
-        programs("xargs -n1 rm"),
-        ["xargs"],
-        "xargs' target is not judged"
     );
 }
 
