@@ -76,6 +76,19 @@ pub struct Refusal {
     pub program: Option<String>,
 }
 
+impl Refusal {
+    /// "this session cannot ACTION (WHY)", and what the model should do.
+    fn new(action: &str, why: &str) -> Refusal {
+        Refusal {
+            reason: format!(
+                "guard: this session cannot {action} ({why}). The sandbox refuses it; do not retry or work around it. If the task needs it, tell the user."
+            ),
+            path: None,
+            program: None,
+        }
+    }
+}
+
 /// The session's rules, and how it finds programs.
 pub struct Judge<'a> {
     session: &'a SessionRules,
@@ -127,17 +140,8 @@ impl<'a> Judge<'a> {
 
     fn path_refusal(&self, path: &Path, right: Right) -> Option<Refusal> {
         let refusal = |why: String| Refusal {
-            reason: format!(
-                "guard: this session cannot {} {} ({why}). The sandbox refuses it; do not retry or work around it. If the task needs it, tell the user.",
-                match right {
-                    Right::Read => "read",
-                    Right::Write => "write",
-                    Right::Execute => "execute",
-                },
-                path.display()
-            ),
             path: Some(path.to_path_buf()),
-            program: None,
+            ..Refusal::new(&format!("{} {}", right.name(), path.display()), &why)
         };
         if let Some(denial) = self.rules.denial(path, right) {
             return Some(refusal(denial.rule));
@@ -160,13 +164,7 @@ impl<'a> Judge<'a> {
     }
 
     fn fetch_refusal(&self, url: &str) -> Option<Refusal> {
-        let refusal = |why: String| Refusal {
-            reason: format!(
-                "guard: this session cannot fetch {url} ({why}). The sandbox refuses it; do not retry or work around it. If the task needs it, tell the user."
-            ),
-            path: None,
-            program: None,
-        };
+        let refusal = |why: String| Refusal::new(&format!("fetch {url}"), &why);
         match self.session.network {
             NetworkMode::Host => None,
             NetworkMode::None => Some(refusal("it has no network".into())),
@@ -200,11 +198,8 @@ impl<'a> Judge<'a> {
 
     fn program_refusal(&self, program: &str, cwd: &Path) -> Option<Refusal> {
         let refusal = |why: String| Refusal {
-            reason: format!(
-                "guard: this session cannot run `{program}` ({why}). The sandbox refuses it; do not retry or work around it. If the task needs it, tell the user."
-            ),
-            path: None,
             program: Some(program.to_string()),
+            ..Refusal::new(&format!("run `{program}`"), &why)
         };
         if program.contains('/') {
             let path = lexically_normal(&cwd.join(program));

@@ -43,7 +43,8 @@ pub enum Right {
 }
 
 impl Right {
-    fn name(self) -> &'static str {
+    /// `read`, `write` or `execute`.
+    pub fn name(self) -> &'static str {
         match self {
             Right::Read => "read",
             Right::Write => "write",
