@@ -27,6 +27,7 @@ pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
             .jobs
             .map_or(scan::ScanOptions::full().jobs, usize::from),
         cache_dir: args.incremental.then(super::prepare::scan_cache_dir),
+        max_files: None,
     };
     let findings = scan::scan(&roots, &options)
         .map_err(|error| CommandError::CannotScan(error.to_string()))?

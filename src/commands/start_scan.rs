@@ -27,6 +27,7 @@ pub fn scan_before_start(
     let started = std::time::Instant::now();
     let options = scan::ScanOptions {
         cache_dir: Some(cache_dir.to_path_buf()),
+        max_files: Some(policy.scan.max_files),
         ..scan::ScanOptions::full()
     };
     let event = Event::new(EventKind::Scan, None)
@@ -34,6 +35,13 @@ pub fn scan_before_start(
         .with("repo", policy.repo.to_string_lossy().into_owned());
     let report = match scan::scan(std::slice::from_ref(&policy.repo), &options) {
         Ok(report) => report,
+        Err(error @ scan::ScanError::TooManyFiles { .. })
+            if policy.scan.on_start == ScanOnStart::Warn =>
+        {
+            log.append(event.with("skipped", error.to_string()))?;
+            eprintln!("guard: warning: the repository was not scanned: {error}");
+            return Ok(());
+        }
         Err(error) => {
             log.append(event.with("error", error.to_string()))?;
             return Err(error.into());

@@ -272,6 +272,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
                 .scan
                 .fail_on
                 .unwrap_or(crate::scan::Severity::Medium),
+            max_files: profile.scan.max_files.unwrap_or(200_000),
         },
         credentials: credentials::compile_credentials(
             &input.profile.name,

@@ -75,6 +75,8 @@ pub struct ScanPlan {
     pub on_start: ScanOnStart,
     /// The lowest severity that is reported or blocks.
     pub fail_on: crate::scan::Severity,
+    /// The most files a repository may hold to be scanned before a session.
+    pub max_files: usize,
 }
 
 /// The profile a policy was compiled from.

@@ -42,6 +42,7 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         scan: super::ScanSection {
             on_start: top.scan.on_start.or(base.scan.on_start),
             fail_on: top.scan.fail_on.or(base.scan.fail_on),
+            max_files: top.scan.max_files.or(base.scan.max_files),
         },
         credentials: {
             let mut credentials = base.credentials;

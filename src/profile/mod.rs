@@ -60,6 +60,10 @@ pub struct ScanSection {
     /// (`block`): `"low"`, `"medium"` or `"high"`. Unset: `"medium"`.
     #[serde(default)]
     pub fail_on: Option<crate::scan::Severity>,
+    /// A repository with more files is not scanned before a session (`warn`
+    /// says so and starts; `block` refuses). Unset: 200,000.
+    #[serde(default)]
+    pub max_files: Option<usize>,
 }
 
 /// The `scan.on_start` values.

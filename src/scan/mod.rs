@@ -40,6 +40,17 @@ struct AllowFile {
 /// Why a scan could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    /// More files than [`ScanOptions::max_files`].
+    #[error(
+        "{} holds more than {limit} files, more than `scan.max_files` allows before a session (raise it, or run `guard scan` on the parts that matter)",
+        root.display()
+    )]
+    TooManyFiles {
+        /// The directory.
+        root: PathBuf,
+        /// The limit.
+        limit: usize,
+    },
     /// The allowlist is unreadable or malformed.
     #[error("{path}{location}: {message}")]
     Allowlist {
@@ -84,6 +95,8 @@ pub struct ScanOptions {
     /// Where each root's per-file results are kept between scans; `None`
     /// reads every file.
     pub cache_dir: Option<PathBuf>,
+    /// Refuse a root with more files than this.
+    pub max_files: Option<usize>,
 }
 
 impl ScanOptions {
@@ -92,6 +105,7 @@ impl ScanOptions {
         ScanOptions {
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             cache_dir: None,
+            max_files: None,
         }
     }
 }
@@ -109,8 +123,9 @@ pub struct ScanReport {
 
 /// The files to scan under `root`: git's view (tracked and untracked, not
 /// ignored) inside a repository, else every file below, minus `.git`,
-/// `node_modules` and `target`.
-pub fn files_under(root: &Path) -> Vec<PathBuf> {
+/// `node_modules` and `target`. The walk stops once it has more than `limit`
+/// files.
+pub fn files_under(root: &Path, limit: usize) -> Vec<PathBuf> {
     if root.is_file() {
         return vec![root.to_path_buf()];
     }
@@ -143,6 +158,9 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
+        if files.len() > limit {
+            break;
+        }
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name();
@@ -194,7 +212,7 @@ pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, Scan
                     .filter(|_| root.is_dir())
                     .map(|dir| Cache::load(dir, root))
             });
-            let files = files_under(root);
+            let files = files_under(root, options.max_files.unwrap_or(usize::MAX));
             let cache = cache
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -203,6 +221,14 @@ pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, Scan
         let examined = parallel_map(&files, options.jobs, |file| {
             examine(file, &display_name(root, file), cache.as_ref())
         });
+        if let Some(limit) = options.max_files
+            && files.len() > limit
+        {
+            return Err(ScanError::TooManyFiles {
+                root: root.clone(),
+                limit,
+            });
+        }
         report.files += files.len();
         report.read += examined.iter().filter(|e| e.read).count();
         if let Some(cache) = cache {

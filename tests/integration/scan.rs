@@ -315,3 +315,35 @@ fn errors_exit_2_and_links_out_of_the_repository_are_not_followed() {
     let named = scan(&[repo.path().join("notes.md").to_str().unwrap()]);
     assert_eq!(named.status.code(), Some(1), "{}", all_output(&named));
 }
+
+#[test]
+fn a_repository_over_scan_max_files_is_skipped_by_warn_and_refused_by_block() {
+    let env = TestEnv::new(identities()[0]);
+    for mode in ["warn", "block"] {
+        let profile = env.profile_file(
+            &format!("small-{mode}"),
+            &format!(
+                "extends = [\"builtin:default\"]\n[scan]\non_start = \"{mode}\"\nmax_files = 1\n"
+            ),
+        );
+        let output = env
+            .guard(&["run", "-p", profile.to_str().unwrap(), "--", "true"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("more than 1 files"), "{stderr}");
+        let record = scan_record(&env);
+        if mode == "warn" {
+            assert!(output.status.success(), "{stderr}");
+            assert!(
+                record["skipped"]
+                    .as_str()
+                    .unwrap()
+                    .contains("scan.max_files")
+            );
+        } else {
+            assert_eq!(output.status.code(), Some(125), "{stderr}");
+            assert!(record["error"].as_str().unwrap().contains("scan.max_files"));
+        }
+    }
+}

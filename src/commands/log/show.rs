@@ -76,9 +76,10 @@ fn line(record: &Map<String, Value>) -> String {
             ),
             None => format!("error: {}", text(record, "error")),
         },
-        "scan" => match record.get("error") {
-            Some(_) => format!("error: {}", text(record, "error")),
-            None => format!(
+        "scan" => match (record.get("error"), record.get("skipped")) {
+            (Some(_), _) => format!("error: {}", text(record, "error")),
+            (_, Some(_)) => format!("skipped: {}", text(record, "skipped")),
+            _ => format!(
                 "{} files ({} read) · {} at or above {} · {}",
                 record.get("files").cloned().unwrap_or_default(),
                 record.get("files_read").cloned().unwrap_or_default(),
