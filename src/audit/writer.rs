@@ -92,6 +92,46 @@ impl AuditLog {
         })
     }
 
+    /// Reopens the log of a session whose guard is gone, to add records
+    /// after its last one. Only an intact log without an end record can be
+    /// resumed: `None` for a sealed log (it takes no more records), a broken
+    /// one (it is evidence) or a missing one.
+    pub fn resume(dir: &Path, session: &str) -> Result<Option<AuditLog>, AuditError> {
+        let path = dir.join(format!("{session}.jsonl"));
+        if !path.is_file() {
+            return Ok(None);
+        }
+        if !matches!(super::read::verify(&path)?, super::Verdict::Unsealed { records } if records > 0)
+        {
+            return Ok(None);
+        }
+        let records = super::read::load_records(&path)?;
+        let last = records.last();
+        let (Some(seq), Some(hash)) = (
+            last.and_then(|r| r.get("seq")?.as_u64()),
+            last.and_then(|r| r.get("hash")?.as_str()),
+        ) else {
+            return Ok(None);
+        };
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|source| AuditError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Some(AuditLog {
+            path,
+            file,
+            session: session.to_string(),
+            next_seq: seq + 1,
+            prev: hash.to_string(),
+            counts: BTreeMap::new(),
+            redactions: Vec::new(),
+        }))
+    }
+
     /// Keeps these credential values out of every later record: wherever
     /// one would appear (as JSON writes it), `[redacted credential]` does.
     pub fn redact(&mut self, secrets: &[(String, crate::credentials::Secret)]) {

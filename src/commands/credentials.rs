@@ -82,19 +82,37 @@ pub fn revoke_all(
 }
 
 /// Revokes the leases of sessions whose guard is gone. `force` ignores the
-/// back-off of earlier failures. Returns lines to show the user.
-pub fn reap(journal: &Path, force: bool) -> Vec<String> {
+/// back-off of earlier failures. Each outcome is added to the session's log
+/// in `log_dir` when that log is still open (its guard died before sealing
+/// it), and a log whose leases are all settled is then sealed. Returns lines
+/// to show the user.
+pub fn reap(journal: &Path, log_dir: &Path, force: bool) -> Vec<String> {
     let (leases, problems) = credentials::journal::list(journal);
     let now = crate::audit::time::now().as_secs();
     let mut lines: Vec<String> = problems
         .into_iter()
         .map(|p| format!("unreadable lease record {p}"))
         .collect();
+    let mut logs: std::collections::BTreeMap<String, Option<AuditLog>> = Default::default();
     for mut lease in leases {
         if lease.owner.is_alive() || (!force && lease.next_attempt > now) {
             continue;
         }
-        match credentials::revoke_and_settle(journal, &mut lease) {
+        let result = credentials::revoke_and_settle(journal, &mut lease);
+        let log = logs
+            .entry(lease.session.clone())
+            .or_insert_with(|| AuditLog::resume(log_dir, &lease.session).ok().flatten());
+        if let Some(log) = log {
+            let event = match &result {
+                Ok(()) => lease_event(EventKind::CredentialRevoked, &lease),
+                Err(error) => lease_event(EventKind::CredentialRevokeFailed, &lease)
+                    .with("error", error.to_string()),
+            };
+            if let Err(error) = log.append(event.with("by", "guard reap")) {
+                lines.push(error.to_string());
+            }
+        }
+        match result {
             Ok(()) => lines.push(format!(
                 "revoked credential `{}` ({}) of session {} (its guard is gone)",
                 lease.name,
@@ -107,12 +125,28 @@ pub fn reap(journal: &Path, force: bool) -> Vec<String> {
             )),
         }
     }
+    let pending = credentials::journal::list(journal).0;
+    for (session, log) in logs {
+        if let Some(mut log) = log
+            && !pending.iter().any(|lease| lease.session == session)
+        {
+            let end = Event::new(EventKind::SessionEnd, None)
+                .with(
+                    "error",
+                    "guard ended without closing the session (killed, or the machine stopped); `guard reap` revoked its credentials",
+                )
+                .with("by", "guard reap");
+            if let Err(error) = log.append(end) {
+                lines.push(error.to_string());
+            }
+        }
+    }
     lines
 }
 
 /// `guard reap`.
-pub fn reap_command(journal: &Path) -> Result<ExitCode, CommandError> {
-    let lines = reap(journal, true);
+pub fn reap_command(journal: &Path, log_dir: &Path) -> Result<ExitCode, CommandError> {
+    let lines = reap(journal, log_dir, true);
     for line in &lines {
         println!("{line}");
     }

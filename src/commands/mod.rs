@@ -120,7 +120,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Hook(command) => hook::hook(command),
         Command::Trust(args) => trust::trust(args, cli.no_namespaces),
         Command::Scan(args) => scan::scan(args),
-        Command::Reap => credentials::reap_command(&prepare::journal_dir()),
+        Command::Reap => credentials::reap_command(
+            &prepare::journal_dir(),
+            &prepare::state_path().join("sessions"),
+        ),
         Command::Creds => credentials::creds_command(&prepare::journal_dir()),
         Command::Completions { shell } => {
             print!("{}", completions(shell));

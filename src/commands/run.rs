@@ -34,7 +34,7 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     // Leases of sessions whose guard died are revoked first (best effort;
     // `guard reap` reports in full).
     let journal = state.join("leases");
-    for line in super::credentials::reap(&journal, false) {
+    for line in super::credentials::reap(&journal, &log_dir, false) {
         eprintln!("guard: {line}");
     }
 

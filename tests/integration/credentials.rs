@@ -243,6 +243,7 @@ fn a_killed_guard_is_cleaned_up_by_reap_and_by_the_next_run() {
         child.wait().unwrap();
         let (user, password) = minted(&env);
         assert!(role_exists(&user), "killed guard could not revoke");
+        let (killed_log, _) = env.last_log();
         let creds = env.guard(&["creds"]).output().unwrap();
         assert!(
             String::from_utf8_lossy(&creds.stdout).contains("orphaned"),
@@ -269,6 +270,24 @@ fn a_killed_guard_is_cleaned_up_by_reap_and_by_the_next_run() {
         assert!(!role_exists(&user), "{cleanup} did not revoke");
         assert!(!can_log_in(&user, &password));
         assert_nowhere(&env, &password, &output);
+        // The revocation is in the killed session's log, which is then sealed.
+        let records: Vec<serde_json::Value> = std::fs::read_to_string(&killed_log)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "credential_revoked" && r["by"] == "guard reap"),
+            "{cleanup}: {records:#?}"
+        );
+        let end = records.last().unwrap();
+        assert_eq!(end["kind"], "session_end", "{cleanup}");
+        assert_eq!(end["by"], "guard reap");
+        let id = killed_log.file_stem().unwrap().to_str().unwrap();
+        let verify = env.guard(&["log", "verify", id]).output().unwrap();
+        assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }
 }
 
