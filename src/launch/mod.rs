@@ -197,7 +197,9 @@ fn prepare_and_run(
         session.paths.reports_dir().display()
     )))?;
     let mut outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
-    if let Some(log) = log.as_mut()
+    // A supervised session's reports were recorded as they came.
+    if !environment.supervised
+        && let Some(log) = log.as_mut()
         && let Err(error) = reports::record(&session.paths.reports_dir(), log)
         && outcome.is_ok()
     {
@@ -286,6 +288,7 @@ fn run_in_session(
     // 6. Start the audit writer (a write failure stops the session) and the
     //    supervisor, then let the child execute the command.
     let mut writer = None;
+    let mut watcher = None;
     let listener = match &control {
         Some(control) => {
             handoff::receive(control).map_err(system("receive the seccomp listener"))?
@@ -326,6 +329,10 @@ fn run_in_session(
             sockets,
             events: handle.sender(),
         };
+        watcher = Some(
+            reports::Watcher::start(&policy.session.reports_dir(), handle.sender())
+                .map_err(system("start the tool-call report watcher"))?,
+        );
         writer = Some(handle);
         supervisor::spawn(Listener::new(listener), supervision)
             .map_err(system("start the supervisor"))?;
@@ -345,6 +352,9 @@ fn run_in_session(
     // 8. End every process the session left behind, then flush the log.
     let leftover_processes = reap::end_all_descendants();
     signals.restore();
+    if let Some(watcher) = watcher {
+        watcher.finish();
+    }
     let audit_error = writer.map(|handle| {
         let (audit, error) = handle.finish();
         *log = Some(audit);

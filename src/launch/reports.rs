@@ -1,15 +1,19 @@
 //! Tool-call reports that hook adapters inside the session leave in its
-//! reports directory, added to the audit log when the session ends.
+//! reports directory, added to the audit log as they arrive (a watcher
+//! thread next to the supervisor), or when the session ends for a session
+//! nobody supervises (nested in another).
 //!
 //! The session can write that directory, so a report is the session's word,
 //! not guard's observation: records carry `"reported_by": "session"`, keep
 //! only known fields, and are bounded in number and size. The file is opened
 //! without following links, and only a regular file with one link is read.
 
-use crate::audit::{AuditError, AuditLog, Event, EventKind};
-use std::io::{BufRead, Read};
+use crate::audit::{AuditError, AuditLog, Event, EventKind, EventSender};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The file adapters append to, one JSON object per line.
 pub const TOOL_CALLS_FILE: &str = "tool-calls.jsonl";
@@ -17,34 +21,125 @@ pub const TOOL_CALLS_FILE: &str = "tool-calls.jsonl";
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// At most this many records are added.
 const MAX_RECORDS: usize = 2000;
+/// A line longer than this is not a report.
+const MAX_LINE: usize = 256 * 1024;
+/// How often the watcher looks for new reports.
+const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 /// The fields a report may carry.
 const FIELDS: [&str; 7] = [
     "hook", "tool", "decision", "reason", "path", "program", "findings",
 ];
 
-/// Adds the reports in `dir` to `log`; returns how many were added.
-pub fn record(dir: &Path, log: &mut AuditLog) -> Result<usize, AuditError> {
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(dir.join(TOOL_CALLS_FILE));
-    let Ok(file) = opened else {
-        return Ok(0);
-    };
-    match file.metadata() {
-        Ok(metadata) if metadata.is_file() && metadata.nlink() == 1 => {}
-        _ => return Ok(0),
+/// Reads the reports file as it grows, line by line, within the bounds.
+struct ReportReader {
+    dir: PathBuf,
+    file: Option<std::fs::File>,
+    pending: Vec<u8>,
+    read: u64,
+    records: usize,
+}
+
+impl ReportReader {
+    fn new(dir: &Path) -> ReportReader {
+        ReportReader {
+            dir: dir.to_path_buf(),
+            file: None,
+            pending: Vec::new(),
+            read: 0,
+            records: 0,
+        }
     }
-    let mut added = 0;
-    for line in std::io::BufReader::new(file.take(MAX_BYTES))
-        .lines()
-        .map_while(Result::ok)
-        .take(MAX_RECORDS)
-    {
-        log.append(event_of(&line))?;
-        added += 1;
+
+    /// The reports that arrived since the last call.
+    fn new_reports(&mut self) -> Vec<Event> {
+        if self.file.is_none() {
+            self.file = open_reports(&self.dir);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Vec::new();
+        };
+        let mut chunk = Vec::new();
+        let left = MAX_BYTES.saturating_sub(self.read);
+        if let Ok(n) = file.by_ref().take(left).read_to_end(&mut chunk) {
+            self.read += n as u64;
+        }
+        self.pending.extend_from_slice(&chunk);
+        let mut events = Vec::new();
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            if self.records < MAX_RECORDS {
+                events.push(event_of(&String::from_utf8_lossy(&line[..end])));
+                self.records += 1;
+            }
+        }
+        if self.pending.len() > MAX_LINE {
+            self.pending.clear();
+            if self.records < MAX_RECORDS {
+                events.push(Event::new(EventKind::ToolCall, None).with("malformed", true));
+                self.records += 1;
+            }
+        }
+        events
+    }
+}
+
+/// Adds the reports in `dir` to `log` (a session without a watcher); returns
+/// how many were added.
+pub fn record(dir: &Path, log: &mut AuditLog) -> Result<usize, AuditError> {
+    let events = ReportReader::new(dir).new_reports();
+    let added = events.len();
+    for event in events {
+        log.append(event)?;
     }
     Ok(added)
+}
+
+/// A thread sending reports to the audit writer as they arrive.
+pub struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Watcher {
+    /// Watches `dir`, sending each report through `events`.
+    pub fn start(dir: &Path, events: EventSender) -> std::io::Result<Watcher> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let mut reader = ReportReader::new(dir);
+        let thread = std::thread::Builder::new()
+            .name("guard-reports".to_string())
+            .spawn(move || {
+                loop {
+                    let last = stopping.load(Ordering::Acquire);
+                    for event in reader.new_reports() {
+                        events.send(event);
+                    }
+                    if last {
+                        return;
+                    }
+                    std::thread::park_timeout(POLL);
+                }
+            })?;
+        Ok(Watcher { stop, thread })
+    }
+
+    /// Sends what is left (the session has ended) and stops.
+    pub fn finish(self) {
+        self.stop.store(true, Ordering::Release);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
+    }
+}
+
+/// The reports file, if it is a regular file with one link.
+fn open_reports(dir: &Path) -> Option<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(dir.join(TOOL_CALLS_FILE))
+        .ok()?;
+    let metadata = file.metadata().ok()?;
+    (metadata.is_file() && metadata.nlink() == 1).then_some(file)
 }
 
 /// One report line as a record.
@@ -60,5 +155,40 @@ fn event_of(line: &str) -> Event {
             event
         }
         Err(_) => event.with("malformed", true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_read_as_they_grow_and_links_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut reader = ReportReader::new(dir.path());
+        assert!(reader.new_reports().is_empty(), "no file yet");
+        let path = dir.path().join(TOOL_CALLS_FILE);
+        std::fs::write(
+            &path,
+            "{\"tool\": \"Read\", \"secret_field\": 1}\n{\"tool\": \"Ba",
+        )
+        .unwrap();
+        let first = reader.new_reports();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].fields["tool"], "Read");
+        assert!(!first[0].fields.contains_key("secret_field"));
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"sh\"}\nnot json\n").unwrap();
+        let second = reader.new_reports();
+        assert_eq!(second.len(), 2);
+        assert_eq!(second[0].fields["tool"], "Bash");
+        assert_eq!(second[1].fields["malformed"], true);
+
+        let linked = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&path, linked.path().join(TOOL_CALLS_FILE)).unwrap();
+        assert!(ReportReader::new(linked.path()).new_reports().is_empty());
     }
 }

@@ -437,3 +437,35 @@ fn real_claude_code_gets_the_hooks_answers() {
         );
     });
 }
+
+#[test]
+fn tool_call_reports_are_recorded_as_they_happen() {
+    let env = TestEnv::new(identities()[0]);
+    let secret = env.other_repo.join("secret.txt");
+    let input = hook_input(
+        "PreToolUse",
+        "Read",
+        &env.repo,
+        json!({"file_path": secret}),
+    );
+    std::fs::write(env.repo.join("in.json"), input.to_string()).unwrap();
+    let guard = guard_binary().to_str().unwrap();
+    let script = format!(
+        "{guard} hook claude pre-tool-use < in.json > /dev/null; sleep 1; echo later > after.txt"
+    );
+    let output = env.run_script(&["--allow-exec", guard], &script);
+    assert!(output.status.success(), "{}", all_output(&output));
+    let (_, records) = env.last_log();
+    let position = |what: &dyn Fn(&Value) -> bool| records.iter().position(what);
+    let reported = position(&|r| r["kind"] == "tool_call").expect("the report is recorded");
+    let after = position(&|r| {
+        r["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/after.txt"))
+    })
+    .expect("the later write is recorded");
+    assert!(
+        reported < after,
+        "the report was recorded when it was made: {records:#?}"
+    );
+}
