@@ -115,7 +115,7 @@ impl ScanOptions {
 pub struct ScanReport {
     /// The findings the allowlists do not excuse, file by file.
     pub findings: Vec<Finding>,
-    /// Files looked at.
+    /// Regular files looked at.
     pub files: usize,
     /// Files read and scanned; the others were unchanged since a cached scan.
     pub read: usize,
@@ -229,7 +229,8 @@ pub fn scan(roots: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, Scan
                 limit,
             });
         }
-        report.files += files.len();
+        let examined: Vec<Examined> = examined.into_iter().flatten().collect();
+        report.files += examined.len();
         report.read += examined.iter().filter(|e| e.read).count();
         if let Some(cache) = cache {
             let entries = examined.iter().filter_map(|e| e.entry.clone());
@@ -265,29 +266,33 @@ struct Examined {
 }
 
 /// Scans one file, answering from `cache` when the file's status or content
-/// is the one cached.
-fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Examined {
-    let nothing = |read| Examined {
-        findings: Vec::new(),
-        read,
-        entry: None,
+/// is the one cached; `None` for what is not a regular file (a link, a
+/// directory, a name git lists that is gone).
+fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Option<Examined> {
+    let nothing = |read| {
+        Some(Examined {
+            findings: Vec::new(),
+            read,
+            entry: None,
+        })
     };
     // A symbolic link is not followed: it could lead out of the repository
     // (its target, if inside, is scanned on its own).
-    let Ok(metadata) = std::fs::symlink_metadata(file) else {
-        return nothing(false);
-    };
-    if !metadata.is_file() || metadata.len() > MAX_FILE {
+    let metadata = std::fs::symlink_metadata(file).ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    if metadata.len() > MAX_FILE {
         return nothing(false);
     }
     let stat = StatKey::of(&metadata);
     let cached = cache.and_then(|c| c.get(display));
     if let Some(entry) = cached.filter(|e| e.stat == Some(stat)) {
-        return Examined {
+        return Some(Examined {
             findings: entry.findings.clone(),
             read: false,
             entry: Some((display.to_string(), entry.clone())),
-        };
+        });
     }
     let Ok(bytes) = std::fs::read(file) else {
         return nothing(true);
@@ -297,7 +302,7 @@ fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Examined {
         Some(entry) => entry.findings.clone(),
         None => scan_bytes(display, &bytes),
     };
-    Examined {
+    Some(Examined {
         entry: Some((
             display.to_string(),
             Entry {
@@ -308,7 +313,7 @@ fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Examined {
         )),
         findings,
         read: true,
-    }
+    })
 }
 
 /// `work` applied to every item on `jobs` threads, results in item order.
