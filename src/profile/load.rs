@@ -91,7 +91,7 @@ pub enum ProfileError {
         /// The chain that loops.
         chain: String,
     },
-    /// `extends` is nested deeper than [`MAX_EXTENDS_DEPTH`].
+    /// `extends` is nested deeper than `MAX_EXTENDS_DEPTH`.
     #[error("profile `{name}`: `extends` is nested more than {MAX_EXTENDS_DEPTH} levels deep")]
     TooDeep {
         /// The profile where the limit was hit.

@@ -10,7 +10,7 @@
 //! process *asked for*; Landlock is what made it safe.
 //!
 //! `connect` is different: for `unix_sockets = "listed"` the supervisor
-//! performs it itself ([`connect`]), so the kernel never re-reads an address
+//! performs it itself (`connect`), so the kernel never re-reads an address
 //! after the check.
 
 mod connect;
