@@ -289,6 +289,7 @@ fn run_in_session(
     //    supervisor, then let the child execute the command.
     let mut writer = None;
     let mut watcher = None;
+    let mut supervisor_handle = None;
     let listener = match &control {
         Some(control) => {
             handoff::receive(control).map_err(system("receive the seccomp listener"))?
@@ -334,8 +335,10 @@ fn run_in_session(
                 .map_err(system("start the tool-call report watcher"))?,
         );
         writer = Some(handle);
-        supervisor::spawn(Listener::new(listener), supervision)
-            .map_err(system("start the supervisor"))?;
+        supervisor_handle = Some(
+            supervisor::spawn(Listener::new(listener), supervision)
+                .map_err(system("start the supervisor"))?,
+        );
         handoff::acknowledge(control).map_err(system("release the child"))?;
     }
     let mut setup_error = String::new();
@@ -352,6 +355,12 @@ fn run_in_session(
     // 8. End every process the session left behind, then flush the log.
     let leftover_processes = reap::end_all_descendants();
     signals.restore();
+    // Records of calls answered just before the end are still on their way.
+    if let Some(supervisor) = &supervisor_handle
+        && !supervisor.settle(std::time::Duration::from_secs(2))
+    {
+        tracing::warn!("the supervisor did not finish recording the last calls in time");
+    }
     if let Some(watcher) = watcher {
         watcher.finish();
     }

@@ -26,6 +26,7 @@ use crate::audit::{Event, EventKind, EventSender};
 use crate::sandbox::refusal::Rules;
 use crate::sys::notify::{Listener, Notification, Response};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many threads receive trapped calls (the machine has two cores; more
 /// only add wake-ups).
@@ -75,10 +76,35 @@ pub struct Supervision {
 struct Shared {
     supervision: Supervision,
     working_dirs: WorkingDirs,
+    /// Calls answered whose record is not sent yet: the process goes on
+    /// while its record is made, so the session can end in between.
+    unrecorded: AtomicUsize,
+}
+
+/// The running supervisor.
+#[derive(Debug)]
+pub struct Supervisor {
+    shared: Arc<Shared>,
+}
+
+impl Supervisor {
+    /// Waits (at most `limit`) until every answered call has been recorded;
+    /// call it when the session's processes are gone, before the log is
+    /// closed. Returns whether it settled.
+    pub fn settle(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while self.shared.unrecorded.load(Ordering::Acquire) > 0 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        true
+    }
 }
 
 /// Serves trapped calls until the session's processes are gone.
-pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()> {
+pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<Supervisor> {
     if let Err(error) = listener.set_sync_wakeup() {
         tracing::debug!(%error, "no synchronous wake-up for seccomp notifications; slower path in use");
     }
@@ -86,6 +112,7 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()
     let supervision = Arc::new(Shared {
         supervision,
         working_dirs: WorkingDirs::default(),
+        unrecorded: AtomicUsize::new(0),
     });
     for index in 0..RECEIVERS {
         let (listener, supervision) = (Arc::clone(&listener), Arc::clone(&supervision));
@@ -93,7 +120,9 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<()
             .name(format!("guard-supervisor-{index}"))
             .spawn(move || receive_loop(&listener, &supervision))?;
     }
-    Ok(())
+    Ok(Supervisor {
+        shared: supervision,
+    })
 }
 
 fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
@@ -170,6 +199,7 @@ fn audit_call(
         Response::Continue
     };
     // The process may have died meanwhile: nothing to answer then.
+    shared.unrecorded.fetch_add(1, Ordering::AcqRel);
     let _ = listener.respond(call.id, response);
     let process = processes.get(call.pid);
     let event = match &denial {
@@ -180,6 +210,7 @@ fn audit_call(
         processes.forget(call.pid);
     }
     supervision.events.send(event);
+    shared.unrecorded.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// A `connect` may block: it runs on its own thread.
@@ -190,13 +221,14 @@ fn spawn_connect(
     processes: &mut record::Processes,
 ) {
     let process = processes.get(call.pid);
-    let (worker_listener, supervision) = (Arc::clone(listener), Arc::clone(supervision));
+    let (worker_listener, shared) = (Arc::clone(listener), Arc::clone(supervision));
     let handled = std::thread::Builder::new().spawn(move || {
-        let supervision = &supervision.supervision;
+        let supervision = &shared.supervision;
         let (response, allowed, target) = match &supervision.sockets {
             Some(rules) => connect::handle(&worker_listener, &call, rules),
             None => (Response::Fail(libc::EACCES), false, None),
         };
+        shared.unrecorded.fetch_add(1, Ordering::AcqRel);
         let _ = worker_listener.respond(call.id, response);
         let mut event = Event::new(EventKind::Connect, Some(process)).with("syscall", "connect");
         if let Some(target) = target {
@@ -207,6 +239,7 @@ fn spawn_connect(
             event = event.with("errno", errno);
         }
         supervision.events.send(event);
+        shared.unrecorded.fetch_sub(1, Ordering::AcqRel);
     });
     if handled.is_err() {
         // No thread to be had: refuse rather than leave the call hanging.
