@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod credentials;
+pub mod digest;
 pub mod exit;
 pub mod hooks;
 pub mod launch;

@@ -8,7 +8,6 @@
 //! `--allow-widen`.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -63,10 +62,7 @@ pub enum RepoProfile {
 
 /// SHA-256 of `text`, hex.
 pub fn digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(text.as_bytes())
 }
 
 impl TrustStore {

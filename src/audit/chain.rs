@@ -1,7 +1,6 @@
 //! The hash chain.
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -17,12 +16,5 @@ pub fn record_hash(record: &Map<String, Value>) -> String {
 
 /// SHA-256 of a record's JSON text (without `hash`), as lowercase hex.
 pub fn body_hash(body: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(body.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        hex.push(HEX[usize::from(byte >> 4)] as char);
-        hex.push(HEX[usize::from(byte & 0xf)] as char);
-    }
-    hex
+    crate::digest::sha256_hex(body.as_bytes())
 }

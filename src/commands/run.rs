@@ -44,19 +44,12 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     log.append(session_start(&prepared)?)?;
     tracing::debug!(session = %prepared.session.id, log = %log.path().display(), "starting session");
     let started = std::time::Instant::now();
-    if let Err(error) =
-        super::start_scan::scan_before_start(&prepared.policy, &scan_cache, &mut log)
-    {
-        let _ =
-            log.append(Event::new(EventKind::SessionEnd, None).with("error", error.to_string()));
-        return Err(error);
-    }
-    let mut minted = match super::credentials::mint_all(
-        &prepared.policy,
-        &prepared.session.id,
-        &journal,
-        &mut log,
-    ) {
+    // What refuses the session before it runs also ends its log.
+    let before_launch = |log: &mut AuditLog| -> Result<_, CommandError> {
+        super::start_scan::scan_before_start(&prepared.policy, &scan_cache, log)?;
+        super::credentials::mint_all(&prepared.policy, &prepared.session.id, &journal, log)
+    };
+    let mut minted = match before_launch(&mut log) {
         Ok(minted) => minted,
         Err(error) => {
             let _ = log

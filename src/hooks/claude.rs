@@ -237,21 +237,7 @@ fn url_host_port(url: &str) -> Option<(String, u16)> {
     };
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit('@').next()?;
-    let (host, port) = match host_port.strip_prefix('[') {
-        Some(v6) => {
-            let (host, after) = v6.split_once(']')?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        },
-    };
-    let port = match port {
-        Some(port) => port.parse().ok()?,
-        None => default,
-    };
-    (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
+    crate::policy::split_host_port(host_port, default).ok()
 }
 
 /// The findings of medium severity and up in what a tool returned.

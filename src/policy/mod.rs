@@ -21,7 +21,7 @@ pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
 pub use host::{HostView, RealHost};
-pub use network::{HostRule, is_private};
+pub use network::{HostRule, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
 pub use vars::Variables;
@@ -332,11 +332,7 @@ impl Policy {
     /// SHA-256 of the policy's JSON form, as lowercase hex: what the audit log
     /// records to say which policy a session ran under.
     pub fn digest(&self) -> String {
-        use sha2::{Digest, Sha256};
         let json = serde_json::to_vec(self).expect("a policy always serialises");
-        Sha256::digest(json)
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        crate::digest::sha256_hex(&json)
     }
 }

@@ -66,6 +66,30 @@ impl std::fmt::Display for HostRule {
     }
 }
 
+/// `host`, `host:port`, `[v6]` or `[v6]:port` → lowercase host and port
+/// (`default_port` when none is given).
+pub fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), String> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or("bad IPv6 literal")?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        Some(port) => port
+            .parse()
+            .map_err(|_| format!("bad port in {authority}"))?,
+        None => default_port,
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    Ok((host.to_ascii_lowercase(), port))
+}
+
 /// Loopback, private (RFC 1918, unique local), link-local, CGNAT, unspecified
 /// or multicast: addresses an allowed *name* must not lead to.
 pub fn is_private(address: IpAddr) -> bool {

@@ -57,7 +57,7 @@ impl Request {
             .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
             .collect();
         let (host, port, path) = if method == "CONNECT" {
-            let (host, port) = split_host_port(target, 443)?;
+            let (host, port) = crate::policy::split_host_port(target, 443)?;
             (host, port, String::new())
         } else {
             let rest = target
@@ -67,7 +67,7 @@ impl Request {
                 Some(at) => (&rest[..at], &rest[at..]),
                 None => (rest, "/"),
             };
-            let (host, port) = split_host_port(authority, 80)?;
+            let (host, port) = crate::policy::split_host_port(authority, 80)?;
             (host, port, path.to_string())
         };
         Ok(Request {
@@ -113,28 +113,6 @@ impl Request {
         head.push_str("Connection: close\r\n\r\n");
         head.into_bytes()
     }
-}
-
-fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), String> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or("bad IPv6 literal")?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        Some(port) => port
-            .parse()
-            .map_err(|_| format!("bad port in {authority}"))?,
-        None => default_port,
-    };
-    if host.is_empty() {
-        return Err("no host".into());
-    }
-    Ok((host.to_ascii_lowercase(), port))
 }
 
 /// Standard base64 (with or without padding).

@@ -82,18 +82,8 @@ impl Rules {
     /// whose existing part is resolved here; `None` when it allows it or when
     /// that cannot be told (`/proc` and `/dev` resolve differently inside).
     pub fn denial(&self, path: &Path, right: Right) -> Option<Denial> {
-        let real = resolve_existing_part(path);
-        if is_session_specific(path) || is_session_specific(&real) {
-            return None;
-        }
-        if right.granted_by(self.access_at(path)) || right.granted_by(self.access_at(&real)) {
-            return None;
-        }
-        Some(Denial {
-            rule: self.explain(&real, right),
-            needs: right.name(),
-            path: real,
-        })
+        self.judge(path, right, |path| Some(resolve_existing_part(path)))?
+            .err()
     }
 
     pub(crate) fn new(rules: Vec<(PathBuf, Access, PathKind)>) -> Rules {
@@ -136,19 +126,33 @@ impl Rules {
     }
 
     /// Whether `path` has `right`; `None` when the supervisor cannot tell.
+    /// Only the name and its parent are resolved: a deeper name that does
+    /// not exist fails with `ENOENT` before Landlock looks, and is left to
+    /// the kernel.
     pub(crate) fn check(&self, path: &Path, right: Right) -> Option<Result<(), Denial>> {
+        self.judge(path, right, |path| {
+            std::fs::canonicalize(path).ok().or_else(|| {
+                let parent = std::fs::canonicalize(path.parent()?).ok()?;
+                Some(parent.join(path.file_name()?))
+            })
+        })
+    }
+
+    /// The name as written has `right`, or what `resolve` makes of it does
+    /// (a symlink may lead somewhere covered); `None` when that cannot be told.
+    fn judge(
+        &self,
+        path: &Path,
+        right: Right,
+        resolve: impl FnOnce(&Path) -> Option<PathBuf>,
+    ) -> Option<Result<(), Denial>> {
         if right.granted_by(self.access_at(path)) {
             return Some(Ok(()));
         }
         if is_session_specific(path) {
             return None;
         }
-        // The name as written is not covered; maybe a symlink leads somewhere
-        // that is. Resolve (the parent, for a name that does not exist yet).
-        let real = std::fs::canonicalize(path).ok().or_else(|| {
-            let parent = std::fs::canonicalize(path.parent()?).ok()?;
-            Some(parent.join(path.file_name()?))
-        })?;
+        let real = resolve(path)?;
         if is_session_specific(&real) {
             return None;
         }
@@ -156,9 +160,9 @@ impl Rules {
             return Some(Ok(()));
         }
         Some(Err(Denial {
-            path: real.clone(),
-            needs: right.name(),
             rule: self.explain(&real, right),
+            needs: right.name(),
+            path: real,
         }))
     }
 }

@@ -11,8 +11,8 @@
 //! a missing, unreadable or outdated cache means a full scan, never an error.
 
 use super::Finding;
+use crate::digest::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -72,20 +72,12 @@ pub struct Cache {
     files: HashMap<String, Entry>,
 }
 
-/// SHA-256 of `bytes`, lowercase hex.
-pub fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 impl Cache {
     /// The cache of `root` in `dir` (empty when there is none, or it was
     /// written by another rule set).
     pub fn load(dir: &Path, root: &Path) -> Cache {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let name = content_hash(root.as_os_str().as_encoded_bytes());
+        let name = sha256_hex(root.as_os_str().as_encoded_bytes());
         let path = dir.join(format!("{}.json", &name[..32]));
         let files = std::fs::read(&path)
             .ok()
@@ -161,7 +153,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let entry = Entry {
             stat: None,
-            sha256: content_hash(b"x"),
+            sha256: sha256_hex(b"x"),
             findings: Vec::new(),
         };
         let cache = Cache::load(state.path(), root.path());
@@ -205,7 +197,7 @@ mod tests {
         let stat = StatKey::of(&std::fs::metadata(root.path().join("a.txt")).unwrap());
         let entry = Entry {
             stat: Some(stat),
-            sha256: content_hash(b"x"),
+            sha256: sha256_hex(b"x"),
             findings: Vec::new(),
         };
         Cache::load(state.path(), root.path())

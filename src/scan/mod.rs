@@ -297,7 +297,7 @@ fn examine(file: &Path, display: &str, cache: Option<&Cache>) -> Option<Examined
     let Ok(bytes) = std::fs::read(file) else {
         return nothing(true);
     };
-    let sha256 = cache::content_hash(&bytes);
+    let sha256 = crate::digest::sha256_hex(&bytes);
     let findings = match cached.filter(|e| e.sha256 == sha256) {
         Some(entry) => entry.findings.clone(),
         None => scan_bytes(display, &bytes),

@@ -522,7 +522,6 @@ mod tests {
     /// lines do not count.
     #[test]
     fn rules_version_follows_the_rules() {
-        use sha2::{Digest, Sha256};
         let source = include_str!("rules.rs");
         let rules = &source[..source.find("#[cfg(test)]").expect("a test module")];
         // Comments do not change what a rule finds.
@@ -531,10 +530,7 @@ mod tests {
             .filter(|line| !line.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
             .join("\n");
-        let fingerprint: String = Sha256::digest(code.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let fingerprint = crate::digest::sha256_hex(code.as_bytes());
         assert_eq!(
             (RULES_VERSION, fingerprint.as_str()),
             (
