@@ -1,10 +1,10 @@
 //! What happened, before it is numbered, timed and chained.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The kinds of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The session began (profile, policy, command, kernel features).
@@ -73,7 +73,7 @@ impl EventKind {
 }
 
 /// The process a record is about (pids as seen from outside the session).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessInfo {
     /// Process id (thread group).
     pub pid: u32,
@@ -86,7 +86,7 @@ pub struct ProcessInfo {
 }
 
 /// One thing to record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// What kind of thing.
     pub kind: EventKind,

@@ -9,6 +9,7 @@
 mod chain;
 mod event;
 mod read;
+pub mod relay;
 pub mod time;
 mod writer;
 

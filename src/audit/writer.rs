@@ -25,8 +25,8 @@ pub struct AuditLog {
     redactions: Vec<String>,
 }
 
-/// What the writer thread receives.
-enum Message {
+/// What a writer thread receives.
+pub(super) enum Message {
     Record(Box<Event>),
     Finish,
 }
@@ -40,7 +40,7 @@ pub struct AuditHandle {
 
 /// Where producers send events while the session runs.
 #[derive(Debug, Clone)]
-pub struct EventSender(Sender<Message>);
+pub struct EventSender(pub(super) Sender<Message>);
 
 impl EventSender {
     /// Queues an event; dropped silently once the session has ended.
@@ -214,16 +214,37 @@ impl AuditLog {
     }
 
     /// Moves the log to a writer thread. `on_failure` runs (once) if a write
-    /// fails while the session runs; it should stop the session.
+    /// fails while the session runs; it should stop the session. If no
+    /// thread can be started, the log comes back with the error.
     pub fn start_writer(
         self,
         on_failure: impl FnOnce(&AuditError) + Send + 'static,
-    ) -> std::io::Result<AuditHandle> {
+    ) -> Result<AuditHandle, Box<(AuditLog, std::io::Error)>> {
         let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::Builder::new()
+        // The log goes to the thread through a slot it can be taken back from.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(self)));
+        let handed = std::sync::Arc::clone(&slot);
+        let started = std::thread::Builder::new()
             .name("guard-audit".to_string())
-            .spawn(move || write_loop(self, receiver, on_failure))?;
-        Ok(AuditHandle { sender, thread })
+            .spawn(move || {
+                let log = handed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .expect("the log is in its slot until the thread takes it");
+                write_loop(log, receiver, on_failure)
+            });
+        match started {
+            Ok(thread) => Ok(AuditHandle { sender, thread }),
+            Err(error) => {
+                let log = slot
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .expect("a thread that never started took nothing");
+                Err(Box::new((log, error)))
+            }
+        }
     }
 }
 
@@ -309,7 +330,10 @@ mod tests {
         let mut log = AuditLog::create(dir.path(), "s1").unwrap();
         log.append(Event::new(EventKind::SessionStart, None))
             .unwrap();
-        let handle = log.start_writer(|_| panic!("no failure expected")).unwrap();
+        let handle = log
+            .start_writer(|_| panic!("no failure expected"))
+            .map_err(|failed| failed.1)
+            .unwrap();
         let sender = handle.sender();
         for n in 0..100 {
             sender.send(Event::new(EventKind::Open, None).with("path", format!("/f{n}")));

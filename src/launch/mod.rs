@@ -1,39 +1,42 @@
 //! `guard run`: from a compiled policy to a finished session.
 //!
-//! [`run`] is one linear function with a comment per step. Cleanup (end every
-//! process, check protected paths, remove the session directories) runs on
-//! every path once the child has been started.
+//! [`run`] is guard's side: it prepares what can fail before any process
+//! exists, forks the session's anchor ([`anchor`]), serves the session from
+//! outside (the audit log, the network proxy, tool-call reports) and cleans
+//! up. Every step after the fork reaches the cleanup, whatever failed: the
+//! anchor is waited for, every process of the session ended, protected
+//! paths checked, the session's directories removed.
 
-mod child;
+mod anchor;
+mod command;
 mod env;
-mod init;
 mod reap;
 mod reports;
 mod session;
+mod setup;
 mod snapshot;
 mod wait;
 
-pub use child::SETUP_FAILED;
 pub use env::{CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
 pub use reap::descendants_of;
 pub use reports::TOOL_CALLS_FILE;
 pub use session::{Session, state_dir};
+pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
-use crate::audit::AuditLog;
-use crate::policy::{Policy, UnixSockets};
+use crate::audit::relay::Inbound;
+use crate::audit::{AuditLog, EventSender};
+use crate::policy::Policy;
 use crate::proxy::Proxy;
-use crate::sandbox::refusal::Rules;
 use crate::sandbox::{EnforceError, seccomp};
-use crate::supervisor::{self, SocketRules, Supervision};
-use crate::sys::handoff;
-use crate::sys::notify::Listener;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::waitpid;
-use nix::unistd::ForkResult;
+use nix::unistd::{ForkResult, Pid};
 use std::ffi::CString;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +102,46 @@ pub fn run(
     quarantine: PathBuf,
     log: AuditLog,
 ) -> (Result<SessionOutcome, LaunchError>, AuditLog) {
-    let mut log = Some(log);
-    let outcome = prepare_and_run(policy, session, environment, quarantine, &mut log);
-    (outcome, log.expect("the audit log is always handed back"))
+    // The signals guard acts on are taken through a signalfd; blocked before
+    // any thread starts, so that every thread inherits the mask and none of
+    // them swallows a SIGCHLD.
+    let mut signals = match wait::SessionSignals::take() {
+        Ok(signals) => signals,
+        Err(error) => return (Err(error), log),
+    };
+    // The anchor's pid once it exists: a log that cannot be written stops
+    // the session (the anchor's end takes every process of it along).
+    let anchor = Arc::new(AtomicI32::new(0));
+    let stop = Arc::clone(&anchor);
+    let writer = match log.start_writer(move |_| {
+        let pid = stop.load(Ordering::Acquire);
+        if pid > 0 {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }) {
+        Ok(writer) => writer,
+        Err(failed) => {
+            signals.restore();
+            let (log, error) = *failed;
+            return (Err(system("start the audit writer")(error)), log);
+        }
+    };
+    let outcome = prepare_and_run(
+        policy,
+        session,
+        environment,
+        quarantine,
+        &writer.sender(),
+        &anchor,
+        &mut signals,
+    );
+    signals.restore();
+    let (log, audit_error) = writer.finish();
+    let outcome = match (outcome, audit_error) {
+        (Ok(_), Some(error)) => Err(LaunchError::Audit(error)),
+        (outcome, _) => outcome,
+    };
+    (outcome, log)
 }
 
 /// Where the session's environment comes from: guard's own variables (only
@@ -134,7 +174,9 @@ fn prepare_and_run(
     session: &Session,
     environment: &SessionEnvironment<'_>,
     quarantine: PathBuf,
-    log: &mut Option<AuditLog>,
+    events: &EventSender,
+    anchor: &AtomicI32,
+    signals: &mut wait::SessionSignals,
 ) -> Result<SessionOutcome, LaunchError> {
     // 1. Prepare everything that can fail before any process exists: the
     //    seccomp programs, argv and environment as C strings.
@@ -196,14 +238,18 @@ fn prepare_and_run(
         "create {}",
         session.paths.reports_dir().display()
     )))?;
-    let mut outcome = run_in_session(policy, prepared, quarantine, log, environment.supervised);
+    let outcome = run_in_session(
+        policy,
+        prepared,
+        quarantine,
+        events,
+        anchor,
+        signals,
+        environment.supervised,
+    );
     // A supervised session's reports were recorded as they came.
-    if !environment.supervised
-        && let Some(log) = log.as_mut()
-        && let Err(error) = reports::record(&session.paths.reports_dir(), log)
-        && outcome.is_ok()
-    {
-        outcome = Err(error.into());
+    if !environment.supervised {
+        reports::record(&session.paths.reports_dir(), events);
     }
     // 10. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();
@@ -216,7 +262,9 @@ fn run_in_session(
     policy: &Policy,
     prepared: Prepared,
     quarantine: PathBuf,
-    log: &mut Option<AuditLog>,
+    events: &EventSender,
+    anchor_pid: &AtomicI32,
+    signals: &mut wait::SessionSignals,
     supervised: bool,
 ) -> Result<SessionOutcome, LaunchError> {
     for dir in &policy.create_dirs {
@@ -231,28 +279,25 @@ fn run_in_session(
     // 3. Save the protected paths the kernel cannot guard by itself.
     let snapshot = Snapshot::take(policy)?;
 
-    // 4. Become a subreaper, so orphans of the session stay our descendants,
-    //    and take the signals we act on through a signalfd.
+    // 4. Become a subreaper, so orphans of the session stay our descendants.
     crate::sys::prctl::set_child_subreaper().map_err(system("PR_SET_CHILD_SUBREAPER"))?;
-    let mut signals = wait::SessionSignals::take()?;
 
-    // 5. Fork (into new namespaces when the policy has them). The child
-    //    confines itself, hands its seccomp listener over a socket pair,
-    //    waits for the supervisor, and executes the command; a setup error
-    //    comes back over a close-on-exec pipe (EOF means execve worked).
-    let (error_read, error_write) =
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
-    let (mut control, child_control) = match supervised {
+    // 5. Fork the anchor (into new namespaces when the policy has them). It
+    //    confines itself, starts and supervises the command; a setup error
+    //    comes back over a close-on-exec pipe (EOF means execve worked), the
+    //    supervisor's records over another.
+    let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"));
+    let (error_read, error_write) = pipe()?;
+    // Held by guard only: the anchor sees it hang up if guard dies early.
+    let (alive_read, alive_write) = pipe()?;
+    let (records_read, records_write) = match supervised {
         true => {
-            let (parent_end, child_end) = handoff::pair().map_err(system("socketpair"))?;
-            (Some(parent_end), Some(child_end))
+            let (read, write) = pipe()?;
+            (Some(read), Some(write))
         }
         false => (None, None),
     };
-    // Held by guard only: the child sees it hang up if guard dies early.
-    let (alive_read, alive_write) =
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(nix_system("pipe"))?;
-    let plan = child::ChildPlan {
+    let plan = setup::Plan {
         policy,
         seccomp: &prepared.seccomp,
         program: prepared.program,
@@ -262,7 +307,8 @@ fn run_in_session(
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),
         ),
-        proxy_port: prepared.proxy.as_ref().map(|proxy| proxy.address().port()),
+        proxy: prepared.proxy.as_ref().map(Proxy::address),
+        supervised,
     };
     let forked = match &policy.namespace {
         Some(_) => {
@@ -271,115 +317,85 @@ fn run_in_session(
         }
         None => crate::sys::fork().map_err(system("fork"))?,
     };
-    let child = match forked {
+    let anchor = match forked {
         ForkResult::Child => {
-            drop((error_read, alive_write, control));
-            let ends = child::ChildEnds {
+            drop((error_read, alive_write, records_read));
+            let ends = anchor::AnchorEnds {
                 error_pipe: error_write,
                 guard_alive: alive_read,
-                control: child_control,
+                records: records_write,
             };
-            child::run(&plan, ends)
+            anchor::run(&plan, ends)
         }
         ForkResult::Parent { child } => child,
     };
-    drop((error_write, alive_read, child_control));
+    anchor_pid.store(anchor.as_raw(), Ordering::Release);
+    drop((error_write, alive_read, records_write));
 
-    // 6. Start the audit writer (a write failure stops the session) and the
-    //    supervisor, then let the child execute the command.
-    let mut writer = None;
-    let mut watcher = None;
-    let mut supervisor_handle = None;
-    let listener = match &control {
-        Some(control) => {
-            handoff::receive(control).map_err(system("receive the seccomp listener"))?
-        }
-        None => None,
+    // 6. Serve the session from outside: the supervisor's records into the
+    //    log, the network proxy, the tool-call report watcher. If one cannot
+    //    start, the session is stopped, and cleaned up all the same.
+    let mut failure = None;
+    let inbound = records_read.and_then(|read| {
+        Inbound::start(std::fs::File::from(read), events.clone())
+            .map_err(|error| failure = Some(system("read the supervisor's records")(error)))
+            .ok()
+    });
+    if let Some(proxy) = prepared.proxy
+        && failure.is_none()
+        && let Err(error) = proxy.serve(&policy.network, events.clone())
+    {
+        failure = Some(system("start the network proxy")(error));
+    }
+    let watcher = match (supervised, &failure) {
+        (true, None) => reports::Watcher::start(&policy.session.reports_dir(), events.clone())
+            .map_err(|error| failure = Some(system("start the tool-call report watcher")(error)))
+            .ok(),
+        _ => None,
     };
-    if let (Some(listener), Some(control)) = (listener, control.as_mut()) {
-        let audit = log
-            .take()
-            .expect("the log is here until the writer takes it");
-        let handle = audit
-            .start_writer(move |_| {
-                let _ = kill(child, Signal::SIGKILL);
-            })
-            .map_err(system("start the audit writer"))?;
-        let proxy_address = prepared.proxy.as_ref().map(Proxy::address);
-        let sockets = match &policy.network.unix_sockets {
-            UnixSockets::Listed { within, files } => Some(SocketRules {
-                check_unix: true,
-                within: within.clone(),
-                files: files.clone(),
-                proxy: proxy_address,
-            }),
-            _ => proxy_address.map(|proxy| SocketRules {
-                check_unix: false,
-                within: Vec::new(),
-                files: Vec::new(),
-                proxy: Some(proxy),
-            }),
-        };
-        if let Some(proxy) = prepared.proxy {
-            proxy
-                .serve(&policy.network, handle.sender())
-                .map_err(system("start the network proxy"))?;
-        }
-        let supervision = Supervision {
-            rules: Rules::from_policy(policy),
-            sockets,
-            events: handle.sender(),
-        };
-        watcher = Some(
-            reports::Watcher::start(&policy.session.reports_dir(), handle.sender())
-                .map_err(system("start the tool-call report watcher"))?,
-        );
-        writer = Some(handle);
-        supervisor_handle = Some(
-            supervisor::spawn(Listener::new(listener), supervision)
-                .map_err(system("start the supervisor"))?,
-        );
-        handoff::acknowledge(control).map_err(system("release the child"))?;
+    if failure.is_some() {
+        let _ = kill(anchor, Signal::SIGKILL);
     }
     let mut setup_error = String::new();
     let _ = std::fs::File::from(error_read).read_to_string(&mut setup_error);
 
-    // 7. Wait for the command, forwarding termination signals sent to guard.
-    let exit_code = if setup_error.is_empty() {
-        signals.wait_for(child)?
-    } else {
-        let _ = waitpid(child, None);
-        SETUP_FAILED
+    // 7. Wait for the session, forwarding termination signals sent to guard.
+    let exit_code = match setup_error.is_empty() && failure.is_none() {
+        true => signals.wait_for(anchor),
+        false => {
+            let _ = waitpid(anchor, None);
+            Ok(SETUP_FAILED)
+        }
     };
 
-    // 8. End every process the session left behind, then flush the log.
-    let leftover_processes = reap::end_all_descendants();
-    signals.restore();
-    // Records of calls answered just before the end are still on their way.
-    if let Some(supervisor) = &supervisor_handle
-        && !supervisor.settle(std::time::Duration::from_secs(2))
-    {
-        tracing::warn!("the supervisor did not finish recording the last calls in time");
+    // 8. End every process the session left behind (the anchor ended those
+    //    it could; this catches what outlived a killed anchor), then take
+    //    the last records.
+    let mut leftover_processes = reap::end_all_descendants();
+    if let Some(inbound) = inbound {
+        match inbound.join() {
+            Ok(Some(end)) => leftover_processes += end.leftover_processes,
+            Ok(None) => {}
+            Err(error) if failure.is_none() => {
+                failure = Some(system("read the supervisor's records")(error))
+            }
+            Err(_) => {}
+        }
     }
     if let Some(watcher) = watcher {
         watcher.finish();
     }
-    let audit_error = writer.map(|handle| {
-        let (audit, error) = handle.finish();
-        *log = Some(audit);
-        error
-    });
 
     // 9. Put protected paths back as they were, keeping the session's version.
     let restored = snapshot.check_and_restore(&quarantine)?;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
     if !setup_error.is_empty() {
         return Err(LaunchError::ChildSetup(setup_error));
     }
-    if let Some(Some(error)) = audit_error {
-        return Err(LaunchError::Audit(error));
-    }
     Ok(SessionOutcome {
-        exit_code,
+        exit_code: exit_code?,
         leftover_processes,
         restored,
     })

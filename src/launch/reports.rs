@@ -8,7 +8,7 @@
 //! only known fields, and are bounded in number and size. The file is opened
 //! without following links, and only a regular file with one link is read.
 
-use crate::audit::{AuditError, AuditLog, Event, EventKind, EventSender};
+use crate::audit::{Event, EventKind, EventSender};
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -83,15 +83,15 @@ impl ReportReader {
     }
 }
 
-/// Adds the reports in `dir` to `log` (a session without a watcher); returns
-/// how many were added.
-pub fn record(dir: &Path, log: &mut AuditLog) -> Result<usize, AuditError> {
+/// Adds the reports in `dir` to the log (a session without a watcher);
+/// returns how many were added.
+pub fn record(dir: &Path, log: &EventSender) -> usize {
     let events = ReportReader::new(dir).new_reports();
     let added = events.len();
     for event in events {
-        log.append(event)?;
+        log.send(event);
     }
-    Ok(added)
+    added
 }
 
 /// A thread sending reports to the audit writer as they arrive.

@@ -93,3 +93,27 @@ pub fn restrict_self(
     }
     Ok(status)
 }
+
+/// Puts the calling thread in a nested domain that handles only the IPC
+/// scopes: from then on it (and what it starts) can signal, and connect to
+/// abstract unix sockets of, only processes inside that nested domain. The
+/// session's command uses it so that it cannot signal its anchor, which
+/// stays in the outer domain.
+pub fn scope_self() -> Result<(), EnforceError> {
+    let error = |e: &dyn std::fmt::Display| EnforceError::Landlock(e.to_string());
+    let status = Ruleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .scope(Scope::from_all(TARGET_ABI))
+        .map_err(|e| error(&e))?
+        .create()
+        .map_err(|e| error(&e))?
+        .no_new_privs(true)
+        .restrict_self()
+        .map_err(|e| error(&e))?;
+    if status.ruleset != RulesetStatus::FullyEnforced {
+        return Err(EnforceError::LandlockPartial {
+            abi: crate::sys::landlock_abi_version(),
+        });
+    }
+    Ok(())
+}

@@ -35,6 +35,28 @@ pub struct SocketRules {
 }
 
 impl SocketRules {
+    /// The rules for a session's network policy, when the supervisor
+    /// performs its connects (`unix_sockets = "listed"`, or guard's proxy).
+    pub fn for_policy(
+        network: &crate::policy::NetworkPolicy,
+        proxy: Option<std::net::SocketAddr>,
+    ) -> Option<SocketRules> {
+        match &network.unix_sockets {
+            crate::policy::UnixSockets::Listed { within, files } => Some(SocketRules {
+                check_unix: true,
+                within: within.clone(),
+                files: files.clone(),
+                proxy,
+            }),
+            _ => proxy.map(|proxy| SocketRules {
+                check_unix: false,
+                within: Vec::new(),
+                files: Vec::new(),
+                proxy: Some(proxy),
+            }),
+        }
+    }
+
     /// Whether the resolved socket path `path` may be reached.
     pub fn allows(&self, path: &Path) -> bool {
         self.files.iter().any(|file| file == path)

@@ -71,6 +71,22 @@ pub struct Supervision {
     pub events: EventSender,
 }
 
+impl Supervision {
+    /// What supervising a session under `policy` takes; `proxy` is the
+    /// address of guard's network proxy, when the session has one.
+    pub fn for_policy(
+        policy: &crate::policy::Policy,
+        proxy: Option<std::net::SocketAddr>,
+        events: EventSender,
+    ) -> Supervision {
+        Supervision {
+            rules: Rules::from_policy(policy),
+            sockets: SocketRules::for_policy(&policy.network, proxy),
+            events,
+        }
+    }
+}
+
 /// [`Supervision`] plus the supervisor's own shared state.
 #[derive(Debug)]
 struct Shared {
@@ -130,6 +146,11 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
     loop {
         let call = match listener.receive() {
             Ok(call) => call,
+            // No process is left to trap: the session is over (since Linux
+            // 6.6 `receive` would fail at once, forever).
+            Err(error) if error.raw_os_error() == Some(libc::ENOENT) && listener.is_orphaned() => {
+                return;
+            }
             // The trapped process died before we read the call.
             Err(error) if error.raw_os_error() == Some(libc::ENOENT) => continue,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,

@@ -1,6 +1,9 @@
 //! Dropping every capability: bounding, ambient, inheritable, permitted and
 //! effective sets. Needed when guard runs as root (CI, git hooks) and inside a
 //! user namespace, where the sandbox setup itself held capabilities.
+//!
+//! Everything here asks the kernel directly (`capget`, `prctl`), never
+//! `/proc`: the command checks its capabilities after Landlock applies.
 
 use std::io;
 
@@ -8,6 +11,12 @@ use std::io;
 const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 /// `CAP_SETPCAP`: needed to shrink the bounding set.
 const CAP_SETPCAP: u32 = 8;
+/// `CAP_SYS_PTRACE`: what the session's supervisor keeps, to read the
+/// memory of session processes that made themselves non-dumpable.
+pub const CAP_SYS_PTRACE: u32 = 19;
+/// The highest capability number the kernel may know of; `PR_CAPBSET_READ`
+/// fails with `EINVAL` past the kernel's own last one.
+const MAX_CAPABILITY: u32 = 63;
 
 #[repr(C)]
 struct CapHeader {
@@ -25,11 +34,17 @@ struct CapData {
 
 /// Drops all capabilities of the calling thread. The bounding set can only be
 /// emptied by a thread that has `CAP_SETPCAP`; an ordinary user without it has
-/// nothing to drop there that `no_new_privs` does not already neutralise, so
-/// an `EPERM` on the bounding set is accepted only when the permitted set was
-/// already empty.
+/// nothing to drop there that `no_new_privs` does not already neutralise.
 pub fn drop_all() -> io::Result<()> {
-    let had_setpcap = read_status_mask("CapEff:")? & (1 << CAP_SETPCAP) != 0;
+    drop_all_but(None).map(drop)
+}
+
+/// Like [`drop_all`], but keeps `keep` in the effective and permitted sets
+/// when the thread has it (the bounding, inheritable and ambient sets are
+/// emptied all the same, so nothing this thread starts can regain it).
+/// Returns whether `keep` was kept.
+pub fn drop_all_but(keep: Option<u32>) -> io::Result<bool> {
+    let [effective, permitted, _] = get()?;
     // SAFETY: PR_CAP_AMBIENT_CLEAR_ALL takes integer arguments only.
     let cleared = unsafe {
         libc::prctl(
@@ -43,19 +58,30 @@ pub fn drop_all() -> io::Result<()> {
     if cleared == -1 {
         return Err(io::Error::last_os_error());
     }
-    if had_setpcap {
-        for capability in 0..=last_capability()? {
+    if effective & (1 << CAP_SETPCAP) != 0 {
+        for capability in 0..=MAX_CAPABILITY {
             // SAFETY: PR_CAPBSET_DROP takes integer arguments only.
             if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, capability, 0, 0, 0) } == -1 {
-                return Err(io::Error::last_os_error());
+                let error = io::Error::last_os_error();
+                // Past the kernel's last capability.
+                if error.raw_os_error() == Some(libc::EINVAL) {
+                    break;
+                }
+                return Err(error);
             }
         }
+    }
+    let kept = keep.filter(|&cap| permitted & (1 << cap) != 0);
+    let mut data = [CapData::default(); 2];
+    if let Some(cap) = kept {
+        let word = &mut data[(cap / 32) as usize];
+        word.effective = 1 << (cap % 32);
+        word.permitted = 1 << (cap % 32);
     }
     let header = CapHeader {
         version: CAPABILITY_VERSION_3,
         pid: 0,
     };
-    let data = [CapData::default(); 2];
     // SAFETY: header and data are valid, correctly laid out (repr(C)) and live
     // for the call; capset only reads them.
     let result =
@@ -63,33 +89,64 @@ pub fn drop_all() -> io::Result<()> {
     if result == -1 {
         return Err(io::Error::last_os_error());
     }
-    Ok(())
+    Ok(kept.is_some())
 }
 
-/// The capability sets of the calling thread as `/proc/thread-self/status`
-/// reports them: (effective, permitted, inheritable, ambient, bounding).
-pub fn current_sets() -> io::Result<[u64; 5]> {
+/// The calling thread's (effective, permitted, inheritable) sets.
+fn get() -> io::Result<[u64; 3]> {
+    let header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header is valid and data has room for the two words version 3
+    // writes; both live for the call.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &header as *const CapHeader,
+            data.as_mut_ptr(),
+        )
+    };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let join = |low: u32, high: u32| u64::from(low) | (u64::from(high) << 32);
     Ok([
-        read_status_mask("CapEff:")?,
-        read_status_mask("CapPrm:")?,
-        read_status_mask("CapInh:")?,
-        read_status_mask("CapAmb:")?,
-        read_status_mask("CapBnd:")?,
+        join(data[0].effective, data[1].effective),
+        join(data[0].permitted, data[1].permitted),
+        join(data[0].inheritable, data[1].inheritable),
     ])
 }
 
-fn read_status_mask(field: &str) -> io::Result<u64> {
-    let status = std::fs::read_to_string("/proc/thread-self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .ok_or_else(|| io::Error::other(format!("{field} missing from /proc/thread-self/status")))
-}
-
-fn last_capability() -> io::Result<libc::c_int> {
-    let text = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")?;
-    text.trim()
-        .parse()
-        .map_err(|_| io::Error::other("unreadable /proc/sys/kernel/cap_last_cap"))
+/// The capability sets of the calling thread: (effective, permitted,
+/// inheritable, ambient, bounding).
+pub fn current_sets() -> io::Result<[u64; 5]> {
+    let [effective, permitted, inheritable] = get()?;
+    let mut ambient = 0u64;
+    let mut bounding = 0u64;
+    for capability in 0..=MAX_CAPABILITY {
+        // SAFETY: PR_CAPBSET_READ takes integer arguments only.
+        let in_bounding = unsafe { libc::prctl(libc::PR_CAPBSET_READ, capability, 0, 0, 0) };
+        if in_bounding == -1 {
+            break;
+        }
+        // SAFETY: PR_CAP_AMBIENT_IS_SET takes integer arguments only.
+        let in_ambient = unsafe {
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_IS_SET,
+                capability,
+                0,
+                0,
+            )
+        };
+        if in_bounding == 1 {
+            bounding |= 1 << capability;
+        }
+        if in_ambient == 1 {
+            ambient |= 1 << capability;
+        }
+    }
+    Ok([effective, permitted, inheritable, ambient, bounding])
 }

@@ -106,6 +106,21 @@ impl Listener {
         })
     }
 
+    /// Whether no process is left that the filter could trap: the kernel
+    /// then reports a hang-up on the listener (and `receive` fails at once
+    /// with `ENOENT`, as it also does when a trapped process died before its
+    /// call was read).
+    pub fn is_orphaned(&self) -> bool {
+        let mut poll = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no timeout; poll writes only `revents`.
+        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        ready > 0 && poll.revents & libc::POLLHUP != 0
+    }
+
     /// Whether the trapped call `id` is still waiting (its process has not
     /// died and been replaced). Check after reading the process's memory and
     /// before acting on it.
