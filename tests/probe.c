@@ -23,6 +23,8 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
 
 /* The race: one thread flips a shared address between two socket paths while
  * another connects through it. */
@@ -45,6 +47,17 @@ static void *flip(void *unused) {
     (void)unused;
     for (unsigned i = 0; !race_done; i++)
         strncpy(race_address.sun_path, race_paths[i & 1], sizeof race_address.sun_path - 1);
+    return NULL;
+}
+
+/* The metadata and write races: one thread flips a path between an allowed
+ * file and a forbidden one while another acts through it. */
+static char race_path[512];
+
+static void *flip_path(void *unused) {
+    (void)unused;
+    for (unsigned i = 0; !race_done; i++)
+        strncpy(race_path, race_paths[i & 1], sizeof race_path - 1);
     return NULL;
 }
 
@@ -213,5 +226,51 @@ int main(int argc, char **argv) {
         return result(execv(path, args));
     }
     if (!strcmp(op, "exit0")) return result(0);
+    /* Metadata changes, one per operation: chmod PATH MODE, fchmod PATH MODE
+     * (through a descriptor opened for reading), lchmod-free utimes PATH
+     * (back to 2000-01-01), setxattr PATH, chown PATH UID. */
+    if (!strcmp(op, "chmod") && argc > 3) return result(chmod(arg, strtol(argv[3], NULL, 8)));
+    if (!strcmp(op, "fchmod") && argc > 3) {
+        int fd = open(arg, O_RDONLY);
+        if (fd < 0) return result(fd);
+        return result(fchmod(fd, strtol(argv[3], NULL, 8)));
+    }
+    if (!strcmp(op, "utimes")) {
+        struct timespec times[2] = {{946684800, 0}, {946684800, 0}};
+        return result(utimensat(AT_FDCWD, arg, times, 0));
+    }
+    if (!strcmp(op, "setxattr")) return result(setxattr(arg, "user.planted", "x", 1, 0));
+    if (!strcmp(op, "chown") && argc > 3) return result(chown(arg, atoi(argv[3]), -1));
+    /* The i386 system call ABI (int 0x80: chmod is 15 there). */
+    if (!strcmp(op, "int80_chmod")) {
+        long rc;
+        __asm__ volatile("int $0x80" : "=a"(rc) : "a"(15), "b"(arg), "c"(0777) : "memory");
+        return result(rc < 0 ? (errno = -rc, -1) : rc);
+    }
+    /* chmod_race ALLOWED FORBIDDEN N, append_race ALLOWED FORBIDDEN N: act N
+     * times through the flipping path; print how many calls succeeded. */
+    if ((!strcmp(op, "chmod_race") || !strcmp(op, "append_race")) && argc > 4) {
+        race_paths[0] = argv[2];
+        race_paths[1] = argv[3];
+        strncpy(race_path, argv[2], sizeof race_path - 1);
+        pthread_t flipper;
+        pthread_create(&flipper, NULL, flip_path, NULL);
+        int done = 0, tries = atoi(argv[4]);
+        for (int i = 0; i < tries; i++) {
+            if (op[0] == 'c') {
+                if (chmod(race_path, 0777) == 0) done++;
+            } else {
+                int fd = open(race_path, O_WRONLY | O_APPEND);
+                if (fd >= 0) {
+                    if (write(fd, "raced\n", 6) == 6) done++;
+                    close(fd);
+                }
+            }
+        }
+        race_done = 1;
+        pthread_join(flipper, NULL);
+        printf("ok %d\n", done);
+        return 0;
+    }
     return 2;
 }

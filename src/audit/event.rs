@@ -27,8 +27,8 @@ pub enum EventKind {
     Mkdir,
     /// A hard or symbolic link was made.
     Link,
-    /// Permissions or ownership were changed.
-    Chmod,
+    /// A file's mode, owner, times or extended attributes were changed.
+    Metadata,
     /// A socket was connected.
     Connect,
     /// guard refused a request before the kernel saw it.
@@ -60,7 +60,7 @@ impl EventKind {
             EventKind::Rename => "rename",
             EventKind::Mkdir => "mkdir",
             EventKind::Link => "link",
-            EventKind::Chmod => "chmod",
+            EventKind::Metadata => "metadata",
             EventKind::Connect => "connect",
             EventKind::Denied => "denied",
             EventKind::ToolCall => "tool_call",

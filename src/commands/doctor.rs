@@ -19,9 +19,9 @@ pub fn doctor(json: bool, no_namespaces: bool) -> Result<ExitCode, CommandError>
     let features = KernelFeatures::probe(no_namespaces);
     let missing = features.missing_requirements();
     let mechanism = if features.mount_namespace {
-        crate::policy::ProtectionMechanism::MountNamespace
+        crate::policy::ProtectionMechanism::SupervisorAndMounts
     } else {
-        crate::policy::ProtectionMechanism::SnapshotRestore
+        crate::policy::ProtectionMechanism::Supervisor
     };
     let report = Report {
         protection_mechanism: crate::policy::mechanism_text(mechanism),

@@ -196,7 +196,9 @@ fn serve(plan: &Plan<'_>, error_pipe: OwnedFd, records: Option<OwnedFd>) -> ! {
     let leftover_processes = reap::end_all_descendants();
     if let Some((supervisor, outbound)) = supervisor {
         if !supervisor.settle(SETTLE) {
-            tracing::warn!("the supervisor did not finish recording the last calls in time");
+            eprintln!(
+                "guard: the supervisor did not stop in time (its last records may be missing)"
+            );
         }
         let _ = outbound.finish(SessionEnd { leftover_processes });
     }

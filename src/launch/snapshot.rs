@@ -78,8 +78,8 @@ impl Snapshot {
         for protected in &policy.protection.paths {
             let needed = match policy.protection.mechanism {
                 ProtectionMechanism::NotNeeded => false,
-                ProtectionMechanism::MountNamespace => !protected.exists,
-                ProtectionMechanism::SnapshotRestore => true,
+                ProtectionMechanism::SupervisorAndMounts => !protected.exists,
+                ProtectionMechanism::Supervisor => protected.allow.is_empty(),
             };
             if needed {
                 saved.push((

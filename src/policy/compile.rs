@@ -192,10 +192,19 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         Access::READ_WRITE,
         "tool-call reports of hook adapters",
     );
-    let protection = builder.protection(&profile.filesystem.protected, input)?;
+    let protection = super::protection::compile(&super::protection::ProtectionInput {
+        profile: &input.profile.name,
+        section: &profile.filesystem,
+        variables: &variables,
+        host,
+        repo: input.repo,
+        home: input.home,
+        filesystem: &builder.filesystem,
+        mount_namespace_available: input.mount_namespace_available,
+    })?;
     let namespace = input
         .mount_namespace_available
-        .then(|| namespace_plan(&builder.filesystem, &protection));
+        .then(|| namespace_plan(&builder.filesystem, &protection, host));
     let env = EnvPlan {
         pass: profile.env.pass.clone(),
         set: profile
@@ -287,6 +296,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
 fn namespace_plan(
     filesystem: &BTreeMap<PathBuf, PathRule>,
     protection: &Protection,
+    host: &dyn HostView,
 ) -> NamespacePlan {
     // Devices and /proc are not files a loader could map; everything else the
     // session can write but not execute is bound `noexec`.
@@ -306,13 +316,27 @@ fn namespace_plan(
         })
         .map(|(path, _)| path.clone())
         .collect();
+    // A protected tree that allows some entries is bound read-only entry by
+    // entry: each existing entry no pattern could allow (`.git/config`,
+    // `.git/hooks`), while the supervisor judges the rest.
+    let mut read_only = Vec::new();
+    for protected in protection.paths.iter().filter(|p| p.exists) {
+        if protected.allow.is_empty() {
+            read_only.push(protected.path.clone());
+            continue;
+        }
+        for name in host.read_dir(&protected.path).unwrap_or_default() {
+            let may_change = protected.allow.iter().any(|pattern| {
+                let first = pattern.split('/').next().unwrap_or_default();
+                super::boundary::matches(first, Path::new(&name))
+            });
+            if !may_change {
+                read_only.push(protected.path.join(name));
+            }
+        }
+    }
     NamespacePlan {
-        read_only: protection
-            .paths
-            .iter()
-            .filter(|p| p.exists)
-            .map(|p| p.path.clone())
-            .collect(),
+        read_only,
         no_exec,
         exec_again,
     }
@@ -599,42 +623,6 @@ impl Builder<'_> {
                 files,
             },
         })
-    }
-
-    fn protection(
-        &self,
-        entries: &[String],
-        input: &CompileInput<'_>,
-    ) -> Result<Protection, CompileError> {
-        let writable_dirs: Vec<&PathBuf> = self
-            .filesystem
-            .iter()
-            .filter(|(_, rule)| rule.access.write && rule.kind == PathKind::Dir)
-            .map(|(path, _)| path)
-            .collect();
-        let mut paths = Vec::new();
-        for entry in entries {
-            let (_, text) = split_mark(entry);
-            let expanded = self.expand("filesystem.protected", entry, text)?;
-            let path = lexically_normal(&input.repo.join(expanded));
-            let (real, exists) = match self.host.canonicalize(&path) {
-                Ok(real) => (real, true),
-                Err(_) => (path, false),
-            };
-            if writable_dirs.iter().any(|dir| real.starts_with(dir))
-                && !paths.iter().any(|p: &ProtectedPath| p.path == real)
-            {
-                paths.push(ProtectedPath { path: real, exists });
-            }
-        }
-        let mechanism = if paths.is_empty() {
-            ProtectionMechanism::NotNeeded
-        } else if input.mount_namespace_available {
-            ProtectionMechanism::MountNamespace
-        } else {
-            ProtectionMechanism::SnapshotRestore
-        };
-        Ok(Protection { mechanism, paths })
     }
 }
 

@@ -17,6 +17,8 @@ pub trait HostView {
     fn read_head(&self, path: &Path, limit: usize) -> std::io::Result<Vec<u8>>;
     /// Looks `name` up in the colon-separated `path_var` like a shell would.
     fn find_program(&self, name: &str, path_var: &str) -> Option<PathBuf>;
+    /// The names in a directory (UTF-8 ones), sorted.
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>>;
 }
 
 /// The real machine, with the environment captured once. Resolved paths are
@@ -74,6 +76,14 @@ impl HostView for RealHost {
             .take(limit as u64)
             .read_to_end(&mut buffer)?;
         Ok(buffer)
+    }
+
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir(path)?
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     fn find_program(&self, name: &str, path_var: &str) -> Option<PathBuf> {

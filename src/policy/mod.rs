@@ -6,16 +6,20 @@
 //! prints as text or JSON, and knows nothing about Landlock or seccomp, so that
 //! another backend could enforce the same value.
 
+mod boundary;
 mod compare;
 mod compile;
 mod credentials;
 mod exec_deps;
+mod gitconfig;
 mod host;
 mod network;
+mod protection;
 mod render;
 mod session_rules;
 mod vars;
 
+pub use boundary::{BoundaryDenial, Change};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
@@ -197,29 +201,42 @@ pub struct PathRule {
     pub because: BTreeSet<String>,
 }
 
-/// Protected paths and the mechanism that keeps them read-only.
+/// What stays unchanged inside the writable trees, and the mechanism that
+/// keeps it so (see [`Protection::judge`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Protection {
     /// How the protection is enforced in this session.
     pub mechanism: ProtectionMechanism,
     /// The protected paths that lie inside a writable tree.
     pub paths: Vec<ProtectedPath>,
+    /// Names that no entry beneath a tree may take, nor anything beneath an
+    /// entry of that name change.
+    pub reserved_names: Vec<ReservedNames>,
 }
 
-/// How protected paths are kept read-only.
+/// Names reserved beneath one tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReservedNames {
+    /// The tree (the repository).
+    pub within: PathBuf,
+    /// The names (`.git`, `HEAD`).
+    pub names: Vec<String>,
+}
+
+/// How what is protected stays unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtectionMechanism {
     /// No protected path lies inside a writable tree: nothing to do.
     NotNeeded,
-    /// Read-only bind mounts in a private mount namespace: the kernel refuses
-    /// every write. Paths that do not exist at launch cannot be mounted over;
-    /// they are covered by the end-of-session check.
-    MountNamespace,
-    /// No namespaces: a snapshot taken at launch is compared at the end of the
-    /// session, and anything changed is restored (and reported). Weaker: the
-    /// session can change a protected path while it runs.
-    SnapshotRestore,
+    /// guard's supervisor makes every change itself and refuses what the
+    /// protection forbids (race-free: it acts on what it judged), and the
+    /// existing protected entries are read-only bind mounts in a private
+    /// mount namespace as well. Checked again when the session ends.
+    SupervisorAndMounts,
+    /// No namespaces: the supervisor alone, checked again when the session
+    /// ends.
+    Supervisor,
 }
 
 /// What the session's private mount namespace changes. Landlock still
@@ -235,13 +252,19 @@ pub struct NamespacePlan {
     pub exec_again: Vec<PathBuf>,
 }
 
-/// One protected path.
+/// One protected path: read-only, and if missing it cannot be created; the
+/// directories above it cannot be renamed or removed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProtectedPath {
     /// Absolute path.
     pub path: PathBuf,
     /// Whether it existed when the policy was compiled.
     pub exists: bool,
+    /// Entries beneath it that may still change, relative to it (`index`,
+    /// `*.lock`, `objects/**`); empty for a path wholly read-only.
+    pub allow: Vec<String>,
+    /// Why it is protected.
+    pub because: String,
 }
 
 /// The session's environment: names passed from the parent, and values set.

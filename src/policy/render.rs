@@ -69,12 +69,26 @@ impl fmt::Display for Policy {
             mechanism_text(self.protection.mechanism)
         )?;
         for protected in &self.protection.paths {
-            let note = if protected.exists {
-                ""
-            } else {
-                " (missing now: checked at session end)"
+            let note = match (protected.exists, protected.allow.is_empty()) {
+                (true, true) => String::new(),
+                (false, true) => " (missing now: cannot be created)".to_string(),
+                (_, false) => format!(" (only {} may change)", protected.allow.join(" ")),
             };
-            writeln!(f, "  {}{}", protected.path.display(), note)?;
+            writeln!(
+                f,
+                "  {}{}  [{}]",
+                protected.path.display(),
+                note,
+                protected.because
+            )?;
+        }
+        for reserved in &self.protection.reserved_names {
+            writeln!(
+                f,
+                "  no entry of {} may be named {}",
+                reserved.within.display(),
+                reserved.names.join(" or ")
+            )?;
         }
         match &self.namespace {
             Some(plan) => {
@@ -151,11 +165,11 @@ impl fmt::Display for Policy {
 pub fn mechanism_text(mechanism: ProtectionMechanism) -> &'static str {
     match mechanism {
         ProtectionMechanism::NotNeeded => "none inside a writable tree",
-        ProtectionMechanism::MountNamespace => {
-            "read-only bind mounts in a private mount namespace (kernel-enforced)"
+        ProtectionMechanism::SupervisorAndMounts => {
+            "every change made by guard's supervisor, which refuses these (race-free), plus read-only bind mounts in a private mount namespace; checked again at session end"
         }
-        ProtectionMechanism::SnapshotRestore => {
-            "snapshot at start, restored at session end (no namespaces: weaker, changes are visible while the session runs)"
+        ProtectionMechanism::Supervisor => {
+            "every change made by guard's supervisor, which refuses these (race-free; no namespaces, so no read-only mounts beneath); checked again at session end"
         }
     }
 }

@@ -17,6 +17,16 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
             write: append(base.filesystem.write, top.filesystem.write),
             exec: append(base.filesystem.exec, top.filesystem.exec),
             protected: append(base.filesystem.protected, top.filesystem.protected),
+            guarded: base
+                .filesystem
+                .guarded
+                .into_iter()
+                .chain(top.filesystem.guarded)
+                .collect(),
+            reserved_names: append(
+                base.filesystem.reserved_names,
+                top.filesystem.reserved_names,
+            ),
         },
         tools: super::ToolsSection {
             allow: append(base.tools.allow, top.tools.allow),

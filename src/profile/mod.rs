@@ -149,10 +149,20 @@ pub struct FilesystemSection {
     /// Paths beneath which any file may be executed, which implies readable.
     #[serde(default)]
     pub exec: Vec<String>,
-    /// Paths that stay read-only even inside a writable tree. Relative entries
-    /// are relative to the repository.
+    /// Paths that stay read-only even inside a writable tree, and cannot be
+    /// created when missing. Relative entries are relative to the repository.
     #[serde(default)]
     pub protected: Vec<String>,
+    /// Trees that stay read-only but for the entries listed, which may still
+    /// change: `name`, `*` within a name, `dir/**` for a directory and
+    /// everything beneath it. Keys are paths like `protected`'s. A later
+    /// profile naming the same tree replaces its list.
+    #[serde(default)]
+    pub guarded: BTreeMap<String, Vec<String>>,
+    /// Names no entry of the repository may take (created, renamed to,
+    /// linked to), and beneath which nothing may change.
+    #[serde(default)]
+    pub reserved_names: Vec<String>,
 }
 
 /// `[tools]`: programs the session may execute, looked up on `PATH` at launch.

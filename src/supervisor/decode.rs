@@ -7,8 +7,10 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// What a trapped call asks for. Paths are absolute and lexically normal, as
-/// the process named them: symlinks are not resolved.
+/// What a trapped call that goes on to the kernel asks for (every call that
+/// changes something is performed by the supervisor instead, see
+/// [`super::mediate`]). Paths are absolute and lexically normal, as the
+/// process named them: symlinks are not resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operation {
     /// `execve`/`execveat`.
@@ -22,62 +24,13 @@ pub enum Operation {
         /// The working directory.
         cwd: PathBuf,
     },
-    /// `open`/`openat`/`openat2`/`creat`.
+    /// `open`/`openat` for reading.
     Open {
         /// The file.
         path: PathBuf,
         /// The open flags.
         flags: i32,
     },
-    /// `unlink`/`unlinkat`/`rmdir`.
-    Delete {
-        /// What is removed.
-        path: PathBuf,
-    },
-    /// `rename`/`renameat`/`renameat2`.
-    Rename {
-        /// The old name.
-        from: PathBuf,
-        /// The new name.
-        to: PathBuf,
-    },
-    /// `mkdir`/`mkdirat`.
-    Mkdir {
-        /// The new directory.
-        path: PathBuf,
-    },
-    /// `link`/`linkat` (hard) or `symlink`/`symlinkat`.
-    Link {
-        /// The existing file (hard link) or the link's text (symlink).
-        target: String,
-        /// The new name.
-        path: PathBuf,
-        /// Whether it is a symbolic link.
-        symbolic: bool,
-    },
-    /// `truncate`.
-    Truncate {
-        /// The file.
-        path: PathBuf,
-    },
-    /// `chmod`/`fchmodat`/`fchmodat2`/`chown`/`lchown`/`fchownat`.
-    Attributes {
-        /// The file.
-        path: PathBuf,
-    },
-}
-
-impl Operation {
-    /// Whether this open will create a new file (`O_CREAT` and nothing there
-    /// yet). Must be asked before the call is let through.
-    pub fn creates_new_file(&self) -> bool {
-        match self {
-            Operation::Open { path, flags } => {
-                flags & libc::O_CREAT != 0 && std::fs::symlink_metadata(path).is_err()
-            }
-            _ => false,
-        }
-    }
 }
 
 /// The name of a system call the notify filter traps.
@@ -87,7 +40,6 @@ pub fn syscall_name(number: i32) -> &'static str {
         libc::SYS_execveat => "execveat",
         libc::SYS_open => "open",
         libc::SYS_openat => "openat",
-        libc::SYS_openat2 => "openat2",
         libc::SYS_creat => "creat",
         libc::SYS_unlink => "unlink",
         libc::SYS_unlinkat => "unlinkat",
@@ -97,20 +49,35 @@ pub fn syscall_name(number: i32) -> &'static str {
         libc::SYS_renameat2 => "renameat2",
         libc::SYS_mkdir => "mkdir",
         libc::SYS_mkdirat => "mkdirat",
+        libc::SYS_mknod => "mknod",
+        libc::SYS_mknodat => "mknodat",
         libc::SYS_link => "link",
         libc::SYS_linkat => "linkat",
         libc::SYS_symlink => "symlink",
         libc::SYS_symlinkat => "symlinkat",
         libc::SYS_truncate => "truncate",
         libc::SYS_chmod => "chmod",
+        libc::SYS_fchmod => "fchmod",
         libc::SYS_fchmodat => "fchmodat",
-        super::trap::FCHMODAT2 => "fchmodat2",
+        super::mediate::SYS_FCHMODAT2 => "fchmodat2",
         libc::SYS_chown => "chown",
+        libc::SYS_fchown => "fchown",
         libc::SYS_lchown => "lchown",
         libc::SYS_fchownat => "fchownat",
+        libc::SYS_utime => "utime",
+        libc::SYS_utimes => "utimes",
+        libc::SYS_futimesat => "futimesat",
+        libc::SYS_utimensat => "utimensat",
+        libc::SYS_setxattr => "setxattr",
+        libc::SYS_lsetxattr => "lsetxattr",
+        libc::SYS_fsetxattr => "fsetxattr",
+        libc::SYS_removexattr => "removexattr",
+        libc::SYS_lremovexattr => "lremovexattr",
+        libc::SYS_fremovexattr => "fremovexattr",
         libc::SYS_connect => "connect",
         libc::SYS_chdir => "chdir",
         libc::SYS_fchdir => "fchdir",
+        libc::SYS_umask => "umask",
         _ => "unknown",
     }
 }
@@ -153,65 +120,7 @@ pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) ->
             path: at(a[0], a[1])?,
             flags: a[2] as i32,
         },
-        libc::SYS_openat2 => Operation::Open {
-            path: at(a[0], a[1])?,
-            flags: remote.u64_at(a[2])? as i32,
-        },
-        libc::SYS_creat => Operation::Open {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-            flags: libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
-        },
-        libc::SYS_unlink | libc::SYS_rmdir => Operation::Delete {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-        },
-        libc::SYS_unlinkat => Operation::Delete {
-            path: at(a[0], a[1])?,
-        },
-        libc::SYS_rename => Operation::Rename {
-            from: at(libc::AT_FDCWD as u64, a[0])?,
-            to: at(libc::AT_FDCWD as u64, a[1])?,
-        },
-        libc::SYS_renameat | libc::SYS_renameat2 => Operation::Rename {
-            from: at(a[0], a[1])?,
-            to: at(a[2], a[3])?,
-        },
-        libc::SYS_mkdir => Operation::Mkdir {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-        },
-        libc::SYS_mkdirat => Operation::Mkdir {
-            path: at(a[0], a[1])?,
-        },
-        libc::SYS_link => Operation::Link {
-            target: at(libc::AT_FDCWD as u64, a[0])?
-                .to_string_lossy()
-                .into_owned(),
-            path: at(libc::AT_FDCWD as u64, a[1])?,
-            symbolic: false,
-        },
-        libc::SYS_linkat => Operation::Link {
-            target: at(a[0], a[1])?.to_string_lossy().into_owned(),
-            path: at(a[2], a[3])?,
-            symbolic: false,
-        },
-        libc::SYS_symlink => Operation::Link {
-            target: String::from_utf8_lossy(&remote.c_string(a[0], MAX_PATH)?).into_owned(),
-            path: at(libc::AT_FDCWD as u64, a[1])?,
-            symbolic: true,
-        },
-        libc::SYS_symlinkat => Operation::Link {
-            target: String::from_utf8_lossy(&remote.c_string(a[0], MAX_PATH)?).into_owned(),
-            path: at(a[1], a[2])?,
-            symbolic: true,
-        },
-        libc::SYS_truncate => Operation::Truncate {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-        },
-        libc::SYS_chmod | libc::SYS_chown | libc::SYS_lchown => Operation::Attributes {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-        },
-        _ => Operation::Attributes {
-            path: at(a[0], a[1])?,
-        },
+        _ => return None,
     };
     Some(operation)
 }

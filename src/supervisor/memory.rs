@@ -59,6 +59,15 @@ impl Remote {
         Some(out)
     }
 
+    /// `len` bytes at `address`, all of them or nothing.
+    pub fn bytes(&self, address: u64, len: usize) -> Option<Vec<u8>> {
+        let mut out = vec![0u8; len];
+        if len == 0 {
+            return Some(out);
+        }
+        (self.read(address, &mut out)? == len).then_some(out)
+    }
+
     /// A native-endian `u64`.
     pub fn u64_at(&self, address: u64) -> Option<u64> {
         let mut bytes = [0u8; 8];

@@ -16,9 +16,12 @@
 mod connect;
 mod decode;
 mod deny;
+mod mediate;
 mod memory;
 mod record;
 pub mod trap;
+
+pub use mediate::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2};
 
 pub use connect::SocketRules;
 
@@ -65,6 +68,10 @@ impl WorkingDirs {
 pub struct Supervision {
     /// The policy's filesystem rules, for early denial.
     pub rules: Rules,
+    /// What stays unchanged in the writable trees.
+    pub protection: crate::policy::Protection,
+    /// Whether changes that went through are recorded, or only refusals.
+    pub record_changes: bool,
     /// Socket files `connect` may reach, when the supervisor performs it.
     pub sockets: Option<SocketRules>,
     /// Where records go.
@@ -81,6 +88,8 @@ impl Supervision {
     ) -> Supervision {
         Supervision {
             rules: Rules::from_policy(policy),
+            protection: policy.protection.clone(),
+            record_changes: policy.file_logging != crate::policy::FileLogging::None,
             sockets: SocketRules::for_policy(&policy.network, proxy),
             events,
         }
@@ -91,25 +100,57 @@ impl Supervision {
 #[derive(Debug)]
 struct Shared {
     supervision: Supervision,
+    mediator: Arc<mediate::Mediator>,
     working_dirs: WorkingDirs,
-    /// Calls answered whose record is not sent yet: the process goes on
-    /// while its record is made, so the session can end in between.
-    unrecorded: AtomicUsize,
+    unrecorded: Unrecorded,
+}
+
+/// Calls answered whose record is not sent yet: the process goes on while
+/// its record is made, so the session can end in between.
+#[derive(Debug, Clone, Default)]
+pub struct Unrecorded(Arc<AtomicUsize>);
+
+/// One answered call whose record is on its way; dropped once it is sent.
+#[derive(Debug)]
+pub struct Recording(Arc<AtomicUsize>);
+
+impl Unrecorded {
+    /// Counts a call about to be answered before its record is sent.
+    pub fn hold(&self) -> Recording {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        Recording(Arc::clone(&self.0))
+    }
+
+    fn none(&self) -> bool {
+        self.0.load(Ordering::Acquire) == 0
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The running supervisor.
 #[derive(Debug)]
 pub struct Supervisor {
     shared: Arc<Shared>,
+    /// Receiving threads still running.
+    receiving: Arc<AtomicUsize>,
 }
 
 impl Supervisor {
-    /// Waits (at most `limit`) until every answered call has been recorded;
-    /// call it when the session's processes are gone, before the log is
-    /// closed. Returns whether it settled.
+    /// Waits (at most `limit`) until every answered call has been recorded
+    /// and the receiving threads have ended; call it when the session's
+    /// processes are gone, before the log is closed. Returns whether it
+    /// settled.
     pub fn settle(&self, limit: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + limit;
-        while self.shared.unrecorded.load(Ordering::Acquire) > 0 {
+        // Once no process is left to trap, the receiving threads end (a
+        // thread that went on receiving would spin: the kernel fails every
+        // receive at once then).
+        while !self.shared.unrecorded.none() || self.receiving.load(Ordering::Acquire) > 0 {
             if std::time::Instant::now() >= deadline {
                 return false;
             }
@@ -125,23 +166,43 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<Su
         tracing::debug!(%error, "no synchronous wake-up for seccomp notifications; slower path in use");
     }
     let listener = Arc::new(listener);
+    let mediator = Arc::new(mediate::Mediator::new(
+        supervision.protection.clone(),
+        supervision.rules.clone(),
+        supervision.record_changes,
+    ));
     let supervision = Arc::new(Shared {
         supervision,
+        mediator,
         working_dirs: WorkingDirs::default(),
-        unrecorded: AtomicUsize::new(0),
+        unrecorded: Unrecorded::default(),
     });
+    let receiving = Arc::new(AtomicUsize::new(RECEIVERS));
     for index in 0..RECEIVERS {
         let (listener, supervision) = (Arc::clone(&listener), Arc::clone(&supervision));
+        let running = Arc::clone(&receiving);
         std::thread::Builder::new()
             .name(format!("guard-supervisor-{index}"))
-            .spawn(move || receive_loop(&listener, &supervision))?;
+            .spawn(move || {
+                receive_loop(&listener, &supervision);
+                running.fetch_sub(1, Ordering::AcqRel);
+            })?;
     }
     Ok(Supervisor {
+        receiving,
         shared: supervision,
     })
 }
 
 fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
+    // Creations are made with the caller's file creation mask, set on this
+    // thread alone.
+    if let Err(error) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS) {
+        eprintln!(
+            "guard: the supervisor cannot have a file creation mask of its own ({error}); ending the session"
+        );
+        std::process::abort();
+    }
     let mut processes = record::Processes::default();
     loop {
         let call = match listener.receive() {
@@ -168,11 +229,30 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let _ = listener.respond(call.id, Response::Continue);
             continue;
         }
+        if call.syscall == libc::SYS_umask as i32 {
+            supervision
+                .mediator
+                .forget_umask(processes.get(call.pid).pid);
+            let _ = listener.respond(call.id, Response::Continue);
+            continue;
+        }
         // A supervisor that stops answering would hang the session: if
         // handling a call panics, guard aborts, and the session dies with it
         // (parent-death signal, pid namespace).
         let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            audit_call(listener, supervision, &call, &mut processes);
+            if mediate::is_mediated(&call) {
+                let process = processes.get(call.pid);
+                mediate::handle(
+                    listener,
+                    &supervision.mediator,
+                    &call,
+                    process,
+                    &supervision.supervision.events,
+                    &supervision.unrecorded,
+                );
+            } else {
+                audit_call(listener, supervision, &call, &mut processes);
+            }
         }));
         if handled.is_err() {
             eprintln!("guard: the supervisor failed; ending the session");
@@ -213,25 +293,24 @@ fn audit_call(
         return;
     }
     let denial = supervision.rules.early_denial(&operation);
-    let new_file = operation.creates_new_file();
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
     } else {
         Response::Continue
     };
     // The process may have died meanwhile: nothing to answer then.
-    shared.unrecorded.fetch_add(1, Ordering::AcqRel);
+    let recording = shared.unrecorded.hold();
     let _ = listener.respond(call.id, response);
     let process = processes.get(call.pid);
     let event = match &denial {
         Some(denial) => record::denial_event(&operation, syscall, denial, process),
-        None => record::operation_event(&operation, syscall, process, new_file),
+        None => record::operation_event(&operation, syscall, process),
     };
     if event.kind == EventKind::Exec {
         processes.forget(call.pid);
     }
     supervision.events.send(event);
-    shared.unrecorded.fetch_sub(1, Ordering::AcqRel);
+    drop(recording);
 }
 
 /// A `connect` may block: it runs on its own thread.
@@ -249,7 +328,7 @@ fn spawn_connect(
             Some(rules) => connect::handle(&worker_listener, &call, rules),
             None => (Response::Fail(libc::EACCES), false, None),
         };
-        shared.unrecorded.fetch_add(1, Ordering::AcqRel);
+        let recording = shared.unrecorded.hold();
         let _ = worker_listener.respond(call.id, response);
         let mut event = Event::new(EventKind::Connect, Some(process)).with("syscall", "connect");
         if let Some(target) = target {
@@ -260,7 +339,7 @@ fn spawn_connect(
             event = event.with("errno", errno);
         }
         supervision.events.send(event);
-        shared.unrecorded.fetch_sub(1, Ordering::AcqRel);
+        drop(recording);
     });
     if handled.is_err() {
         // No thread to be had: refuse rather than leave the call hanging.

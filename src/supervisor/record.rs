@@ -48,39 +48,12 @@ fn read_process(tid: u32) -> ProcessInfo {
     }
 }
 
-/// The `mode` of an open: what it may do to the file.
-fn open_mode(flags: i32) -> Vec<&'static str> {
-    let mut mode = Vec::new();
-    match flags & libc::O_ACCMODE {
-        libc::O_WRONLY => mode.push("write"),
-        libc::O_RDWR => mode.extend(["read", "write"]),
-        _ => mode.push("read"),
-    }
-    if flags & libc::O_CREAT != 0 {
-        mode.push("create");
-    }
-    if flags & libc::O_TRUNC != 0 {
-        mode.push("truncate");
-    }
-    if flags & libc::O_APPEND != 0 {
-        mode.push("append");
-    }
-    mode
-}
-
 fn path_value(path: &std::path::Path) -> Value {
     Value::from(path.to_string_lossy().into_owned())
 }
 
-/// The record of an operation that went on to the kernel. `new_file` says
-/// whether an open was going to create its file (checked before the kernel
-/// ran the call).
-pub fn operation_event(
-    operation: &Operation,
-    syscall: &str,
-    process: ProcessInfo,
-    new_file: bool,
-) -> Event {
+/// The record of an operation that went on to the kernel.
+pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInfo) -> Event {
     let event = |kind| Event::new(kind, Some(process.clone())).with("syscall", syscall);
     match operation {
         Operation::Exec {
@@ -98,36 +71,9 @@ pub fn operation_event(
             }
             exec
         }
-        Operation::Open { path, flags } => {
-            let mode = open_mode(*flags);
-            let kind = if new_file {
-                EventKind::Create
-            } else if mode.contains(&"write") || mode.contains(&"truncate") {
-                EventKind::Write
-            } else {
-                EventKind::Open
-            };
-            event(kind)
-                .with("path", path_value(path))
-                .with("mode", mode)
-        }
-        Operation::Delete { path } => event(EventKind::Delete).with("path", path_value(path)),
-        Operation::Rename { from, to } => event(EventKind::Rename)
-            .with("path", path_value(from))
-            .with("to", path_value(to)),
-        Operation::Mkdir { path } => event(EventKind::Mkdir).with("path", path_value(path)),
-        Operation::Link {
-            target,
-            path,
-            symbolic,
-        } => event(EventKind::Link)
+        Operation::Open { path, flags } => event(EventKind::Open)
             .with("path", path_value(path))
-            .with("target", target.clone())
-            .with("symbolic", *symbolic),
-        Operation::Truncate { path } => event(EventKind::Write)
-            .with("path", path_value(path))
-            .with("mode", vec!["truncate"]),
-        Operation::Attributes { path } => event(EventKind::Chmod).with("path", path_value(path)),
+            .with("mode", super::mediate::open_mode(*flags)),
     }
 }
 
@@ -138,17 +84,13 @@ pub fn denial_event(
     denial: &Denial,
     process: ProcessInfo,
 ) -> Event {
-    let asked = operation_event(
-        operation,
-        syscall,
-        process.clone(),
-        operation.creates_new_file(),
-    );
+    let asked = operation_event(operation, syscall, process.clone());
     let mut event = Event::new(EventKind::Denied, Some(process))
         .with("syscall", syscall)
         .with("operation", asked.kind.name())
         .with("needs", denial.needs)
         .with("lacking", path_value(&denial.path))
+        .with("by", "guard")
         .with("rule", denial.rule.clone());
     for key in ["path", "to", "argv", "mode"] {
         if let Some(value) = asked.fields.get(key) {

@@ -129,6 +129,29 @@ impl Listener {
         unsafe { libc::ioctl(self.0.as_raw_fd(), libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 }
     }
 
+    /// Answers the trapped call `id` with a new descriptor in the trapped
+    /// process: a copy of `fd` (close-on-exec if `cloexec`) becomes the
+    /// call's return value, atomically (`SECCOMP_ADDFD_FLAG_SEND`).
+    pub fn respond_with_fd(&self, id: u64, fd: &OwnedFd, cloexec: bool) -> io::Result<i32> {
+        let addfd = libc::seccomp_notif_addfd {
+            id,
+            flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
+            srcfd: fd.as_raw_fd() as u32,
+            newfd: 0,
+            newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
+        };
+        // SAFETY: ADDFD reads the struct behind the pointer, which is valid
+        // for the call; the kernel duplicates `srcfd` into the target.
+        let result = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_ADDFD,
+                &addfd as *const libc::seccomp_notif_addfd,
+            )
+        };
+        check(result as libc::c_long).map(|fd| fd as i32)
+    }
+
     /// Answers the trapped call `id`.
     pub fn respond(&self, id: u64, response: Response) -> io::Result<()> {
         let (val, error, flags) = match response {

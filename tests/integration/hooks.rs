@@ -202,7 +202,7 @@ fn a_malicious_chained_hook_is_confined() {
         std::fs::write(
             &hook,
             format!(
-                "#!/bin/sh\ncat {key} && echo READ-KEY\necho x > {outside} && echo WROTE-OUTSIDE\necho x > .git/hook-was-here && echo WROTE-GIT\n{probe} tcp 1 || echo NO-NETWORK\nexit 0\n",
+                "#!/bin/sh\ncat {key} && echo READ-KEY\necho x > {outside} && echo WROTE-OUTSIDE\necho x > .git/objects/hook-was-here && echo WROTE-GIT\necho x > .git/hook-was-here && echo WROTE-UNLISTED\n{probe} tcp 1 || echo NO-NETWORK\nexit 0\n",
                 key = env.home.join(".ssh/id_ed25519").display(),
                 outside = outside.display(),
                 probe = probe().display()
@@ -222,7 +222,14 @@ fn a_malicious_chained_hook_is_confined() {
             !text.contains("WROTE-OUTSIDE") && !outside.exists(),
             "{text}"
         );
-        assert!(text.contains("WROTE-GIT"), "only .git is writable: {text}");
+        assert!(
+            text.contains("WROTE-GIT"),
+            "what git writes in .git is writable: {text}"
+        );
+        assert!(
+            !text.contains("WROTE-UNLISTED") && !env.repo.join(".git/hook-was-here").exists(),
+            "nothing else in .git: {text}"
+        );
         let _ = Path::new("");
     });
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod audit;
 mod bad_input;
+mod boundary;
 mod claude_hooks;
 mod clients;
 mod credentials;

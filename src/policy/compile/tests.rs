@@ -153,6 +153,18 @@ impl HostView for FakeHost {
         let path = PathBuf::from(format!("/usr/bin/{name}"));
         (self.files.contains_key(&path) || self.links.contains_key(&path)).then_some(path)
     }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        if !self.dirs.contains(path) {
+            return Err(std::io::ErrorKind::NotFound.into());
+        }
+        let children = self.files.keys().chain(self.dirs.iter());
+        let mut names: Vec<String> = children
+            .filter(|child| child.parent() == Some(path))
+            .filter_map(|child| Some(child.file_name()?.to_str()?.to_string()))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
 }
 
 fn compile_profile(
@@ -204,15 +216,27 @@ fn protected_paths_pick_the_mechanism_the_host_allows() {
     let with_ns = compile_profile("default", &["bash"], &host, true).unwrap();
     assert_eq!(
         with_ns.protection.mechanism,
-        ProtectionMechanism::MountNamespace
+        ProtectionMechanism::SupervisorAndMounts
     );
-    let hooks = with_ns
+    let git = with_ns
         .protection
         .paths
         .iter()
-        .find(|p| p.path.ends_with(".git/hooks"))
+        .find(|p| p.path.ends_with(".git"))
         .unwrap();
-    assert!(hooks.exists);
+    assert!(git.exists);
+    assert!(git.allow.contains(&"objects/**".to_string()));
+    assert!(!git.allow.iter().any(|pattern| pattern.starts_with("hooks")));
+    let plan = with_ns.namespace.as_ref().unwrap();
+    assert!(
+        plan.read_only.contains(&PathBuf::from("/repo/.git/hooks")),
+        "existing entries no pattern allows are bound read-only: {:?}",
+        plan.read_only
+    );
+    assert_eq!(
+        with_ns.protection.reserved_names[0].within,
+        PathBuf::from("/repo")
+    );
     let workflows = with_ns
         .protection
         .paths
@@ -223,7 +247,7 @@ fn protected_paths_pick_the_mechanism_the_host_allows() {
     let without = compile_profile("default", &["bash"], &host, false).unwrap();
     assert_eq!(
         without.protection.mechanism,
-        ProtectionMechanism::SnapshotRestore
+        ProtectionMechanism::Supervisor
     );
     let review = compile_profile("review", &["bash"], &host, true).unwrap();
     assert_eq!(review.protection.mechanism, ProtectionMechanism::NotNeeded);

@@ -181,7 +181,26 @@ macro_rules! syscall_number {
     (execveat) => {
         libc::SYS_execveat
     };
+    (openat2) => {
+        libc::SYS_openat2
+    };
+    // Linux 6.13 and 6.17: the same number on every architecture.
+    (setxattrat) => {
+        463
+    };
+    (removexattrat) => {
+        466
+    };
+    (file_setattr) => {
+        469
+    };
 }
+
+/// `FS_IOC_SETFLAGS`, `FS_IOC32_SETFLAGS`, `FS_IOC_FSSETXATTR`: inode flags
+/// (`chattr`) and extended inode attributes.
+const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
+const FS_IOC32_SETFLAGS: u64 = 0x4004_6602;
+const FS_IOC_FSSETXATTR: u64 = 0x401c_5820;
 
 /// The deny list that holds for every session.
 pub const ALWAYS_DENIED: &[DenyEntry] = &[
@@ -392,6 +411,52 @@ pub const ALWAYS_DENIED: &[DenyEntry] = &[
         },
         EPERM,
         "fexecve() of a descriptor (memfd) runs code no Landlock rule grants"
+    ),
+    deny!(
+        openat2,
+        When::Always,
+        ENOSYS,
+        "its flags are behind a pointer, so guard could not tell a write from a read; ENOSYS makes programs fall back to openat, which guard judges"
+    ),
+    deny!(
+        setxattrat,
+        When::Always,
+        ENOSYS,
+        "extended attributes are changed through setxattr and friends, which guard judges"
+    ),
+    deny!(removexattrat, When::Always, ENOSYS, "as setxattrat"),
+    deny!(
+        file_setattr,
+        When::Always,
+        ENOSYS,
+        "inode attributes (flags, project id) outside what guard judges"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC_SETFLAGS
+        },
+        EPERM,
+        "inode flags (chattr: append-only, immutable, no-COW…) are metadata no session changes"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC32_SETFLAGS
+        },
+        EPERM,
+        "inode flags, 32-bit form"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC_FSSETXATTR
+        },
+        EPERM,
+        "extended inode attributes (project id, flags)"
     ),
 ];
 

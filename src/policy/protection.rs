@@ -1,0 +1,365 @@
+//! The protection of a policy: the paths the profile protects, and those the
+//! host's git configuration and CI files point at.
+//!
+//! A path is protected for a reason an unconfined program later acts on: git
+//! runs what `core.hooksPath` names and reads every file its configuration
+//! includes; a CI system runs the local actions and included files its
+//! configuration names. Each is found when the policy is compiled, from
+//! files the session has not touched yet.
+
+use super::compile::CompileError;
+use super::gitconfig;
+use super::vars::Variables;
+use super::{
+    HostView, PathRule, ProtectedPath, Protection, ProtectionMechanism, ReservedNames,
+    lexically_normal,
+};
+use crate::profile::FilesystemSection;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// How much of a configuration file is read.
+const CONFIG_BYTES: usize = 1024 * 1024;
+/// How deep git configuration includes are followed.
+const MAX_INCLUDE_DEPTH: usize = 10;
+/// Where CI systems keep workflows that may use local actions.
+const WORKFLOW_DIRS: [&str; 3] = [
+    ".github/workflows",
+    ".gitea/workflows",
+    ".forgejo/workflows",
+];
+
+/// What the protection is compiled from.
+pub struct ProtectionInput<'a> {
+    /// The profile's name, for errors.
+    pub profile: &'a str,
+    /// The profile's `[filesystem]` section.
+    pub section: &'a FilesystemSection,
+    /// The profile variables.
+    pub variables: &'a Variables,
+    /// The host.
+    pub host: &'a dyn HostView,
+    /// The repository.
+    pub repo: &'a Path,
+    /// The user's real home.
+    pub home: &'a Path,
+    /// The policy's filesystem rules so far.
+    pub filesystem: &'a BTreeMap<PathBuf, PathRule>,
+    /// Whether the session gets a private mount namespace.
+    pub mount_namespace_available: bool,
+}
+
+/// Compiles the protection of a policy.
+pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> {
+    let mut found = Found::default();
+    for entry in &input.section.protected {
+        let path = input.path_of("filesystem.protected", entry)?;
+        found.add(
+            input,
+            path,
+            Vec::new(),
+            format!("filesystem.protected `{entry}`"),
+        );
+    }
+    for (entry, allow) in &input.section.guarded {
+        let path = input.path_of("filesystem.guarded", entry)?;
+        found.add(
+            input,
+            path,
+            allow.clone(),
+            format!("filesystem.guarded `{entry}`"),
+        );
+    }
+    git_configuration(input, &mut found);
+    ci_references(input, &mut found);
+
+    let writable = |path: &Path| {
+        input
+            .filesystem
+            .iter()
+            .any(|(dir, rule)| rule.access.write && path.starts_with(dir))
+    };
+    let reserved_names = match input.section.reserved_names.is_empty() || !writable(input.repo) {
+        true => Vec::new(),
+        false => vec![ReservedNames {
+            within: input.repo.to_path_buf(),
+            names: input.section.reserved_names.clone(),
+        }],
+    };
+    let mechanism = if found.paths.is_empty() && reserved_names.is_empty() {
+        ProtectionMechanism::NotNeeded
+    } else if input.mount_namespace_available {
+        ProtectionMechanism::SupervisorAndMounts
+    } else {
+        ProtectionMechanism::Supervisor
+    };
+    Ok(Protection {
+        mechanism,
+        paths: found.paths,
+        reserved_names,
+    })
+}
+
+/// The protected paths found so far, one entry per path.
+#[derive(Default)]
+struct Found {
+    paths: Vec<ProtectedPath>,
+}
+
+impl Found {
+    /// Adds `path` (made real where it exists) if it lies in a writable tree.
+    /// A path named twice keeps only what both allow.
+    fn add(
+        &mut self,
+        input: &ProtectionInput<'_>,
+        path: PathBuf,
+        allow: Vec<String>,
+        because: String,
+    ) {
+        let (real, exists) = match input.host.canonicalize(&path) {
+            Ok(real) => (real, true),
+            Err(_) => (path, false),
+        };
+        let writable = input.filesystem.iter().any(|(dir, rule)| {
+            rule.access.write && rule.kind == super::PathKind::Dir && real.starts_with(dir)
+        });
+        if !writable {
+            return;
+        }
+        match self.paths.iter_mut().find(|p| p.path == real) {
+            Some(existing) => existing.allow.retain(|pattern| allow.contains(pattern)),
+            None => self.paths.push(ProtectedPath {
+                path: real,
+                exists,
+                allow,
+                because,
+            }),
+        }
+    }
+}
+
+impl ProtectionInput<'_> {
+    /// An entry of `field` as an absolute path (relative entries are
+    /// relative to the repository).
+    fn path_of(&self, field: &'static str, entry: &str) -> Result<PathBuf, CompileError> {
+        let text = entry.strip_prefix('?').unwrap_or(entry);
+        let expanded = self
+            .variables
+            .expand(text)
+            .map_err(|source| CompileError::Variable {
+                profile: self.profile.to_string(),
+                field,
+                entry: entry.to_string(),
+                source,
+            })?;
+        Ok(lexically_normal(&self.repo.join(expanded)))
+    }
+
+    fn read(&self, path: &Path) -> Option<String> {
+        let bytes = self.host.read_head(path, CONFIG_BYTES).ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `~/x` made absolute with the user's home.
+    fn expand_home(&self, value: &str) -> PathBuf {
+        match value.strip_prefix("~/") {
+            Some(rest) => self.home.join(rest),
+            None => PathBuf::from(value),
+        }
+    }
+}
+
+/// The repository's git directory: `.git`, or what a `.git` file names.
+fn git_dir(input: &ProtectionInput<'_>) -> Option<PathBuf> {
+    let dot_git = input.repo.join(".git");
+    if input.host.is_dir(&dot_git) {
+        return Some(dot_git);
+    }
+    let text = input.read(&dot_git)?;
+    let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+    Some(lexically_normal(&input.repo.join(target)))
+}
+
+/// Every configuration file git reads for this repository (system, global,
+/// the repository's, and everything they include), and what it names:
+/// `core.hooksPath` directories and included files are protected, and so is
+/// a configuration file that lies in a writable tree.
+fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
+    let var = |name: &str| input.host.var(name).filter(|v| !v.is_empty());
+    let mut queue: Vec<(PathBuf, usize)> = Vec::new();
+    if var("GIT_CONFIG_NOSYSTEM").is_none() {
+        let system = var("GIT_CONFIG_SYSTEM").unwrap_or_else(|| "/etc/gitconfig".into());
+        queue.push((system.into(), 0));
+    }
+    match var("GIT_CONFIG_GLOBAL") {
+        Some(global) => queue.push((input.expand_home(&global), 0)),
+        None => {
+            let config_home = var("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| input.home.join(".config"));
+            queue.push((config_home.join("git/config"), 0));
+            queue.push((input.home.join(".gitconfig"), 0));
+        }
+    }
+    if let Some(dir) = git_dir(input) {
+        let common = input
+            .read(&dir.join("commondir"))
+            .map(|text| lexically_normal(&dir.join(text.trim())))
+            .unwrap_or_else(|| dir.clone());
+        queue.push((common.join("config"), 0));
+        queue.push((dir.join("config.worktree"), 0));
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    while let Some((file, depth)) = queue.pop() {
+        if seen.contains(&file) {
+            continue;
+        }
+        seen.push(file.clone());
+        let Some(text) = input.read(&file) else {
+            continue;
+        };
+        found.add(input, file.clone(), Vec::new(), "git configuration".into());
+        let refs = gitconfig::parse(&text);
+        for hooks in refs.hooks_paths {
+            // Relative to the top of the work tree, where hooks run.
+            let path = lexically_normal(&input.repo.join(input.expand_home(&hooks)));
+            found.add(
+                input,
+                path,
+                Vec::new(),
+                format!("core.hooksPath in {}", file.display()),
+            );
+        }
+        for include in refs.includes {
+            let base = file.parent().unwrap_or(Path::new("/"));
+            let path = lexically_normal(&base.join(input.expand_home(&include)));
+            found.add(
+                input,
+                path.clone(),
+                Vec::new(),
+                format!("included by {}", file.display()),
+            );
+            if depth < MAX_INCLUDE_DEPTH {
+                queue.push((path, depth + 1));
+            }
+        }
+    }
+}
+
+/// Files a CI system runs because its (protected) configuration names them:
+/// local actions of GitHub-style workflows (`uses: ./path`) and files a
+/// GitLab pipeline includes (`include: local: path`, or a plain path).
+fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
+    for dir in WORKFLOW_DIRS {
+        let dir = input.repo.join(dir);
+        for name in input.host.read_dir(&dir).unwrap_or_default() {
+            let file = dir.join(&name);
+            if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+                continue;
+            }
+            let Some(text) = input.read(&file) else {
+                continue;
+            };
+            for action in local_actions(&text) {
+                let path = lexically_normal(&input.repo.join(action));
+                found.add(
+                    input,
+                    path,
+                    Vec::new(),
+                    format!("a local action of {}", file.display()),
+                );
+            }
+        }
+    }
+    let gitlab = input.repo.join(".gitlab-ci.yml");
+    if let Some(text) = input.read(&gitlab) {
+        for include in gitlab_local_includes(&text) {
+            let path = lexically_normal(&input.repo.join(include.trim_start_matches('/')));
+            found.add(
+                input,
+                path,
+                Vec::new(),
+                format!("included by {}", gitlab.display()),
+            );
+        }
+    }
+}
+
+/// `uses: ./path` values of a workflow.
+fn local_actions(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let value = line.trim_start().trim_start_matches("- ").trim_start();
+            let value = value
+                .strip_prefix("uses:")?
+                .trim()
+                .trim_matches(['"', '\'']);
+            let path = value.strip_prefix("./")?;
+            let end = path.find(['@', ' ', '#', '"', '\'']).unwrap_or(path.len());
+            Some(path[..end].trim_end_matches('/').to_string())
+        })
+        .filter(|path| !path.is_empty())
+        .collect()
+}
+
+/// Local files a `.gitlab-ci.yml` includes: `local:` values, and plain
+/// paths under `include:` (those without a scheme).
+fn gitlab_local_includes(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut include_indent: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if let Some(at) = include_indent
+            && indent <= at
+            && !trimmed.starts_with('-')
+        {
+            include_indent = None;
+        }
+        let item = trimmed.trim_start_matches('-').trim_start();
+        let unquote = |value: &str| value.trim().trim_matches(['"', '\'']).to_string();
+        if let Some(value) = item.strip_prefix("local:") {
+            found.push(unquote(value));
+        } else if let Some(value) = item.strip_prefix("include:") {
+            include_indent = Some(indent);
+            let value = unquote(value);
+            if !value.is_empty() && !value.starts_with('[') && !value.contains("://") {
+                found.push(value);
+            }
+        } else if include_indent.is_some() && trimmed.starts_with('-') && !item.contains(':') {
+            let value = unquote(item);
+            if !value.contains("://") {
+                found.push(value);
+            }
+        }
+    }
+    found.retain(|value| !value.is_empty());
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_local_actions() {
+        let text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/setup\n      - name: x\n        uses: './tools/act@main' # pinned\n";
+        assert_eq!(local_actions(text), [".github/actions/setup", "tools/act"]);
+    }
+
+    #[test]
+    fn gitlab_includes_local_and_plain() {
+        let text = "include:\n  - local: '/ci/build.yml'\n  - 'ci/test.yml'\n  - remote: 'https://x/y.yml'\n  - project: a/b\n    file: c.yml\nstages: [build]\njob:\n  script: echo\n";
+        assert_eq!(
+            gitlab_local_includes(text),
+            ["/ci/build.yml", "ci/test.yml"]
+        );
+        assert_eq!(
+            gitlab_local_includes("include: 'ci/one.yml'\n"),
+            ["ci/one.yml"]
+        );
+    }
+}

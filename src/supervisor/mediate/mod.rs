@@ -1,0 +1,233 @@
+//! Calls the supervisor performs itself: every call that creates, removes,
+//! renames or links a name, opens a file for writing, truncates one, or
+//! changes a file's mode, owner, times or extended attributes.
+//!
+//! For these a check followed by `CONTINUE` would be a race: the kernel
+//! reads the path from the process's memory again, and another thread may
+//! have changed it (`seccomp_unotify(2)`). So the supervisor reads the
+//! arguments once, resolves the paths into descriptors as the kernel would
+//! for the caller ([`resolve`]), judges what the call changes (the session's
+//! boundary, see [`crate::policy::Change`]; for metadata, which Landlock
+//! does not cover, also the policy's write rights), and makes the call
+//! itself on those descriptors ([`perform`]): the process gets the result,
+//! or the new descriptor. The supervisor lives in the session's Landlock
+//! domain, so the kernel checks its call exactly as it would have checked
+//! the process's; guard's judgement can only refuse more.
+
+mod perform;
+mod request;
+mod resolve;
+
+pub use perform::open_mode;
+pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2, is_mediated};
+
+use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
+use crate::policy::Protection;
+use crate::sandbox::refusal::{Right, Rules};
+use crate::sys::notify::{Listener, Notification, Response};
+use perform::{Answer, Judge, Outcome};
+use request::Request;
+use resolve::Caller;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// What mediating a session's calls takes.
+#[derive(Debug)]
+pub struct Mediator {
+    /// What stays unchanged.
+    pub protection: Protection,
+    /// The filesystem rules.
+    pub rules: Rules,
+    /// Whether calls that went through are recorded (`log.files` other than
+    /// `"none"`); refusals always are.
+    pub record_changes: bool,
+    /// The processes' file creation masks, by process id.
+    umasks: Mutex<HashMap<u32, u32>>,
+}
+
+impl Mediator {
+    /// A mediator for these rules.
+    pub fn new(protection: Protection, rules: Rules, record_changes: bool) -> Mediator {
+        Mediator {
+            protection,
+            rules,
+            record_changes,
+            umasks: Mutex::default(),
+        }
+    }
+
+    /// Forgets the file creation mask of process `pid` (it just set a new one).
+    pub fn forget_umask(&self, pid: u32) {
+        self.umasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+    }
+
+    /// The file creation mask of the calling thread's process.
+    fn umask_of(&self, caller: &Caller) -> u32 {
+        let mut known = self.umasks.lock().unwrap_or_else(|e| e.into_inner());
+        *known.entry(caller.pid).or_insert_with(|| {
+            std::fs::read_to_string(format!("/proc/{}/status", caller.tid))
+                .ok()
+                .and_then(|status| {
+                    let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+                    u32::from_str_radix(line.trim(), 8).ok()
+                })
+                .unwrap_or(0o022)
+        })
+    }
+}
+
+/// Decodes, judges, performs, answers and records one mediated call. The
+/// receiving thread must have its own file creation mask (`unshare(CLONE_FS)`).
+pub fn handle(
+    listener: &std::sync::Arc<Listener>,
+    mediator: &std::sync::Arc<Mediator>,
+    call: &Notification,
+    process: ProcessInfo,
+    events: &EventSender,
+    unrecorded: &super::Unrecorded,
+) {
+    let syscall = super::decode::syscall_name(call.syscall);
+    let request = match request::decode(call) {
+        Ok(request) => request,
+        Err(errno) => {
+            let _recording = unrecorded.hold();
+            let _ = listener.respond(call.id, Response::Fail(errno));
+            let event = Event::new(EventKind::Denied, Some(process))
+                .with("syscall", syscall)
+                .with("unreadable", true)
+                .with("errno", errno);
+            events.send(event);
+            return;
+        }
+    };
+    // Act only on what was read from the process that is still waiting.
+    if !listener.is_valid(call.id) {
+        return;
+    }
+    let caller = Caller {
+        tid: call.pid,
+        pid: process.pid,
+    };
+    let judge = Judge {
+        protection: &mediator.protection,
+        rules: &mediator.rules,
+    };
+    let outcome = match &request {
+        Request::Open { at, flags, mode } => {
+            match perform::prepare_open(&judge, &caller, at, *flags, *mode) {
+                Err(outcome) => outcome,
+                // The open of a FIFO waits for its other end: on a thread of
+                // its own, so that the supervisor goes on answering.
+                Ok(prepared) if prepared.blocking => {
+                    let (worker, mediator) = (listener.clone(), mediator.clone());
+                    let (call, events, unrecorded) = (*call, events.clone(), unrecorded.clone());
+                    let spawned = std::thread::Builder::new().spawn(move || {
+                        let outcome = perform::open(prepared);
+                        let _recording = unrecorded.hold();
+                        answer(&worker, &call, &outcome);
+                        mediator.record(&events, outcome, syscall, process);
+                    });
+                    if spawned.is_err() {
+                        let _ = listener.respond(call.id, Response::Fail(libc::EAGAIN));
+                    }
+                    return;
+                }
+                Ok(prepared) => with_umask(mediator.umask_of(&caller), || perform::open(prepared)),
+            }
+        }
+        Request::Mkdir { .. } | Request::Mknod { .. } => {
+            with_umask(mediator.umask_of(&caller), || {
+                perform::perform(&judge, &caller, &request)
+            })
+        }
+        request => perform::perform(&judge, &caller, request),
+    };
+    let _recording = unrecorded.hold();
+    answer(listener, call, &outcome);
+    mediator.record(events, outcome, syscall, process);
+}
+
+impl Mediator {
+    /// Sends the record of a call, unless only refusals are recorded and it
+    /// was not refused.
+    fn record(&self, events: &EventSender, outcome: Outcome, syscall: &str, process: ProcessInfo) {
+        let event = record(&self.rules, outcome, syscall, process);
+        if self.record_changes || event.kind == EventKind::Denied {
+            events.send(event);
+        }
+    }
+}
+
+/// Runs `make` with the calling thread's file creation mask set to `mask`.
+fn with_umask<T>(mask: u32, make: impl FnOnce() -> T) -> T {
+    let mask = nix::sys::stat::Mode::from_bits_truncate(mask & 0o777);
+    let previous = nix::sys::stat::umask(mask);
+    let made = make();
+    nix::sys::stat::umask(previous);
+    made
+}
+
+fn answer(listener: &Listener, call: &Notification, outcome: &Outcome) {
+    // The process may have died meanwhile: nothing to answer then.
+    let _ = match &outcome.answer {
+        Answer::Fd { fd, cloexec } => listener.respond_with_fd(call.id, fd, *cloexec).map(drop),
+        Answer::Done => listener.respond(call.id, Response::Return(0)),
+        Answer::Errno(errno) => listener.respond(call.id, Response::Fail(*errno)),
+    };
+}
+
+/// The record of a mediated call: what it did, or who refused it and why.
+fn record(rules: &Rules, outcome: Outcome, syscall: &str, process: ProcessInfo) -> Event {
+    let Outcome {
+        answer,
+        kind,
+        fields,
+        refused,
+    } = outcome;
+    let errno = match answer {
+        Answer::Errno(errno) => Some(errno),
+        _ => None,
+    };
+    let denied_by = match (&refused, errno) {
+        (Some(rule), _) => Some(("guard", rule.clone())),
+        (None, Some(errno @ (libc::EACCES | libc::EPERM))) => {
+            let path = fields
+                .get("path")
+                .and_then(|p| p.as_str())
+                .map(std::path::PathBuf::from)
+                .unwrap_or_default();
+            let rule = rules
+                .denial(&path, Right::Write)
+                .map(|denial| denial.rule)
+                .unwrap_or_else(|| format!("the kernel refused it ({})", errno_name(errno)));
+            Some(("kernel", rule))
+        }
+        _ => None,
+    };
+    let mut event = match &denied_by {
+        Some((by, rule)) => Event::new(EventKind::Denied, Some(process))
+            .with("operation", kind.name())
+            .with("needs", "write")
+            .with("by", *by)
+            .with("rule", rule.clone()),
+        None => Event::new(kind, Some(process)),
+    };
+    event = event.with("syscall", syscall);
+    for (name, value) in fields {
+        event = event.with(&name, value);
+    }
+    if let Some(errno) = errno
+        && denied_by.is_none()
+    {
+        event = event.with("errno", errno_name(errno));
+    }
+    event
+}
+
+fn errno_name(errno: i32) -> String {
+    let name = nix::errno::Errno::from_raw(errno);
+    format!("{name:?}")
+}
