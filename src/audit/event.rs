@@ -42,6 +42,9 @@ pub enum EventKind {
     CredentialRevoked,
     /// Revoking a credential failed; the lease stays in the journal.
     CredentialRevokeFailed,
+    /// What a shared cache's private layer held when the session ended:
+    /// what was verified and merged back, what was dropped.
+    CacheMerge,
     /// The session ended (exit status, duration, counts).
     SessionEnd,
 }
@@ -67,6 +70,7 @@ impl EventKind {
             EventKind::CredentialMinted => "credential_minted",
             EventKind::CredentialRevoked => "credential_revoked",
             EventKind::CredentialRevokeFailed => "credential_revoke_failed",
+            EventKind::CacheMerge => "cache_merge",
             EventKind::SessionEnd => "session_end",
         }
     }

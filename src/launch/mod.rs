@@ -8,8 +8,10 @@
 //! paths checked, the session's directories removed.
 
 mod anchor;
+mod artifacts;
 mod command;
 mod env;
+mod layers;
 mod reap;
 mod reports;
 mod session;
@@ -238,6 +240,7 @@ fn prepare_and_run(
         "create {}",
         session.paths.reports_dir().display()
     )))?;
+    layers::prepare(policy).map_err(system("prepare the private cache layers"))?;
     let outcome = run_in_session(
         policy,
         prepared,
@@ -384,6 +387,10 @@ fn run_in_session(
     }
     if let Some(watcher) = watcher {
         watcher.finish();
+    }
+    // The caches' private layers: nothing of the session runs any more.
+    for event in layers::merge(policy) {
+        events.send(event);
     }
 
     // 9. Put protected paths back as they were, keeping the session's version.

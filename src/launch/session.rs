@@ -54,10 +54,12 @@ impl Session {
 /// tree removable before removing it.
 fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
+    // First the mode, then the listing: overlayfs leaves its work directory
+    // with no permission at all.
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     for entry in entries.flatten() {
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             make_writable(&entry.path());

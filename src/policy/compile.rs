@@ -192,6 +192,20 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         Access::READ_WRITE,
         "tool-call reports of hook adapters",
     );
+    // Layered caches: their grants come before the protection and the
+    // namespace plan, which look at what is writable.
+    let layers = super::layers::compile(
+        &input.profile.name,
+        &profile.filesystem.layered,
+        &variables,
+        host,
+        &input.session.dir,
+        input.mount_namespace_available,
+    )?;
+    for (path, access, because) in &layers.grants {
+        builder.grant(path, PathKind::Dir, *access, because);
+    }
+    builder.create_dirs.extend(layers.create.iter().cloned());
     let protection = super::protection::compile(&super::protection::ProtectionInput {
         profile: &input.profile.name,
         section: &profile.filesystem,
@@ -204,8 +218,8 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     })?;
     let namespace = input
         .mount_namespace_available
-        .then(|| namespace_plan(&builder.filesystem, &protection, host));
-    let env = EnvPlan {
+        .then(|| namespace_plan(&builder.filesystem, &protection, host, &layers.layers));
+    let mut env = EnvPlan {
         pass: profile.env.pass.clone(),
         set: profile
             .env
@@ -225,6 +239,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             })
             .collect::<Result<_, CompileError>>()?,
     };
+    env.set.extend(layers.env.clone());
     let network = NetworkPolicy {
         mode: match profile.network.mode {
             Some(NetworkModeSetting::Host) => NetworkMode::Host,
@@ -283,6 +298,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
                 .unwrap_or(crate::scan::Severity::Medium),
             max_files: profile.scan.max_files.unwrap_or(200_000),
         },
+        layers: layers.layers,
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,
@@ -297,6 +313,7 @@ fn namespace_plan(
     filesystem: &BTreeMap<PathBuf, PathRule>,
     protection: &Protection,
     host: &dyn HostView,
+    layers: &[CacheLayer],
 ) -> NamespacePlan {
     // Devices and /proc are not files a loader could map; everything else the
     // session can write but not execute is bound `noexec`.
@@ -339,6 +356,7 @@ fn namespace_plan(
         read_only,
         no_exec,
         exec_again,
+        overlays: layers.to_vec(),
     }
 }
 

@@ -13,6 +13,7 @@ mod credentials;
 mod exec_deps;
 mod gitconfig;
 mod host;
+mod layers;
 mod network;
 mod protection;
 mod render;
@@ -68,6 +69,39 @@ pub struct Policy {
     pub credentials: Vec<CredentialPlan>,
     /// The repository scan before launch.
     pub scan: ScanPlan,
+    /// Caches shared with the host, written through private layers.
+    pub layers: Vec<CacheLayer>,
+}
+
+/// A cache shared with the host that the session writes through a private
+/// layer; what guard verifies is merged back when the session ends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CacheLayer {
+    /// The real cache.
+    pub path: PathBuf,
+    /// Where the session's writes go: with a mount namespace the upper
+    /// directory of an overlay on `path` (and its work directory beside it),
+    /// else the directory the tools are pointed at.
+    pub private: PathBuf,
+    /// Without namespaces, the private stand-in for a directory the cache
+    /// lies in (links to its other entries).
+    pub within: Option<StandIn>,
+}
+
+/// A private stand-in for a directory of the user's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StandIn {
+    /// The real directory.
+    pub real: PathBuf,
+    /// Its private stand-in.
+    pub private: PathBuf,
+}
+
+impl CacheLayer {
+    /// The overlay's upper and work directories (with a mount namespace).
+    pub fn overlay_dirs(&self) -> (PathBuf, PathBuf) {
+        (self.private.join("upper"), self.private.join("work"))
+    }
 }
 
 pub use crate::profile::{FileLogging, ScanOnStart};
@@ -250,6 +284,8 @@ pub struct NamespacePlan {
     pub no_exec: Vec<PathBuf>,
     /// Paths with the exec right beneath a `no_exec` path, bound executable again.
     pub exec_again: Vec<PathBuf>,
+    /// Caches overlaid with the session's private layer (before the binds).
+    pub overlays: Vec<CacheLayer>,
 }
 
 /// One protected path: read-only, and if missing it cannot be created; the

@@ -27,6 +27,12 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 base.filesystem.reserved_names,
                 top.filesystem.reserved_names,
             ),
+            layered: base
+                .filesystem
+                .layered
+                .into_iter()
+                .chain(top.filesystem.layered)
+                .collect(),
         },
         tools: super::ToolsSection {
             allow: append(base.tools.allow, top.tools.allow),

@@ -163,6 +163,27 @@ pub struct FilesystemSection {
     /// linked to), and beneath which nothing may change.
     #[serde(default)]
     pub reserved_names: Vec<String>,
+    /// Caches shared with the host that the session writes through a
+    /// private layer: only artifacts guard verifies reach the real cache
+    /// when the session ends. Keys are directories (created if missing).
+    #[serde(default)]
+    pub layered: BTreeMap<String, LayerSection>,
+}
+
+/// One entry of `[filesystem.layered]`: how tools find the private layer
+/// when there is no mount namespace to lay it over the real directory.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSection {
+    /// Variables set without namespaces; values may use `{layer}` (the
+    /// private directory) and `{within}` (the stand-in for `within`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// A directory the cache lies in that tools only find as a whole
+    /// (`CARGO_HOME`): without namespaces it is stood in for by a private
+    /// directory holding links to its other entries.
+    #[serde(default)]
+    pub within: Option<String>,
 }
 
 /// `[tools]`: programs the session may execute, looked up on `PATH` at launch.

@@ -83,6 +83,9 @@ pub fn finish_namespace_setup(
 /// the exec-granted paths beneath them executable again, then the protected
 /// paths read-only (they keep whatever exec flag their tree now has).
 pub fn apply_plan(plan: &NamespacePlan) -> Result<(), EnforceError> {
+    for layer in &plan.overlays {
+        overlay(layer)?;
+    }
     for path in existing(&plan.no_exec) {
         rebind(path, Change::NoExec)?;
     }
@@ -103,6 +106,44 @@ pub fn apply_plan(plan: &NamespacePlan) -> Result<(), EnforceError> {
 
 fn existing(paths: &[PathBuf]) -> impl Iterator<Item = &PathBuf> {
     paths.iter().filter(|path| path.exists())
+}
+
+/// Lays the session's private layer over a shared cache: an overlay at the
+/// cache's own path whose lower layer is the real cache, so reads see it
+/// and every write lands in the upper directory (extended attributes in the
+/// `user.` namespace, which a user namespace may write).
+fn overlay(layer: &crate::policy::CacheLayer) -> Result<(), EnforceError> {
+    let (upper, work) = layer.overlay_dirs();
+    let shown = layer.path.display();
+    let paths = [&layer.path, &upper, &work];
+    // Mount options separate layers with `:` and options with `,`.
+    if let Some(bad) = paths
+        .iter()
+        .find(|p| p.to_string_lossy().contains([',', ':', '\\']))
+    {
+        return Err(EnforceError::Namespace {
+            step: format!("overlay {shown}"),
+            source: std::io::Error::other(format!(
+                "{} contains a `,`, `:` or `\\`, which overlay options cannot carry",
+                bad.display()
+            )),
+        });
+    }
+    let options = format!(
+        "lowerdir={},upperdir={},workdir={},userxattr",
+        layer.path.display(),
+        upper.display(),
+        work.display()
+    );
+    mount(
+        Some("overlay"),
+        &layer.path,
+        Some("overlay"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(options.as_str()),
+    )
+    .map_err(errno)
+    .map_err(step(format!("overlay {shown}")))
 }
 
 /// What a rebind changes about a path's mount flags.

@@ -8,6 +8,7 @@ mod support;
 mod audit;
 mod bad_input;
 mod boundary;
+mod caches;
 mod claude_hooks;
 mod clients;
 mod credentials;
