@@ -17,6 +17,9 @@ impl ExitCode {
     pub const USAGE: ExitCode = ExitCode(2);
     /// guard could not set up the session; the command did not run.
     pub const SETUP_FAILED: ExitCode = ExitCode(125);
+    /// The command succeeded, but the end-of-session check found a protected
+    /// path changed and put it back.
+    pub const BOUNDARY_VIOLATION: ExitCode = ExitCode(4);
     /// The command was not found.
     pub const COMMAND_NOT_FOUND: ExitCode = ExitCode(127);
 }

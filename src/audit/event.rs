@@ -45,6 +45,10 @@ pub enum EventKind {
     /// What a shared cache's private layer held when the session ended:
     /// what was verified and merged back, what was dropped.
     CacheMerge,
+    /// The end-of-session check found a protected path changed in spite of
+    /// the supervisor, and put it back (defence in depth: it should never
+    /// happen).
+    BoundaryViolation,
     /// The session ended (exit status, duration, counts).
     SessionEnd,
 }
@@ -71,6 +75,7 @@ impl EventKind {
             EventKind::CredentialRevoked => "credential_revoked",
             EventKind::CredentialRevokeFailed => "credential_revoke_failed",
             EventKind::CacheMerge => "cache_merge",
+            EventKind::BoundaryViolation => "boundary_violation",
             EventKind::SessionEnd => "session_end",
         }
     }

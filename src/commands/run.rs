@@ -88,12 +88,12 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     for restored in &outcome.restored {
         match &restored.quarantined {
             Some(kept) => eprintln!(
-                "guard: the session changed protected path {}; restored it (the session's version is in {})",
+                "guard: boundary violation: the session changed protected path {}; restored it (the session's version is in {})",
                 restored.path.display(),
                 kept.display()
             ),
             None => eprintln!(
-                "guard: the session deleted protected path {}; restored it",
+                "guard: boundary violation: the session deleted protected path {}; restored it",
                 restored.path.display()
             ),
         }
@@ -104,7 +104,11 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
             "ended processes left running by the session"
         );
     }
-    Ok(ExitCode(outcome.exit_code))
+    // A violation fails the session even when the command succeeded.
+    match (outcome.restored.is_empty(), outcome.exit_code) {
+        (false, 0) => Ok(ExitCode::BOUNDARY_VIOLATION),
+        (_, code) => Ok(ExitCode(code)),
+    }
 }
 
 /// The session must not be able to write its own log, or the scan results

@@ -27,7 +27,7 @@ pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
 use crate::audit::relay::Inbound;
-use crate::audit::{AuditLog, EventSender};
+use crate::audit::{AuditLog, Event, EventKind, EventSender};
 use crate::policy::Policy;
 use crate::proxy::Proxy;
 use crate::sandbox::{EnforceError, seccomp};
@@ -395,6 +395,15 @@ fn run_in_session(
 
     // 9. Put protected paths back as they were, keeping the session's version.
     let restored = snapshot.check_and_restore(&quarantine)?;
+    for restored in &restored {
+        let mut event = Event::new(EventKind::BoundaryViolation, None)
+            .with("path", restored.path.to_string_lossy().into_owned())
+            .with("restored", true);
+        if let Some(kept) = &restored.quarantined {
+            event = event.with("quarantined", kept.to_string_lossy().into_owned());
+        }
+        events.send(event);
+    }
     if let Some(failure) = failure {
         return Err(failure);
     }

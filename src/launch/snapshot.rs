@@ -78,7 +78,11 @@ impl Snapshot {
         for protected in &policy.protection.paths {
             let needed = match policy.protection.mechanism {
                 ProtectionMechanism::NotNeeded => false,
-                ProtectionMechanism::SupervisorAndMounts => !protected.exists,
+                // A guarded tree is judged name by name by the supervisor in
+                // both modes; a copy of it would undo the work it allows.
+                ProtectionMechanism::SupervisorAndMounts => {
+                    !protected.exists && protected.allow.is_empty()
+                }
                 ProtectionMechanism::Supervisor => protected.allow.is_empty(),
             };
             if needed {

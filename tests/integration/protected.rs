@@ -16,40 +16,164 @@ fn git_commit_works_next_to_protected_paths() {
     });
 }
 
-/// The assistants' user configuration that later unconfined sessions load
-/// stays as it was, whatever a confined session writes to it.
+/// Each client's directory is an allowlist: what the client writes while it
+/// works lands, and nothing it loads at its next, unconfined start can be
+/// planted, replaced or created, in either mode, as either identity.
 #[test]
-fn codex_and_gemini_user_configuration_stays_read_only() {
+fn client_directories_take_only_what_the_client_writes() {
+    // (profile, directory, what the client writes, what it loads at start)
+    let clients: [(&str, &str, &[&str], &[&str]); 4] = [
+        (
+            "claude",
+            ".claude",
+            &["projects/-repo/s.jsonl", "history.jsonl", "todos/t.json"],
+            &[
+                "settings.json",
+                "CLAUDE.md",
+                "commands/x.md",
+                "hooks/h.sh",
+                "plugins/p.json",
+            ],
+        ),
+        (
+            "codex",
+            ".codex",
+            &["sessions/2026/s.jsonl", "history.jsonl", "state_5.sqlite"],
+            &[
+                ".env",
+                "config.toml",
+                "AGENTS.md",
+                "rules/default.rules",
+                "skills/s/SKILL.md",
+            ],
+        ),
+        (
+            "gemini",
+            ".gemini",
+            &["tmp/repo/chat.json", "history/repo/h", "projects.json"],
+            &[
+                ".env",
+                "settings.json",
+                "GEMINI.md",
+                "trustedFolders.json",
+                "commands/c.toml",
+            ],
+        ),
+        (
+            "aider",
+            ".aider",
+            &["caches/map.db", "analytics.json"],
+            &["oauth-keys.env"],
+        ),
+    ];
     for_each_identity(|env| {
-        for (profile, file, original) in [
-            ("codex", ".codex/config.toml", "model = \"o4\"\n"),
-            ("gemini", ".gemini/settings.json", "{}\n"),
-        ] {
-            let path = env.home.join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, original).unwrap();
-            env.give(path.parent().unwrap());
-            let script = format!(
-                "echo 'planted = true' >> ~/{file}; mkdir -p ~/{dir}/commands && echo x > ~/{dir}/commands/x.md; echo state > ~/{dir}/state.txt; true",
-                dir = file.split('/').next().unwrap()
-            );
-            let output = env.run_script(&["-p", profile], &script);
-            assert!(output.status.success(), "{}", all_output(&output));
-            assert_eq!(
-                std::fs::read_to_string(&path).unwrap(),
-                original,
-                "{profile}"
-            );
-            let dir = env.home.join(file.split('/').next().unwrap());
-            assert_eq!(
-                dir.join("commands/x.md").exists(),
-                profile == "codex",
-                "{profile}: gemini's commands are protected, codex has none"
-            );
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            for (profile, dir, writes, loads) in clients {
+                let root = env.home.join(dir);
+                let existing = root.join(loads[0]);
+                std::fs::create_dir_all(&root).unwrap();
+                std::fs::write(&existing, "original\n").unwrap();
+                env.give(&root);
+                let mut script = String::new();
+                for name in writes.iter().chain(loads) {
+                    script += &format!(
+                        "mkdir -p \"$(dirname ~/{dir}/{name})\"; echo planted >> ~/{dir}/{name}; "
+                    );
+                }
+                // Replacing a loaded file through a rename, and moving the
+                // directory away to put another in its place.
+                script += &format!(
+                    "echo planted > ~/{dir}/history.tmp; mv ~/{dir}/history.tmp ~/{dir}/{}; \
+                     mv ~/{dir} ~/{dir}.old && mkdir ~/{dir}; true",
+                    loads[0]
+                );
+                let mut args = vec!["-p", profile];
+                args.extend_from_slice(mode);
+                let output = env.run_script(&args, &script);
+                assert!(output.status.success(), "{}", all_output(&output));
+                for name in writes {
+                    let text = std::fs::read_to_string(root.join(name)).unwrap_or_default();
+                    assert!(
+                        text.contains("planted"),
+                        "{profile} {mode:?}: {name} was not written"
+                    );
+                }
+                assert_eq!(
+                    std::fs::read_to_string(&existing).unwrap(),
+                    "original\n",
+                    "{profile} {mode:?}: {} changed",
+                    loads[0]
+                );
+                for name in &loads[1..] {
+                    assert!(
+                        !root.join(name).exists(),
+                        "{profile} {mode:?}: {name} was planted"
+                    );
+                }
+                assert!(
+                    !env.home.join(format!("{dir}.old")).exists(),
+                    "{profile} {mode:?}"
+                );
+                std::fs::remove_dir_all(&root).unwrap();
+            }
+        }
+    });
+}
+
+/// The end-of-session check is defence in depth: a protected path that was
+/// missing at launch and exists at the end is quarantined, recorded as a
+/// `boundary_violation`, reported, and the session fails although its command
+/// succeeded. (The supervisor refuses such a creation from the session, so
+/// the test makes the change from outside while the session runs.)
+#[test]
+fn a_change_the_end_check_finds_is_restored_recorded_and_fails_the_session() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let planted = env.repo.join(".circleci");
+            let started = env.repo.join("started");
+            let mut args = vec!["run"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(&[
+                "--",
+                "bash",
+                "-c",
+                "touch started; for i in $(seq 300); do [ -e .circleci/config.yml ] && exit 0; sleep 0.1; done; exit 9",
+            ]);
+            let child = env
+                .guard(&args)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            assert!(wait_until(
+                || started.exists(),
+                std::time::Duration::from_secs(30)
+            ));
+            // Made whole, as the session's identity, then moved in at once.
+            let staging = env.home.join("staging");
+            std::fs::create_dir(&staging).unwrap();
+            std::fs::write(staging.join("config.yml"), "run: planted\n").unwrap();
+            env.give(&staging);
+            std::fs::rename(&staging, &planted).unwrap();
+            let output = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(4), "{mode:?}: {stderr}");
+            assert!(stderr.contains("boundary violation"), "{stderr}");
             assert!(
-                dir.join("state.txt").exists(),
-                "{profile}: its own state is written"
+                !planted.exists(),
+                "{mode:?}: the planted path was not removed"
             );
+            let (_, records) = env.last_log();
+            let violation = records
+                .iter()
+                .find(|r| r["kind"] == "boundary_violation")
+                .unwrap_or_else(|| panic!("{mode:?}: no boundary_violation record"));
+            assert_eq!(violation["path"], planted.to_str().unwrap());
+            let kept = std::path::PathBuf::from(violation["quarantined"].as_str().unwrap());
+            assert_eq!(
+                std::fs::read_to_string(kept.join("config.yml")).unwrap(),
+                "run: planted\n"
+            );
+            std::fs::remove_file(&started).unwrap();
         }
     });
 }

@@ -313,6 +313,11 @@ fn create(
         Err(errno) => return failed(kind, lossy(&at.path), errno),
     };
     let path = entry.path();
+    // What is there already fails as the kernel fails it, unjudged: nothing
+    // is created (`mkdir -p` and the like expect EEXIST, not a refusal).
+    if kind_of(&entry).is_some() {
+        return failed(kind, path, Errno::EEXIST);
+    }
     if let Err(rule) = judge.boundary(Change::Create(&path)) {
         return refused(kind, &path, rule);
     }
