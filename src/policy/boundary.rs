@@ -13,6 +13,7 @@
 //! touches the filesystem.
 
 use super::{ProtectedPath, Protection};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
 /// A change the session asks for, on the absolute path it acts on.
@@ -86,8 +87,10 @@ impl Protection {
         // Every protected path has its say; an entry a protected tree allows
         // is exempt from the reserved names (git's own HEAD lives in `.git`).
         let mut allowed_in_tree = false;
+        let plain = is_plain(path);
         for protected in &self.paths {
-            if let Ok(inside) = path.strip_prefix(&protected.path) {
+            let plain = plain && is_plain(&protected.path);
+            if let Some(inside) = beneath(path, &protected.path, plain) {
                 if inside.as_os_str().is_empty() {
                     return Err(protected.refuse(change, "is protected"));
                 }
@@ -95,7 +98,7 @@ impl Protection {
                     return Err(protected.refuse(change, "lies in a protected tree"));
                 }
                 allowed_in_tree = true;
-            } else if change.moves_structure() && protected.path.starts_with(path) {
+            } else if change.moves_structure() && beneath(&protected.path, path, plain).is_some() {
                 return Err(BoundaryDenial {
                     protected: protected.path.display().to_string(),
                     rule: format!(
@@ -132,6 +135,35 @@ impl Protection {
         }
         Ok(())
     }
+}
+
+/// `path` relative to `dir` when it lies beneath it (or is it): `Path`'s
+/// component-wise `strip_prefix`, compared as bytes when both are plain (a
+/// change is judged against every protected path, so this is the hot loop).
+fn beneath<'a>(path: &'a Path, dir: &Path, both_plain: bool) -> Option<&'a Path> {
+    if !both_plain {
+        return path.strip_prefix(dir).ok();
+    }
+    let (bytes, prefix) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    let rest = bytes.strip_prefix(prefix)?;
+    match rest {
+        [] => Some(Path::new("")),
+        [b'/', rest @ ..] => Some(Path::new(std::ffi::OsStr::from_bytes(rest))),
+        _ if prefix == b"/" => Some(Path::new(std::ffi::OsStr::from_bytes(rest))),
+        _ => None,
+    }
+}
+
+/// Whether `path` is absolute and spelled one way only (no empty, `.` or
+/// `..` component, no trailing slash), so that byte and component
+/// comparisons agree.
+fn is_plain(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_bytes();
+    bytes == b"/"
+        || (bytes.first() == Some(&b'/')
+            && bytes[1..]
+                .split(|&b| b == b'/')
+                .all(|part| !part.is_empty() && part != b"." && part != b".."))
 }
 
 impl ProtectedPath {
@@ -258,6 +290,30 @@ mod tests {
 
     fn ok(change: Change<'_>) -> bool {
         protection().judge(change).is_ok()
+    }
+
+    #[test]
+    fn byte_and_component_comparisons_agree() {
+        let cases = [
+            ("/r/.git/config", "/r/.git"),
+            ("/r/.git", "/r/.git"),
+            ("/r/.gitx", "/r/.git"),
+            ("/r/.git//config", "/r/.git"),
+            ("/r/./.git/config", "/r/.git"),
+            ("/r/.git/", "/r/.git"),
+            ("/r", "/"),
+            ("/", "/"),
+            ("/r/a", "/r/a/b"),
+        ];
+        for (path, dir) in cases {
+            let (path, dir) = (Path::new(path), Path::new(dir));
+            let both_plain = is_plain(path) && is_plain(dir);
+            assert_eq!(
+                beneath(path, dir, both_plain),
+                path.strip_prefix(dir).ok(),
+                "{path:?} {dir:?}"
+            );
+        }
     }
 
     #[test]

@@ -86,11 +86,7 @@ pub fn restrict_self(
         .no_new_privs(true)
         .restrict_self()
         .map_err(|e| error(&e))?;
-    if status.ruleset != RulesetStatus::FullyEnforced {
-        return Err(EnforceError::LandlockPartial {
-            abi: crate::sys::landlock_abi_version(),
-        });
-    }
+    fully_enforced(&status)?;
     Ok(status)
 }
 
@@ -110,10 +106,15 @@ pub fn scope_self() -> Result<(), EnforceError> {
         .no_new_privs(true)
         .restrict_self()
         .map_err(|e| error(&e))?;
-    if status.ruleset != RulesetStatus::FullyEnforced {
-        return Err(EnforceError::LandlockPartial {
+    fully_enforced(&status)
+}
+
+/// Fails closed when the kernel enforced less than was asked.
+fn fully_enforced(status: &RestrictionStatus) -> Result<(), EnforceError> {
+    match status.ruleset {
+        RulesetStatus::FullyEnforced => Ok(()),
+        _ => Err(EnforceError::LandlockPartial {
             abi: crate::sys::landlock_abi_version(),
-        });
+        }),
     }
-    Ok(())
 }
