@@ -224,9 +224,20 @@ impl AuditLog {
         // The log goes to the thread through a slot it can be taken back from.
         let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(self)));
         let handed = std::sync::Arc::clone(&slot);
+        // The session's anchor is cloned from this process right after, by
+        // a raw clone that runs none of glibc's fork handlers: a thread that
+        // is still attaching its malloc arena then holds the allocator's
+        // free-list lock in the clone forever, and every thread the anchor
+        // starts hangs on its first allocation (seen in CI). So the thread
+        // is running its own code, its arena attached, before this returns.
+        let running = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let ready = std::sync::Arc::clone(&running);
         let started = std::thread::Builder::new()
             .name("guard-audit".to_string())
             .spawn(move || {
+                // The first allocation attaches the arena.
+                drop(std::hint::black_box(Box::new(0u8)));
+                ready.wait();
                 let log = handed
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -235,7 +246,10 @@ impl AuditLog {
                 write_loop(log, receiver, on_failure)
             });
         match started {
-            Ok(thread) => Ok(AuditHandle { sender, thread }),
+            Ok(thread) => {
+                running.wait();
+                Ok(AuditHandle { sender, thread })
+            }
             Err(error) => {
                 let log = slot
                     .lock()
