@@ -14,11 +14,13 @@
 //! domain, so the kernel checks its call exactly as it would have checked
 //! the process's; guard's judgement can only refuse more.
 
+mod metadata;
+mod open;
 mod perform;
 mod request;
 mod resolve;
 
-pub use perform::open_mode;
+pub use open::open_mode;
 pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2, is_mediated};
 
 use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
@@ -117,7 +119,7 @@ pub fn handle(
     };
     let outcome = match &request {
         Request::Open { at, flags, mode } => {
-            match perform::prepare_open(&judge, &caller, at, *flags, *mode) {
+            match open::prepare_open(&judge, &caller, at, *flags, *mode) {
                 Err(outcome) => outcome,
                 // The open of a FIFO waits for its other end: on a thread of
                 // its own, so that the supervisor goes on answering.
@@ -125,7 +127,7 @@ pub fn handle(
                     let (worker, mediator) = (listener.clone(), mediator.clone());
                     let (call, events, unrecorded) = (*call, events.clone(), unrecorded.clone());
                     let spawned = std::thread::Builder::new().spawn(move || {
-                        let outcome = perform::open(prepared);
+                        let outcome = open::open(prepared);
                         let _recording = unrecorded.hold();
                         answer(&worker, &call, &outcome);
                         mediator.record(&events, outcome, syscall, process);
@@ -135,7 +137,7 @@ pub fn handle(
                     }
                     return;
                 }
-                Ok(prepared) => with_umask(mediator.umask_of(&caller), || perform::open(prepared)),
+                Ok(prepared) => with_umask(mediator.umask_of(&caller), || open::open(prepared)),
             }
         }
         Request::Mkdir { .. } | Request::Mknod { .. } => {

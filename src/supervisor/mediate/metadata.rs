@@ -1,0 +1,265 @@
+//! Metadata changes (mode, owner, times, extended attributes), performed
+//! on what the supervisor resolved: a name through its directory's
+//! descriptor, an object through its own, or the caller's open file.
+//! Refused outside the writable grants; setuid and setgid refused always.
+
+use super::perform::{
+    Judge, Outcome, done, failed, kind_of, lossy, path_fields, refused, via_descriptor,
+};
+use super::request::{Times, What};
+use super::resolve::{Caller, Entry, Target};
+use crate::audit::EventKind;
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::{Mode, SFlag, UtimensatFlags};
+use nix::sys::time::TimeSpec;
+use serde_json::{Map, Value};
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+/// `chown` family; `u32::MAX` leaves an id as it is.
+pub fn chown(judge: &Judge<'_>, caller: &Caller, what: &What, uid: u32, gid: u32) -> Outcome {
+    metadata(judge, caller, what, "owner", |fields| {
+        fields.insert("uid".into(), (uid as i32).into());
+        fields.insert("gid".into(), (gid as i32).into());
+    })
+    .run(|target| {
+        let uid = (uid != u32::MAX).then(|| nix::unistd::Uid::from_raw(uid));
+        let gid = (gid != u32::MAX).then(|| nix::unistd::Gid::from_raw(gid));
+        match target {
+            Acting::Entry(entry) => nix::unistd::fchownat(
+                entry.dir.as_fd(),
+                entry.name.as_os_str(),
+                uid,
+                gid,
+                AtFlags::AT_SYMLINK_NOFOLLOW,
+            ),
+            Acting::Object(fd) => {
+                nix::unistd::fchownat(fd.as_fd(), "", uid, gid, AtFlags::AT_EMPTY_PATH)
+            }
+            Acting::Open(fd) => nix::unistd::fchown(fd.as_fd(), uid, gid),
+        }
+    })
+}
+
+/// `utimensat` and friends.
+pub fn utimes(judge: &Judge<'_>, caller: &Caller, what: &What, times: &Times) -> Outcome {
+    metadata(judge, caller, what, "times", |_| {}).run(|target| set_times(target, times))
+}
+
+/// `setxattr` family.
+pub fn set_xattr(
+    judge: &Judge<'_>,
+    caller: &Caller,
+    what: &What,
+    name: &CStr,
+    value: &[u8],
+    flags: i32,
+) -> Outcome {
+    metadata(judge, caller, what, "xattr", |fields| {
+        fields.insert("name".into(), name.to_string_lossy().into_owned().into());
+    })
+    .run(|target| {
+        xattr(target, |path, fd| match (path, fd) {
+            (Some(path), _) => crate::sys::xattr::set_at_path(path, name, value, flags),
+            (None, Some(fd)) => crate::sys::xattr::set_at_fd(fd, name, value, flags),
+            (None, None) => Err(std::io::Error::from_raw_os_error(libc::EBADF)),
+        })
+    })
+}
+
+/// `removexattr` family.
+pub fn remove_xattr(judge: &Judge<'_>, caller: &Caller, what: &What, name: &CStr) -> Outcome {
+    metadata(judge, caller, what, "xattr", |fields| {
+        fields.insert("name".into(), name.to_string_lossy().into_owned().into());
+        fields.insert("removed".into(), true.into());
+    })
+    .run(|target| {
+        xattr(target, |path, fd| match (path, fd) {
+            (Some(path), _) => crate::sys::xattr::remove_at_path(path, name),
+            (None, Some(fd)) => crate::sys::xattr::remove_at_fd(fd, name),
+            (None, None) => Err(std::io::Error::from_raw_os_error(libc::EBADF)),
+        })
+    })
+}
+
+/// `chmod` family.
+pub fn chmod(judge: &Judge<'_>, caller: &Caller, what: &What, mode: u32) -> Outcome {
+    let action = metadata(judge, caller, what, "mode", |fields| {
+        fields.insert("value".into(), format!("{:04o}", mode & 0o7777).into());
+    });
+    // No session makes a setuid or setgid program (a setgid directory only
+    // passes its group on).
+    if let Ok(target) = &action.target
+        && (mode & libc::S_ISUID != 0 || (mode & libc::S_ISGID != 0 && !is_directory(target)))
+    {
+        let rule = format!(
+            "cannot set the setuid or setgid bit on {}: no session makes privileged programs",
+            action.path.display()
+        );
+        return refused(EventKind::Metadata, &action.path, rule).with(action.fields);
+    }
+    action.run(|target| {
+        let mode = Mode::from_bits_truncate(mode & 0o7777);
+        match target {
+            Acting::Entry(entry) => nix::sys::stat::fchmodat(
+                entry.dir.as_fd(),
+                entry.name.as_os_str(),
+                mode,
+                nix::sys::stat::FchmodatFlags::NoFollowSymlink,
+            ),
+            Acting::Object(fd) => nix::sys::stat::fchmodat(
+                nix::fcntl::AT_FDCWD,
+                via_descriptor(fd).as_c_str(),
+                mode,
+                nix::sys::stat::FchmodatFlags::FollowSymlink,
+            ),
+            Acting::Open(fd) => nix::sys::stat::fchmod(fd.as_fd(), mode),
+        }
+    })
+}
+
+fn set_times(target: &Acting, times: &Times) -> nix::Result<()> {
+    let [atime, mtime] = match times {
+        Some([atime, mtime]) => [TimeSpec::from(*atime), TimeSpec::from(*mtime)],
+        None => [TimeSpec::UTIME_NOW, TimeSpec::UTIME_NOW],
+    };
+    match target {
+        Acting::Entry(entry) => nix::sys::stat::utimensat(
+            entry.dir.as_fd(),
+            entry.name.as_os_str(),
+            &atime,
+            &mtime,
+            UtimensatFlags::NoFollowSymlink,
+        ),
+        Acting::Object(fd) => nix::sys::stat::utimensat(
+            nix::fcntl::AT_FDCWD,
+            via_descriptor(fd).as_c_str(),
+            &atime,
+            &mtime,
+            UtimensatFlags::FollowSymlink,
+        ),
+        Acting::Open(fd) => nix::sys::stat::futimens(fd.as_fd(), &atime, &mtime),
+    }
+}
+
+/// Runs an extended-attribute call on a path (the entry's, through its
+/// directory descriptor; the last component not followed) or, for an
+/// object, on a descriptor.
+fn xattr(
+    target: &Acting,
+    call: impl FnOnce(Option<&CStr>, Option<std::os::fd::BorrowedFd<'_>>) -> std::io::Result<()>,
+) -> nix::Result<()> {
+    let result = match target {
+        Acting::Entry(entry) => {
+            let mut path = format!("/proc/self/fd/{}/", entry.dir.as_raw_fd()).into_bytes();
+            path.extend_from_slice(entry.name.as_bytes());
+            let path = CString::new(path).map_err(|_| Errno::EINVAL)?;
+            call(Some(&path), None)
+        }
+        Acting::Object(fd) => {
+            let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+            let opened = nix::fcntl::open(via_descriptor(fd).as_c_str(), flags, Mode::empty())?;
+            call(None, Some(opened.as_fd()))
+        }
+        Acting::Open(fd) => call(None, Some(fd.as_fd())),
+    };
+    result.map_err(|error| Errno::from_raw(error.raw_os_error().unwrap_or(libc::EIO)))
+}
+
+/// What a metadata change acts on, once resolved.
+pub(super) enum Acting {
+    /// A name in a directory (its last link already followed if asked).
+    Entry(Entry),
+    /// An object reached by a path without a name of its own.
+    Object(OwnedFd),
+    /// One of the caller's descriptors, the very open file.
+    Open(OwnedFd),
+}
+
+impl Acting {
+    pub(super) fn path(&self) -> PathBuf {
+        match self {
+            Acting::Entry(entry) => entry.path(),
+            Acting::Object(fd) | Acting::Open(fd) => {
+                super::resolve::path_of(fd).unwrap_or_else(|_| PathBuf::from("(unknown)"))
+            }
+        }
+    }
+}
+
+fn is_directory(target: &Acting) -> bool {
+    let stat = match target {
+        Acting::Entry(entry) => nix::sys::stat::fstatat(
+            &entry.dir,
+            entry.name.as_os_str(),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        ),
+        Acting::Object(fd) | Acting::Open(fd) => nix::sys::stat::fstat(fd),
+    };
+    stat.is_ok_and(|stat| SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
+}
+
+pub(super) fn resolve_what(caller: &Caller, what: &What) -> Result<Acting, (PathBuf, Errno)> {
+    match what {
+        What::Fd(fd) => caller
+            .descriptor(*fd)
+            .map(|object| Acting::Open(object.fd))
+            .map_err(|errno| (PathBuf::from(format!("(descriptor {fd})")), errno)),
+        What::Path { at, follow } => match caller.resolve(at.base, &at.path, *follow) {
+            Ok(Target::Entry(entry)) if kind_of(&entry).is_none() => {
+                Err((entry.path(), Errno::ENOENT))
+            }
+            Ok(Target::Entry(entry)) => Ok(Acting::Entry(entry)),
+            Ok(Target::Object(object)) => Ok(Acting::Object(object.fd)),
+            Err(errno) => Err((lossy(&at.path), errno)),
+        },
+    }
+}
+
+/// A metadata change, resolved and judged, ready to run.
+struct Metadata {
+    target: Result<Acting, Outcome>,
+    path: PathBuf,
+    fields: Map<String, Value>,
+}
+
+fn metadata(
+    judge: &Judge<'_>,
+    caller: &Caller,
+    what: &What,
+    change: &str,
+    describe: impl FnOnce(&mut Map<String, Value>),
+) -> Metadata {
+    let kind = EventKind::Metadata;
+    let mut fields = Map::new();
+    fields.insert("change".into(), change.into());
+    describe(&mut fields);
+    let (target, path) = match resolve_what(caller, what) {
+        Ok(target) => {
+            let path = target.path();
+            match judge.metadata(&path) {
+                Ok(()) => (Ok(target), path),
+                Err(rule) => (Err(refused(kind, &path, rule)), path),
+            }
+        }
+        Err((path, errno)) => (Err(failed(kind, path.clone(), errno)), path),
+    };
+    fields.extend(path_fields(&path));
+    Metadata {
+        target,
+        path,
+        fields,
+    }
+}
+
+impl Metadata {
+    fn run(self, act: impl FnOnce(&Acting) -> nix::Result<()>) -> Outcome {
+        match self.target {
+            Ok(target) => done(EventKind::Metadata, self.fields, act(&target)),
+            Err(outcome) => outcome.with(self.fields),
+        }
+    }
+}

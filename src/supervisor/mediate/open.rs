@@ -1,0 +1,158 @@
+//! Opens that may write or create: resolved and judged first, then made by
+//! the supervisor on the resolved name (a FIFO's open, which blocks, on a
+//! thread of its own), and the caller gets the very file through ADDFD.
+
+use super::perform::{
+    Answer, Judge, Outcome, failed, kind_of, lossy, path_fields, refused, via_descriptor,
+};
+use super::request::PathArg;
+use super::resolve::{Caller, Entry, Object, Target};
+use crate::audit::EventKind;
+use crate::policy::Change;
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::stat::{Mode, SFlag};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+
+/// An open whose target is resolved and judged, waiting to be made: the
+/// open of a FIFO blocks until the other end opens, so it is made on a
+/// thread of its own.
+#[derive(Debug)]
+pub struct PreparedOpen {
+    how: OpenHow,
+    flags: i32,
+    mode: u32,
+    /// The path, for the record.
+    pub path: PathBuf,
+    created: bool,
+    /// Whether the open may block.
+    pub blocking: bool,
+}
+
+#[derive(Debug)]
+enum OpenHow {
+    At(Entry),
+    Reopen(Object),
+}
+
+/// Resolves and judges an open; `Err` is the finished outcome (refused or
+/// failed).
+pub fn prepare_open(
+    judge: &Judge<'_>,
+    caller: &Caller,
+    at: &PathArg,
+    flags: i32,
+    mode: u32,
+) -> Result<PreparedOpen, Outcome> {
+    let creating = flags & libc::O_CREAT != 0;
+    let writes = flags & (libc::O_WRONLY | libc::O_RDWR | libc::O_TRUNC) != 0;
+    let follow = flags & libc::O_NOFOLLOW == 0 && !(creating && flags & libc::O_EXCL != 0);
+    let kind = |created: bool| match created {
+        true => EventKind::Create,
+        false => EventKind::Write,
+    };
+    let target = caller
+        .resolve(at.base, &at.path, follow)
+        .map_err(|errno| failed(kind(creating), lossy(&at.path), errno))?;
+    let path = target.path();
+    let (how, created, blocking) = match target {
+        Target::Object(object) => (OpenHow::Reopen(object), false, false),
+        Target::Entry(entry) => {
+            let existing = kind_of(&entry);
+            if existing.is_none() && !creating {
+                return Err(failed(kind(false), path, Errno::ENOENT));
+            }
+            (
+                OpenHow::At(entry),
+                existing.is_none(),
+                existing == Some(SFlag::S_IFIFO),
+            )
+        }
+    };
+    let change = match created {
+        true => Some(Change::Create(&path)),
+        false if writes => Some(Change::Write(&path)),
+        false => None,
+    };
+    if let Some(change) = change
+        && let Err(rule) = judge.boundary(change)
+    {
+        return Err(refused(kind(created), &path, rule));
+    }
+    Ok(PreparedOpen {
+        how,
+        flags,
+        // A session makes no setuid or setgid files.
+        mode: mode & 0o1777,
+        path,
+        created,
+        blocking,
+    })
+}
+
+/// Makes a prepared open.
+pub fn open(prepared: PreparedOpen) -> Outcome {
+    let PreparedOpen {
+        how,
+        flags,
+        mode,
+        path,
+        created,
+        ..
+    } = prepared;
+    let kind = if created {
+        EventKind::Create
+    } else {
+        EventKind::Write
+    };
+    let mut fields = path_fields(&path);
+    fields.insert("mode".into(), open_mode(flags).into());
+    let cloexec = flags & libc::O_CLOEXEC != 0;
+    let ours = OFlag::from_bits_retain(flags | libc::O_CLOEXEC);
+    let opened = match how {
+        // The name was resolved to its end: a link that appears there now
+        // is not followed.
+        OpenHow::At(entry) => nix::fcntl::openat(
+            entry.dir.as_fd(),
+            entry.name.as_os_str(),
+            ours | OFlag::O_NOFOLLOW,
+            Mode::from_bits_truncate(mode),
+        ),
+        OpenHow::Reopen(object) => nix::fcntl::open(
+            via_descriptor(&object.fd).as_c_str(),
+            ours & !(OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW),
+            Mode::empty(),
+        ),
+    };
+    let answer = match opened {
+        Ok(fd) => Answer::Fd { fd, cloexec },
+        Err(errno) => Answer::Errno(errno as i32),
+    };
+    Outcome {
+        answer,
+        kind,
+        fields,
+        refused: None,
+    }
+}
+
+/// The `mode` of an open: what it may do to the file.
+pub fn open_mode(flags: i32) -> Vec<&'static str> {
+    let mut mode = Vec::new();
+    match flags & libc::O_ACCMODE {
+        libc::O_WRONLY => mode.push("write"),
+        libc::O_RDWR => mode.extend(["read", "write"]),
+        _ => mode.push("read"),
+    }
+    if flags & libc::O_CREAT != 0 {
+        mode.push("create");
+    }
+    if flags & libc::O_TRUNC != 0 {
+        mode.push("truncate");
+    }
+    if flags & libc::O_APPEND != 0 {
+        mode.push("append");
+    }
+    mode
+}
