@@ -45,6 +45,10 @@ pub enum EventKind {
     /// What a shared cache's private layer held when the session ended:
     /// what was verified and merged back, what was dropped.
     CacheMerge,
+    /// What went back from a client directory's stand-in when the session
+    /// ended: the keys of a configuration copy merged into the real file,
+    /// the files kept, and what stayed behind.
+    ConfigMerge,
     /// The end-of-session check found a protected path changed in spite of
     /// the supervisor, and put it back (defence in depth: it should never
     /// happen).
@@ -75,6 +79,7 @@ impl EventKind {
             EventKind::CredentialRevoked => "credential_revoked",
             EventKind::CredentialRevokeFailed => "credential_revoke_failed",
             EventKind::CacheMerge => "cache_merge",
+            EventKind::ConfigMerge => "config_merge",
             EventKind::BoundaryViolation => "boundary_violation",
             EventKind::SessionEnd => "session_end",
         }

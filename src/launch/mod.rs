@@ -9,6 +9,7 @@
 
 mod anchor;
 mod artifacts;
+mod client_dirs;
 mod command;
 mod env;
 mod layers;
@@ -240,7 +241,18 @@ fn prepare_and_run(
         "create {}",
         session.paths.reports_dir().display()
     )))?;
+    // The directories the profile asks to exist, before the layers and
+    // stand-ins that lie in them.
+    for dir in &policy.create_dirs {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(system(format!("create {}", dir.display())))?;
+    }
     layers::prepare(policy).map_err(system("prepare the private cache layers"))?;
+    client_dirs::prepare(policy).map_err(system("prepare the client directories' stand-ins"))?;
     let outcome = run_in_session(
         policy,
         prepared,
@@ -270,15 +282,6 @@ fn run_in_session(
     signals: &mut wait::SessionSignals,
     supervised: bool,
 ) -> Result<SessionOutcome, LaunchError> {
-    for dir in &policy.create_dirs {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(system(format!("create {}", dir.display())))?;
-    }
-
     // 3. Save the protected paths the kernel cannot guard by itself.
     let snapshot = Snapshot::take(policy)?;
 
@@ -389,7 +392,10 @@ fn run_in_session(
         watcher.finish();
     }
     // The caches' private layers: nothing of the session runs any more.
-    for event in layers::merge(policy) {
+    for event in layers::merge(policy)
+        .into_iter()
+        .chain(client_dirs::finish(policy))
+    {
         events.send(event);
     }
 

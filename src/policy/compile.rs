@@ -216,6 +216,18 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         filesystem: &builder.filesystem,
         mount_namespace_available: input.mount_namespace_available,
     })?;
+    let client_dirs = super::client_dirs::compile(&super::client_dirs::ClientDirsInput {
+        profile: &input.profile.name,
+        section: &profile.filesystem.stand_in,
+        variables: &variables,
+        host,
+        session_dir: &input.session.dir,
+        repo: input.repo,
+        protection: &protection,
+    })?;
+    for (path, access, because) in &client_dirs.grants {
+        builder.grant(path, PathKind::Dir, *access, because);
+    }
     let namespace = input
         .mount_namespace_available
         .then(|| namespace_plan(&builder.filesystem, &protection, host, &layers.layers));
@@ -240,6 +252,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             .collect::<Result<_, CompileError>>()?,
     };
     env.set.extend(layers.env.clone());
+    env.set.extend(client_dirs.env);
     let network = NetworkPolicy {
         mode: match profile.network.mode {
             Some(NetworkModeSetting::Host) => NetworkMode::Host,
@@ -299,6 +312,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             max_files: profile.scan.max_files.unwrap_or(200_000),
         },
         layers: layers.layers,
+        client_dirs: client_dirs.dirs,
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,

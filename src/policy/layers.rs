@@ -40,7 +40,7 @@ pub fn compile(
     let mut out = Layers::default();
     let mut stand_ins: Vec<StandIn> = Vec::new();
     for (index, (entry, layer)) in section.iter().enumerate() {
-        let path = absolute(profile, variables, entry)?;
+        let path = absolute(profile, variables, "filesystem.layered", entry)?;
         let real = match host.canonicalize(&path) {
             Ok(real) => real,
             Err(_) => {
@@ -63,7 +63,7 @@ pub fn compile(
         let within = match &layer.within {
             None => None,
             Some(within) => {
-                let within = absolute(profile, variables, within)?;
+                let within = absolute(profile, variables, "filesystem.layered", within)?;
                 let within = host.canonicalize(&within).unwrap_or(within);
                 if !real.starts_with(&within) {
                     return Err(CompileError::Conflict {
@@ -123,13 +123,19 @@ pub fn compile(
     Ok(out)
 }
 
-fn absolute(profile: &str, variables: &Variables, entry: &str) -> Result<PathBuf, CompileError> {
+/// `entry` of `field`, expanded and made lexically normal; it must be absolute.
+pub(super) fn absolute(
+    profile: &str,
+    variables: &Variables,
+    field: &'static str,
+    entry: &str,
+) -> Result<PathBuf, CompileError> {
     let text = entry.trim_start_matches(['?', '+']);
     let expanded = variables
         .expand(text)
         .map_err(|source| CompileError::Variable {
             profile: profile.to_string(),
-            field: "filesystem.layered",
+            field,
             entry: entry.to_string(),
             source,
         })?;
@@ -137,7 +143,7 @@ fn absolute(profile: &str, variables: &Variables, entry: &str) -> Result<PathBuf
     if !path.is_absolute() {
         return Err(CompileError::NotAbsolute {
             profile: profile.to_string(),
-            field: "filesystem.layered",
+            field,
             entry: entry.to_string(),
             expanded,
         });

@@ -7,6 +7,7 @@
 //! another backend could enforce the same value.
 
 mod boundary;
+mod client_dirs;
 mod compare;
 mod compile;
 mod credentials;
@@ -14,6 +15,7 @@ mod exec_deps;
 mod gitconfig;
 mod host;
 mod layers;
+mod merge_back;
 mod network;
 mod protection;
 mod render;
@@ -21,11 +23,13 @@ mod session_rules;
 mod vars;
 
 pub use boundary::{BoundaryDenial, Change};
+pub use client_dirs::{ClientDir, SessionCopy};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
 pub use host::{HostView, RealHost};
+pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
 pub use network::{HostRule, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
@@ -71,6 +75,8 @@ pub struct Policy {
     pub scan: ScanPlan,
     /// Caches shared with the host, written through private layers.
     pub layers: Vec<CacheLayer>,
+    /// Client directories the session sees through private stand-ins.
+    pub client_dirs: Vec<ClientDir>,
 }
 
 /// A cache shared with the host that the session writes through a private

@@ -108,6 +108,33 @@ impl fmt::Display for Policy {
                 "\nno mount namespace: files the session writes can be run through the dynamic loader"
             )?,
         }
+        for client in &self.client_dirs {
+            writeln!(
+                f,
+                "\nclient directory {} seen through a stand-in (${})",
+                client.dir.real.display(),
+                client.env
+            )?;
+            for copy in &client.copies {
+                writeln!(
+                    f,
+                    "  {} is a per-session copy of {}; back when it ends: {}",
+                    copy.name,
+                    copy.real.display(),
+                    copy.merge
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )?;
+            }
+            if !client.keep.is_empty() {
+                writeln!(f, "  back when replaced: {}", client.keep.join(" "))?;
+            }
+            if !client.private.is_empty() {
+                writeln!(f, "  the session's own: {}", client.private.join(" "))?;
+            }
+        }
         writeln!(f, "\ntools")?;
         for (name, path) in &self.tools {
             writeln!(f, "  {name:<12} {}", path.display())?;

@@ -33,6 +33,12 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 .into_iter()
                 .chain(top.filesystem.layered)
                 .collect(),
+            stand_in: base
+                .filesystem
+                .stand_in
+                .into_iter()
+                .chain(top.filesystem.stand_in)
+                .collect(),
         },
         tools: super::ToolsSection {
             allow: append(base.tools.allow, top.tools.allow),

@@ -168,6 +168,51 @@ pub struct FilesystemSection {
     /// when the session ends. Keys are directories (created if missing).
     #[serde(default)]
     pub layered: BTreeMap<String, LayerSection>,
+    /// Client directories the session sees through a private stand-in
+    /// (links to the real entries, per-session copies of the files the
+    /// client both writes and loads as configuration), the client pointed
+    /// at it by a variable. Keys are directories.
+    #[serde(default)]
+    pub stand_in: BTreeMap<String, StandInSection>,
+}
+
+/// One entry of `[filesystem.stand_in]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StandInSection {
+    /// The variable that points the client at the stand-in
+    /// (`CLAUDE_CONFIG_DIR`).
+    pub env: String,
+    /// Entries of the stand-in of its own: empty when the session starts,
+    /// dropped when it ends (a client's backups of its configuration, which
+    /// the user would be told to restore from).
+    #[serde(default)]
+    pub private: Vec<String>,
+    /// Files the client replaces in the stand-in (write a temporary file,
+    /// rename it over the link) that go back to the real directory when
+    /// the session ends; each must be one the real directory's
+    /// `[filesystem.guarded]` list lets change.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Per-session copies, by their name in the stand-in.
+    #[serde(default)]
+    pub copies: BTreeMap<String, SessionCopySection>,
+}
+
+/// A file the client writes and also loads as configuration: the session
+/// gets a copy of its own, and only the listed keys go back.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCopySection {
+    /// The real file (a JSON object), which may be missing.
+    pub from: String,
+    /// The keys whose changes are merged back into the real file when the
+    /// session ends: names joined by `.`, where the segment `{repo}` stands
+    /// for any key naming the repository or a path beneath it. Only keys
+    /// that carry no code, no command, no path to load and no permission
+    /// belong here; every other change stays in the session's copy.
+    #[serde(default)]
+    pub merge: Vec<String>,
 }
 
 /// One entry of `[filesystem.layered]`: how tools find the private layer

@@ -283,65 +283,6 @@ fn the_claude_profile_keeps_claudes_settings_read_only() {
     });
 }
 
-/// The mock Anthropic API (`tests/fixtures/mock_anthropic.py`), answering the
-/// first request with a `Read` of `file`; killed on drop.
-struct MockApi {
-    child: std::process::Child,
-    port: u16,
-    log: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl MockApi {
-    fn start(file: &std::path::Path) -> MockApi {
-        let dir = tempfile::tempdir().unwrap();
-        let (port_file, log) = (dir.path().join("port"), dir.path().join("requests.jsonl"));
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/mock_anthropic.py");
-        let child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&port_file)
-            .arg(&log)
-            .arg(json!({"file_path": file}).to_string())
-            .spawn()
-            .unwrap();
-        assert!(
-            wait_until(|| port_file.exists(), std::time::Duration::from_secs(20)),
-            "the mock API did not start"
-        );
-        let port = std::fs::read_to_string(&port_file)
-            .unwrap()
-            .parse()
-            .unwrap();
-        MockApi {
-            child,
-            port,
-            log,
-            _dir: dir,
-        }
-    }
-
-    /// What Claude Code sent back after the tool call: the last request's
-    /// last message.
-    fn last_message(&self) -> Value {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let last: Value = serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
-        let body: Value = serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
-        body["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for MockApi {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `claude -p` confined by the `claude` profile, its hooks registered with
 /// `--settings`, talking to `api`.
 fn confined_claude(env: &TestEnv, api: &MockApi) -> std::process::Output {

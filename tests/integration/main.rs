@@ -10,6 +10,7 @@ mod bad_input;
 mod boundary;
 mod caches;
 mod claude_hooks;
+mod client_state;
 mod clients;
 mod credentials;
 mod escape;

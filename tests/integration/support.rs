@@ -6,6 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// A value planted in the parent's environment that must never reach a session.
 pub const PARENT_SECRET: &str = "parent-secret-7f3a9c";
@@ -312,4 +313,145 @@ pub fn wait_until(condition: impl Fn() -> bool, limit: std::time::Duration) -> b
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     true
+}
+
+/// The mock Anthropic API (`tests/fixtures/mock_anthropic.py`), answering the
+/// first request with a `Read` of `file`; killed on drop.
+pub struct MockApi {
+    child: std::process::Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl MockApi {
+    /// Starts it.
+    pub fn start(file: &std::path::Path) -> MockApi {
+        let dir = tempfile::tempdir().unwrap();
+        let (port_file, log) = (dir.path().join("port"), dir.path().join("requests.jsonl"));
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mock_anthropic.py");
+        let child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&port_file)
+            .arg(&log)
+            .arg(serde_json::json!({"file_path": file}).to_string())
+            .spawn()
+            .unwrap();
+        assert!(
+            wait_until(|| port_file.exists(), std::time::Duration::from_secs(20)),
+            "the mock API did not start"
+        );
+        let port = std::fs::read_to_string(&port_file)
+            .unwrap()
+            .parse()
+            .unwrap();
+        MockApi {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// What Claude Code sent back after the tool call: the last request's
+    /// last message.
+    pub fn last_message(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let last: serde_json::Value =
+            serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
+        body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for MockApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A detached tmux session running one command, killed on drop.
+pub struct Pane {
+    /// The tmux session's name.
+    pub name: String,
+}
+
+impl Pane {
+    /// Starts `command` in the repository, on a 120x30 terminal.
+    pub fn start(env: &TestEnv, command: &str) -> Pane {
+        static PANES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let number = PANES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("guard-test-{}-{number}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "-c",
+            ])
+            .arg(&env.repo)
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session");
+        Pane { name }
+    }
+
+    /// Types `keys` (tmux key names).
+    pub fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// What the pane shows.
+    pub fn text(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `needle` (10 s at most).
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_within(needle, Duration::from_secs(10))
+    }
+
+    /// Waits until the pane shows `needle`, `limit` at most.
+    pub fn wait_for_within(&self, needle: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(start.elapsed() < limit, "never saw {needle:?} in:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
 }

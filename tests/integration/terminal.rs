@@ -3,76 +3,7 @@
 
 use crate::support::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Pane {
-    name: String,
-}
-
-impl Pane {
-    fn start(env: &TestEnv, command: &str) -> Pane {
-        let name = format!("guard-test-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "30",
-                "-c",
-            ])
-            .arg(&env.repo)
-            .arg(command)
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session");
-        Pane { name }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn text(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits until the pane shows `needle` (10 s at most).
-    fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let text = self.text();
-            if text.contains(needle) {
-                return text;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "never saw {needle:?} in:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
+use std::time::Duration;
 
 #[test]
 fn an_interactive_shell_keeps_job_control_and_the_terminal() {

@@ -327,3 +327,59 @@ fn builtin_profiles_compile_to_their_snapshots() {
         "compiled policy changed for {stale:?}; review and run GUARD_UPDATE_SNAPSHOTS=1 cargo test"
     );
 }
+
+#[test]
+fn a_stand_in_needs_a_guarded_tree_and_its_variable_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = |name: &str, text: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let mut host = FakeHost::typical();
+    host.dirs.insert("/home/u/.tool".into());
+    let unguarded = profile(
+        "unguarded",
+        "extends = [\"default\"]\n[filesystem]\nwrite = [\"{home}/.tool\"]\n\
+         [filesystem.stand_in.\"{home}/.tool\"]\nenv = \"TOOL_HOME\"\n",
+    );
+    let error = compile_profile(&unguarded, &["bash"], &host, true).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("must also be a [filesystem.guarded] tree"),
+        "{error}"
+    );
+    let guarded = profile(
+        "guarded",
+        "extends = [\"default\"]\n[filesystem]\nwrite = [\"{home}/.tool\"]\n\
+         [filesystem.guarded]\n\"{home}/.tool\" = [\"state/**\", \"log\"]\n\
+         [filesystem.stand_in.\"{home}/.tool\"]\nenv = \"TOOL_HOME\"\nkeep = [\"config\"]\n",
+    );
+    let error = compile_profile(&guarded, &["bash"], &host, true).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("keep `config`: the guarded list does not let it change"),
+        "{error}"
+    );
+    let fine = profile(
+        "fine",
+        "extends = [\"default\"]\n[filesystem]\nwrite = [\"{home}/.tool\"]\n\
+         [filesystem.guarded]\n\"{home}/.tool\" = [\"state/**\", \"log\"]\n\
+         [filesystem.stand_in.\"{home}/.tool\"]\nenv = \"TOOL_HOME\"\nkeep = [\"log\"]\n\
+         copies.\"t.json\" = { from = \"{home}/.tool.json\", merge = [\"projects.{repo}.ok\"] }\n",
+    );
+    let policy = compile_profile(&fine, &["bash"], &host, true).unwrap();
+    let client = &policy.client_dirs[0];
+    assert_eq!(client.make, ["state"]);
+    assert_eq!(policy.env.set["TOOL_HOME"], "/tmp/guard-s/client-dirs/0");
+    assert_eq!(client.copies[0].merge[0].to_string(), "projects.{repo}.ok");
+    // The user's own variable naming another directory is not silently replaced.
+    host.vars.insert("TOOL_HOME".into(), "/repo".into());
+    let error = compile_profile(&fine, &["bash"], &host, true).unwrap_err();
+    assert!(
+        error.to_string().contains("TOOL_HOME is set to /repo"),
+        "{error}"
+    );
+}

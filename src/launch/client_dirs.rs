@@ -1,0 +1,326 @@
+//! The stand-ins for client directories ([`crate::policy::ClientDir`]):
+//! made before the session, and what of them goes back taken after it,
+//! when none of its processes is left.
+//!
+//! Everything read back from a stand-in is read without following links
+//! (the session made them): a copy is parsed and only its listed keys go
+//! back; a kept file must be a regular file of its own (one link).
+
+use crate::audit::{Event, EventKind};
+use crate::policy::{ClientDir, Policy, SessionCopy, merge_back};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// How many names a record lists, of each sort.
+const EXAMPLES: usize = 20;
+/// The largest configuration file read back.
+const LARGEST_COPY: u64 = 64 << 20;
+/// A lock directory older than this was left by a client that died
+/// (the age Claude Code's lock library takes as stale).
+const STALE_LOCK: Duration = Duration::from_secs(10);
+/// How long the merge waits for a client holding the lock.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Makes the stand-ins of `policy`.
+pub fn prepare(policy: &Policy) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true).mode(0o700);
+    for client in &policy.client_dirs {
+        let (real, private) = (&client.dir.real, &client.dir.private);
+        builder.create(private)?;
+        builder.create(&client.originals)?;
+        builder.create(real)?;
+        for name in &client.make {
+            builder.create(real.join(name))?;
+        }
+        let own = |name: &str| {
+            client.private.iter().any(|n| n == name) || client.copies.iter().any(|c| c.name == name)
+        };
+        for entry in std::fs::read_dir(real)? {
+            let name = entry?.file_name();
+            if !own(&name.to_string_lossy()) {
+                std::os::unix::fs::symlink(real.join(&name), private.join(&name))?;
+            }
+        }
+        for name in &client.private {
+            builder.create(private.join(name))?;
+        }
+        for copy in &client.copies {
+            let content = match std::fs::read(&copy.real) {
+                Ok(content) => content,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            };
+            for path in [private.join(&copy.name), client.originals.join(&copy.name)] {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)?
+                    .write_all(&content)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes back what may go back from each stand-in; one record per copy the
+/// session changed and one per stand-in that held anything else.
+pub fn finish(policy: &Policy) -> Vec<Event> {
+    let mut events = Vec::new();
+    for client in &policy.client_dirs {
+        for copy in &client.copies {
+            events.extend(merge_copy(client, copy));
+        }
+        events.extend(take_back_files(client));
+    }
+    events
+}
+
+/// Merges the listed keys of one copy into the real file.
+fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
+    let event = || {
+        Event::new(EventKind::ConfigMerge, None)
+            .with("path", copy.real.to_string_lossy().into_owned())
+    };
+    let original = read_own(&client.originals.join(&copy.name));
+    let session = read_own(&client.dir.private.join(&copy.name));
+    let (original, session) = match (original, session) {
+        (_, Ok(None)) => return None,
+        (Ok(original), Ok(Some(session))) if original.as_ref() == Some(&session) => return None,
+        (Ok(original), Ok(Some(session))) => (original, session),
+        (Err(why), _) | (_, Err(why)) => {
+            return Some(event().with("written", false).with("error", why));
+        }
+    };
+    let parse = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).map_err(|e| e.to_string());
+    let original = match original {
+        Some(bytes) => parse(&bytes),
+        None => Ok(Value::Object(Default::default())),
+    };
+    let (original, session) = match (original, parse(&session)) {
+        (Ok(original), Ok(session)) => (original, session),
+        (Err(why), _) | (_, Err(why)) => {
+            return Some(
+                event()
+                    .with("written", false)
+                    .with("error", format!("not JSON: {why}")),
+            );
+        }
+    };
+    let _lock = match Lock::take(&copy.real) {
+        Ok(lock) => lock,
+        Err(why) => return Some(event().with("written", false).with("error", why)),
+    };
+    let current = match std::fs::read(&copy.real) {
+        Ok(bytes) => parse(&bytes),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Value::Object(Default::default()))
+        }
+        Err(error) => Err(error.to_string()),
+    };
+    let current = match current {
+        Ok(current) => current,
+        Err(why) => {
+            return Some(
+                event()
+                    .with("written", false)
+                    .with("error", format!("the real file: {why}")),
+            );
+        }
+    };
+    let outcome = merge_back(&original, &session, &current, &copy.merge);
+    let mut event = event()
+        .with("merged", examples(&outcome.merged))
+        .with("dropped", examples(&outcome.dropped))
+        .with("dropped_count", outcome.dropped.len());
+    if !outcome.merged.is_empty() {
+        event = match replace(&copy.real, &outcome.value) {
+            Ok(()) => event.with("written", true),
+            Err(error) => event
+                .with("written", false)
+                .with("error", error.to_string()),
+        };
+    }
+    Some(event)
+}
+
+/// Moves the kept files the client replaced back to the real directory,
+/// and names what else the session left in the stand-in.
+fn take_back_files(client: &ClientDir) -> Option<Event> {
+    let (real, private) = (&client.dir.real, &client.dir.private);
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    let entries = std::fs::read_dir(private).ok()?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(metadata) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        let own = client.private.contains(&name) || client.copies.iter().any(|c| c.name == name);
+        if own {
+            continue;
+        }
+        if metadata.file_type().is_symlink() {
+            // The links made at the start stay; one the session made goes.
+            if std::fs::read_link(entry.path()).ok() != Some(real.join(&name)) {
+                dropped.push(name);
+            }
+            continue;
+        }
+        match client.keep.contains(&name) && metadata.is_file() && metadata.nlink() == 1 {
+            true => match move_in(&entry.path(), &real.join(&name), metadata.mode()) {
+                Ok(()) => kept.push(name),
+                Err(error) => dropped.push(format!("{name}: not moved back: {error}")),
+            },
+            false => dropped.push(name),
+        }
+    }
+    if kept.is_empty() && dropped.is_empty() {
+        return None;
+    }
+    dropped.sort();
+    Some(
+        Event::new(EventKind::ConfigMerge, None)
+            .with("path", real.to_string_lossy().into_owned())
+            .with("kept", kept)
+            .with("dropped", examples(&dropped))
+            .with("dropped_count", dropped.len()),
+    )
+}
+
+fn examples(names: &[String]) -> Vec<String> {
+    names.iter().take(EXAMPLES).cloned().collect()
+}
+
+/// A file of the stand-in (or of the originals), read without following a
+/// link; `None` when missing.
+fn read_own(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match file {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(format!("{}: {error}", path.display())),
+    };
+    let metadata = file.metadata().map_err(|e| e.to_string())?;
+    if !metadata.is_file() || metadata.len() > LARGEST_COPY {
+        return Err(format!(
+            "{}: not a regular file of at most {LARGEST_COPY} bytes",
+            path.display()
+        ));
+    }
+    let mut content = Vec::new();
+    file.take(LARGEST_COPY)
+        .read_to_end(&mut content)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(content))
+}
+
+/// Writes `value` as the new content of `path` (of the file a link there
+/// names): a temporary file beside it, renamed over it, mode kept.
+fn replace(path: &Path, value: &Value) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mode = std::fs::metadata(&target).map_or(0o600, |m| m.mode() & 0o777);
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let temporary = sibling(&target, &format!("tmp.guard-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, &target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// Moves a file the session replaced back into the real directory; across
+/// filesystems through a temporary copy beside the target.
+fn move_in(from: &Path, to: &Path, mode: u32) -> std::io::Result<()> {
+    match std::fs::rename(from, to) {
+        Err(error) if error.raw_os_error() == Some(libc::EXDEV) => {}
+        other => return other,
+    }
+    let temporary = sibling(to, &format!("tmp.guard-{}", std::process::id()));
+    let mut source = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(from)?;
+    let copied = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode & 0o777)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temporary)
+        .and_then(|mut target| {
+            std::io::copy(&mut source, &mut target)?;
+            target.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, to));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    copied
+}
+
+/// `dir/name.suffix` for `dir/name`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// The lock a client takes on its configuration file: a directory
+/// `FILE.lock`, as Claude Code's lock library makes it.
+struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    fn take(file: &Path) -> Result<Lock, String> {
+        let path = sibling(file, "lock");
+        let started = std::time::Instant::now();
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(Lock { path }),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => return Err(format!("lock {}: {error}", path.display())),
+            }
+            let age = std::fs::symlink_metadata(&path)
+                .and_then(|m| m.modified())
+                .map(|modified| {
+                    SystemTime::now()
+                        .duration_since(modified)
+                        .unwrap_or_default()
+                });
+            if age.is_ok_and(|age| age > STALE_LOCK) {
+                let _ = std::fs::remove_dir(&path);
+                continue;
+            }
+            if started.elapsed() > LOCK_WAIT {
+                return Err(format!("{} is held by a running client", path.display()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
