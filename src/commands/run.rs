@@ -86,15 +86,18 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     let outcome = outcome?;
     sealed?;
     for restored in &outcome.restored {
-        match &restored.quarantined {
-            Some(kept) => eprintln!(
-                "guard: boundary violation: the session changed protected path {}; restored it (the session's version is in {})",
-                restored.path.display(),
+        let path = restored.path.display();
+        match (&restored.quarantined, restored.put_back) {
+            (Some(kept), true) => eprintln!(
+                "guard: boundary violation: the session changed protected path {path}; restored it (the session's version is in {})",
                 kept.display()
             ),
-            None => eprintln!(
-                "guard: boundary violation: the session deleted protected path {}; restored it",
-                restored.path.display()
+            (Some(kept), false) => eprintln!(
+                "guard: boundary violation: the session changed protected path {path}; moved it to {} (it was too large to save, so the version from before is not back)",
+                kept.display()
+            ),
+            (None, _) => eprintln!(
+                "guard: boundary violation: the session deleted protected path {path}; restored it"
             ),
         }
     }

@@ -404,7 +404,7 @@ fn run_in_session(
     for restored in &restored {
         let mut event = Event::new(EventKind::BoundaryViolation, None)
             .with("path", restored.path.to_string_lossy().into_owned())
-            .with("restored", true);
+            .with("restored", restored.put_back);
         if let Some(kept) = &restored.quarantined {
             event = event.with("quarantined", kept.to_string_lossy().into_owned());
         }

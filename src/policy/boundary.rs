@@ -172,6 +172,15 @@ impl ProtectedPath {
         self.allow.iter().any(|pattern| matches(pattern, inside))
     }
 
+    /// Whether a pattern could let the entry `name` directly beneath this
+    /// path, or something beneath that entry, change.
+    pub fn may_change_beneath(&self, name: &std::ffi::OsStr) -> bool {
+        self.allow.iter().any(|pattern| {
+            let first = pattern.split('/').next().unwrap_or_default();
+            matches(first, Path::new(name))
+        })
+    }
+
     fn refuse(&self, change: Change<'_>, why: &str) -> BoundaryDenial {
         let path = change.path();
         let rule = match (path == self.path, self.allow.is_empty()) {

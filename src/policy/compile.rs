@@ -357,11 +357,7 @@ fn namespace_plan(
             continue;
         }
         for name in host.read_dir(&protected.path).unwrap_or_default() {
-            let may_change = protected.allow.iter().any(|pattern| {
-                let first = pattern.split('/').next().unwrap_or_default();
-                super::boundary::matches(first, Path::new(&name))
-            });
-            if !may_change {
+            if !protected.may_change_beneath(name.as_ref()) {
                 read_only.push(protected.path.join(name));
             }
         }

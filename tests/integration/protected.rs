@@ -2,6 +2,7 @@
 //! configuration (the attacks themselves are in `boundary.rs`).
 
 use crate::support::*;
+use serde_json::json;
 
 #[test]
 fn git_commit_works_next_to_protected_paths() {
@@ -174,6 +175,96 @@ fn a_change_the_end_check_finds_is_restored_recorded_and_fails_the_session() {
                 "run: planted\n"
             );
             std::fs::remove_file(&started).unwrap();
+        }
+    });
+}
+
+#[test]
+fn the_end_check_stands_behind_the_supervisor_in_guarded_trees() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let namespaces = mode.is_empty();
+            let claude = env.home.join(".claude");
+            std::fs::create_dir_all(claude.join("plugins")).unwrap();
+            std::fs::write(claude.join("settings.json"), "original\n").unwrap();
+            let big = claude.join("plugins/big.bin");
+            std::fs::write(&big, vec![b'x'; 300 * 1024]).unwrap();
+            env.give(&claude);
+            let git_config = env.repo.join(".git/config");
+            let config_before = std::fs::read_to_string(&git_config).unwrap();
+            let (started, go) = (env.repo.join("started"), env.repo.join("go"));
+            // Ordinary work in the trees first: a commit, a transcript.
+            let script = "echo more >> README.md && git commit -qam more && \
+                 mkdir -p ~/.claude/projects/r && echo t > ~/.claude/projects/r/s.jsonl && \
+                 touch started && for i in $(seq 300); do [ -e go ] && exit 0; sleep 0.1; done; exit 9";
+            let mut args = vec!["run", "-p", "claude"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(&["--", "bash", "-c", script]);
+            let child = env
+                .guard(&args)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            assert!(wait_until(
+                || started.exists(),
+                std::time::Duration::from_secs(30)
+            ));
+            // What a hole in the supervisor would let through, made from
+            // outside: a new name no pattern allows, and (without
+            // namespaces, where nothing else guards them) changed entries.
+            let staging = env.home.join("staging");
+            std::fs::create_dir_all(&staging).unwrap();
+            std::fs::write(staging.join("evil.md"), "planted\n").unwrap();
+            env.give(&staging);
+            std::fs::rename(&staging, claude.join("commands")).unwrap();
+            if !namespaces {
+                std::fs::write(claude.join("settings.json"), "planted\n").unwrap();
+                std::fs::write(&big, b"planted").unwrap();
+                let mut planted = config_before.clone();
+                planted.push_str("[core]\n\tfsmonitor = /tmp/evil\n");
+                std::fs::write(&git_config, planted).unwrap();
+            }
+            std::fs::write(&go, "").unwrap();
+            let output = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(4), "{mode:?}: {stderr}");
+            assert!(!claude.join("commands").exists(), "{mode:?}: {stderr}");
+            assert!(claude.join("projects/r/s.jsonl").exists(), "{mode:?}");
+            let (_, records) = env.last_log();
+            let violations: Vec<&serde_json::Value> = records
+                .iter()
+                .filter(|r| r["kind"] == "boundary_violation")
+                .collect();
+            let paths: Vec<&str> = violations
+                .iter()
+                .filter_map(|r| r["path"].as_str())
+                .collect();
+            assert!(
+                paths.contains(&claude.join("commands").to_str().unwrap()),
+                "{mode:?}: {paths:?}"
+            );
+            if namespaces {
+                assert_eq!(paths.len(), 1, "{paths:?}");
+            } else {
+                assert_eq!(
+                    std::fs::read_to_string(claude.join("settings.json")).unwrap(),
+                    "original\n"
+                );
+                assert_eq!(std::fs::read_to_string(&git_config).unwrap(), config_before);
+                // Too large to save whole: moved away, not put back.
+                assert!(!big.exists(), "{mode:?}");
+                let moved = violations
+                    .iter()
+                    .find(|r| r["path"] == json!(claude.join("plugins")))
+                    .unwrap_or_else(|| panic!("{paths:?}"));
+                assert_eq!(moved["restored"], json!(false));
+                assert!(stderr.contains("too large to save"), "{stderr}");
+                assert_eq!(paths.len(), 4, "{paths:?}");
+            }
+            let _ = std::fs::remove_dir_all(&claude);
+            for path in [&started, &go] {
+                std::fs::remove_file(path).unwrap();
+            }
         }
     });
 }
