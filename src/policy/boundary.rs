@@ -83,12 +83,27 @@ pub struct BoundaryDenial {
 impl Protection {
     /// Whether the session may make `change`; the denial names the rule.
     pub fn judge(&self, change: Change<'_>) -> Result<(), BoundaryDenial> {
+        self.judge_among(change, false)
+    }
+
+    /// [`Protection::judge`], looking at every protected path when
+    /// `scan_all` is set, else at those the index names.
+    fn judge_among(&self, change: Change<'_>, scan_all: bool) -> Result<(), BoundaryDenial> {
         let path = change.path();
         // Every protected path has its say; an entry a protected tree allows
         // is exempt from the reserved names (git's own HEAD lives in `.git`).
         let mut allowed_in_tree = false;
         let plain = is_plain(path);
-        for protected in &self.paths {
+        // Only the protected paths at or above `path` have a say, and for a
+        // change that moves a directory those beneath it too: the index
+        // finds them without a scan of them all.
+        let candidates: Vec<usize> = match scan_all || !plain {
+            true => (0..self.paths.len()).collect(),
+            false => self
+                .index
+                .related(&self.paths, path, change.moves_structure()),
+        };
+        for protected in candidates.into_iter().map(|i| &self.paths[i]) {
             let plain = plain && is_plain(&protected.path);
             if let Some(inside) = beneath(path, &protected.path, plain) {
                 if inside.as_os_str().is_empty() {
@@ -134,6 +149,81 @@ impl Protection {
             }
         }
         Ok(())
+    }
+}
+
+/// The protected paths by their bytes, built at the first judgement that
+/// needs it: a cache of [`Protection::paths`], not part of the policy (it
+/// is neither serialized nor compared).
+#[derive(Debug, Clone, Default)]
+pub struct PathIndex(std::sync::OnceLock<Lookup>);
+
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    /// Plain protected paths: their bytes → their indices.
+    plain: std::collections::HashMap<Box<[u8]>, Vec<usize>>,
+    /// The same, sorted by their bytes (those beneath a path are a range).
+    sorted: Vec<(Box<[u8]>, usize)>,
+    /// The indices of the others, which every judgement looks at.
+    irregular: Vec<usize>,
+}
+
+impl PartialEq for PathIndex {
+    fn eq(&self, _: &PathIndex) -> bool {
+        true
+    }
+}
+
+impl PathIndex {
+    /// The indices, in order, of the protected paths that may be `path` or
+    /// lie above it, and with `beneath_too` those beneath it (`path` must
+    /// be plain).
+    fn related(&self, paths: &[ProtectedPath], path: &Path, beneath_too: bool) -> Vec<usize> {
+        let lookup = self.0.get_or_init(|| {
+            let mut lookup = Lookup::default();
+            for (index, protected) in paths.iter().enumerate() {
+                let bytes: Box<[u8]> = protected.path.as_os_str().as_bytes().into();
+                match is_plain(&protected.path) {
+                    true => {
+                        lookup.plain.entry(bytes.clone()).or_default().push(index);
+                        lookup.sorted.push((bytes, index));
+                    }
+                    false => lookup.irregular.push(index),
+                }
+            }
+            lookup.sorted.sort();
+            lookup
+        });
+        let bytes = path.as_os_str().as_bytes();
+        let ends = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'/')
+            .map(|(at, _)| at.max(1))
+            .chain([bytes.len()]);
+        let mut found = lookup.irregular.clone();
+        for end in ends {
+            if let Some(indices) = lookup.plain.get(&bytes[..end]) {
+                found.extend(indices);
+            }
+        }
+        if beneath_too {
+            // Everything that starts with `path/` (or, for `/`, everything).
+            let mut below = bytes.to_vec();
+            if below != b"/" {
+                below.push(b'/');
+            }
+            let start = lookup.sorted.partition_point(|(p, _)| **p < *below);
+            found.extend(
+                lookup.sorted[start..]
+                    .iter()
+                    .take_while(|(p, _)| p.starts_with(&below))
+                    .map(|(_, index)| *index),
+            );
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 
@@ -270,6 +360,7 @@ mod tests {
 
     fn protection() -> Protection {
         Protection {
+            index: Default::default(),
             mechanism: ProtectionMechanism::SupervisorAndMounts,
             paths: vec![
                 ProtectedPath {
@@ -400,5 +491,46 @@ mod tests {
             .judge(Change::Create(Path::new("/r/x/.git")))
             .unwrap_err();
         assert!(denial.rule.contains("`.git`"), "{}", denial.rule);
+    }
+
+    #[test]
+    fn the_index_judges_as_a_scan_of_every_protected_path_would() {
+        let protection = protection();
+        let mut paths = vec!["/", "/r", "/r/.git", "/r/x", "/other", "/r/.github"];
+        paths.extend([
+            "/r/.git/index",
+            "/r/.git/config",
+            "/r/.git/objects/ab/cd",
+            "/r/.gitx",
+        ]);
+        paths.extend([
+            "/r/.github/workflows/ci.yml",
+            "/r/a/.git",
+            "/r/a/HEAD",
+            "/r/.git/HEAD",
+        ]);
+        paths.extend([
+            "/r//.git/config",
+            "/r/./.git/hooks",
+            "/r/.git/../.git/config",
+        ]);
+        for path in paths {
+            let path = Path::new(path);
+            for change in [
+                Change::Create(path),
+                Change::Write(path),
+                Change::Remove(path),
+                Change::RenameFrom(path),
+                Change::RenameTo(path),
+                Change::LinkFrom(path),
+                Change::Metadata(path),
+            ] {
+                assert_eq!(
+                    protection.judge(change),
+                    protection.judge_among(change, true),
+                    "{change:?}"
+                );
+            }
+        }
     }
 }

@@ -245,6 +245,9 @@ pub struct PathRule {
 /// keeps it so (see [`Protection::judge`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Protection {
+    /// The paths indexed for judgement.
+    #[serde(skip)]
+    pub(in crate::policy) index: boundary::PathIndex,
     /// How the protection is enforced in this session.
     pub mechanism: ProtectionMechanism,
     /// The protected paths that lie inside a writable tree.

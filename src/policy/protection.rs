@@ -94,6 +94,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         ProtectionMechanism::Supervisor
     };
     Ok(Protection {
+        index: Default::default(),
         mechanism,
         paths: found.paths,
         reserved_names,

@@ -15,10 +15,15 @@ impl Rules {
     /// The early denial for `operation`, if Landlock will refuse it.
     pub fn early_denial(&self, operation: &Operation) -> Option<Denial> {
         // A name that does not exist fails with ENOENT before Landlock looks
-        // (a PATH search tries several): only existing files are judged.
+        // (a PATH search tries several, git probes config files): only
+        // existing files are judged, the rest goes on to the kernel, which
+        // says ENOENT (or, should one appear meanwhile, decides).
         let needs: Vec<(PathBuf, Right)> = match operation {
             Operation::Exec { path, .. } if !exists(path) => Vec::new(),
             Operation::Exec { path, .. } => vec![(path.clone(), Right::Execute)],
+            Operation::Open { path, flags } if flags & libc::O_CREAT == 0 && !exists(path) => {
+                Vec::new()
+            }
             Operation::Open { path, .. } => vec![(path.clone(), Right::Read)],
         };
         needs
@@ -74,6 +79,15 @@ mod tests {
             denial.rule.contains("no filesystem rule"),
             "{}",
             denial.rule
+        );
+        let missing_outside = Operation::Open {
+            path: "/etc/no-such-file-here".into(),
+            flags: libc::O_RDONLY,
+        };
+        assert_eq!(
+            rules.early_denial(&missing_outside),
+            None,
+            "the kernel says ENOENT, as without guard"
         );
     }
 }
