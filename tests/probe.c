@@ -34,6 +34,16 @@ static volatile int race_done;
 
 static const char *thread_dir;
 
+/* A child sharing its parent's filesystem state (clone(CLONE_FS)) moves the
+ * working directory and narrows the creation mask of both. */
+static const char *clone_dir;
+static int clone_child(void *unused) {
+    (void)unused;
+    if (chdir(clone_dir) < 0) return 1;
+    umask(077);
+    return 0;
+}
+
 static void *thread_create(void *unused) {
     (void)unused;
     char path[512];
@@ -195,6 +205,25 @@ int main(int argc, char **argv) {
         }
         int status;
         waitpid(child, &status, 0);
+        return result(0);
+    }
+    if (!strcmp(op, "clone_fs") && argc > 3) {
+        /* In DIR1: read a.txt; a CLONE_FS child moves to DIR2 and sets umask
+         * 077; then read a.txt and create b.txt (mode 0666) relative again. */
+        if (chdir(arg) < 0) return result(-1);
+        int fd = open("a.txt", O_RDONLY);
+        if (fd >= 0) close(fd);
+        clone_dir = argv[3];
+        static char stack[65536];
+        pid_t child = clone(clone_child, stack + sizeof stack, CLONE_FS | SIGCHLD, NULL);
+        if (child < 0) return result(-1);
+        int status;
+        waitpid(child, &status, 0);
+        fd = open("a.txt", O_RDONLY);
+        if (fd >= 0) close(fd);
+        fd = open("b.txt", O_CREAT | O_WRONLY, 0666);
+        if (fd < 0) return result(-1);
+        close(fd);
         return result(0);
     }
     if (!strcmp(op, "unix_dgram")) return result(socket(AF_UNIX, SOCK_DGRAM, 0));

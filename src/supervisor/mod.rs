@@ -35,34 +35,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// only add wake-ups).
 const RECEIVERS: usize = 2;
 
-/// Working directories of the session's processes, by process id. Reading
-/// `/proc/PID/cwd` for every relative path would cost more than the rest of
-/// a trapped call; an entry is dropped when the process calls `chdir` (before
-/// the call is let through), so the calling thread's next path is resolved
-/// against its new directory. (Another thread's path racing that `chdir`
-/// may be recorded against the old one.)
-#[derive(Debug, Default)]
-struct WorkingDirs(std::sync::Mutex<std::collections::HashMap<u32, std::path::PathBuf>>);
-
-impl WorkingDirs {
-    fn of(&self, pid: u32, tid: u32) -> Option<std::path::PathBuf> {
-        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(dir) = known.get(&pid) {
-            return Some(dir.clone());
-        }
-        let dir = std::fs::read_link(format!("/proc/{tid}/cwd")).ok()?;
-        known.insert(pid, dir.clone());
-        Some(dir)
-    }
-
-    fn forget(&self, pid: u32) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&pid);
-    }
-}
-
 /// What the supervisor needs to decide and record.
 #[derive(Debug)]
 pub struct Supervision {
@@ -101,7 +73,6 @@ impl Supervision {
 struct Shared {
     supervision: Supervision,
     mediator: Arc<mediate::Mediator>,
-    working_dirs: WorkingDirs,
     unrecorded: Unrecorded,
 }
 
@@ -174,7 +145,6 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<Su
     let supervision = Arc::new(Shared {
         supervision,
         mediator,
-        working_dirs: WorkingDirs::default(),
         unrecorded: Unrecorded::default(),
     });
     let receiving = Arc::new(AtomicUsize::new(RECEIVERS));
@@ -224,18 +194,6 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             spawn_connect(listener, supervision, call, &mut processes);
             continue;
         }
-        if call.syscall == libc::SYS_chdir as i32 || call.syscall == libc::SYS_fchdir as i32 {
-            supervision.working_dirs.forget(processes.get(call.pid).pid);
-            let _ = listener.respond(call.id, Response::Continue);
-            continue;
-        }
-        if call.syscall == libc::SYS_umask as i32 {
-            supervision
-                .mediator
-                .forget_umask(processes.get(call.pid).pid);
-            let _ = listener.respond(call.id, Response::Continue);
-            continue;
-        }
         // A supervisor that stops answering would hang the session: if
         // handling a call panics, guard aborts, and the session dies with it
         // (parent-death signal, pid namespace).
@@ -271,8 +229,9 @@ fn audit_call(
 ) {
     let supervision = &shared.supervision;
     let syscall = decode::syscall_name(call.syscall);
-    let pid = processes.get(call.pid).pid;
-    let cwd = || shared.working_dirs.of(pid, call.pid);
+    // The calling thread's working directory now, not a remembered one: a
+    // `clone(CLONE_FS)` sibling's `chdir` changes it without a word.
+    let cwd = || std::fs::read_link(format!("/proc/{}/cwd", call.pid)).ok();
     let Some(operation) = decode::decode(call, &cwd) else {
         // Its memory could not be read: the kernel decides, and the record
         // says what little is known.

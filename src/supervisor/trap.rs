@@ -3,9 +3,8 @@
 //!
 //! In every session: execs (recorded), every call the supervisor performs
 //! itself (see [`super::mediate`]: what creates, removes, renames or links a
-//! name, opens for writing, truncates, or changes metadata), and `chdir`,
-//! `fchdir` and `umask`, which only tell it that what it knows of a process
-//! is stale. With `log.files = "all"` also read-only opens (recorded);
+//! name, opens for writing, truncates, or changes metadata). With
+//! `log.files = "all"` also read-only opens (recorded);
 //! `connect` when the supervisor must perform it.
 
 use crate::policy::{FileLogging, NetworkMode, Policy, UnixSockets};
@@ -29,13 +28,7 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
     let notify = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF);
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
-    let mut always: Vec<libc::c_long> = vec![
-        libc::SYS_execve,
-        libc::SYS_execveat,
-        libc::SYS_chdir,
-        libc::SYS_fchdir,
-        libc::SYS_umask,
-    ];
+    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat];
     always.extend_from_slice(super::MEDIATED);
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow

@@ -299,3 +299,51 @@ fn a_write_failure_mid_session_stops_it() {
         "the session went on without its log"
     );
 }
+
+#[test]
+fn a_directory_another_process_moved_is_the_one_recorded_and_its_mask_applies() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let (one, two) = (env.repo.join("one"), env.repo.join("two"));
+            for dir in [&one, &two] {
+                let _ = std::fs::remove_dir_all(dir);
+                std::fs::create_dir(dir).unwrap();
+                std::fs::write(dir.join("a.txt"), "a").unwrap();
+                env.give(dir);
+            }
+            let profile = log_all_profile(env, "all");
+            let mut args = vec!["-p", profile.as_str()];
+            args.extend_from_slice(mode);
+            let script = format!(
+                "umask 022; {} clone_fs {} {}",
+                probe().display(),
+                one.display(),
+                two.display()
+            );
+            let output = env.run_script(&args, &script);
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            let (_, records) = env.last_log();
+            let reads: Vec<&str> = records
+                .iter()
+                .filter(|r| r["kind"] == "open" && r["syscall"] == "openat")
+                .filter_map(|r| r["path"].as_str())
+                .filter(|path| path.ends_with("/a.txt"))
+                .collect();
+            let (first, second) = (one.join("a.txt"), two.join("a.txt"));
+            assert_eq!(
+                reads,
+                [first.to_str().unwrap(), second.to_str().unwrap()],
+                "{mode:?}"
+            );
+            find(&records, "create", &two.join("b.txt"));
+            assert!(!one.join("b.txt").exists(), "{mode:?}");
+            let made = std::fs::metadata(two.join("b.txt")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                made.permissions().mode() & 0o777,
+                0o600,
+                "{mode:?}: the mask the CLONE_FS child set applies"
+            );
+        }
+    });
+}

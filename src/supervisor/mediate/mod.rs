@@ -30,8 +30,6 @@ use crate::sys::notify::{Listener, Notification, Response};
 use perform::{Answer, Judge, Outcome};
 use request::Request;
 use resolve::Caller;
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// What mediating a session's calls takes.
 #[derive(Debug)]
@@ -43,8 +41,6 @@ pub struct Mediator {
     /// Whether calls that went through are recorded (`log.files` other than
     /// `"none"`); refusals always are.
     pub record_changes: bool,
-    /// The processes' file creation masks, by process id.
-    umasks: Mutex<HashMap<u32, u32>>,
 }
 
 impl Mediator {
@@ -54,30 +50,20 @@ impl Mediator {
             protection,
             rules,
             record_changes,
-            umasks: Mutex::default(),
         }
     }
 
-    /// Forgets the file creation mask of process `pid` (it just set a new one).
-    pub fn forget_umask(&self, pid: u32) {
-        self.umasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&pid);
-    }
-
-    /// The file creation mask of the calling thread's process.
+    /// The calling thread's file creation mask now (a `clone(CLONE_FS)`
+    /// sibling's `umask` changes it too, so it is read for every call);
+    /// the narrowest mask if it cannot be read.
     fn umask_of(&self, caller: &Caller) -> u32 {
-        let mut known = self.umasks.lock().unwrap_or_else(|e| e.into_inner());
-        *known.entry(caller.pid).or_insert_with(|| {
-            std::fs::read_to_string(format!("/proc/{}/status", caller.tid))
-                .ok()
-                .and_then(|status| {
-                    let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
-                    u32::from_str_radix(line.trim(), 8).ok()
-                })
-                .unwrap_or(0o022)
-        })
+        std::fs::read_to_string(format!("/proc/{}/status", caller.tid))
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+                u32::from_str_radix(line.trim(), 8).ok()
+            })
+            .unwrap_or(0o077)
     }
 }
 
