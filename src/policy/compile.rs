@@ -302,7 +302,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         namespace,
         env,
         network,
-        file_logging: profile.log.files.unwrap_or(FileLogging::Writes),
+        file_logging: profile.log.files.unwrap_or(FileLogging::All),
         scan: ScanPlan {
             on_start: profile.scan.on_start.unwrap_or(ScanOnStart::Off),
             fail_on: profile

@@ -117,7 +117,7 @@ pub struct CredentialSection {
 #[serde(deny_unknown_fields)]
 pub struct LogSection {
     /// `"all"` (every open and change), `"writes"` (only what can modify:
-    /// read-only opens are not even trapped) or `"none"`. Unset: `"writes"`.
+    /// read-only opens are not even trapped) or `"none"`. Unset: `"all"`.
     #[serde(default)]
     pub files: Option<FileLogging>,
 }

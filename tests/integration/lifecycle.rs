@@ -193,3 +193,37 @@ fn the_supervisor_stops_when_the_session_ends() {
         }
     });
 }
+
+/// A session that only waits costs guard next to no CPU: a thread that
+/// spins (a receive loop retrying forever) would burn as much CPU as the
+/// session takes wall time.
+#[test]
+fn a_waiting_session_burns_no_cpu() {
+    for_each_identity(|env| {
+        for mode in [&["run"][..], &["--no-namespaces", "run"][..]] {
+            for profile in ["default", "claude"] {
+                let mut args = mode.to_vec();
+                args.extend(["-p", profile, "--", "sleep", "1"]);
+                let started = std::time::Instant::now();
+                // Waited for below with wait4, which also gives its usage.
+                #[allow(clippy::zombie_processes)]
+                let child = env.guard(&args).spawn().unwrap();
+                let mut status = 0;
+                // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+                let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+                // SAFETY: waits for our own child, writing into the locals above.
+                let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+                let wall = started.elapsed();
+                assert_eq!(waited, child.id() as i32);
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+                let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+                assert!(
+                    cpu < wall.as_secs_f64() / 2.0,
+                    "{mode:?} {profile}: guard used {cpu:.3} s of CPU in {:.3} s",
+                    wall.as_secs_f64()
+                );
+            }
+        }
+    });
+}
