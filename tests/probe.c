@@ -34,6 +34,16 @@ static volatile int race_done;
 
 static const char *thread_dir;
 
+/* The thread of the "tree" operation: one read. */
+static void *thread_read(void *unused) {
+    (void)unused;
+    char path[512];
+    snprintf(path, sizeof path, "%s/a.txt", thread_dir);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) close(fd);
+    return NULL;
+}
+
 /* A child sharing its parent's filesystem state (clone(CLONE_FS)) moves the
  * working directory and narrows the creation mask of both. */
 static const char *clone_dir;
@@ -202,6 +212,41 @@ int main(int argc, char **argv) {
         if (child == 0) {
             execlp("true", "true", "from-grandchild", (char *)NULL);
             _exit(1);
+        }
+        int status;
+        waitpid(child, &status, 0);
+        return result(0);
+    }
+    if (!strcmp(op, "tree")) {
+        /* A process, its thread, a child and a grandchild (an exec of cat),
+         * each opening files in DIR (absolute paths) and one refused read. */
+        char path[512];
+        snprintf(path, sizeof path, "%s/a.txt", arg);
+        int fd = open(path, O_RDONLY);
+        if (fd >= 0) close(fd);
+        snprintf(path, sizeof path, "%s/b.txt", arg);
+        fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) close(fd);
+        fd = open("/etc/shadow", O_RDONLY);
+        if (fd >= 0) close(fd);
+        thread_dir = arg;
+        pthread_t thread;
+        pthread_create(&thread, NULL, thread_read, NULL);
+        pthread_join(thread, NULL);
+        pid_t child = fork();
+        if (child == 0) {
+            snprintf(path, sizeof path, "%s/c.txt", arg);
+            int fd = open(path, O_RDWR | O_CREAT, 0644);
+            if (fd >= 0) close(fd);
+            pid_t grandchild = fork();
+            if (grandchild == 0) {
+                snprintf(path, sizeof path, "%s/a.txt", arg);
+                execlp("cat", "cat", path, (char *)NULL);
+                _exit(1);
+            }
+            int status;
+            waitpid(grandchild, &status, 0);
+            _exit(0);
         }
         int status;
         waitpid(child, &status, 0);

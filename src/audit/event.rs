@@ -86,7 +86,7 @@ impl EventKind {
     }
 }
 
-/// The process a record is about (pids as seen from outside the session).
+/// The process a record is about (pids as the session sees them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessInfo {
     /// Process id (thread group).
