@@ -6,6 +6,7 @@
 //! truncated record and says where. Records name credentials and paths, never
 //! the contents of files or the values of environment variables.
 
+mod batch;
 mod chain;
 mod event;
 mod read;

@@ -11,12 +11,10 @@ use super::event::Event;
 use super::writer::{EventSender, Message};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 
-/// How long a record may wait in the anchor before it is sent.
-const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
-/// How much is sent at once at most.
-const FLUSH_BYTES: usize = 64 * 1024;
+/// The reader's buffer.
+const READ_BUFFER: usize = 64 * 1024;
 /// A longer line is not one the anchor wrote.
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
@@ -40,6 +38,7 @@ pub struct SessionEnd {
 #[derive(Debug)]
 pub struct Outbound {
     sender: mpsc::Sender<Message>,
+    pause: super::batch::Pause,
     thread: std::thread::JoinHandle<std::io::Result<std::fs::File>>,
 }
 
@@ -47,10 +46,16 @@ impl Outbound {
     /// Starts sending records to `pipe`.
     pub fn start(pipe: std::fs::File) -> std::io::Result<Outbound> {
         let (sender, receiver) = mpsc::channel();
+        let pause = super::batch::Pause::default();
+        let paused = pause.clone();
         let thread = std::thread::Builder::new()
             .name("guard-relay".to_string())
-            .spawn(move || send_loop(pipe, &receiver))?;
-        Ok(Outbound { sender, thread })
+            .spawn(move || send_loop(pipe, &receiver, &paused))?;
+        Ok(Outbound {
+            sender,
+            pause,
+            thread,
+        })
     }
 
     /// Where the supervisor sends its records.
@@ -61,6 +66,7 @@ impl Outbound {
     /// Sends what is queued, then the end line.
     pub fn finish(self, end: SessionEnd) -> std::io::Result<()> {
         let _ = self.sender.send(Message::Finish);
+        self.pause.finishing();
         let mut pipe = match self.thread.join() {
             Ok(pipe) => pipe?,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -71,36 +77,26 @@ impl Outbound {
     }
 }
 
-/// Batches records into lines: a record waits at most [`FLUSH_AFTER`].
+/// Sends records as lines, in batches ([`super::batch`]).
 fn send_loop(
     mut pipe: std::fs::File,
     receiver: &Receiver<Message>,
+    pause: &super::batch::Pause,
 ) -> std::io::Result<std::fs::File> {
-    let mut batch = Vec::new();
-    let mut oldest: Option<std::time::Instant> = None;
+    let mut events = Vec::new();
+    let mut lines = Vec::new();
     loop {
-        let message = match oldest {
-            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(since) => receiver.recv_timeout(FLUSH_AFTER.saturating_sub(since.elapsed())),
-        };
-        let finish = match message {
-            Ok(Message::Record(event)) => {
-                serde_json::to_writer(&mut batch, &Line::Record(*event))
-                    .map_err(std::io::Error::other)?;
-                batch.push(b'\n');
-                oldest.get_or_insert_with(std::time::Instant::now);
-                false
-            }
-            Ok(Message::Finish) | Err(RecvTimeoutError::Disconnected) => true,
-            Err(RecvTimeoutError::Timeout) => false,
-        };
-        let due = oldest.is_some_and(|since| since.elapsed() >= FLUSH_AFTER);
-        if (finish || due || batch.len() >= FLUSH_BYTES) && !batch.is_empty() {
-            pipe.write_all(&batch)?;
-            batch.clear();
-            oldest = None;
+        let next = super::batch::receive(receiver, pause, &mut events);
+        for event in events.drain(..) {
+            serde_json::to_writer(&mut lines, &Line::Record(event))
+                .map_err(std::io::Error::other)?;
+            lines.push(b'\n');
         }
-        if finish {
+        if !lines.is_empty() {
+            pipe.write_all(&lines)?;
+            lines.clear();
+        }
+        if next == super::batch::Next::Last {
             return Ok(pipe);
         }
     }
@@ -132,7 +128,7 @@ impl Inbound {
 }
 
 fn receive_loop(pipe: std::fs::File, log: &EventSender) -> std::io::Result<Option<SessionEnd>> {
-    let mut reader = std::io::BufReader::with_capacity(FLUSH_BYTES, pipe);
+    let mut reader = std::io::BufReader::with_capacity(READ_BUFFER, pipe);
     let mut line = Vec::new();
     let mut end = None;
     loop {

@@ -35,6 +35,7 @@ pub(super) enum Message {
 #[derive(Debug)]
 pub struct AuditHandle {
     sender: Sender<Message>,
+    pause: super::batch::Pause,
     thread: std::thread::JoinHandle<(AuditLog, Option<AuditError>)>,
 }
 
@@ -232,6 +233,8 @@ impl AuditLog {
         // is running its own code, its arena attached, before this returns.
         let running = std::sync::Arc::new(std::sync::Barrier::new(2));
         let ready = std::sync::Arc::clone(&running);
+        let pause = super::batch::Pause::default();
+        let paused = pause.clone();
         let started = std::thread::Builder::new()
             .name("guard-audit".to_string())
             .spawn(move || {
@@ -243,12 +246,16 @@ impl AuditLog {
                     .unwrap_or_else(|e| e.into_inner())
                     .take()
                     .expect("the log is in its slot until the thread takes it");
-                write_loop(log, receiver, on_failure)
+                write_loop(log, receiver, &paused, on_failure)
             });
         match started {
             Ok(thread) => {
                 running.wait();
-                Ok(AuditHandle { sender, thread })
+                Ok(AuditHandle {
+                    sender,
+                    pause,
+                    thread,
+                })
             }
             Err(error) => {
                 let log = slot
@@ -262,55 +269,38 @@ impl AuditLog {
     }
 }
 
-/// How long a record may wait in memory before it is written.
-const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
-/// How much is written at once at most.
-const FLUSH_BYTES: usize = 256 * 1024;
-
-/// Writes what arrives, in batches: a record waits at most [`FLUSH_AFTER`]
-/// (so a killed guard loses at most that much), and a busy session's records
-/// go out in large writes. Returns the log and the write error that stopped
-/// it, if any.
+/// Writes what arrives, in batches ([`super::batch`]: a record waits at
+/// most the window, so a killed guard loses at most that much, and a busy
+/// session's records go out in large writes). Returns the log and the
+/// write error that stopped it, if any.
 fn write_loop(
     mut log: AuditLog,
     receiver: Receiver<Message>,
+    pause: &super::batch::Pause,
     on_failure: impl FnOnce(&AuditError),
 ) -> (AuditLog, Option<AuditError>) {
-    use std::sync::mpsc::RecvTimeoutError;
     let mut on_failure = Some(on_failure);
     let mut failed: Option<AuditError> = None;
-    let mut batch = String::new();
-    let mut oldest: Option<std::time::Instant> = None;
+    let mut events = Vec::new();
+    let mut lines = String::new();
     loop {
-        let message = match oldest {
-            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(since) => receiver.recv_timeout(FLUSH_AFTER.saturating_sub(since.elapsed())),
-        };
-        let finish = match message {
-            Ok(Message::Record(event)) => {
-                if failed.is_none() {
-                    batch.push_str(&log.chain(*event));
-                    oldest.get_or_insert_with(std::time::Instant::now);
-                }
-                false
+        let next = super::batch::receive(&receiver, pause, &mut events);
+        for event in events.drain(..) {
+            if failed.is_none() {
+                lines.push_str(&log.chain(event));
             }
-            Ok(Message::Finish) | Err(RecvTimeoutError::Disconnected) => true,
-            Err(RecvTimeoutError::Timeout) => false,
-        };
-        let due = oldest.is_some_and(|since| since.elapsed() >= FLUSH_AFTER);
-        if (finish || due || batch.len() >= FLUSH_BYTES) && !batch.is_empty() {
-            if failed.is_none()
-                && let Err(error) = log.write_all(batch.as_bytes())
-            {
-                if let Some(stop_session) = on_failure.take() {
-                    stop_session(&error);
-                }
-                failed = Some(error);
-            }
-            batch.clear();
-            oldest = None;
         }
-        if finish {
+        if failed.is_none()
+            && !lines.is_empty()
+            && let Err(error) = log.write_all(lines.as_bytes())
+        {
+            if let Some(stop_session) = on_failure.take() {
+                stop_session(&error);
+            }
+            failed = Some(error);
+        }
+        lines.clear();
+        if next == super::batch::Next::Last {
             return (log, failed);
         }
     }
@@ -326,6 +316,7 @@ impl AuditHandle {
     /// the error that stopped the writer, if one did.
     pub fn finish(self) -> (AuditLog, Option<AuditError>) {
         let _ = self.sender.send(Message::Finish);
+        self.pause.finishing();
         match self.thread.join() {
             Ok(done) => done,
             Err(panic) => std::panic::resume_unwind(panic),

@@ -5,7 +5,7 @@
 
 use super::decode::Operation;
 use crate::sandbox::refusal::{Denial, Right, Rules};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
@@ -18,17 +18,14 @@ impl Rules {
         // (a PATH search tries several, git probes config files): only
         // existing files are judged, the rest goes on to the kernel, which
         // says ENOENT (or, should one appear meanwhile, decides).
-        let needs: Vec<(PathBuf, Right)> = match operation {
-            Operation::Exec { path, .. } if !exists(path) => Vec::new(),
-            Operation::Exec { path, .. } => vec![(path.clone(), Right::Execute)],
-            Operation::Open { path, flags } if flags & libc::O_CREAT == 0 && !exists(path) => {
-                Vec::new()
-            }
-            Operation::Open { path, .. } => vec![(path.clone(), Right::Read)],
+        // (Existence is asked only of what the rules refuse: a stat for
+        // every open would cost more than the judgement.)
+        let (path, right, created) = match operation {
+            Operation::Exec { path, .. } => (path, Right::Execute, false),
+            Operation::Open { path, flags } => (path, Right::Read, flags & libc::O_CREAT != 0),
         };
-        needs
-            .into_iter()
-            .find_map(|(path, right)| self.check(&path, right).and_then(Result::err))
+        let denial = self.check(path, right).and_then(Result::err)?;
+        (created || exists(path)).then_some(denial)
     }
 }
 
