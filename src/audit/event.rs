@@ -53,6 +53,9 @@ pub enum EventKind {
     /// the supervisor, and put it back (defence in depth: it should never
     /// happen).
     BoundaryViolation,
+    /// The command stopped itself (`kill(getpid(), SIGTSTP)`), and guard
+    /// stopped its job with it, as the terminal's ^Z would have.
+    JobStop,
     /// The session ended (exit status, duration, counts).
     SessionEnd,
 }
@@ -81,6 +84,7 @@ impl EventKind {
             EventKind::CacheMerge => "cache_merge",
             EventKind::ConfigMerge => "config_merge",
             EventKind::BoundaryViolation => "boundary_violation",
+            EventKind::JobStop => "job_stop",
             EventKind::SessionEnd => "session_end",
         }
     }

@@ -145,7 +145,12 @@ fn receive_loop(pipe: std::fs::File, log: &EventSender) -> std::io::Result<Optio
             ));
         }
         match serde_json::from_slice::<Line>(&line) {
-            Ok(Line::Record(event)) => log.send(event),
+            Ok(Line::Record(event)) => {
+                if event.kind == super::EventKind::JobStop {
+                    stop_job(&event);
+                }
+                log.send(event);
+            }
             Ok(Line::End(reported)) => end = Some(reported),
             Err(error) => {
                 return Err(std::io::Error::other(format!(
@@ -153,6 +158,20 @@ fn receive_loop(pipe: std::fs::File, log: &EventSender) -> std::io::Result<Optio
                 )));
             }
         }
+    }
+}
+
+/// The command stopped itself: guard stops its process group (itself and
+/// the session's processes; a pid namespace's init ignores it) with the
+/// same signal, so the user's shell sees the job stop. Its `fg` continues
+/// them all.
+fn stop_job(event: &Event) {
+    let signal = event
+        .fields
+        .get("signal")
+        .and_then(|name| name.as_str()?.parse::<nix::sys::signal::Signal>().ok());
+    if let Some(signal) = signal {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(0), signal);
     }
 }
 

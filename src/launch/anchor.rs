@@ -20,6 +20,7 @@
 use super::setup::{Plan, SETUP_FAILED, SetupError, report, system};
 use super::{command, reap, wait};
 use crate::audit::relay::{Outbound, SessionEnd};
+use crate::audit::{Event, EventKind};
 use crate::sandbox::{landlock, mounts};
 use crate::supervisor::{self, Supervision, Supervisor};
 use crate::sys::notify::Listener;
@@ -189,7 +190,23 @@ fn serve(plan: &Plan<'_>, error_pipe: OwnedFd, records: Option<OwnedFd>) -> ! {
     drop(error_pipe);
 
     // 11. Wait for the command, forwarding the signals guard forwards.
-    let code = wait::wait_forwarding(&signals, command, None).unwrap_or(SETUP_FAILED);
+    //     A command that stops itself stops the whole job: the anchor
+    //     cannot signal guard (Landlock scopes signals to the domain; in a
+    //     pid namespace guard has no pid here), so it tells guard, which
+    //     stops its process group as the terminal's ^Z would.
+    let code = {
+        let events = supervisor.as_ref().map(|(_, outbound)| outbound.sender());
+        let report_stop = |signal: Signal| {
+            if let Some(events) = &events {
+                events.send(
+                    Event::new(EventKind::JobStop, None)
+                        .with("pid", command.as_raw())
+                        .with("signal", signal.as_str()),
+                );
+            }
+        };
+        wait::wait_forwarding(&signals, command, None, Some(&report_stop)).unwrap_or(SETUP_FAILED)
+    };
 
     // 12. End every other process of the session, then send the records of
     //     their last calls and the end line.

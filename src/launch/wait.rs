@@ -37,11 +37,15 @@ const SI_KERNEL: i32 = 0x80;
 /// Shared by guard and the session's init. With `grace`, a SIGTERM or SIGHUP
 /// (guard being told to stop, or its terminal closing) also sets a deadline:
 /// a session still running `grace` later is killed, so guard gets to revoke
-/// its credentials even when the command ignores the signal.
+/// its credentials even when the command ignores the signal. With
+/// `on_stop`, a child that stops (a client suspending itself with
+/// `kill(getpid(), SIGTSTP)`, not through the terminal) is reported with
+/// the signal that stopped it.
 pub fn wait_forwarding(
     signals: &SignalFd,
     child: Pid,
     grace: Option<std::time::Duration>,
+    on_stop: Option<&dyn Fn(Signal)>,
 ) -> nix::Result<i32> {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
@@ -79,8 +83,17 @@ pub fn wait_forwarding(
             continue;
         }
         loop {
-            match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
+            let mut flags = WaitPidFlag::WNOHANG | WaitPidFlag::__WALL;
+            if on_stop.is_some() {
+                flags |= WaitPidFlag::WUNTRACED;
+            }
+            match waitpid(None, Some(flags)) {
                 Ok(WaitStatus::Exited(pid, code)) if pid == child => return Ok(code),
+                Ok(WaitStatus::Stopped(pid, signal)) if pid == child => {
+                    if let Some(report) = on_stop {
+                        report(signal);
+                    }
+                }
                 Ok(WaitStatus::Signaled(pid, signal, _)) if pid == child => {
                     return Ok(128 + signal as i32);
                 }
@@ -114,7 +127,8 @@ impl SessionSignals {
     /// Waits for the main child and returns its exit code (128+N for signal
     /// N), forwarding termination signals sent to guard.
     pub fn wait_for(&mut self, child: Pid) -> Result<i32, LaunchError> {
-        wait_forwarding(&self.fd, child, Some(STOP_GRACE)).map_err(nix_system("read signalfd"))
+        wait_forwarding(&self.fd, child, Some(STOP_GRACE), None)
+            .map_err(nix_system("read signalfd"))
     }
 
     /// Restores guard's signal mask.

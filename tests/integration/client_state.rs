@@ -13,36 +13,50 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Starts the real Claude Code, confined, in a terminal, against `api`.
+/// Starts the real Claude Code, confined, from an interactive shell in a
+/// terminal, against `api`.
 fn interactive_claude(env: &TestEnv, api: &MockApi) -> Pane {
-    let command = format!(
+    let shell = format!(
         "env -i HOME={home} PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 \
          XDG_STATE_HOME={state} XDG_CONFIG_HOME={home}/.config ANTHROPIC_API_KEY={API_KEY} \
          ANTHROPIC_BASE_URL=http://127.0.0.1:{port} DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 \
-         {guard} run -p claude --network host -- claude; echo GUARD_EXIT=$?; sleep 600",
+         bash --norc --noprofile -i",
         home = env.home.display(),
         state = env.state.display(),
         port = api.port,
-        guard = guard_binary().display(),
     );
-    Pane::start(env, &command)
+    let pane = Pane::start(env, &shell);
+    pane.keys(&["PS1='outer$ '", "Enter"]);
+    let command = format!(
+        "{} run -p claude --network host -- claude",
+        guard_binary().display()
+    );
+    pane.keys(&[&command, "Enter"]);
+    pane
 }
 
 /// Asks one question (the mock answers with a read of the README, then
 /// `done`) and leaves.
 fn ask_and_exit(pane: &Pane) {
     pane.wait_for_within("? for shortcuts", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
     pane.keys(&["say hello", "Enter"]);
     // Without the key the answer is "Not logged in · Please run /login".
     let screen = pane.wait_for_within("● done", Duration::from_secs(60));
     assert!(!screen.contains("Please run /login"), "{screen}");
     pane.keys(&["/exit", "Enter"]);
     std::thread::sleep(Duration::from_millis(500));
-    if !pane.text().contains("GUARD_EXIT=") {
+    if !pane.text().contains("Resume this session") {
         pane.keys(&["Enter"]);
     }
-    let screen = pane.wait_for_within("GUARD_EXIT=", Duration::from_secs(30));
-    assert!(screen.contains("GUARD_EXIT=0"), "{screen}");
+    pane.wait_for_within("Resume this session", Duration::from_secs(30));
+    // guard's exit status (after fg, the job's), once the shell is back.
+    std::thread::sleep(Duration::from_millis(500));
+    pane.keys(&["echo GUARD_EXIT=$?", "Enter"]);
+    let screen = pane.wait_for_within("\nGUARD_EXIT=", Duration::from_secs(30));
+    assert!(screen.contains("\nGUARD_EXIT=0"), "{screen}");
+    // An ordinary session ends without a word from guard.
+    assert!(!screen.contains("guard: "), "{screen}");
 }
 
 #[test]
@@ -61,10 +75,16 @@ fn claude_code_remembers_trust_and_the_api_key_answer_from_one_session_to_the_ne
     // First session: Claude Code asks whether to trust the repository and
     // whether to use the key, and works with the answers.
     let pane = interactive_claude(&env, &api);
+    // (A dialog takes keys a moment after it is drawn.)
+    let settle = || std::thread::sleep(Duration::from_millis(500));
     pane.wait_for_within("Yes, I trust this folder", Duration::from_secs(60));
+    settle();
     pane.keys(&["Enter"]);
     pane.wait_for_within("Do you want to use this API key?", Duration::from_secs(30));
+    settle();
     pane.keys(&["Up"]);
+    settle();
+    pane.wait_for("❯ 1. Yes");
     pane.keys(&["Enter"]);
     ask_and_exit(&pane);
     drop(pane);
@@ -84,12 +104,17 @@ fn claude_code_remembers_trust_and_the_api_key_answer_from_one_session_to_the_ne
     assert_eq!(saved["numStartups"], json!(4), "{saved:#}");
     assert_eq!(saved["theme"], json!("dark"), "{saved:#}");
 
-    // Second session: straight to work.
+    // Second session: straight to work. ^Z suspends Claude Code and gives
+    // the shell its prompt back, as without guard; fg brings it back.
     let pane = interactive_claude(&env, &api);
     let screen = pane.wait_for_within("? for shortcuts", Duration::from_secs(60));
     for question in ["trust this folder", "use this API key"] {
         assert!(!screen.contains(question), "asked again:\n{screen}");
     }
+    std::thread::sleep(Duration::from_millis(500));
+    pane.keys(&["C-z"]);
+    pane.wait_for("Stopped");
+    pane.keys(&["fg", "Enter"]);
     ask_and_exit(&pane);
     let (_, records) = env.last_log();
     let claude_dir = env.home.join(".claude");

@@ -49,3 +49,32 @@ fn an_interactive_shell_keeps_job_control_and_the_terminal() {
     pane.keys(&["echo status=$?", "Enter"]);
     pane.wait_for("status=3");
 }
+
+/// A command that stops itself (as Claude Code does on ^Z, which it reads as
+/// a key: `kill(getpid(), SIGTSTP)`) stops the whole job: the user's shell
+/// gets its prompt back, and `fg` continues the command. Both modes.
+#[test]
+fn a_command_that_stops_itself_stops_the_job() {
+    let env = TestEnv::new(identities()[0]);
+    let guard = guard_binary().display().to_string();
+    let outer = format!(
+        "env -i HOME={} PATH=/usr/bin:/bin TERM=xterm bash --norc --noprofile -i",
+        env.home.display()
+    );
+    let pane = Pane::start(&env, &outer);
+    pane.keys(&["PS1='outer$ '", "Enter"]);
+    for (index, mode) in ["", "--no-namespaces "].iter().enumerate() {
+        let word = format!("resumed-{index}");
+        pane.keys(&[
+            &format!("{guard} {mode}run -- bash -c 'kill -TSTP $$; echo {word}'"),
+            "Enter",
+        ]);
+        let screen = pane.wait_for("Stopped");
+        assert!(!screen.lines().any(|line| line == word), "{screen}");
+        pane.keys(&["fg", "Enter"]);
+        pane.wait_for(&format!("\n{word}"));
+        pane.keys(&["clear", "Enter"]);
+        pane.wait_for("outer$");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
