@@ -96,7 +96,7 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
             return Some(event().with("written", false).with("error", why));
         }
     };
-    let parse = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).map_err(|e| e.to_string());
+    let parse = |bytes: &[u8]| super::config_text::parse(copy.format, bytes);
     let original = match original {
         Some(bytes) => parse(&bytes),
         None => Ok(Value::Object(Default::default())),
@@ -104,11 +104,7 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
     let (original, session) = match (original, parse(&session)) {
         (Ok(original), Ok(session)) => (original, session),
         (Err(why), _) | (_, Err(why)) => {
-            return Some(
-                event()
-                    .with("written", false)
-                    .with("error", format!("not JSON: {why}")),
-            );
+            return Some(event().with("written", false).with("error", why));
         }
     };
     let _lock = match Lock::take(&copy.real) {
@@ -116,14 +112,16 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
         Err(why) => return Some(event().with("written", false).with("error", why)),
     };
     let current = match std::fs::read(&copy.real) {
-        Ok(bytes) => parse(&bytes),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Ok(Value::Object(Default::default()))
-        }
+        Ok(bytes) => Ok(bytes),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(error) => Err(error.to_string()),
     };
-    let current = match current {
-        Ok(current) => current,
+    let parsed = current.and_then(|bytes| match bytes.is_empty() {
+        true => Ok((bytes, Value::Object(Default::default()))),
+        false => parse(&bytes).map(|value| (bytes, value)),
+    });
+    let (current, current_value) = match parsed {
+        Ok(parsed) => parsed,
         Err(why) => {
             return Some(
                 event()
@@ -132,17 +130,16 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
             );
         }
     };
-    let outcome = merge_back(&original, &session, &current, &copy.merge);
+    let outcome = merge_back(&original, &session, &current_value, &copy.merge);
     let mut event = event()
         .with("merged", examples(&outcome.merged))
         .with("dropped", examples(&outcome.dropped))
         .with("dropped_count", outcome.dropped.len());
     if !outcome.merged.is_empty() {
-        event = match replace(&copy.real, &outcome.value) {
+        let text = super::config_text::render(copy.format, &current, &current_value, &outcome);
+        event = match text.and_then(|text| replace(&copy.real, &text).map_err(|e| e.to_string())) {
             Ok(()) => event.with("written", true),
-            Err(error) => event
-                .with("written", false)
-                .with("error", error.to_string()),
+            Err(error) => event.with("written", false).with("error", error),
         };
     }
     Some(event)
@@ -171,7 +168,11 @@ fn take_back_files(client: &ClientDir) -> Option<Event> {
             }
             continue;
         }
-        match client.keep.contains(&name) && metadata.is_file() && metadata.nlink() == 1 {
+        let to_keep = client
+            .keep
+            .iter()
+            .any(|pattern| crate::policy::matches(pattern, Path::new(&name)));
+        match to_keep && metadata.is_file() && metadata.nlink() == 1 {
             true => match move_in(&entry.path(), &real.join(&name), metadata.mode()) {
                 Ok(()) => kept.push(name),
                 Err(error) => dropped.push(format!("{name}: not moved back: {error}")),
@@ -222,12 +223,11 @@ fn read_own(path: &Path) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(content))
 }
 
-/// Writes `value` as the new content of `path` (of the file a link there
+/// Writes `text` as the new content of `path` (of the file a link there
 /// names): a temporary file beside it, renamed over it, mode kept.
-fn replace(path: &Path, value: &Value) -> std::io::Result<()> {
+fn replace(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mode = std::fs::metadata(&target).map_or(0o600, |m| m.mode() & 0o777);
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     let temporary = sibling(&target, &format!("tmp.guard-{}", std::process::id()));
     let written = std::fs::OpenOptions::new()
         .write(true)
@@ -236,7 +236,7 @@ fn replace(path: &Path, value: &Value) -> std::io::Result<()> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&temporary)
         .and_then(|mut file| {
-            file.write_all(text.as_bytes())?;
+            file.write_all(text)?;
             file.set_permissions(std::fs::Permissions::from_mode(mode))?;
             file.sync_all()
         })

@@ -11,6 +11,7 @@ mod anchor;
 mod artifacts;
 mod client_dirs;
 mod command;
+mod config_text;
 mod env;
 mod layers;
 mod reap;
@@ -266,7 +267,7 @@ fn prepare_and_run(
     if !environment.supervised {
         reports::record(&session.paths.reports_dir(), events);
     }
-    // 10. The session's private directories go, whatever happened.
+    // 11. The session's private directories go, whatever happened.
     let removed = session.remove_dirs();
     let outcome = outcome?;
     removed.map_err(system(format!("remove {}", session.paths.dir.display())))?;
@@ -391,15 +392,9 @@ fn run_in_session(
     if let Some(watcher) = watcher {
         watcher.finish();
     }
-    // The caches' private layers: nothing of the session runs any more.
-    for event in layers::merge(policy)
-        .into_iter()
-        .chain(client_dirs::finish(policy))
-    {
-        events.send(event);
-    }
-
-    // 9. Put protected paths back as they were, keeping the session's version.
+    // 9. Put protected paths back as they were, keeping the session's
+    //    version: this judges what the session did, before guard writes
+    //    what it verified of the session's layers and copies.
     let restored = snapshot.check_and_restore(&quarantine)?;
     for restored in &restored {
         let mut event = Event::new(EventKind::BoundaryViolation, None)
@@ -408,6 +403,14 @@ fn run_in_session(
         if let Some(kept) = &restored.quarantined {
             event = event.with("quarantined", kept.to_string_lossy().into_owned());
         }
+        events.send(event);
+    }
+    // 10. The caches' private layers and the client directories' stand-ins:
+    //     nothing of the session runs any more.
+    for event in layers::merge(policy)
+        .into_iter()
+        .chain(client_dirs::finish(policy))
+    {
         events.send(event);
     }
     if let Some(failure) = failure {

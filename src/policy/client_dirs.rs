@@ -41,7 +41,8 @@ pub struct ClientDir {
     pub make: Vec<String>,
     /// Entries of the stand-in's own, dropped at the end.
     pub private: Vec<String>,
-    /// Files that go back to the real directory when the client replaced them.
+    /// Files (names, or `*` patterns) that go back to the real directory
+    /// when the client replaced or made them in the stand-in.
     pub keep: Vec<String>,
     /// The per-session copies.
     pub copies: Vec<SessionCopy>,
@@ -55,10 +56,23 @@ pub struct ClientDir {
 pub struct SessionCopy {
     /// Its name in the stand-in.
     pub name: String,
+    /// How it is written, by its name's extension.
+    pub format: CopyFormat,
     /// The real file.
     pub real: PathBuf,
     /// The keys whose changes go back.
     pub merge: Vec<KeyPath>,
+}
+
+/// The formats a copy can be merged back in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyFormat {
+    /// `.json`: the real file is written anew.
+    Json,
+    /// `.toml`: new tables are appended, the rest of the file (comments,
+    /// order) stays as the user wrote it.
+    Toml,
 }
 
 /// What the stand-ins add to a policy.
@@ -132,10 +146,12 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 return Err(conflict(entry, format!("`{name}` is not a plain name")));
             }
         }
+        // A kept name is one the guarded list lets change, or one of its
+        // patterns itself (`state_*.sqlite*`).
         if let Some(name) = section
             .keep
             .iter()
-            .find(|name| !guarded.allows(Path::new(name)))
+            .find(|name| !guarded.allows(Path::new(name)) && !guarded.allow.contains(name))
         {
             return Err(conflict(
                 entry,
@@ -158,6 +174,16 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 ));
             }
             let from = absolute(input.profile, input.variables, FIELD, &copy.from)?;
+            let format = match Path::new(name).extension().and_then(|e| e.to_str()) {
+                Some("json") => CopyFormat::Json,
+                Some("toml") => CopyFormat::Toml,
+                _ => {
+                    return Err(conflict(
+                        entry,
+                        format!("copy `{name}`: only .json and .toml files can be merged back"),
+                    ));
+                }
+            };
             let merge = copy
                 .merge
                 .iter()
@@ -166,6 +192,7 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 .map_err(|message| conflict(entry, format!("merge {message}")))?;
             copies.push(SessionCopy {
                 name: name.clone(),
+                format,
                 real: from,
                 merge,
             });

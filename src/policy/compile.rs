@@ -127,6 +127,23 @@ pub enum CompileError {
     EmptyCommand,
 }
 
+/// The command with the arguments the profile puts after its program's
+/// name (unless one of them is there already).
+fn with_command_args(command: &[String], extra: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut argv = command.to_vec();
+    let name = argv
+        .first()
+        .and_then(|program| Path::new(program).file_name())
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    if let Some(extra) = extra.get(name)
+        && !extra.iter().any(|arg| argv[1..].contains(arg))
+    {
+        argv.splice(1..1, extra.iter().cloned());
+    }
+    argv
+}
+
 /// Compiles a resolved profile into the policy for one session.
 pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, CompileError> {
     let profile = &input.profile.profile;
@@ -291,7 +308,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         },
         repo: input.repo.to_path_buf(),
         command: CommandPlan {
-            argv: input.command.to_vec(),
+            argv: with_command_args(input.command, &profile.tools.command_args),
             program,
         },
         session: input.session.clone(),

@@ -109,6 +109,8 @@ pub struct MergeBack {
     pub value: Value,
     /// The keys whose session value was carried over (names only).
     pub merged: Vec<String>,
+    /// The same keys, name by name from the top.
+    pub merged_paths: Vec<Vec<String>>,
     /// The keys the session changed that stay in its copy.
     pub dropped: Vec<String>,
 }
@@ -124,6 +126,7 @@ pub fn merge_back(
     let mut value = current.clone();
     let mut carried = original.clone();
     let mut merged = Vec::new();
+    let mut merged_paths = Vec::new();
     for key in keys {
         for concrete in key.expand([original, session]) {
             let now = get(session, &concrete);
@@ -137,6 +140,7 @@ pub fn merge_back(
             seed_missing_parents(&mut carried, session, &concrete);
             set(&mut carried, &concrete, now.cloned());
             merged.push(display(&concrete));
+            merged_paths.push(concrete);
         }
     }
     let mut dropped = Vec::new();
@@ -144,6 +148,7 @@ pub fn merge_back(
     MergeBack {
         value,
         merged,
+        merged_paths,
         dropped,
     }
 }

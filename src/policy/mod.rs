@@ -22,8 +22,8 @@ mod render;
 mod session_rules;
 mod vars;
 
-pub use boundary::{BoundaryDenial, Change};
-pub use client_dirs::{ClientDir, SessionCopy};
+pub use boundary::{BoundaryDenial, Change, matches};
+pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};

@@ -42,6 +42,12 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         },
         tools: super::ToolsSection {
             allow: append(base.tools.allow, top.tools.allow),
+            command_args: base
+                .tools
+                .command_args
+                .into_iter()
+                .chain(top.tools.command_args)
+                .collect(),
         },
         env: super::EnvSection {
             pass: append(base.env.pass, top.env.pass),

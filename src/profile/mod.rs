@@ -189,9 +189,10 @@ pub struct StandInSection {
     #[serde(default)]
     pub private: Vec<String>,
     /// Files the client replaces in the stand-in (write a temporary file,
-    /// rename it over the link) that go back to the real directory when
-    /// the session ends; each must be one the real directory's
-    /// `[filesystem.guarded]` list lets change.
+    /// rename it over the link) or makes there, that go back to the real
+    /// directory when the session ends: names, or `*` patterns; each must
+    /// be one the real directory's `[filesystem.guarded]` list lets change
+    /// (or one of its patterns).
     #[serde(default)]
     pub keep: Vec<String>,
     /// Per-session copies, by their name in the stand-in.
@@ -239,6 +240,12 @@ pub struct ToolsSection {
     /// missing on this machine.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Arguments guard puts right after a program's name when that program
+    /// is the session's command (and none of them is given already): a
+    /// client's switch that keeps it inside the session (`codex
+    /// --no-daemon`). Keys are program names.
+    #[serde(default)]
+    pub command_args: BTreeMap<String, Vec<String>>,
 }
 
 /// `[env]`: the session's environment. Nothing of the parent's environment
