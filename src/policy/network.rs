@@ -27,6 +27,19 @@ impl HostRule {
             None => (entry, None),
         };
         let host = host.to_ascii_lowercase();
+        // The proxy names hosts, never addresses (an address says nothing of
+        // who answers there): say how to reach one instead of failing later.
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<std::net::IpAddr>().is_ok() || entry.starts_with('[') {
+            let port = port.map_or_else(|| "PORT".to_string(), |p| p.to_string());
+            return Err(format!(
+                "`{entry}` is an address; allow a name and resolve it there: \
+                 `--allow-domain local.test:{port} --resolve local.test:{port}:{bare}` \
+                 (in a profile: network.allow = [\"local.test:{port}\"], \
+                 network.resolve = [\"local.test:{port}:{bare}\"]), then use \
+                 http://local.test:{port}"
+            ));
+        }
         let name = host.strip_prefix("*.").unwrap_or(&host);
         let valid = !name.is_empty()
             && name.split('.').all(|label| {
@@ -130,6 +143,19 @@ mod tests {
         assert!(wild.matches("a.b.example.com", 8443) && !wild.matches("example.com", 8443));
         assert!(!wild.matches("evilexample.com", 8443) && !wild.matches("a.example.com", 443));
         assert!(HostRule::parse("bad host").is_err() && HostRule::parse("h:99999").is_err());
+    }
+
+    #[test]
+    fn an_address_is_refused_with_the_way_to_name_it() {
+        for entry in ["127.0.0.1:8765", "10.0.0.2", "[::1]:8765"] {
+            let error = HostRule::parse(entry).unwrap_err();
+            assert!(error.contains("--resolve local.test:"), "{error}");
+        }
+        let error = HostRule::parse("127.0.0.1:8765").unwrap_err();
+        assert!(
+            error.contains("--resolve local.test:8765:127.0.0.1"),
+            "{error}"
+        );
     }
 
     #[test]
