@@ -105,6 +105,8 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
 #[derive(Default)]
 struct Found {
     paths: Vec<ProtectedPath>,
+    /// Where each path is in `paths`.
+    index: std::collections::HashMap<PathBuf, usize>,
 }
 
 impl Found {
@@ -121,20 +123,30 @@ impl Found {
             Ok(real) => (real, true),
             Err(_) => (path, false),
         };
-        let writable = input.filesystem.iter().any(|(dir, rule)| {
-            rule.access.write && rule.kind == super::PathKind::Dir && real.starts_with(dir)
+        // A writable directory rule at or above it (looked up, not scanned:
+        // a profile protects ~170 paths among ~250 rules).
+        let writable = real.ancestors().any(|dir| {
+            input
+                .filesystem
+                .get(dir)
+                .is_some_and(|rule| rule.access.write && rule.kind == super::PathKind::Dir)
         });
         if !writable {
             return;
         }
-        match self.paths.iter_mut().find(|p| p.path == real) {
-            Some(existing) => existing.allow.retain(|pattern| allow.contains(pattern)),
-            None => self.paths.push(ProtectedPath {
-                path: real,
-                exists,
-                allow,
-                because,
-            }),
+        match self.index.get(&real) {
+            Some(&at) => self.paths[at]
+                .allow
+                .retain(|pattern| allow.contains(pattern)),
+            None => {
+                self.index.insert(real.clone(), self.paths.len());
+                self.paths.push(ProtectedPath {
+                    path: real,
+                    exists,
+                    allow,
+                    because,
+                });
+            }
         }
     }
 }

@@ -126,6 +126,21 @@ fn client_directories_take_only_what_the_client_writes() {
 /// `boundary_violation`, reported, and the session fails although its command
 /// succeeded. (The supervisor refuses such a creation from the session, so
 /// the test makes the change from outside while the session runs.)
+/// Starts `guard ARGS` (stderr piped) and waits until the session made
+/// `started`.
+fn spawn_until(env: &TestEnv, args: &[&str], started: &std::path::Path) -> std::process::Child {
+    let child = env
+        .guard(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(
+        || started.exists(),
+        std::time::Duration::from_secs(30)
+    ));
+    child
+}
+
 #[test]
 fn a_change_the_end_check_finds_is_restored_recorded_and_fails_the_session() {
     for_each_identity(|env| {
@@ -140,15 +155,7 @@ fn a_change_the_end_check_finds_is_restored_recorded_and_fails_the_session() {
                 "-c",
                 "touch started; for i in $(seq 300); do [ -e .circleci/config.yml ] && exit 0; sleep 0.1; done; exit 9",
             ]);
-            let child = env
-                .guard(&args)
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            assert!(wait_until(
-                || started.exists(),
-                std::time::Duration::from_secs(30)
-            ));
+            let child = spawn_until(env, &args, &started);
             // Made whole, as the session's identity, then moved in at once.
             let staging = env.home.join("staging");
             std::fs::create_dir(&staging).unwrap();
@@ -200,15 +207,7 @@ fn the_end_check_stands_behind_the_supervisor_in_guarded_trees() {
             let mut args = vec!["run", "-p", "claude"];
             args.extend_from_slice(mode);
             args.extend_from_slice(&["--", "bash", "-c", script]);
-            let child = env
-                .guard(&args)
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            assert!(wait_until(
-                || started.exists(),
-                std::time::Duration::from_secs(30)
-            ));
+            let child = spawn_until(env, &args, &started);
             // What a hole in the supervisor would let through, made from
             // outside: a new name no pattern allows, and (without
             // namespaces, where nothing else guards them) changed entries.
