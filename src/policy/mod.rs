@@ -17,6 +17,7 @@ mod host;
 mod layers;
 mod merge_back;
 mod network;
+mod path_index;
 mod protection;
 mod render;
 mod session_rules;
@@ -247,7 +248,7 @@ pub struct PathRule {
 pub struct Protection {
     /// The paths indexed for judgement.
     #[serde(skip)]
-    pub(in crate::policy) index: boundary::PathIndex,
+    pub(in crate::policy) index: path_index::PathIndex,
     /// How the protection is enforced in this session.
     pub mechanism: ProtectionMechanism,
     /// The protected paths that lie inside a writable tree.

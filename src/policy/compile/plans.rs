@@ -1,0 +1,74 @@
+//! Two parts of a policy made from what the rest of the compile found: the
+//! binds of the private mount namespace, and the command as it will run.
+
+use super::super::{CacheLayer, HostView, NamespacePlan, PathRule, Protection};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The command with the arguments the profile puts after its program's
+/// name (unless one of them is there already).
+pub(super) fn with_command_args(
+    command: &[String],
+    extra: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
+    let mut argv = command.to_vec();
+    let name = argv
+        .first()
+        .and_then(|program| Path::new(program).file_name())
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    if let Some(extra) = extra.get(name)
+        && !extra.iter().any(|arg| argv[1..].contains(arg))
+    {
+        argv.splice(1..1, extra.iter().cloned());
+    }
+    argv
+}
+
+/// Which binds the private mount namespace makes.
+pub(super) fn namespace_plan(
+    filesystem: &BTreeMap<PathBuf, PathRule>,
+    protection: &Protection,
+    host: &dyn HostView,
+    layers: &[CacheLayer],
+) -> NamespacePlan {
+    // Devices and /proc are not files a loader could map; everything else the
+    // session can write but not execute is bound `noexec`.
+    let is_special = |path: &Path| path.starts_with("/dev") || path.starts_with("/proc");
+    let no_exec: Vec<PathBuf> = filesystem
+        .iter()
+        .filter(|(path, rule)| rule.access.write && !rule.access.exec && !is_special(path))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let exec_again = filesystem
+        .iter()
+        .filter(|(path, rule)| {
+            rule.access.exec
+                && no_exec
+                    .iter()
+                    .any(|dir| path.starts_with(dir) && *path != dir)
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    // A protected tree that allows some entries is bound read-only entry by
+    // entry: each existing entry no pattern could allow (`.git/config`,
+    // `.git/hooks`), while the supervisor judges the rest.
+    let mut read_only = Vec::new();
+    for protected in protection.paths.iter().filter(|p| p.exists) {
+        if protected.allow.is_empty() {
+            read_only.push(protected.path.clone());
+            continue;
+        }
+        for name in host.read_dir(&protected.path).unwrap_or_default() {
+            if !protected.may_change_beneath(name.as_ref()) {
+                read_only.push(protected.path.join(name));
+            }
+        }
+    }
+    NamespacePlan {
+        read_only,
+        no_exec,
+        exec_again,
+        overlays: layers.to_vec(),
+    }
+}
