@@ -126,7 +126,8 @@ pub enum LogCommand {
     /// Summarise a session: the process tree of execs, files changed, denials
     /// by rule, the directories read most.
     Summary {
-        /// The session (`last` or a unique id prefix).
+        /// The session (`last`, the default, or a unique id prefix).
+        #[arg(default_value = "last")]
         id: String,
     },
     /// Check that logs are intact: exit 0 when sealed, 3 when intact but

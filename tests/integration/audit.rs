@@ -499,3 +499,30 @@ fn the_log_holds_every_open_strace_sees_and_a_denial_for_each_refusal() {
         }
     });
 }
+
+#[test]
+fn the_summary_of_the_last_session_lists_only_what_changed() {
+    let env = TestEnv::new(identities()[0]);
+    let script = "echo new > made.txt; rm -f never-there.txt; rm never-there-either.txt; \
+                  echo x >> .git/config; true";
+    let output = env.run_script(&[], script);
+    assert!(output.status.success(), "{}", all_output(&output));
+    // No argument: the last session.
+    let output = env.guard(&["log", "summary"]).output().unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let changed = text
+        .split("\nfiles changed\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\ndenials by rule\n").next())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(changed.contains("made.txt"), "{text}");
+    for attempt in ["never-there", ".git/config"] {
+        assert!(
+            !changed.contains(attempt),
+            "{attempt} did not change:\n{text}"
+        );
+    }
+    let denials = text.split("\ndenials by rule\n").nth(1).unwrap_or_default();
+    assert!(denials.contains(".git/config"), "{text}");
+}

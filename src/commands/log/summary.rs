@@ -41,8 +41,12 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for record in &records {
         let path = text(record, "path");
+        // A call that failed (an `errno`) changed nothing.
+        let failed = record.contains_key("errno");
         match text(record, "kind") {
-            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "chmod") => {
+            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
+                if !failed =>
+            {
                 changed.entry(kind).or_default().insert(path.to_string());
             }
             "open" => {
