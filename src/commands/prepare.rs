@@ -245,7 +245,12 @@ fn choose_profile(explicit: Option<&str>, command: &[String], sources: &ProfileS
         .and_then(|program| Path::new(program).file_name())
         .map(|name| name.to_string_lossy().into_owned());
     match named_after {
-        Some(name) if sources.has(&name) && !matches!(name.as_str(), "base" | "assistant") => name,
+        Some(name)
+            if sources.has(&name)
+                && !matches!(name.as_str(), "base" | "toolchains" | "assistant") =>
+        {
+            name
+        }
         _ => "default".to_string(),
     }
 }

@@ -3,6 +3,7 @@
 /// Every built-in profile: name and TOML text.
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("base", include_str!("../../profiles/base.toml")),
+    ("toolchains", include_str!("../../profiles/toolchains.toml")),
     ("default", include_str!("../../profiles/default.toml")),
     ("review", include_str!("../../profiles/review.toml")),
     ("git-hook", include_str!("../../profiles/git-hook.toml")),

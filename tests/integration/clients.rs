@@ -115,3 +115,34 @@ fn assistant_profiles_build_rust_and_c_code() {
         "{text}"
     );
 }
+
+/// rustup's and pyenv's shims (both on these machines, in the real home)
+/// under the `default` profile, whose home is private: each resolves its
+/// toolchain read-only from the real directory.
+#[test]
+fn rustup_and_pyenv_shims_run_under_the_default_profile() {
+    let home = std::path::PathBuf::from(std::env::var("HOME").expect("HOME"));
+    let env = TestEnv::new(identities()[0]);
+    for (shim, expected) in [
+        (".cargo/bin/cargo", "cargo "),
+        (".pyenv/shims/python3", "Python 3."),
+    ] {
+        let shim = home.join(shim);
+        assert!(shim.exists(), "{} is on these machines", shim.display());
+        let path = format!(
+            "{}:{}:/usr/local/bin:/usr/bin:/bin",
+            home.join(".cargo/bin").display(),
+            home.join(".pyenv/shims").display()
+        );
+        let name = shim.file_name().unwrap().to_str().unwrap();
+        let output = env
+            .guard(&["run", "--", name, "--version"])
+            .env("HOME", &home)
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(output.status.success(), "{name}: {text}");
+        assert!(text.starts_with(expected), "{name}: {text}");
+    }
+}
