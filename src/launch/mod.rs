@@ -238,6 +238,10 @@ fn prepare_and_run(
     rules
         .and_then(|rules| std::fs::write(&rules_file, rules))
         .map_err(system(format!("write {}", rules_file.display())))?;
+    if !policy.session_rc.is_empty() {
+        let rc = session.paths.shell_rc();
+        std::fs::write(&rc, SESSION_RC).map_err(system(format!("write {}", rc.display())))?;
+    }
     std::fs::create_dir(session.paths.reports_dir()).map_err(system(format!(
         "create {}",
         session.paths.reports_dir().display()
@@ -273,6 +277,11 @@ fn prepare_and_run(
     removed.map_err(system(format!("remove {}", session.paths.dir.display())))?;
     Ok(outcome)
 }
+
+/// What the session reads in place of the user's shell start-up files.
+const SESSION_RC: &str = "# guard: this session's shell rc, read in place of the user's own start-up\n\
+# files, which may export secrets and source other files. The session keeps\n\
+# the environment (PATH included) that guard started it with.\n";
 
 fn run_in_session(
     policy: &Policy,

@@ -216,6 +216,27 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         filesystem: &builder.filesystem,
         mount_namespace_available: input.mount_namespace_available,
     })?;
+    let session_rc = profile
+        .filesystem
+        .session_rc
+        .iter()
+        .map(|entry| {
+            super::layers::absolute(
+                &input.profile.name,
+                &variables,
+                "filesystem.session_rc",
+                entry,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !session_rc.is_empty() {
+        builder.grant(
+            &input.session.shell_rc(),
+            PathKind::File,
+            Access::READ,
+            "the session's shell rc",
+        );
+    }
     let client_dirs = super::client_dirs::compile(&super::client_dirs::ClientDirsInput {
         profile: &input.profile.name,
         section: &profile.filesystem.stand_in,
@@ -313,6 +334,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         },
         layers: layers.layers,
         client_dirs: client_dirs.dirs,
+        session_rc,
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,

@@ -78,6 +78,9 @@ pub struct Policy {
     pub layers: Vec<CacheLayer>,
     /// Client directories the session sees through private stand-ins.
     pub client_dirs: Vec<ClientDir>,
+    /// Shell start-up files the session reads as the session rc
+    /// ([`SessionPaths::shell_rc`]) instead.
+    pub session_rc: Vec<PathBuf>,
 }
 
 /// A cache shared with the host that the session writes through a private
@@ -166,6 +169,12 @@ impl SessionPaths {
     /// reports to the audit log when the session ends.
     pub fn reports_dir(&self) -> PathBuf {
         self.dir.join("reports")
+    }
+
+    /// The session's shell rc, which the session reads in place of the
+    /// user's start-up files (readable, not writable).
+    pub fn shell_rc(&self) -> PathBuf {
+        self.dir.join("shell-rc")
     }
 }
 

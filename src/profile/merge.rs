@@ -27,6 +27,7 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 base.filesystem.reserved_names,
                 top.filesystem.reserved_names,
             ),
+            session_rc: append(base.filesystem.session_rc, top.filesystem.session_rc),
             layered: base
                 .filesystem
                 .layered

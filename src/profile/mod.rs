@@ -163,6 +163,13 @@ pub struct FilesystemSection {
     /// linked to), and beneath which nothing may change.
     #[serde(default)]
     pub reserved_names: Vec<String>,
+    /// Shell start-up files (`{home}/.bashrc`, …) the session reads as
+    /// guard's session rc instead: a shell or a client's shell snapshot
+    /// starts clean ("Permission denied" is not in every command's output),
+    /// and nothing the user's rc exports or sources reaches the session.
+    /// Only where every open is trapped (`log.files = "all"`).
+    #[serde(default)]
+    pub session_rc: Vec<String>,
     /// Caches shared with the host that the session writes through a
     /// private layer: only artifacts guard verifies reach the real cache
     /// when the session ends. Keys are directories (created if missing).

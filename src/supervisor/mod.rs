@@ -48,6 +48,8 @@ pub struct Supervision {
     pub sockets: Option<SocketRules>,
     /// Where records go.
     pub events: EventSender,
+    /// Shell start-up files read as the session rc, and that file.
+    pub session_rc: (Vec<std::path::PathBuf>, std::path::PathBuf),
 }
 
 impl Supervision {
@@ -64,6 +66,7 @@ impl Supervision {
             record_changes: policy.file_logging != crate::policy::FileLogging::None,
             sockets: SocketRules::for_policy(&policy.network, proxy),
             events,
+            session_rc: (policy.session_rc.clone(), policy.session.shell_rc()),
         }
     }
 }
@@ -251,6 +254,12 @@ fn audit_call(
     if !listener.is_valid(call.id) {
         return;
     }
+    let recording = shared.unrecorded.hold();
+    if let Some(event) = read_session_rc(listener, supervision, call, &operation, processes) {
+        supervision.events.send(event.with("syscall", syscall));
+        return;
+    }
+    drop(recording);
     let denial = supervision.rules.early_denial(&operation);
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
@@ -270,6 +279,39 @@ fn audit_call(
     }
     supervision.events.send(event);
     drop(recording);
+}
+
+/// A read of one of the user's shell start-up files gets the session rc
+/// instead: the supervisor opens it and hands the descriptor over (the
+/// record names the file asked for, marked `session_rc`). `None` for any
+/// other call, or if the hand-over failed (the call then goes on as usual).
+fn read_session_rc(
+    listener: &Listener,
+    supervision: &Supervision,
+    call: &Notification,
+    operation: &decode::Operation,
+    processes: &mut record::Processes,
+) -> Option<Event> {
+    let (replaced, rc) = &supervision.session_rc;
+    let decode::Operation::Open { path, flags } = operation else {
+        return None;
+    };
+    let reads_only = flags & libc::O_ACCMODE == libc::O_RDONLY && flags & libc::O_CREAT == 0;
+    if !reads_only || !replaced.contains(path) {
+        return None;
+    }
+    let file = std::fs::File::open(rc).ok()?;
+    let fd = std::os::fd::OwnedFd::from(file);
+    listener
+        .respond_with_fd(call.id, &fd, flags & libc::O_CLOEXEC != 0)
+        .ok()?;
+    let process = processes.get(call.pid);
+    Some(
+        Event::new(EventKind::Open, Some(process))
+            .with("path", path.to_string_lossy().into_owned())
+            .with("mode", vec!["read"])
+            .with("session_rc", true),
+    )
 }
 
 /// A `connect` may block: it runs on its own thread.

@@ -387,3 +387,57 @@ os.rename(path + ".tmp", path)
         }
     });
 }
+
+/// Claude Code's Bash tool runs each command through a login shell, which
+/// reads ~/.profile and ~/.bashrc: the session reads guard's session rc
+/// instead, so the model sees clean output and nothing the rc exports.
+#[test]
+fn claude_codes_bash_tool_output_is_clean_and_the_rc_exports_nothing() {
+    let env = TestEnv::new(identities()[0]);
+    std::fs::write(
+        env.home.join(".bashrc"),
+        "export SECRET_IN_RC=rc-secret-value\nexport PATH=\"$HOME/bin:$PATH\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.home.join(".profile"),
+        "if [ -f \"$HOME/.bashrc\" ]; then . \"$HOME/.bashrc\"; fi\n",
+    )
+    .unwrap();
+    env.give(&env.home);
+    let api = MockApi::start_tool(
+        "Bash",
+        json!({"command": "echo \"secret=${SECRET_IN_RC:-unset}\"", "description": "print"}),
+    );
+    for mode in [&[][..], &["--no-namespaces"][..]] {
+        let mut args = vec!["run", "-p", "claude", "--network", "host"];
+        args.extend_from_slice(mode);
+        args.extend(["--", "claude", "-p", "run it", "--allowedTools", "Bash"]);
+        let output = env
+            .guard(&args)
+            .env("SHELL", "/bin/bash")
+            .env(
+                "ANTHROPIC_BASE_URL",
+                format!("http://127.0.0.1:{}", api.port),
+            )
+            .env("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+            .env("DISABLE_AUTOUPDATER", "1")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+        let result = api.last_message();
+        assert_eq!(
+            result["content"][0]["content"],
+            json!("secret=unset"),
+            "{mode:?}: {result}"
+        );
+        let (_, records) = env.last_log();
+        assert!(
+            records
+                .iter()
+                .any(|r| r["session_rc"] == json!(true)
+                    && r["path"] == json!(env.home.join(".bashrc"))),
+            "{mode:?}: the read of ~/.bashrc is recorded"
+        );
+    }
+}

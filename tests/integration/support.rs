@@ -326,8 +326,13 @@ pub struct MockApi {
 }
 
 impl MockApi {
-    /// Starts it.
+    /// Starts it, answering with a `Read` of `file`.
     pub fn start(file: &std::path::Path) -> MockApi {
+        MockApi::start_tool("Read", serde_json::json!({"file_path": file}))
+    }
+
+    /// Starts it, answering with a call of `tool` with `input`.
+    pub fn start_tool(tool: &str, input: serde_json::Value) -> MockApi {
         let dir = tempfile::tempdir().unwrap();
         let (port_file, log) = (dir.path().join("port"), dir.path().join("requests.jsonl"));
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -336,7 +341,8 @@ impl MockApi {
             .arg(script)
             .arg(&port_file)
             .arg(&log)
-            .arg(serde_json::json!({"file_path": file}).to_string())
+            .arg(input.to_string())
+            .arg(tool)
             .spawn()
             .unwrap();
         assert!(
@@ -378,7 +384,8 @@ impl Drop for MockApi {
     }
 }
 
-/// A detached tmux session running one command, killed on drop.
+/// A detached tmux session running one command, on a tmux server of its
+/// own, killed on drop.
 pub struct Pane {
     /// The tmux session's name.
     pub name: String,
@@ -391,6 +398,7 @@ impl Pane {
         let number = PANES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("guard-test-{}-{number}", std::process::id());
         let status = Command::new("tmux")
+            .args(["-L", &name])
             .args([
                 "new-session",
                 "-d",
@@ -410,9 +418,19 @@ impl Pane {
         Pane { name }
     }
 
+    /// A tmux command for this pane's own server (one server per pane, so
+    /// that panes of tests running side by side never share one that is
+    /// shutting down).
+    pub fn tmux(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.name]);
+        command
+    }
+
     /// Types `keys` (tmux key names).
     pub fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
+        let status = self
+            .tmux()
             .args(["send-keys", "-t", &self.name])
             .args(keys)
             .status()
@@ -422,7 +440,8 @@ impl Pane {
 
     /// What the pane shows.
     pub fn text(&self) -> String {
-        let output = Command::new("tmux")
+        let output = self
+            .tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
@@ -450,8 +469,6 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = self.tmux().arg("kill-server").status();
     }
 }

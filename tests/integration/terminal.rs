@@ -2,7 +2,6 @@
 //! interactive confined shell through ^C, ^Z/fg, a window resize and exit.
 
 use crate::support::*;
-use std::process::Command;
 use std::time::Duration;
 
 #[test]
@@ -35,7 +34,8 @@ fn an_interactive_shell_keeps_job_control_and_the_terminal() {
     std::thread::sleep(Duration::from_millis(300));
     pane.keys(&["C-c"]);
     // The window size follows a resize.
-    let status = Command::new("tmux")
+    let status = pane
+        .tmux()
         .args(["resize-window", "-t", &pane.name, "-x", "100", "-y", "25"])
         .status()
         .unwrap();
