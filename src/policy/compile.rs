@@ -545,6 +545,16 @@ impl Builder<'_> {
     fn add_package_dirs(&mut self, real: &Path, because: &str) {
         if let Some(root) = node_package_root(real) {
             self.grant(&root, PathKind::Dir, Access::READ_EXEC, because);
+            // The packages it declares (Codex's platform package with its
+            // native binary), nested in it or hoisted beside it.
+            for dependency in self.package_dependencies(&root) {
+                self.grant(
+                    &dependency,
+                    PathKind::Dir,
+                    Access::READ_EXEC,
+                    &format!("{because} (a package it depends on)"),
+                );
+            }
         }
         let prefix = real
             .parent()
@@ -565,6 +575,46 @@ impl Builder<'_> {
                 self.grant(&venv, PathKind::File, Access::READ, because);
             }
         }
+    }
+
+    /// The installed packages `root`'s package.json names as dependencies
+    /// or optional dependencies: in its own `node_modules`, else in the
+    /// `node_modules` it lies in (npm hoists them there).
+    fn package_dependencies(&self, root: &Path) -> Vec<PathBuf> {
+        const MANIFEST_BYTES: usize = 256 * 1024;
+        let Ok(head) = self
+            .host
+            .read_head(&root.join("package.json"), MANIFEST_BYTES)
+        else {
+            return Vec::new();
+        };
+        let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&head) else {
+            return Vec::new();
+        };
+        let hoisted = root
+            .ancestors()
+            .find(|dir| dir.file_name().is_some_and(|name| name == "node_modules"));
+        let names = ["dependencies", "optionalDependencies"]
+            .iter()
+            .filter_map(|field| manifest.get(field)?.as_object())
+            .flat_map(|deps| deps.keys())
+            .filter(|name| is_package_name(name));
+        let mut found = Vec::new();
+        for name in names {
+            let candidates = [
+                Some(root.join("node_modules")),
+                hoisted.map(Path::to_path_buf),
+            ];
+            if let Some(dir) = candidates
+                .into_iter()
+                .flatten()
+                .map(|dir| dir.join(name))
+                .find(|dir| self.host.is_dir(dir))
+            {
+                found.push(self.host.canonicalize(&dir).unwrap_or(dir));
+            }
+        }
+        found
     }
 
     fn grant(&mut self, path: &Path, kind: PathKind, access: Access, because: &str) {
@@ -641,6 +691,17 @@ fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), String> {
             Ok((format!("{}:{port}", host.to_ascii_lowercase()), address))
         }
         _ => Err(format!("`{entry}` is not host:port:address")),
+    }
+}
+
+/// Whether `name` is an npm package name (`pkg`, `@scope/pkg`), not a path
+/// (`../x` would leave `node_modules`).
+fn is_package_name(name: &str) -> bool {
+    let plain = |part: &str| !part.is_empty() && part != "." && part != "..";
+    match name.split('/').collect::<Vec<_>>()[..] {
+        [scope, package] => scope.starts_with('@') && plain(scope) && plain(package),
+        [package] => !package.starts_with('@') && plain(package),
+        _ => false,
     }
 }
 

@@ -146,3 +146,43 @@ fn rustup_and_pyenv_shims_run_under_the_default_profile() {
         assert!(text.starts_with(expected), "{name}: {text}");
     }
 }
+
+/// Codex installed under an npm prefix of its own (not the system one):
+/// its `codex.js` starts the native binary of its platform package, which
+/// npm hoists beside it, and which the profile lets run because the
+/// package declares it.
+#[test]
+fn codex_under_its_own_npm_prefix_runs_its_native_binary() {
+    let env = TestEnv::new(identities()[0]);
+    let prefix = env.home.join("tools");
+    // From the npm cache the global install filled, the network if need be.
+    let cache = std::path::PathBuf::from(std::env::var("HOME").expect("HOME")).join(".npm");
+    let installed = std::process::Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg("--cache")
+        .arg(&cache)
+        .arg("@openai/codex")
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{}", all_output(&installed));
+    env.give(&prefix);
+    let bin = prefix.join("node_modules/.bin");
+    let output = env
+        .guard(&["run", "-p", "codex", "--", "codex", "--version"])
+        .env(
+            "PATH",
+            format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+        )
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("codex-cli"), "{text}");
+}

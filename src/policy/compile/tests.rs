@@ -383,3 +383,13 @@ fn a_stand_in_needs_a_guarded_tree_and_its_variable_free() {
         "{error}"
     );
 }
+
+#[test]
+fn package_names_are_names_not_paths() {
+    for name in ["codex", "@openai/codex-linux-x64"] {
+        assert!(is_package_name(name), "{name}");
+    }
+    for name in ["..", "../evil", "@scope/..", "@scope", "a/b", "@a/b/c", ""] {
+        assert!(!is_package_name(name), "{name}");
+    }
+}
