@@ -183,7 +183,12 @@ fn answer_error(
     reason: String,
     allowed: bool,
 ) -> Outcome {
-    let body = format!("guard: {reason}\n");
+    // A refusal says so first, then the rule and what would allow it; a
+    // failure of an allowed connection says what failed.
+    let body = match allowed {
+        false => format!("guard refused {host}:{port}: {reason}\n"),
+        true => format!("guard: {host}:{port}: {reason}\n"),
+    };
     let _ = write!(
         client,
         "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n{body}",
@@ -246,7 +251,11 @@ fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> 
             "403 Forbidden",
             host,
             port,
-            "IP literals are not allowed; name a host".into(),
+            format!(
+                "an address, not a host name; name it and say where it is: \
+                 --allow-domain NAME:{port} --resolve NAME:{port}:{host} (profile: \
+                 network.allow and network.resolve)"
+            ),
         );
     }
     let Some(rule) = shared.rules.iter().find(|rule| rule.matches(host, port)) else {
@@ -255,7 +264,10 @@ fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> 
             "403 Forbidden",
             host,
             port,
-            "no network.allow rule matches".into(),
+            format!(
+                "no network.allow rule matches; to allow it: --allow-domain {host}:{port} \
+                 (profile: network.allow = [\"{host}\"])"
+            ),
         );
     };
     let rule = format!("network.allow {rule}");

@@ -30,7 +30,7 @@ def get(url):
     try:
         return urllib.request.urlopen(url, timeout=5).read().decode().strip()
     except urllib.error.HTTPError as e:
-        return "HTTP %d" % e.code
+        return "HTTP %d %s" % (e.code, e.read().decode(errors="replace").strip())
     except Exception as e:
         return "error %s" % e
 print("allowed:", get("http://allowed.test:%d/" % web))
@@ -104,8 +104,10 @@ fn only_allowed_names_get_through_the_proxy() {
         let text = all_output(&output);
         for expected in [
             "allowed: hello",
-            "other: HTTP 403",
-            "literal: HTTP 403",
+            "other: HTTP 403 guard refused other.test:",
+            "no network.allow rule matches; to allow it: --allow-domain other.test:",
+            "literal: HTTP 403 guard refused 127.0.0.1:",
+            "--resolve NAME:",
             "tunnel: HTTP/1.1 200 Connection established tunnel-ok",
             "badcred: HTTP/1.1 407",
             "direct: errno 13",
