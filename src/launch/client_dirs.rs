@@ -130,7 +130,13 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
             );
         }
     };
-    let outcome = merge_back(&original, &session, &current_value, &copy.merge);
+    let outcome = merge_back(
+        &original,
+        &session,
+        &current_value,
+        &copy.merge,
+        &copy.values,
+    );
     let mut event = event()
         .with("merged", examples(&outcome.merged))
         .with("dropped", examples(&outcome.dropped))

@@ -92,7 +92,7 @@ mod tests {
             [KeyPath::parse("projects.{repo}.trust_level", Path::new("/work/repo")).unwrap()];
         let parse = |text: &str| parse(CopyFormat::Toml, text.as_bytes()).unwrap();
         let current_value = parse(current);
-        let outcome = merge_back(&parse(current), &parse(session), &current_value, &keys);
+        let outcome = merge_back(&parse(current), &parse(session), &current_value, &keys, &[]);
         let text = render(
             CopyFormat::Toml,
             current.as_bytes(),
@@ -116,7 +116,13 @@ mod tests {
         let keys =
             [KeyPath::parse("projects.{repo}.trust_level", Path::new("/work/repo")).unwrap()];
         let parse = |text: &str| parse(CopyFormat::Toml, text.as_bytes()).unwrap();
-        let outcome = merge_back(&parse(current), &parse(session), &parse(current), &keys);
+        let outcome = merge_back(
+            &parse(current),
+            &parse(session),
+            &parse(current),
+            &keys,
+            &[],
+        );
         let rendered = render(
             CopyFormat::Toml,
             current.as_bytes(),

@@ -62,6 +62,8 @@ pub struct SessionCopy {
     pub real: PathBuf,
     /// The keys whose changes go back.
     pub merge: Vec<KeyPath>,
+    /// The only values a merged key may go back with (empty: any).
+    pub values: Vec<String>,
 }
 
 /// The formats a copy can be merged back in.
@@ -127,16 +129,21 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                         .to_string(),
                 )
             })?;
+        // The user's own setting of the variable is not silently replaced.
+        let expected = match &section.env_names {
+            Some(name) => real.join(name),
+            None => real.clone(),
+        };
         if let Some(set) = input.host.var(&section.env) {
             let named = input.host.canonicalize(Path::new(&set)).ok();
-            if named.as_deref() != Some(real.as_path()) {
+            if named.as_deref() != Some(expected.as_path()) {
                 return Err(conflict(
                     entry,
                     format!(
-                        "{} is set to {set}, another directory than {}; unset it, or write a \
-                         profile for that directory",
+                        "{} is set to {set}, not {}; unset it, or write a profile for \
+                         that path",
                         section.env,
-                        real.display()
+                        expected.display()
                     ),
                 ));
             }
@@ -195,6 +202,7 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 format,
                 real: from,
                 merge,
+                values: copy.values.clone(),
             });
         }
         let base = input.session_dir.join("client-dirs");
@@ -204,8 +212,20 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
             Access::READ_WRITE,
             format!("{FIELD} `{entry}`"),
         ));
-        out.env
-            .insert(section.env.clone(), private.to_string_lossy().into_owned());
+        let pointed_at = match &section.env_names {
+            None => private.clone(),
+            Some(name) if section.copies.contains_key(name) => private.join(name),
+            Some(name) => {
+                return Err(conflict(
+                    entry,
+                    format!("env_names `{name}` is not one of its copies"),
+                ));
+            }
+        };
+        out.env.insert(
+            section.env.clone(),
+            pointed_at.to_string_lossy().into_owned(),
+        );
         out.dirs.push(ClientDir {
             dir: StandIn { real, private },
             env: section.env.clone(),

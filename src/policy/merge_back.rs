@@ -116,12 +116,14 @@ pub struct MergeBack {
 }
 
 /// Lays the session's changes (`original` → `session`) to `keys` over
-/// `current`, the real file now.
+/// `current`, the real file now; with `values`, only changes to one of
+/// those strings.
 pub fn merge_back(
     original: &Value,
     session: &Value,
     current: &Value,
     keys: &[KeyPath],
+    values: &[String],
 ) -> MergeBack {
     let mut value = current.clone();
     let mut carried = original.clone();
@@ -131,6 +133,13 @@ pub fn merge_back(
         for concrete in key.expand([original, session]) {
             let now = get(session, &concrete);
             if get(original, &concrete) == now {
+                continue;
+            }
+            let allowed = values.is_empty()
+                || now
+                    .and_then(Value::as_str)
+                    .is_some_and(|value| values.iter().any(|v| v == value));
+            if !allowed {
                 continue;
             }
             seed_missing_parents(&mut value, session, &concrete);
@@ -312,6 +321,7 @@ mod tests {
             &session,
             &current,
             &keys(&["numStartups", "projects.{repo}.hasTrustDialogAccepted"]),
+            &[],
         );
         assert_eq!(
             result.value,
@@ -352,7 +362,7 @@ mod tests {
         let original = json!({"a": 1, "b": 2});
         let session = json!({"a": 1});
         let current = json!({"a": 5, "b": 6});
-        let result = merge_back(&original, &session, &current, &keys(&["a", "b"]));
+        let result = merge_back(&original, &session, &current, &keys(&["a", "b"]), &[]);
         assert_eq!(result.value, json!({"a": 5}));
         assert_eq!(result.merged, ["b"]);
         assert!(result.dropped.is_empty());
@@ -365,10 +375,25 @@ mod tests {
             &json!({"projects": {"/work/repo": {"hasTrustDialogAccepted": true}}}),
             &json!({"projects": "odd"}),
             &keys(&["projects.{repo}.hasTrustDialogAccepted"]),
+            &[],
         );
         assert_eq!(result.value, json!({"projects": "odd"}));
         assert!(result.merged.is_empty());
         assert_eq!(result.dropped, ["projects"]);
+    }
+
+    #[test]
+    fn a_change_to_a_value_not_listed_stays_behind() {
+        let session = json!({"/work/repo": "TRUST_PARENT", "/work/repo/sub": "TRUST_FOLDER"});
+        let result = merge_back(
+            &json!({}),
+            &session,
+            &json!({}),
+            &keys(&["{repo}"]),
+            &["TRUST_FOLDER".to_string(), "DO_NOT_TRUST".to_string()],
+        );
+        assert_eq!(result.value, json!({"/work/repo/sub": "TRUST_FOLDER"}));
+        assert_eq!(result.dropped, [r#""/work/repo""#]);
     }
 
     #[test]

@@ -190,6 +190,10 @@ pub struct StandInSection {
     /// The variable that points the client at the stand-in
     /// (`CLAUDE_CONFIG_DIR`).
     pub env: String,
+    /// Set when the variable names one copy in the stand-in rather than the
+    /// stand-in itself (`GEMINI_CLI_TRUSTED_FOLDERS_PATH`): that copy's name.
+    #[serde(default)]
+    pub env_names: Option<String>,
     /// Entries of the stand-in of its own: empty when the session starts,
     /// dropped when it ends (a client's backups of its configuration, which
     /// the user would be told to restore from).
@@ -221,6 +225,11 @@ pub struct SessionCopySection {
     /// belong here; every other change stays in the session's copy.
     #[serde(default)]
     pub merge: Vec<String>,
+    /// The only values (strings) a merged key may go back with; empty for
+    /// any. Gemini's trust levels: `TRUST_FOLDER` goes back, `TRUST_PARENT`
+    /// (which would trust every sibling of the repository) does not.
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 /// One entry of `[filesystem.layered]`: how tools find the private layer

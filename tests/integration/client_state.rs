@@ -441,3 +441,48 @@ fn claude_codes_bash_tool_output_is_clean_and_the_rc_exports_nothing() {
         );
     }
 }
+
+/// Gemini CLI's trusted folders are a per-session copy too: only the
+/// repository's entries go back, and only as TRUST_FOLDER or DO_NOT_TRUST.
+#[test]
+fn gemini_keeps_trust_for_its_repository_only() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let gemini = env.home.join(".gemini");
+            let _ = std::fs::remove_dir_all(&gemini);
+            std::fs::create_dir_all(&gemini).unwrap();
+            let folders = gemini.join("trustedFolders.json");
+            std::fs::write(&folders, json!({"/other": "DO_NOT_TRUST"}).to_string()).unwrap();
+            env.give(&gemini);
+            let repo = std::fs::canonicalize(&env.repo).unwrap();
+            let parent = repo.parent().unwrap();
+            let plant = env.repo.join(".plant.py");
+            std::fs::write(
+                &plant,
+                format!(
+                    r#"import json, os
+path = os.environ["GEMINI_CLI_TRUSTED_FOLDERS_PATH"]
+folders = json.load(open(path))
+folders.update({{"{repo}": "TRUST_FOLDER", "{repo}/sub": "TRUST_PARENT",
+                 "{parent}": "TRUST_FOLDER", "/elsewhere": "TRUST_FOLDER"}})
+json.dump(folders, open(path + ".tmp", "w"))
+os.rename(path + ".tmp", path)
+"#,
+                    repo = repo.display(),
+                    parent = parent.display(),
+                ),
+            )
+            .unwrap();
+            env.give(&plant);
+            let mut args = vec!["-p", "gemini"];
+            args.extend_from_slice(mode);
+            let output = env.run_script(&args, &format!("python3 {}", plant.display()));
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            assert_eq!(
+                read_json(&folders),
+                json!({"/other": "DO_NOT_TRUST", repo.to_str().unwrap(): "TRUST_FOLDER"}),
+                "{mode:?}"
+            );
+        }
+    });
+}
