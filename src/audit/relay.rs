@@ -170,7 +170,11 @@ fn stop_job(event: &Event) {
         .fields
         .get("signal")
         .and_then(|name| name.as_str()?.parse::<nix::sys::signal::Signal>().ok());
-    if let Some(signal) = signal {
+    use nix::sys::signal::Signal;
+    // Only a stop: nothing else ever stops a child.
+    if let Some(signal @ (Signal::SIGTSTP | Signal::SIGSTOP | Signal::SIGTTIN | Signal::SIGTTOU)) =
+        signal
+    {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(0), signal);
     }
 }
