@@ -201,10 +201,7 @@ fn prepare_and_run(
         .unwrap_or_default();
     let prepared = Prepared {
         seccomp: seccomp::compile(&seccomp::entries_for(policy))?,
-        program: c_string(
-            "the program path",
-            &policy.command.program.to_string_lossy(),
-        )?,
+        program: c_string("the program path", &policy.command.path.to_string_lossy())?,
         argv: policy
             .command
             .argv

@@ -169,7 +169,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     for tool in &profile.tools.allow {
         builder.add_tool(tool)?;
     }
-    let program = builder.add_command(input.command)?;
+    let (path, program) = builder.add_command(input.command)?;
     if let Some(terminal) = input.terminal {
         builder.grant(
             terminal,
@@ -313,6 +313,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         repo: input.repo.to_path_buf(),
         command: CommandPlan {
             argv: plans::with_command_args(input.command, &profile.tools.command_args),
+            path,
             program,
         },
         session: input.session.clone(),
@@ -452,19 +453,27 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn add_command(&mut self, command: &[String]) -> Result<PathBuf, CompileError> {
+    /// Grants the command; returns the path to execute (as found on
+    /// `PATH`, symlinks kept) and the file it resolves to.
+    fn add_command(&mut self, command: &[String]) -> Result<(PathBuf, PathBuf), CompileError> {
         let program = command.first().ok_or(CompileError::EmptyCommand)?;
-        let real = self
-            .find(program)
-            .ok_or_else(|| CompileError::CommandNotFound {
-                program: program.clone(),
-                path_var: self.path_var.clone(),
-            })?;
+        let not_found = || CompileError::CommandNotFound {
+            program: program.clone(),
+            path_var: self.path_var.clone(),
+        };
+        let real = self.find(program).ok_or_else(not_found)?;
+        let found = match program.contains('/') {
+            true => PathBuf::from(program),
+            false => self
+                .host
+                .find_program(program, &self.path_var)
+                .ok_or_else(not_found)?,
+        };
         self.add_executable(program, &real, "the command", 0)?;
         self.tools
             .entry(program.clone())
             .or_insert_with(|| real.clone());
-        Ok(real)
+        Ok((found, real))
     }
 
     /// Looks a program up (on `PATH` unless it contains a slash) and resolves symlinks.
@@ -490,6 +499,10 @@ impl Builder<'_> {
     ) -> Result<(), CompileError> {
         self.grant(real, PathKind::File, Access::READ_EXEC, because);
         self.add_package_dirs(real, because);
+        for target in self.wrapper_targets(name, real) {
+            let because = format!("what the wrapper {} runs as {name}", real.display());
+            self.add_executable(name, &target, &because, depth + 1)?;
+        }
         if depth >= MAX_INTERPRETER_DEPTH {
             return Ok(());
         }
@@ -575,6 +588,26 @@ impl Builder<'_> {
                 self.grant(&venv, PathKind::File, Access::READ, because);
             }
         }
+    }
+
+    /// The programs a distribution's wrapper runs in place of `name`:
+    /// Debian's `pg_wrapper` (behind `psql`, `pg_dump`, …) picks a cluster's
+    /// version and runs `/usr/lib/postgresql/VERSION/bin/NAME`.
+    fn wrapper_targets(&self, name: &str, real: &Path) -> Vec<PathBuf> {
+        const PG_VERSIONS: &str = "/usr/lib/postgresql";
+        let Some(name) = Path::new(name).file_name() else {
+            return Vec::new();
+        };
+        if real.file_name().is_none_or(|file| file != "pg_wrapper") {
+            return Vec::new();
+        }
+        self.host
+            .read_dir(Path::new(PG_VERSIONS))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|version| Path::new(PG_VERSIONS).join(version).join("bin").join(name))
+            .filter_map(|target| self.host.canonicalize(&target).ok())
+            .collect()
     }
 
     /// The installed packages `root`'s package.json names as dependencies

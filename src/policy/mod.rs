@@ -143,7 +143,12 @@ pub struct ProfileInfo {
 pub struct CommandPlan {
     /// The arguments as given (`argv[0]` is the name as typed).
     pub argv: Vec<String>,
-    /// The executable `argv[0]` resolved to (symlinks followed).
+    /// What is executed: `argv[0]` as found on `PATH`, symlinks kept (a
+    /// script's interpreter and a program that goes by its name, like
+    /// Debian's `pg_wrapper` behind `psql`, see this path, as without guard).
+    pub path: PathBuf,
+    /// The executable `argv[0]` resolved to (symlinks followed), which is
+    /// what the policy grants.
     pub program: PathBuf,
 }
 

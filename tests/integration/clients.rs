@@ -186,3 +186,18 @@ fn codex_under_its_own_npm_prefix_runs_its_native_binary() {
     assert!(output.status.success(), "{text}");
     assert!(text.contains("codex-cli"), "{text}");
 }
+
+/// Debian's `psql` is `pg_wrapper` (Perl), which goes by the name it was
+/// run as and then runs the real `/usr/lib/postgresql/N/bin/psql`: allowing
+/// `psql` allows both, and the wrapper sees its own name, as without guard.
+#[test]
+fn a_distribution_wrapper_runs_the_program_it_wraps() {
+    let env = TestEnv::new(identities()[0]);
+    let output = env
+        .guard(&["run", "--allow-exec", "psql", "--", "psql", "--version"])
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.starts_with("psql (PostgreSQL)"), "{text}");
+}
