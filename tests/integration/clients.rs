@@ -201,3 +201,49 @@ fn a_distribution_wrapper_runs_the_program_it_wraps() {
     assert!(output.status.success(), "{text}");
     assert!(text.starts_with("psql (PostgreSQL)"), "{text}");
 }
+
+/// nvm-, volta- and asdf-style layouts (as each manager documents its
+/// directory) under the `default` profile: a program the command runs from
+/// a manager's directory runs, and asdf's shim finds its installs through
+/// ASDF_DATA_DIR although the session's home is private.
+#[test]
+fn version_manager_layouts_run_under_the_default_profile() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new(identities()[0]);
+    let write = |relative: &str, text: &str| {
+        let path = env.home.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let nvm = write(
+        ".nvm/versions/node/v20.11.0/bin/node",
+        "#!/bin/sh\necho nvm-node\n",
+    );
+    let volta = write(".volta/bin/node", "#!/bin/sh\necho volta-node\n");
+    write(
+        ".asdf/installs/nodejs/20.11.0/bin/node",
+        "#!/bin/sh\necho asdf-node\n",
+    );
+    let asdf = write(
+        ".asdf/shims/node",
+        "#!/bin/sh\nexec \"${ASDF_DATA_DIR:-$HOME/.asdf}/installs/nodejs/20.11.0/bin/node\" \"$@\"\n",
+    );
+    env.give(&env.home);
+    for (program, expected) in [
+        (nvm, "nvm-node"),
+        (volta, "volta-node"),
+        (asdf, "asdf-node"),
+    ] {
+        let output = env.run_script(&[], &program.display().to_string());
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            program.display(),
+            all_output(&output)
+        );
+        assert_eq!(text.trim(), expected);
+    }
+}
