@@ -6,7 +6,7 @@ use super::lexically_normal;
 use super::vars::{UnknownVariable, Variables};
 use super::*;
 use crate::profile::{NetworkModeSetting, ResolvedProfile, UnixSocketSetting};
-use std::path::{Component, Path};
+use std::path::Path;
 
 /// How many `#!` interpreters may chain (`env` → `node` …) before we give up.
 const MAX_INTERPRETER_DEPTH: usize = 4;
@@ -499,7 +499,7 @@ impl Builder<'_> {
     ) -> Result<(), CompileError> {
         self.grant(real, PathKind::File, Access::READ_EXEC, because);
         self.add_package_dirs(real, because);
-        for target in self.wrapper_targets(name, real) {
+        for target in packages::wrapper_targets(self.host, name, real) {
             let because = format!("what the wrapper {} runs as {name}", real.display());
             self.add_executable(name, &target, &because, depth + 1)?;
         }
@@ -556,11 +556,11 @@ impl Builder<'_> {
     /// or Python version) may read and run what its installation keeps in
     /// `PREFIX/lib` and `PREFIX/libexec` (rustc's bundled linker, say).
     fn add_package_dirs(&mut self, real: &Path, because: &str) {
-        if let Some(root) = node_package_root(real) {
+        if let Some(root) = packages::node_package_root(real) {
             self.grant(&root, PathKind::Dir, Access::READ_EXEC, because);
             // The packages it declares (Codex's platform package with its
             // native binary), nested in it or hoisted beside it.
-            for dependency in self.package_dependencies(&root) {
+            for dependency in packages::dependencies(self.host, &root) {
                 self.grant(
                     &dependency,
                     PathKind::Dir,
@@ -588,66 +588,6 @@ impl Builder<'_> {
                 self.grant(&venv, PathKind::File, Access::READ, because);
             }
         }
-    }
-
-    /// The programs a distribution's wrapper runs in place of `name`:
-    /// Debian's `pg_wrapper` (behind `psql`, `pg_dump`, …) picks a cluster's
-    /// version and runs `/usr/lib/postgresql/VERSION/bin/NAME`.
-    fn wrapper_targets(&self, name: &str, real: &Path) -> Vec<PathBuf> {
-        const PG_VERSIONS: &str = "/usr/lib/postgresql";
-        let Some(name) = Path::new(name).file_name() else {
-            return Vec::new();
-        };
-        if real.file_name().is_none_or(|file| file != "pg_wrapper") {
-            return Vec::new();
-        }
-        self.host
-            .read_dir(Path::new(PG_VERSIONS))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|version| Path::new(PG_VERSIONS).join(version).join("bin").join(name))
-            .filter_map(|target| self.host.canonicalize(&target).ok())
-            .collect()
-    }
-
-    /// The installed packages `root`'s package.json names as dependencies
-    /// or optional dependencies: in its own `node_modules`, else in the
-    /// `node_modules` it lies in (npm hoists them there).
-    fn package_dependencies(&self, root: &Path) -> Vec<PathBuf> {
-        const MANIFEST_BYTES: usize = 256 * 1024;
-        let Ok(head) = self
-            .host
-            .read_head(&root.join("package.json"), MANIFEST_BYTES)
-        else {
-            return Vec::new();
-        };
-        let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&head) else {
-            return Vec::new();
-        };
-        let hoisted = root
-            .ancestors()
-            .find(|dir| dir.file_name().is_some_and(|name| name == "node_modules"));
-        let names = ["dependencies", "optionalDependencies"]
-            .iter()
-            .filter_map(|field| manifest.get(field)?.as_object())
-            .flat_map(|deps| deps.keys())
-            .filter(|name| is_package_name(name));
-        let mut found = Vec::new();
-        for name in names {
-            let candidates = [
-                Some(root.join("node_modules")),
-                hoisted.map(Path::to_path_buf),
-            ];
-            if let Some(dir) = candidates
-                .into_iter()
-                .flatten()
-                .map(|dir| dir.join(name))
-                .find(|dir| self.host.is_dir(dir))
-            {
-                found.push(self.host.canonicalize(&dir).unwrap_or(dir));
-            }
-        }
-        found
     }
 
     fn grant(&mut self, path: &Path, kind: PathKind, access: Access, because: &str) {
@@ -727,32 +667,7 @@ fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), String> {
     }
 }
 
-/// Whether `name` is an npm package name (`pkg`, `@scope/pkg`), not a path
-/// (`../x` would leave `node_modules`).
-fn is_package_name(name: &str) -> bool {
-    let plain = |part: &str| !part.is_empty() && part != "." && part != "..";
-    match name.split('/').collect::<Vec<_>>()[..] {
-        [scope, package] => scope.starts_with('@') && plain(scope) && plain(package),
-        [package] => !package.starts_with('@') && plain(package),
-        _ => false,
-    }
-}
-
-/// `node_modules/pkg` or `node_modules/@scope/pkg` above `path`, if any.
-fn node_package_root(path: &Path) -> Option<PathBuf> {
-    let components: Vec<Component> = path.components().collect();
-    let at = components
-        .iter()
-        .rposition(|c| c.as_os_str() == "node_modules")?;
-    let first = components.get(at + 1)?.as_os_str();
-    let take = if first.to_string_lossy().starts_with('@') {
-        at + 3
-    } else {
-        at + 2
-    };
-    (take < components.len()).then(|| components[..take].iter().collect())
-}
-
+mod packages;
 mod plans;
 #[cfg(test)]
 mod tests;

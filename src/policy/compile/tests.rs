@@ -1,5 +1,6 @@
 use super::*;
 use crate::profile::ProfileSources;
+use packages::{is_package_name, node_package_root};
 use std::collections::BTreeMap;
 
 /// A host made of a list of paths: directories end with `/`, files map to their
