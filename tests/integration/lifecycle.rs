@@ -227,3 +227,33 @@ fn a_waiting_session_burns_no_cpu() {
         }
     });
 }
+
+/// `guard doctor` names the toolchain managers in the home and whether a
+/// program of each runs under the default profile (rustup and pyenv are on
+/// these machines).
+#[test]
+fn doctor_reports_the_toolchain_managers_it_finds() {
+    let home = std::path::PathBuf::from(std::env::var("HOME").expect("HOME"));
+    let env = TestEnv::new(identities()[0]);
+    let output = env
+        .guard(&["doctor"])
+        .env("HOME", &home)
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/local/bin:/usr/bin:/bin",
+                home.join(".cargo/bin").display()
+            ),
+        )
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    for manager in ["rustup", "pyenv"] {
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with("ok   ") && line.contains(manager)),
+            "{manager}:\n{text}"
+        );
+    }
+}

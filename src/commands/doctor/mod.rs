@@ -1,4 +1,7 @@
-//! `guard doctor`: what the kernel supports and what guard will use.
+//! `guard doctor`: what the kernel supports and what guard will use, and
+//! whether the toolchain managers found run under the default profile.
+
+mod toolchains;
 
 use super::CommandError;
 use crate::exit::ExitCode;
@@ -12,6 +15,7 @@ struct Report {
     audit_fast_path: bool,
     missing: Vec<String>,
     ok: bool,
+    toolchains: Vec<toolchains::Toolchain>,
 }
 
 /// Prints the report; exits 1 when `guard run` could not enforce `default`.
@@ -23,7 +27,16 @@ pub fn doctor(json: bool, no_namespaces: bool) -> Result<ExitCode, CommandError>
     } else {
         crate::policy::ProtectionMechanism::Supervisor
     };
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.as_ref().map(|home| home.join(".local/share")));
+    let found = match (&home, &data, missing.is_empty()) {
+        (Some(home), Some(data), true) => toolchains::check(home, data),
+        _ => Vec::new(),
+    };
     let report = Report {
+        toolchains: found,
         protection_mechanism: crate::policy::mechanism_text(mechanism),
         audit_fast_path: kernel_at_least(&features.kernel, 6, 6),
         ok: missing.is_empty(),
@@ -80,6 +93,18 @@ fn print_text(report: &Report) {
         "     unix socket connect: not covered by Landlock ABI {}; guard refuses socket(AF_UNIX) unless a profile sets network.unix_sockets = \"any\"",
         f.landlock_abi
     );
+    if !report.toolchains.is_empty() {
+        println!("\ntoolchain managers, a program of each run under the default profile:");
+        for toolchain in &report.toolchains {
+            println!(
+                "{} {:<6} {}: {}",
+                if toolchain.runs { "ok  " } else { "FAIL" },
+                toolchain.manager,
+                toolchain.program.display(),
+                toolchain.detail
+            );
+        }
+    }
     if report.ok {
         println!("\nguard run can enforce the default profile on this machine.");
     } else {
