@@ -155,23 +155,7 @@ fn rustup_and_pyenv_shims_run_under_the_default_profile() {
 fn codex_under_its_own_npm_prefix_runs_its_native_binary() {
     let env = TestEnv::new(identities()[0]);
     let prefix = env.home.join("tools");
-    // From the npm cache the global install filled, the network if need be.
-    let cache = std::path::PathBuf::from(std::env::var("HOME").expect("HOME")).join(".npm");
-    let installed = std::process::Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg("--cache")
-        .arg(&cache)
-        .arg("@openai/codex")
-        .output()
-        .unwrap();
-    assert!(installed.status.success(), "{}", all_output(&installed));
+    install_codex(&prefix);
     env.give(&prefix);
     let bin = prefix.join("node_modules/.bin");
     let output = env
@@ -245,5 +229,107 @@ fn version_manager_layouts_run_under_the_default_profile() {
             all_output(&output)
         );
         assert_eq!(text.trim(), expected);
+    }
+}
+
+/// The OpenAI Responses stand-in (`tests/fixtures/mock_openai.py`); killed
+/// on drop.
+struct MockResponses {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl MockResponses {
+    fn start(reply: &str) -> MockResponses {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mock_openai.py");
+        let child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&port_file)
+            .arg(dir.path().join("requests.jsonl"))
+            .arg(reply)
+            .spawn()
+            .unwrap();
+        assert!(
+            wait_until(|| port_file.exists(), std::time::Duration::from_secs(20)),
+            "the stand-in API did not start"
+        );
+        let port = std::fs::read_to_string(&port_file)
+            .unwrap()
+            .parse()
+            .unwrap();
+        MockResponses {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for MockResponses {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `npm install --prefix PREFIX @openai/codex`, from the npm cache the
+/// global install filled (the network if need be).
+fn install_codex(prefix: &std::path::Path) {
+    let cache = std::path::PathBuf::from(std::env::var("HOME").expect("HOME")).join(".npm");
+    let installed = std::process::Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--prefix",
+        ])
+        .arg(prefix)
+        .arg("--cache")
+        .arg(&cache)
+        .arg("@openai/codex")
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{}", all_output(&installed));
+}
+
+/// `codex exec`, confined by the codex profile, answered by the stand-in
+/// Responses API: installed globally, under its own npm prefix, and in the
+/// repository.
+#[test]
+fn codex_exec_gets_its_answer_from_the_stand_in_api_however_it_is_installed() {
+    let env = TestEnv::new(identities()[0]);
+    let api = MockResponses::start("stand-in says hello");
+    let prefix = env.home.join("tools");
+    install_codex(&prefix);
+    install_codex(&env.repo);
+    env.give(&env.home);
+    env.give(&env.repo);
+    let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
+    for bin in [
+        None,
+        Some(prefix.join("node_modules/.bin")),
+        Some(env.repo.join("node_modules/.bin")),
+    ] {
+        let path = match &bin {
+            Some(bin) => format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+            None => "/usr/local/bin:/usr/bin:/bin".to_string(),
+        };
+        let output = env
+            .guard(&["run", "-p", "codex", "--network", "host", "--"])
+            .args(["codex", "exec", "--skip-git-repo-check", "-c", &base_url])
+            .args(["-c", "features.responses_websockets=false"])
+            .args(["-c", "features.responses_websockets_v2=false", "say hello"])
+            .env("PATH", path)
+            .env("OPENAI_API_KEY", "sk-test-not-a-key")
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(output.status.success(), "{bin:?}: {text}");
+        assert!(text.contains("stand-in says hello"), "{bin:?}: {text}");
     }
 }
