@@ -49,7 +49,7 @@ pub struct Supervision {
     /// Where records go.
     pub events: EventSender,
     /// Shell start-up files read as the session rc, and that file.
-    pub session_rc: (Vec<std::path::PathBuf>, std::path::PathBuf),
+    pub session_rc: SessionRc,
 }
 
 impl Supervision {
@@ -66,7 +66,10 @@ impl Supervision {
             record_changes: policy.file_logging != crate::policy::FileLogging::None,
             sockets: SocketRules::for_policy(&policy.network, proxy),
             events,
-            session_rc: (policy.session_rc.clone(), policy.session.shell_rc()),
+            session_rc: SessionRc {
+                replaced: policy.session_rc.iter().cloned().collect(),
+                file: policy.session.shell_rc(),
+            },
         }
     }
 }
@@ -255,11 +258,12 @@ fn audit_call(
         return;
     }
     let recording = shared.unrecorded.hold();
-    if let Some(event) = read_session_rc(listener, supervision, call, &operation, processes) {
-        supervision.events.send(event.with("syscall", syscall));
+    if supervision.session_rc.hand_over(listener, call, &operation) {
+        let process = processes.get(call.pid);
+        let event = record::operation_event(&operation, syscall, process).with("session_rc", true);
+        supervision.events.send(event);
         return;
     }
-    drop(recording);
     let denial = supervision.rules.early_denial(&operation);
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
@@ -267,7 +271,6 @@ fn audit_call(
         Response::Continue
     };
     // The process may have died meanwhile: nothing to answer then.
-    let recording = shared.unrecorded.hold();
     let _ = listener.respond(call.id, response);
     let process = processes.get(call.pid);
     let event = match &denial {
@@ -281,37 +284,42 @@ fn audit_call(
     drop(recording);
 }
 
-/// A read of one of the user's shell start-up files gets the session rc
-/// instead: the supervisor opens it and hands the descriptor over (the
-/// record names the file asked for, marked `session_rc`). `None` for any
-/// other call, or if the hand-over failed (the call then goes on as usual).
-fn read_session_rc(
-    listener: &Listener,
-    supervision: &Supervision,
-    call: &Notification,
-    operation: &decode::Operation,
-    processes: &mut record::Processes,
-) -> Option<Event> {
-    let (replaced, rc) = &supervision.session_rc;
-    let decode::Operation::Open { path, flags } = operation else {
-        return None;
-    };
-    let reads_only = flags & libc::O_ACCMODE == libc::O_RDONLY && flags & libc::O_CREAT == 0;
-    if !reads_only || !replaced.contains(path) {
-        return None;
+/// The user's shell start-up files, which the session reads as the
+/// session rc.
+#[derive(Debug)]
+pub struct SessionRc {
+    /// The files replaced.
+    pub replaced: std::collections::HashSet<std::path::PathBuf>,
+    /// The session rc.
+    pub file: std::path::PathBuf,
+}
+
+impl SessionRc {
+    /// For a read of one of the replaced files: opens the session rc and
+    /// answers the call with it (the record still names the file asked
+    /// for). False for any other call, or if the hand-over failed (the
+    /// call then goes on as usual).
+    fn hand_over(
+        &self,
+        listener: &Listener,
+        call: &Notification,
+        operation: &decode::Operation,
+    ) -> bool {
+        let decode::Operation::Open { path, flags } = operation else {
+            return false;
+        };
+        let reads_only = flags & libc::O_ACCMODE == libc::O_RDONLY && flags & libc::O_CREAT == 0;
+        if self.replaced.is_empty() || !reads_only || !self.replaced.contains(path) {
+            return false;
+        }
+        let Ok(file) = std::fs::File::open(&self.file) else {
+            return false;
+        };
+        let fd = std::os::fd::OwnedFd::from(file);
+        listener
+            .respond_with_fd(call.id, &fd, flags & libc::O_CLOEXEC != 0)
+            .is_ok()
     }
-    let file = std::fs::File::open(rc).ok()?;
-    let fd = std::os::fd::OwnedFd::from(file);
-    listener
-        .respond_with_fd(call.id, &fd, flags & libc::O_CLOEXEC != 0)
-        .ok()?;
-    let process = processes.get(call.pid);
-    Some(
-        Event::new(EventKind::Open, Some(process))
-            .with("path", path.to_string_lossy().into_owned())
-            .with("mode", vec!["read"])
-            .with("session_rc", true),
-    )
 }
 
 /// A `connect` may block: it runs on its own thread.
