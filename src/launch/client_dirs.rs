@@ -36,12 +36,9 @@ pub fn prepare(policy: &Policy) -> std::io::Result<()> {
         for name in &client.make {
             builder.create(real.join(name))?;
         }
-        let own = |name: &str| {
-            client.private.iter().any(|n| n == name) || client.copies.iter().any(|c| c.name == name)
-        };
         for entry in std::fs::read_dir(real)? {
             let name = entry?.file_name();
-            if !own(&name.to_string_lossy()) {
+            if !client.owns(&name.to_string_lossy()) {
                 std::os::unix::fs::symlink(real.join(&name), private.join(&name))?;
             }
         }
@@ -138,7 +135,7 @@ fn merge_copy(client: &ClientDir, copy: &SessionCopy) -> Option<Event> {
         &copy.values,
     );
     let mut event = event()
-        .with("merged", examples(&outcome.merged))
+        .with("merged", examples(&outcome.merged_names()))
         .with("dropped", examples(&outcome.dropped))
         .with("dropped_count", outcome.dropped.len());
     if !outcome.merged.is_empty() {
@@ -163,8 +160,7 @@ fn take_back_files(client: &ClientDir) -> Option<Event> {
         let Ok(metadata) = std::fs::symlink_metadata(entry.path()) else {
             continue;
         };
-        let own = client.private.contains(&name) || client.copies.iter().any(|c| c.name == name);
-        if own {
+        if client.owns(&name) {
             continue;
         }
         if metadata.file_type().is_symlink() {

@@ -38,7 +38,7 @@ fn append_tables(
     outcome: &MergeBack,
 ) -> Result<Vec<u8>, String> {
     let mut text = String::from_utf8_lossy(current).into_owned();
-    for path in &outcome.merged_paths {
+    for path in &outcome.merged {
         let Some((key, parents)) = path.split_last() else {
             continue;
         };

@@ -55,9 +55,9 @@ enum Node {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     saved: Vec<(PathBuf, Option<Node>)>,
-    /// Guarded trees: the tree, and the top-level names no pattern allows
-    /// that it held at launch.
-    guarded: Vec<(PathBuf, Vec<String>, BTreeSet<OsString>)>,
+    /// Guarded trees, and the top-level names no pattern allows that each
+    /// held at launch.
+    guarded: Vec<(ProtectedPath, BTreeSet<OsString>)>,
 }
 
 /// A protected path the session changed, and what guard did about it.
@@ -147,8 +147,7 @@ impl Snapshot {
             }
             fixed.insert(name);
         }
-        self.guarded
-            .push((protected.path.clone(), protected.allow.clone(), fixed));
+        self.guarded.push((protected.clone(), fixed));
         Ok(())
     }
 
@@ -159,15 +158,9 @@ impl Snapshot {
         let mut restored = Vec::new();
         // New names in guarded trees: nothing to put back, only to move away.
         let mut created = Vec::new();
-        for (tree, allow, fixed) in &self.guarded {
-            let Ok(entries) = std::fs::read_dir(tree) else {
+        for (protected, fixed) in &self.guarded {
+            let Ok(entries) = std::fs::read_dir(&protected.path) else {
                 continue;
-            };
-            let protected = ProtectedPath {
-                path: tree.clone(),
-                exists: true,
-                allow: allow.clone(),
-                because: String::new(),
             };
             for entry in entries.flatten() {
                 let name = entry.file_name();

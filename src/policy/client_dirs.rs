@@ -51,6 +51,14 @@ pub struct ClientDir {
     pub originals: PathBuf,
 }
 
+impl ClientDir {
+    /// Whether `name` in the stand-in is its own (a private entry or a
+    /// copy) rather than a link to the real directory's entry.
+    pub fn owns(&self, name: &str) -> bool {
+        self.private.iter().any(|own| own == name) || self.copies.iter().any(|c| c.name == name)
+    }
+}
+
 /// A per-session copy of a configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionCopy {

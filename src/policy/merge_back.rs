@@ -107,12 +107,18 @@ impl Serialize for KeyPath {
 pub struct MergeBack {
     /// The real file's new content.
     pub value: Value,
-    /// The keys whose session value was carried over (names only).
-    pub merged: Vec<String>,
-    /// The same keys, name by name from the top.
-    pub merged_paths: Vec<Vec<String>>,
+    /// The keys whose session value was carried over, name by name from
+    /// the top.
+    pub merged: Vec<Vec<String>>,
     /// The keys the session changed that stay in its copy.
     pub dropped: Vec<String>,
+}
+
+impl MergeBack {
+    /// The merged keys as the log names them (`projects."/r".trusted`).
+    pub fn merged_names(&self) -> Vec<String> {
+        self.merged.iter().map(|path| display(path)).collect()
+    }
 }
 
 /// Lays the session's changes (`original` → `session`) to `keys` over
@@ -128,7 +134,6 @@ pub fn merge_back(
     let mut value = current.clone();
     let mut carried = original.clone();
     let mut merged = Vec::new();
-    let mut merged_paths = Vec::new();
     for key in keys {
         for concrete in key.expand([original, session]) {
             let now = get(session, &concrete);
@@ -148,8 +153,7 @@ pub fn merge_back(
             }
             seed_missing_parents(&mut carried, session, &concrete);
             set(&mut carried, &concrete, now.cloned());
-            merged.push(display(&concrete));
-            merged_paths.push(concrete);
+            merged.push(concrete);
         }
     }
     let mut dropped = Vec::new();
@@ -157,7 +161,6 @@ pub fn merge_back(
     MergeBack {
         value,
         merged,
-        merged_paths,
         dropped,
     }
 }
@@ -339,7 +342,7 @@ mod tests {
             })
         );
         assert_eq!(
-            result.merged,
+            result.merged_names(),
             [
                 "numStartups",
                 r#"projects."/work/repo".hasTrustDialogAccepted"#,
@@ -364,7 +367,7 @@ mod tests {
         let current = json!({"a": 5, "b": 6});
         let result = merge_back(&original, &session, &current, &keys(&["a", "b"]), &[]);
         assert_eq!(result.value, json!({"a": 5}));
-        assert_eq!(result.merged, ["b"]);
+        assert_eq!(result.merged_names(), ["b"]);
         assert!(result.dropped.is_empty());
     }
 
