@@ -9,6 +9,23 @@ use std::time::Duration;
 
 const API_KEY: &str = "sk-ant-test-0123456789abcdefghij";
 
+/// Runs the Python `program` in a session of `profile` (with `mode`'s
+/// flags); from a file, since a script given inline would be in the exec
+/// record, and a test may look for a value it writes.
+fn run_python(env: &TestEnv, profile: &str, mode: &[&str], program: &str) {
+    let file = env.repo.join(".plant.py");
+    std::fs::write(&file, program).unwrap();
+    env.give(&file);
+    let mut args = vec!["-p", profile];
+    args.extend_from_slice(mode);
+    let output = env.run_script(&args, &format!("python3 {}", file.display()));
+    assert!(
+        output.status.success(),
+        "{profile} {mode:?}: {}",
+        all_output(&output)
+    );
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -144,8 +161,6 @@ fn what_a_session_writes_into_its_claude_config_copy_stays_there_but_for_inert_k
             env.give(&dir);
             let repo = std::fs::canonicalize(&env.repo).unwrap();
             let other = std::fs::canonicalize(&env.other_repo).unwrap();
-            // From a file: the exec record holds a script given inline.
-            let plant = env.repo.join(".plant.py");
             let program = format!(
                 r#"import json, os
 d = os.environ["CLAUDE_CONFIG_DIR"]
@@ -174,12 +189,7 @@ open(os.path.join(d, "projects", "-repo", "s.jsonl"), "w").write("transcript")
                 repo = repo.display(),
                 other = other.display(),
             );
-            std::fs::write(&plant, program).unwrap();
-            env.give(&plant);
-            let mut args = vec!["-p", "claude"];
-            args.extend_from_slice(mode);
-            let output = env.run_script(&args, &format!("python3 {}", plant.display()));
-            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            run_python(env, "claude", mode, &program);
 
             let saved = read_json(&config);
             assert_eq!(saved["numStartups"], json!(99), "{mode:?}: {saved:#}");
@@ -339,11 +349,8 @@ fn what_a_session_writes_into_its_codex_config_copy_stays_there() {
             std::fs::write(codex.join("config.toml"), mine).unwrap();
             env.give(&codex);
             let repo = std::fs::canonicalize(&env.repo).unwrap();
-            let plant = env.repo.join(".plant.py");
-            std::fs::write(
-                &plant,
-                format!(
-                    r#"import os
+            let program = format!(
+                r#"import os
 path = os.path.join(os.environ["CODEX_HOME"], "config.toml")
 text = open(path).read()
 text += '\nnotify = ["/bin/sh", "-c", "touch /tmp/pwned"]\n'
@@ -353,15 +360,9 @@ text += '[projects."/elsewhere"]\ntrust_level = "trusted"\n'
 open(path + ".tmp", "w").write(text)
 os.rename(path + ".tmp", path)
 "#,
-                    repo = repo.display()
-                ),
-            )
-            .unwrap();
-            env.give(&plant);
-            let mut args = vec!["-p", "codex"];
-            args.extend_from_slice(mode);
-            let output = env.run_script(&args, &format!("python3 {}", plant.display()));
-            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+                repo = repo.display()
+            );
+            run_python(env, "codex", mode, &program);
             let config = std::fs::read_to_string(codex.join("config.toml")).unwrap();
             let parsed: toml::Table = toml::from_str(&config).unwrap();
             assert!(config.starts_with(mine), "{mode:?}: {config}");
@@ -456,11 +457,8 @@ fn gemini_keeps_trust_for_its_repository_only() {
             env.give(&gemini);
             let repo = std::fs::canonicalize(&env.repo).unwrap();
             let parent = repo.parent().unwrap();
-            let plant = env.repo.join(".plant.py");
-            std::fs::write(
-                &plant,
-                format!(
-                    r#"import json, os
+            let program = format!(
+                r#"import json, os
 path = os.environ["GEMINI_CLI_TRUSTED_FOLDERS_PATH"]
 folders = json.load(open(path))
 folders.update({{"{repo}": "TRUST_FOLDER", "{repo}/sub": "TRUST_PARENT",
@@ -468,16 +466,10 @@ folders.update({{"{repo}": "TRUST_FOLDER", "{repo}/sub": "TRUST_PARENT",
 json.dump(folders, open(path + ".tmp", "w"))
 os.rename(path + ".tmp", path)
 "#,
-                    repo = repo.display(),
-                    parent = parent.display(),
-                ),
-            )
-            .unwrap();
-            env.give(&plant);
-            let mut args = vec!["-p", "gemini"];
-            args.extend_from_slice(mode);
-            let output = env.run_script(&args, &format!("python3 {}", plant.display()));
-            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+                repo = repo.display(),
+                parent = parent.display(),
+            );
+            run_python(env, "gemini", mode, &program);
             assert_eq!(
                 read_json(&folders),
                 json!({"/other": "DO_NOT_TRUST", repo.to_str().unwrap(): "TRUST_FOLDER"}),

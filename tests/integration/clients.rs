@@ -232,50 +232,6 @@ fn version_manager_layouts_run_under_the_default_profile() {
     }
 }
 
-/// The OpenAI Responses stand-in (`tests/fixtures/mock_openai.py`); killed
-/// on drop.
-struct MockResponses {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl MockResponses {
-    fn start(reply: &str) -> MockResponses {
-        let dir = tempfile::tempdir().unwrap();
-        let port_file = dir.path().join("port");
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mock_openai.py");
-        let child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&port_file)
-            .arg(dir.path().join("requests.jsonl"))
-            .arg(reply)
-            .spawn()
-            .unwrap();
-        assert!(
-            wait_until(|| port_file.exists(), std::time::Duration::from_secs(20)),
-            "the stand-in API did not start"
-        );
-        let port = std::fs::read_to_string(&port_file)
-            .unwrap()
-            .parse()
-            .unwrap();
-        MockResponses {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for MockResponses {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `npm install --prefix PREFIX @openai/codex`, from the npm cache the
 /// global install filled (the network if need be).
 fn install_codex(prefix: &std::path::Path) {
@@ -303,7 +259,7 @@ fn install_codex(prefix: &std::path::Path) {
 #[test]
 fn codex_exec_gets_its_answer_from_the_stand_in_api_however_it_is_installed() {
     let env = TestEnv::new(identities()[0]);
-    let api = MockResponses::start("stand-in says hello");
+    let api = MockApi::responses("stand-in says hello");
     let prefix = env.home.join("tools");
     install_codex(&prefix);
     install_codex(&env.repo);

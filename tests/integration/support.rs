@@ -315,8 +315,9 @@ pub fn wait_until(condition: impl Fn() -> bool, limit: std::time::Duration) -> b
     true
 }
 
-/// The mock Anthropic API (`tests/fixtures/mock_anthropic.py`), answering the
-/// first request with a `Read` of `file`; killed on drop.
+/// A stand-in API on loopback: the Anthropic Messages one
+/// (`tests/fixtures/mock_anthropic.py`) or the OpenAI Responses one
+/// (`tests/fixtures/mock_openai.py`); killed on drop.
 pub struct MockApi {
     child: std::process::Child,
     /// The port it listens on (127.0.0.1).
@@ -331,18 +332,28 @@ impl MockApi {
         MockApi::start_tool("Read", serde_json::json!({"file_path": file}))
     }
 
-    /// Starts it, answering with a call of `tool` with `input`.
+    /// Starts the Anthropic one, answering with a call of `tool` with `input`.
     pub fn start_tool(tool: &str, input: serde_json::Value) -> MockApi {
+        MockApi::spawn("mock_anthropic.py", &[&input.to_string(), tool])
+    }
+
+    /// Starts the OpenAI Responses one, answering every request with `reply`.
+    pub fn responses(reply: &str) -> MockApi {
+        MockApi::spawn("mock_openai.py", &[reply])
+    }
+
+    /// `python3 tests/fixtures/SCRIPT PORT_FILE LOG_FILE ARGS…`, once it listens.
+    fn spawn(script: &str, args: &[&str]) -> MockApi {
         let dir = tempfile::tempdir().unwrap();
         let (port_file, log) = (dir.path().join("port"), dir.path().join("requests.jsonl"));
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/mock_anthropic.py");
+            .join("tests/fixtures")
+            .join(script);
         let child = std::process::Command::new("python3")
             .arg(script)
             .arg(&port_file)
             .arg(&log)
-            .arg(input.to_string())
-            .arg(tool)
+            .args(args)
             .spawn()
             .unwrap();
         assert!(

@@ -1,0 +1,158 @@
+//! The audit log against strace: every open a process, its thread, child
+//! and grandchild make is in the log with its access mode, and every refusal
+//! has a denial record.
+
+use crate::support::*;
+use std::path::Path;
+
+/// One open as strace or the log has it: the path, and whether it reads and writes.
+type Access = (String, bool, bool);
+
+/// The opens and refusals strace saw in the session: the thread that
+/// executed `program`, from that exec on, and every thread and process it
+/// started (strace names them by the host's ids, the log by the session's).
+fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<String>) {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(tid) = name
+            .strip_prefix("trace.")
+            .and_then(|t| t.parse::<u64>().ok())
+        {
+            files.insert(tid, std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    let exec = format!("execve(\"{}\"", program.display());
+    let root = files
+        .iter()
+        .find(|(_, text)| {
+            text.lines()
+                .any(|l| l.starts_with(&exec) && l.ends_with("= 0"))
+        })
+        .map(|(tid, _)| *tid)
+        .expect("the traced exec of the program");
+    let (mut opens, mut refused) = (Vec::new(), Vec::new());
+    let mut pending = vec![(root, true)];
+    while let Some((tid, skip_to_exec)) = pending.pop() {
+        let text = files.get(&tid).map(String::as_str).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        // The first process runs guard's set-up until its exec.
+        let start = match skip_to_exec {
+            true => lines
+                .iter()
+                .position(|l| l.starts_with(&exec))
+                .map_or(0, |at| at + 1),
+            false => 0,
+        };
+        for line in &lines[start..] {
+            let Some((call, rest)) = line.split_once('(') else {
+                continue;
+            };
+            let result = line.rsplit("= ").next().unwrap_or_default();
+            if ["clone", "clone3", "fork", "vfork"].contains(&call) {
+                // `= 7 /* 22997 in strace's PID NS */` inside a pid namespace.
+                let host = result.split("/* ").nth(1).unwrap_or(result);
+                if let Ok(child) = host.split(' ').next().unwrap_or_default().parse::<u64>() {
+                    pending.push((child, false));
+                }
+                continue;
+            }
+            if !["open", "openat", "creat"].contains(&call) {
+                continue;
+            }
+            let mut parts = rest.split('"');
+            let (Some(path), Some(flags)) = (parts.nth(1), parts.next()) else {
+                continue;
+            };
+            let (read, write) = match () {
+                _ if call == "creat" || flags.contains("O_WRONLY") => (false, true),
+                _ if flags.contains("O_RDWR") => (true, true),
+                _ => (true, false),
+            };
+            opens.push((path.to_string(), read, write));
+            if result.starts_with("-1 EACCES") || result.starts_with("-1 EPERM") {
+                refused.push(path.to_string());
+            }
+        }
+    }
+    opens.sort();
+    opens.dedup();
+    (opens, refused)
+}
+
+#[test]
+fn the_log_holds_every_open_strace_sees_and_a_denial_for_each_refusal() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let work = env.repo.join("tree");
+            let _ = std::fs::remove_dir_all(&work);
+            std::fs::create_dir(&work).unwrap();
+            std::fs::write(work.join("a.txt"), "a\n").unwrap();
+            env.give(&work);
+            let traces = env.home.join("traces");
+            let _ = std::fs::remove_dir_all(&traces);
+            std::fs::create_dir(&traces).unwrap();
+            env.give(&traces);
+            let output = env
+                .command("strace")
+                .args(["-ff", "-qq", "--decode-pids=pidns"])
+                .args([
+                    "-e",
+                    "trace=open,openat,creat,execve,clone,clone3,fork,vfork",
+                ])
+                .arg("-o")
+                .arg(traces.join("trace"))
+                .arg(guard_binary())
+                .args(mode)
+                .args(["run", "--allow-exec"])
+                .arg(probe())
+                .arg("--")
+                .arg(probe())
+                .arg("tree")
+                .arg(&work)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            let (_, records) = env.last_log();
+            let mut logged: Vec<Access> = records
+                .iter()
+                .filter(|r| {
+                    let kind = r["kind"].as_str().unwrap_or("");
+                    let operation = r["operation"].as_str().unwrap_or("");
+                    ["open", "create", "write"].contains(&kind)
+                        || (kind == "denied" && ["open", "create", "write"].contains(&operation))
+                })
+                .map(|r| {
+                    let mode = r["mode"].to_string();
+                    let needs = r["needs"].as_str().unwrap_or_default();
+                    let read = mode.contains("\"read\"") || needs == "read";
+                    let write = mode.contains("\"write\"") || needs == "write";
+                    (r["path"].as_str().unwrap().to_string(), read, write)
+                })
+                .collect();
+            logged.sort();
+            logged.dedup();
+            let (traced, refused) = traced_opens(&traces, probe());
+            let seen = |end: &str| traced.iter().any(|(p, _, _)| p.ends_with(end));
+            assert!(
+                seen("/c.txt") && seen("/b.txt"),
+                "{mode:?}: strace saw the child: {traced:?}"
+            );
+            assert!(seen("libc.so.6"), "{mode:?}: and the loader: {traced:?}");
+            assert_eq!(logged, traced, "{mode:?}: the log and strace disagree");
+            assert!(
+                refused.contains(&"/etc/shadow".to_string()),
+                "{mode:?}: {refused:?}"
+            );
+            for path in &refused {
+                assert!(
+                    records
+                        .iter()
+                        .any(|r| r["kind"] == "denied" && r["path"] == path.as_str()),
+                    "{mode:?}: no denial record for {path}"
+                );
+            }
+        }
+    });
+}
