@@ -196,6 +196,13 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
                 return;
             }
         };
+        if call.syscall == libc::SYS_umask as i32 {
+            // Noted before it takes effect, so creations made after it use
+            // the mask it sets.
+            supervision.mediator.umask_called();
+            let _ = listener.respond(call.id, Response::Continue);
+            continue;
+        }
         if call.syscall == libc::SYS_connect as i32 {
             spawn_connect(listener, supervision, call, &mut processes);
             continue;

@@ -1,7 +1,7 @@
 //! Which system calls the notify filter hands to the supervisor, as a BPF
 //! program assembled by hand (seccompiler cannot make a listener filter).
 //!
-//! In every session: execs (recorded), every call the supervisor performs
+//! In every session: execs (recorded), `umask` (noted), every call the supervisor performs
 //! itself (see [`super::mediate`]: what creates, removes, renames or links a
 //! name, opens for writing, truncates, or changes metadata). With
 //! `log.files = "all"` also read-only opens (recorded);
@@ -28,7 +28,9 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
     let notify = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF);
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
-    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat];
+    // `umask` goes on at once: the supervisor only takes note of it (see
+    // `Mediator::umask_of`).
+    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat, libc::SYS_umask];
     always.extend_from_slice(super::MEDIATED);
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow

@@ -374,3 +374,39 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
     let denials = text.split("\ndenials by rule\n").nth(1).unwrap_or_default();
     assert!(denials.contains(".git/config"), "{text}");
 }
+
+#[test]
+fn files_are_made_with_the_mask_guard_started_with_until_a_process_changes_it() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let names = ["first", "first.d", "second", "second.d"];
+            for name in names {
+                let _ = std::fs::remove_dir_all(env.repo.join(name));
+                let _ = std::fs::remove_file(env.repo.join(name));
+            }
+            let mut args = vec!["run"];
+            args.extend_from_slice(mode);
+            // Neither bash nor mkdir calls `umask` until the script does.
+            let script = "echo > first; mkdir first.d; umask 002; echo > second; mkdir second.d";
+            args.extend_from_slice(&["--", "bash", "-c", script]);
+            let mut command = env.guard(&args);
+            // SAFETY: umask is async-signal-safe and takes a constant.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::umask(0o027);
+                    Ok(())
+                });
+            }
+            let output = command.output().unwrap();
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            let mode_of = |name: &str| {
+                let metadata = std::fs::metadata(env.repo.join(name)).unwrap();
+                metadata.permissions().mode() & 0o777
+            };
+            let made: Vec<u32> = names.iter().map(|name| mode_of(name)).collect();
+            assert_eq!(made, [0o640, 0o750, 0o664, 0o775], "{mode:?}");
+        }
+    });
+}

@@ -3,9 +3,7 @@
 //! descriptor, an object through its own, or the caller's open file.
 //! Refused outside the writable grants; setuid and setgid refused always.
 
-use super::perform::{
-    Judge, Outcome, done, failed, kind_of, lossy, path_fields, refused, via_descriptor,
-};
+use super::perform::{Judge, Outcome, done, failed, lossy, path_fields, refused, via_descriptor};
 use super::request::{Times, What};
 use super::resolve::{Caller, Entry, Target};
 use crate::audit::EventKind;
@@ -209,7 +207,7 @@ pub(super) fn resolve_what(caller: &Caller, what: &What) -> Result<Acting, (Path
             .map(|object| Acting::Open(object.fd))
             .map_err(|errno| (PathBuf::from(format!("(descriptor {fd})")), errno)),
         What::Path { at, follow } => match caller.resolve(at.base, &at.path, *follow) {
-            Ok(Target::Entry(entry)) if kind_of(&entry).is_none() => {
+            Ok(Target::Entry(entry)) if entry.kind().is_none() => {
                 Err((entry.path(), Errno::ENOENT))
             }
             Ok(Target::Entry(entry)) => Ok(Acting::Entry(entry)),

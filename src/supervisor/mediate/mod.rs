@@ -30,6 +30,7 @@ use crate::sys::notify::{Listener, Notification, Response};
 use perform::{Answer, Judge, Outcome};
 use request::Request;
 use resolve::Caller;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What mediating a session's calls takes.
 #[derive(Debug)]
@@ -41,6 +42,22 @@ pub struct Mediator {
     /// Whether calls that went through are recorded (`log.files` other than
     /// `"none"`); refusals always are.
     pub record_changes: bool,
+    /// The session's file creation masks.
+    umasks: Umasks,
+}
+
+/// The file creation mask of the session's processes. A process starts with
+/// its parent's, and only `umask(2)` changes one (for every process sharing
+/// it through `CLONE_FS`), so until the first `umask` call, which the
+/// supervisor is told of before it takes effect, every process has the one
+/// the session started with. After it, the mask is read from `/proc` for
+/// each call that creates.
+#[derive(Debug)]
+struct Umasks {
+    /// The mask the session's first process started with.
+    at_start: u32,
+    /// Whether a process has called `umask`.
+    changed: AtomicBool,
 }
 
 impl Mediator {
@@ -50,21 +67,42 @@ impl Mediator {
             protection,
             rules,
             record_changes,
+            // The session's first process is this one's child, waiting for
+            // the supervisor; neither calls `umask` before it starts.
+            umasks: Umasks {
+                at_start: umask_in_status("self").unwrap_or(0o077),
+                changed: AtomicBool::new(false),
+            },
         }
     }
 
-    /// The calling thread's file creation mask now (a `clone(CLONE_FS)`
-    /// sibling's `umask` changes it too, so it is read for every call);
-    /// the narrowest mask if it cannot be read.
-    fn umask_of(&self, caller: &Caller) -> u32 {
-        std::fs::read_to_string(format!("/proc/{}/status", caller.tid))
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
-                u32::from_str_radix(line.trim(), 8).ok()
-            })
-            .unwrap_or(0o077)
+    /// Takes note of a trapped `umask` call, before it takes effect.
+    pub fn umask_called(&self) {
+        self.umasks.changed.store(true, Ordering::SeqCst);
     }
+
+    /// The calling thread's file creation mask now: the session's first
+    /// mask until some process changed one, then read for every call (a
+    /// `clone(CLONE_FS)` sibling's `umask` changes it too); the narrowest
+    /// mask if it cannot be read.
+    fn umask_of(&self, caller: &Caller) -> u32 {
+        if !self.umasks.changed.load(Ordering::SeqCst) {
+            return self.umasks.at_start;
+        }
+        umask_in_status(&caller.tid.to_string()).unwrap_or(0o077)
+    }
+}
+
+/// The `Umask:` of `/proc/TASK/status`.
+fn umask_in_status(task: &str) -> Option<u32> {
+    use std::io::Read;
+    // One read: the mask is on the second line, the whole file is ~1.5 KiB.
+    let mut status = [0u8; 4096];
+    let mut file = std::fs::File::open(format!("/proc/{task}/status")).ok()?;
+    let length = file.read(&mut status).ok()?;
+    let status = std::str::from_utf8(&status[..length]).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+    u32::from_str_radix(line.trim(), 8).ok()
 }
 
 /// Decodes, judges, performs, answers and records one mediated call. The

@@ -2,9 +2,7 @@
 //! the supervisor on the resolved name (a FIFO's open, which blocks, on a
 //! thread of its own), and the caller gets the very file through ADDFD.
 
-use super::perform::{
-    Answer, Judge, Outcome, failed, kind_of, lossy, path_fields, refused, via_descriptor,
-};
+use super::perform::{Answer, Judge, Outcome, failed, lossy, path_fields, refused, via_descriptor};
 use super::request::PathArg;
 use super::resolve::{Caller, Entry, Object, Target};
 use crate::audit::EventKind;
@@ -59,7 +57,7 @@ pub fn prepare_open(
     let (how, created, blocking) = match target {
         Target::Object(object) => (OpenHow::Reopen(object), false, false),
         Target::Entry(entry) => {
-            let existing = kind_of(&entry);
+            let existing = entry.kind();
             if existing.is_none() && !creating {
                 return Err(failed(kind(false), path, Errno::ENOENT));
             }

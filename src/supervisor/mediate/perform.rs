@@ -152,7 +152,7 @@ fn create(
     let path = entry.path();
     // What is there already fails as the kernel fails it, unjudged: nothing
     // is created (`mkdir -p` and the like expect EEXIST, not a refusal).
-    if kind_of(&entry).is_some() {
+    if entry.kind().is_some() {
         return failed(kind, path, Errno::EEXIST);
     }
     if let Err(rule) = judge.boundary(Change::Create(&path)) {
@@ -216,7 +216,7 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
         (Err(outcome), _) | (_, Err(outcome)) => return outcome,
     };
     let (old_path, new_path) = (old.path(), new.path());
-    if kind_of(&old).is_none() {
+    if old.kind().is_none() {
         return failed(kind, old_path, Errno::ENOENT);
     }
     let exchange = flags & libc::RENAME_EXCHANGE != 0;
@@ -258,7 +258,7 @@ fn remove(judge: &Judge<'_>, caller: &Caller, at: &PathArg, dir: bool) -> Outcom
     let path = entry.path();
     // What is not there fails as the kernel fails it, unjudged: nothing can
     // create it meanwhile where the boundary would refuse.
-    if kind_of(&entry).is_none() {
+    if entry.kind().is_none() {
         return failed(kind, path, Errno::ENOENT);
     }
     if let Err(rule) = judge.boundary(Change::Remove(&path)) {
@@ -280,7 +280,7 @@ fn truncate(judge: &Judge<'_>, caller: &Caller, at: &PathArg, length: i64) -> Ou
     };
     let path = target.path();
     if let Target::Entry(entry) = &target
-        && kind_of(entry).is_none()
+        && entry.kind().is_none()
     {
         return failed(kind, path, Errno::ENOENT);
     }
@@ -319,17 +319,6 @@ impl Outcome {
         }
         self
     }
-}
-
-/// The kind of the existing entry (`None`: nothing there).
-pub(super) fn kind_of(entry: &Entry) -> Option<SFlag> {
-    nix::sys::stat::fstatat(
-        &entry.dir,
-        entry.name.as_os_str(),
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .ok()
-    .map(|stat| SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT)
 }
 
 /// `/proc/self/fd/N`: the supervisor's own copy, as a path the kernel

@@ -15,6 +15,7 @@
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{Mode, SFlag};
+use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -52,9 +53,27 @@ pub struct Entry {
     pub name: OsString,
     /// Where the directory is, as the kernel names it.
     pub dir_path: PathBuf,
+    /// The entry's file type when first asked (`None`: no such entry);
+    /// asked once per call.
+    kind: OnceCell<Option<SFlag>>,
 }
 
 impl Entry {
+    /// The file type of the entry, without following a link; `None` when
+    /// there is no such entry. Taken once: the calls that act on the entry
+    /// then take the name exactly as the kernel finds it.
+    pub fn kind(&self) -> Option<SFlag> {
+        *self.kind.get_or_init(|| {
+            nix::sys::stat::fstatat(
+                &self.dir,
+                self.name.as_os_str(),
+                AtFlags::AT_SYMLINK_NOFOLLOW,
+            )
+            .ok()
+            .map(|stat| SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT)
+        })
+    }
+
     /// The entry's full path.
     pub fn path(&self) -> PathBuf {
         self.dir_path.join(&self.name)
@@ -130,19 +149,10 @@ impl Caller {
                 dir_path: path_of(&dir)?,
                 dir,
                 name: OsString::from_vec(name.to_vec()),
+                kind: OnceCell::new(),
             };
-            if !follow {
+            if !follow || entry.kind() != Some(SFlag::S_IFLNK) {
                 return Ok(Target::Entry(entry));
-            }
-            match nix::sys::stat::fstatat(
-                &entry.dir,
-                entry.name.as_os_str(),
-                AtFlags::AT_SYMLINK_NOFOLLOW,
-            ) {
-                Ok(stat)
-                    if SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT
-                        == SFlag::S_IFLNK => {}
-                _ => return Ok(Target::Entry(entry)),
             }
             let target = nix::fcntl::readlinkat(&entry.dir, entry.name.as_os_str())?;
             let target = target.as_bytes().to_vec();
