@@ -5,14 +5,21 @@
 //! configuration or run: protected paths (read-only, and none may be
 //! created), trees in which only listed entries may change (`.git`, where
 //! git's ordinary work writes objects, refs and the index, but nothing else),
-//! and reserved names that no entry of the repository may take (a nested
-//! `.git` is a repository git reads configuration from).
+//! and paths protected at every depth of the repository (a nested `.git` is
+//! a repository git reads configuration from; a client reads
+//! `.codex/config.toml` in every directory between the working directory and
+//! the repository's root).
+//!
+//! What a protected path resolves to is protected with it: the directories
+//! above it cannot be removed, renamed, made a link or have their mode,
+//! owner or attributes changed.
 //!
 //! The supervisor asks [`Protection::judge`] about every change before it
 //! performs it, with the path resolved as the kernel acts on it. Nothing here
 //! touches the filesystem.
 
-use super::{ProtectedPath, Protection};
+use super::{ProtectedEverywhere, ProtectedPath, Protection};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
@@ -31,8 +38,12 @@ pub enum Change<'a> {
     RenameTo(&'a Path),
     /// A hard link to this existing entry.
     LinkFrom(&'a Path),
-    /// Changing this entry's mode, owner, times or extended attributes.
+    /// Changing this entry's mode, owner or extended attributes (ACLs).
     Metadata(&'a Path),
+    /// Changing this entry's times.
+    Times(&'a Path),
+    /// A new symbolic link at this path.
+    Symlink(&'a Path),
 }
 
 impl Change<'_> {
@@ -45,28 +56,36 @@ impl Change<'_> {
             | Change::RenameFrom(path)
             | Change::RenameTo(path)
             | Change::LinkFrom(path)
-            | Change::Metadata(path) => path,
+            | Change::Metadata(path)
+            | Change::Times(path)
+            | Change::Symlink(path) => path,
         }
     }
 
     /// What the change does, in a word, for refusals.
     pub fn verb(&self) -> &'static str {
         match self {
-            Change::Create(_) => "create",
+            Change::Create(_) | Change::Symlink(_) => "create",
             Change::Write(_) => "write",
             Change::Remove(_) => "remove",
             Change::RenameFrom(_) | Change::RenameTo(_) => "rename",
             Change::LinkFrom(_) => "link",
             Change::Metadata(_) => "change the attributes of",
+            Change::Times(_) => "change the times of",
         }
     }
 
-    /// Whether changing a directory above a protected path this way changes
-    /// what the protected path resolves to.
+    /// Whether making this change to a directory above a protected path
+    /// changes what the protected path resolves to (removed, moved, a link
+    /// in its place) or who may change it (its mode or owner).
     fn moves_structure(&self) -> bool {
         matches!(
             self,
-            Change::Remove(_) | Change::RenameFrom(_) | Change::RenameTo(_)
+            Change::Remove(_)
+                | Change::RenameFrom(_)
+                | Change::RenameTo(_)
+                | Change::Symlink(_)
+                | Change::Metadata(_)
         )
     }
 }
@@ -91,7 +110,8 @@ impl Protection {
     fn judge_among(&self, change: Change<'_>, scan_all: bool) -> Result<(), BoundaryDenial> {
         let path = change.path();
         // Every protected path has its say; an entry a protected tree allows
-        // is exempt from the reserved names (git's own HEAD lives in `.git`).
+        // is exempt from the paths protected everywhere (git's own HEAD lives
+        // in `.git`).
         let mut allowed_in_tree = false;
         let plain = is_plain(path);
         // Only the protected paths at or above `path` have a say, and for a
@@ -128,27 +148,60 @@ impl Protection {
         if allowed_in_tree {
             return Ok(());
         }
-        for reserved in &self.reserved_names {
-            let Ok(inside) = path.strip_prefix(&reserved.within) else {
-                continue;
-            };
-            let taken = inside.components().find_map(|component| match component {
-                Component::Normal(name) => reserved.names.iter().find(|r| name == r.as_str()),
+        for tree in &self.everywhere {
+            if let Some(denial) = tree.judge(change) {
+                return Err(denial);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ProtectedEverywhere {
+    /// The refusal of `change` by a path protected at every depth, if any.
+    fn judge(&self, change: Change<'_>) -> Option<BoundaryDenial> {
+        let path = change.path();
+        let inside = path.strip_prefix(&self.within).ok()?;
+        let names: Vec<&OsStr> = inside
+            .components()
+            .filter_map(|component| match component {
+                Component::Normal(name) => Some(name),
                 _ => None,
-            });
-            if let Some(name) = taken {
-                return Err(BoundaryDenial {
-                    protected: name.clone(),
+            })
+            .collect();
+        let matches = |names: &[&OsStr], components: &[String]| {
+            names.len() == components.len()
+                && names.iter().zip(components).all(|(n, c)| *n == OsStr::new(c))
+        };
+        for protected in &self.paths {
+            let length = protected.components.len();
+            // The path is such a path, or lies beneath one.
+            let within = names
+                .windows(length)
+                .any(|window| matches(window, &protected.components));
+            // The path ends where such a path begins (`sub/.codex` for
+            // `.codex/config.toml`): moving, removing or linking it makes or
+            // redirects one.
+            let above = change.moves_structure()
+                && (1..length.min(names.len() + 1)).any(|start| {
+                    matches(&names[names.len() - start..], &protected.components[..start])
+                });
+            if within || above {
+                let what = if within { "" } else { "a directory above " };
+                return Some(BoundaryDenial {
+                    protected: protected.pattern(),
                     rule: format!(
-                        "{} would {} `{name}`, a name no entry of {} may take (git reads such an entry as a repository)",
+                        "{} would {} {what}`{}`, protected at every depth of {} ({})",
                         path.display(),
                         change.verb(),
-                        reserved.within.display()
+                        protected.pattern(),
+                        self.within.display(),
+                        protected.because
                     ),
                 });
             }
         }
-        Ok(())
+        None
     }
 }
 
@@ -280,7 +333,7 @@ fn glob(pattern: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{ProtectionMechanism, ReservedNames};
+    use crate::policy::{EverywherePath, ProtectedEverywhere, ProtectionMechanism};
     use std::path::PathBuf;
 
     fn protection() -> Protection {
@@ -306,9 +359,15 @@ mod tests {
                     because: "CI".into(),
                 },
             ],
-            reserved_names: vec![ReservedNames {
+            everywhere: vec![ProtectedEverywhere {
                 within: "/r".into(),
-                names: vec![".git".into(), "HEAD".into()],
+                paths: [".git", "HEAD", ".codex/config.toml"]
+                    .into_iter()
+                    .map(|path| EverywherePath {
+                        components: path.split('/').map(str::to_string).collect(),
+                        because: format!("`**/{path}`"),
+                    })
+                    .collect(),
             }],
         }
     }
@@ -394,7 +453,8 @@ mod tests {
             assert!(!ok(Change::RenameFrom(dir)), "{}", dir.display());
             assert!(!ok(Change::RenameTo(dir)), "{}", dir.display());
             assert!(!ok(Change::Remove(dir)), "{}", dir.display());
-            assert!(ok(Change::Metadata(dir)), "{}", dir.display());
+            assert!(!ok(Change::Metadata(dir)), "{}", dir.display());
+            assert!(ok(Change::Times(dir)), "{}", dir.display());
         }
         assert!(ok(Change::Create(Path::new("/r/.github/CODEOWNERS"))));
         assert!(ok(Change::RenameFrom(Path::new("/r/src"))));
@@ -403,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn reserved_names_cannot_be_taken_anywhere_in_the_repository() {
+    fn git_names_cannot_be_taken_anywhere_in_the_repository() {
         assert!(!ok(Change::Create(Path::new("/r/sub/.git"))));
         assert!(!ok(Change::Create(Path::new("/r/sub/.git/config"))));
         assert!(!ok(Change::Write(Path::new("/r/vendor/x/.git/config"))));
@@ -415,7 +475,42 @@ mod tests {
         let denial = protection()
             .judge(Change::Create(Path::new("/r/x/.git")))
             .unwrap_err();
-        assert!(denial.rule.contains("`.git`"), "{}", denial.rule);
+        assert!(denial.rule.contains("`**/.git`, protected at every depth"), "{}", denial.rule);
+    }
+
+    #[test]
+    fn paths_protected_everywhere_cannot_be_made_redirected_or_moved_into_place() {
+        assert!(!ok(Change::Create(Path::new("/r/a/b/.codex/config.toml"))));
+        assert!(!ok(Change::Write(Path::new("/r/.codex/config.toml"))));
+        // A link, or a directory moved, where one would then be.
+        assert!(!ok(Change::Symlink(Path::new("/r/a/.codex"))));
+        assert!(!ok(Change::RenameTo(Path::new("/r/a/.codex"))));
+        assert!(!ok(Change::Metadata(Path::new("/r/a/.codex"))));
+        // The directory itself, and what else it holds, are ordinary.
+        assert!(ok(Change::Create(Path::new("/r/a/.codex"))));
+        assert!(ok(Change::Create(Path::new("/r/a/.codex/notes.md"))));
+        assert!(ok(Change::Create(Path::new("/r/a/config.toml"))));
+        assert!(ok(Change::Create(Path::new("/elsewhere/.codex/config.toml"))));
+        let denial = protection()
+            .judge(Change::Symlink(Path::new("/r/a/.codex")))
+            .unwrap_err();
+        assert!(
+            denial.rule.contains("a directory above `**/.codex/config.toml`"),
+            "{}",
+            denial.rule
+        );
+    }
+
+    #[test]
+    fn a_directory_above_a_protected_path_cannot_become_a_link_or_change_mode() {
+        assert!(!ok(Change::Symlink(Path::new("/r/.github"))));
+        assert!(!ok(Change::Metadata(Path::new("/r/.github"))));
+        assert!(!ok(Change::Metadata(Path::new("/r"))));
+        assert!(!ok(Change::Times(Path::new("/r/.github/workflows"))));
+        assert!(ok(Change::Times(Path::new("/r/.github"))));
+        assert!(ok(Change::Create(Path::new("/r/.github"))));
+        assert!(ok(Change::Symlink(Path::new("/r/docs"))));
+        assert!(ok(Change::Metadata(Path::new("/r/src"))));
     }
 
     #[test]
@@ -449,6 +544,8 @@ mod tests {
                 Change::RenameTo(path),
                 Change::LinkFrom(path),
                 Change::Metadata(path),
+                Change::Times(path),
+                Change::Symlink(path),
             ] {
                 assert_eq!(
                     protection.judge(change),

@@ -115,6 +115,18 @@ pub enum CompileError {
         /// What is wrong.
         message: String,
     },
+    /// An entry is malformed.
+    #[error("profile `{profile}`, {field} entry `{entry}`: {message}")]
+    Entry {
+        /// Profile name.
+        profile: String,
+        /// Field.
+        field: &'static str,
+        /// Entry as written.
+        entry: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Two settings contradict each other.
     #[error("profile `{profile}`: {message}")]
     Conflict {

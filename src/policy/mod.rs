@@ -267,18 +267,37 @@ pub struct Protection {
     pub mechanism: ProtectionMechanism,
     /// The protected paths that lie inside a writable tree.
     pub paths: Vec<ProtectedPath>,
-    /// Names that no entry beneath a tree may take, nor anything beneath an
-    /// entry of that name change.
-    pub reserved_names: Vec<ReservedNames>,
+    /// Relative paths protected at every depth of a tree (`**/.git`).
+    pub everywhere: Vec<ProtectedEverywhere>,
 }
 
-/// Names reserved beneath one tree.
+/// Relative paths protected at every depth of one tree (entries of
+/// `protected` written `**/PATH`): nothing at or beneath such a path may
+/// change or be created anywhere in the tree, and no directory may be
+/// renamed, removed or made a link where that would make, unmake or redirect
+/// one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReservedNames {
+pub struct ProtectedEverywhere {
     /// The tree (the repository).
     pub within: PathBuf,
-    /// The names (`.git`, `HEAD`).
-    pub names: Vec<String>,
+    /// The paths.
+    pub paths: Vec<EverywherePath>,
+}
+
+/// One path protected at every depth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EverywherePath {
+    /// Its components (`.codex`, `config.toml`).
+    pub components: Vec<String>,
+    /// Why it is protected.
+    pub because: String,
+}
+
+impl EverywherePath {
+    /// The path as a profile writes it (`**/.codex/config.toml`).
+    pub fn pattern(&self) -> String {
+        format!("**/{}", self.components.join("/"))
+    }
 }
 
 /// How what is protected stays unchanged.

@@ -11,8 +11,8 @@ use super::compile::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
 use super::{
-    HostView, PathRule, ProtectedPath, Protection, ProtectionMechanism, ReservedNames,
-    lexically_normal,
+    EverywherePath, HostView, PathRule, ProtectedEverywhere, ProtectedPath, Protection,
+    ProtectionMechanism, lexically_normal,
 };
 use crate::profile::FilesystemSection;
 use std::collections::BTreeMap;
@@ -52,7 +52,12 @@ pub struct ProtectionInput<'a> {
 /// Compiles the protection of a policy.
 pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> {
     let mut found = Found::default();
+    let mut everywhere = Vec::new();
     for entry in &input.section.protected {
+        if let Some(relative) = entry.strip_prefix("**/") {
+            everywhere.push(everywhere_path(input, entry, relative)?);
+            continue;
+        }
         let path = input.path_of("filesystem.protected", entry)?;
         found.add(
             input,
@@ -70,6 +75,16 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             format!("filesystem.guarded `{entry}`"),
         );
     }
+    // The repository's own instance of each path protected everywhere is a
+    // protected path too (bound read-only, checked at the end), unless a
+    // guarded tree already says what in it may change (`.git`).
+    for protected in &everywhere {
+        let path = input.repo.join(protected.components.join("/"));
+        let real = input.host.canonicalize(&path).unwrap_or(path);
+        if !found.index.contains_key(&real) {
+            found.add(input, real, Vec::new(), protected.because.clone());
+        }
+    }
     git_configuration(input, &mut found);
     ci_references(input, &mut found);
 
@@ -79,14 +94,14 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             .iter()
             .any(|(dir, rule)| rule.access.write && path.starts_with(dir))
     };
-    let reserved_names = match input.section.reserved_names.is_empty() || !writable(input.repo) {
+    let everywhere = match everywhere.is_empty() || !writable(input.repo) {
         true => Vec::new(),
-        false => vec![ReservedNames {
+        false => vec![ProtectedEverywhere {
             within: input.repo.to_path_buf(),
-            names: input.section.reserved_names.clone(),
+            paths: everywhere,
         }],
     };
-    let mechanism = if found.paths.is_empty() && reserved_names.is_empty() {
+    let mechanism = if found.paths.is_empty() && everywhere.is_empty() {
         ProtectionMechanism::NotNeeded
     } else if input.mount_namespace_available {
         ProtectionMechanism::SupervisorAndMounts
@@ -97,7 +112,33 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         index: Default::default(),
         mechanism,
         paths: found.paths,
-        reserved_names,
+        everywhere,
+    })
+}
+
+/// A `**/PATH` entry of `protected`: a relative path of plain names.
+fn everywhere_path(
+    input: &ProtectionInput<'_>,
+    entry: &str,
+    relative: &str,
+) -> Result<EverywherePath, CompileError> {
+    let components: Vec<String> = relative.split('/').map(str::to_string).collect();
+    let plain = |name: &String| {
+        !matches!(name.as_str(), "" | "." | "..") && !name.contains(['*', '?', '[', '{'])
+    };
+    if !components.iter().all(plain) {
+        return Err(CompileError::Entry {
+            profile: input.profile.to_string(),
+            field: "filesystem.protected",
+            entry: entry.to_string(),
+            message: "after `**/` comes a relative path of plain names (`**/.codex`, \
+                      `**/.claude/settings.json`), without `.`, `..`, patterns or variables"
+                .to_string(),
+        });
+    }
+    Ok(EverywherePath {
+        components,
+        because: format!("filesystem.protected `{entry}`"),
     })
 }
 

@@ -82,13 +82,16 @@ impl fmt::Display for Policy {
                 protected.because
             )?;
         }
-        for reserved in &self.protection.reserved_names {
-            writeln!(
-                f,
-                "  no entry of {} may be named {}",
-                reserved.within.display(),
-                reserved.names.join(" or ")
-            )?;
+        for tree in &self.protection.everywhere {
+            for protected in &tree.paths {
+                writeln!(
+                    f,
+                    "  {} at every depth of {}  [{}]",
+                    protected.components.join("/"),
+                    tree.within.display(),
+                    protected.because
+                )?;
+            }
         }
         match &self.namespace {
             Some(plan) => {

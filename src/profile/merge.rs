@@ -23,10 +23,6 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 .into_iter()
                 .chain(top.filesystem.guarded)
                 .collect(),
-            reserved_names: append(
-                base.filesystem.reserved_names,
-                top.filesystem.reserved_names,
-            ),
             session_rc: append(base.filesystem.session_rc, top.filesystem.session_rc),
             layered: base
                 .filesystem

@@ -150,7 +150,9 @@ pub struct FilesystemSection {
     #[serde(default)]
     pub exec: Vec<String>,
     /// Paths that stay read-only even inside a writable tree, and cannot be
-    /// created when missing. Relative entries are relative to the repository.
+    /// created when missing. Relative entries are relative to the repository;
+    /// `**/PATH` is PATH at every depth of the repository (`**/.git`: no
+    /// nested repository anywhere).
     #[serde(default)]
     pub protected: Vec<String>,
     /// Trees that stay read-only but for the entries listed, which may still
@@ -159,10 +161,6 @@ pub struct FilesystemSection {
     /// profile naming the same tree replaces its list.
     #[serde(default)]
     pub guarded: BTreeMap<String, Vec<String>>,
-    /// Names no entry of the repository may take (created, renamed to,
-    /// linked to), and beneath which nothing may change.
-    #[serde(default)]
-    pub reserved_names: Vec<String>,
     /// Shell start-up files (`{home}/.bashrc`, …) the session reads as
     /// guard's session rc instead: a shell or a client's shell snapshot
     /// starts clean ("Permission denied" is not in every command's output),

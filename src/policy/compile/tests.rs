@@ -235,7 +235,7 @@ fn protected_paths_pick_the_mechanism_the_host_allows() {
         plan.read_only
     );
     assert_eq!(
-        with_ns.protection.reserved_names[0].within,
+        with_ns.protection.everywhere[0].within,
         PathBuf::from("/repo")
     );
     let workflows = with_ns

@@ -238,7 +238,7 @@ fn metadata(
     let (target, path) = match resolve_what(caller, what) {
         Ok(target) => {
             let path = target.path();
-            match judge.metadata(&path) {
+            match judge.metadata(&path, change == "times") {
                 Ok(()) => (Ok(target), path),
                 Err(rule) => (Err(refused(kind, &path, rule)), path),
             }

@@ -66,9 +66,13 @@ impl Judge<'_> {
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
-    /// Metadata may change only where the policy lets the session write.
-    pub(super) fn metadata(&self, path: &Path) -> Result<(), String> {
-        self.boundary(Change::Metadata(path))?;
+    /// Metadata may change only where the policy lets the session write;
+    /// `times_only` for a change of times alone, which gives no one access.
+    pub(super) fn metadata(&self, path: &Path, times_only: bool) -> Result<(), String> {
+        self.boundary(match times_only {
+            true => Change::Times(path),
+            false => Change::Metadata(path),
+        })?;
         if self.rules.access_at(path).write {
             return Ok(());
         }
@@ -83,14 +87,14 @@ impl Judge<'_> {
 pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome {
     match request {
         Request::Open { .. } => unreachable!("opens are prepared, then made"),
-        Request::Mkdir { at, mode } => create(judge, caller, at, EventKind::Mkdir, |entry| {
+        Request::Mkdir { at, mode } => create(judge, caller, at, (EventKind::Mkdir, |path| Change::Create(path)), |entry| {
             nix::sys::stat::mkdirat(
                 entry.dir.as_fd(),
                 entry.name.as_os_str(),
                 Mode::from_bits_truncate(mode & 0o1777),
             )
         }),
-        Request::Mknod { at, mode, dev } => create(judge, caller, at, EventKind::Create, |entry| {
+        Request::Mknod { at, mode, dev } => create(judge, caller, at, (EventKind::Create, |path| Change::Create(path)), |entry| {
             let kind = SFlag::from_bits_truncate(mode & libc::S_IFMT);
             let kind = if kind.is_empty() {
                 SFlag::S_IFREG
@@ -106,7 +110,7 @@ pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome
             )
         }),
         Request::Symlink { target, at } => {
-            let mut outcome = create(judge, caller, at, EventKind::Link, |entry| {
+            let mut outcome = create(judge, caller, at, (EventKind::Link, |path| Change::Symlink(path)), |entry| {
                 nix::unistd::symlinkat(
                     OsStr::from_bytes(target),
                     entry.dir.as_fd(),
@@ -135,12 +139,13 @@ pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome
     }
 }
 
-/// A new entry at `at` (never following a final link), made by `make`.
+/// A new entry at `at` (never following a final link), judged as `change`
+/// and made by `make`.
 fn create(
     judge: &Judge<'_>,
     caller: &Caller,
     at: &PathArg,
-    kind: EventKind,
+    (kind, change): (EventKind, for<'p> fn(&'p Path) -> Change<'p>),
     make: impl FnOnce(&Entry) -> nix::Result<()>,
 ) -> Outcome {
     let entry = match caller.resolve(at.base, &at.path, false) {
@@ -155,7 +160,7 @@ fn create(
     if entry.kind().is_some() {
         return failed(kind, path, Errno::EEXIST);
     }
-    if let Err(rule) = judge.boundary(Change::Create(&path)) {
+    if let Err(rule) = judge.boundary(change(&path)) {
         return refused(kind, &path, rule);
     }
     done(kind, path_fields(&path), make(&entry))
