@@ -171,7 +171,10 @@ impl ProtectedEverywhere {
             .collect();
         let matches = |names: &[&OsStr], components: &[String]| {
             names.len() == components.len()
-                && names.iter().zip(components).all(|(n, c)| *n == OsStr::new(c))
+                && names
+                    .iter()
+                    .zip(components)
+                    .all(|(n, c)| *n == OsStr::new(c))
         };
         for protected in &self.paths {
             let length = protected.components.len();
@@ -184,7 +187,10 @@ impl ProtectedEverywhere {
             // redirects one.
             let above = change.moves_structure()
                 && (1..length.min(names.len() + 1)).any(|start| {
-                    matches(&names[names.len() - start..], &protected.components[..start])
+                    matches(
+                        &names[names.len() - start..],
+                        &protected.components[..start],
+                    )
                 });
             if within || above {
                 let what = if within { "" } else { "a directory above " };
@@ -475,7 +481,11 @@ mod tests {
         let denial = protection()
             .judge(Change::Create(Path::new("/r/x/.git")))
             .unwrap_err();
-        assert!(denial.rule.contains("`**/.git`, protected at every depth"), "{}", denial.rule);
+        assert!(
+            denial.rule.contains("`**/.git`, protected at every depth"),
+            "{}",
+            denial.rule
+        );
     }
 
     #[test]
@@ -490,12 +500,16 @@ mod tests {
         assert!(ok(Change::Create(Path::new("/r/a/.codex"))));
         assert!(ok(Change::Create(Path::new("/r/a/.codex/notes.md"))));
         assert!(ok(Change::Create(Path::new("/r/a/config.toml"))));
-        assert!(ok(Change::Create(Path::new("/elsewhere/.codex/config.toml"))));
+        assert!(ok(Change::Create(Path::new(
+            "/elsewhere/.codex/config.toml"
+        ))));
         let denial = protection()
             .judge(Change::Symlink(Path::new("/r/a/.codex")))
             .unwrap_err();
         assert!(
-            denial.rule.contains("a directory above `**/.codex/config.toml`"),
+            denial
+                .rule
+                .contains("a directory above `**/.codex/config.toml`"),
             "{}",
             denial.rule
         );

@@ -87,36 +87,54 @@ impl Judge<'_> {
 pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome {
     match request {
         Request::Open { .. } => unreachable!("opens are prepared, then made"),
-        Request::Mkdir { at, mode } => create(judge, caller, at, (EventKind::Mkdir, |path| Change::Create(path)), |entry| {
-            nix::sys::stat::mkdirat(
-                entry.dir.as_fd(),
-                entry.name.as_os_str(),
-                Mode::from_bits_truncate(mode & 0o1777),
-            )
-        }),
-        Request::Mknod { at, mode, dev } => create(judge, caller, at, (EventKind::Create, |path| Change::Create(path)), |entry| {
-            let kind = SFlag::from_bits_truncate(mode & libc::S_IFMT);
-            let kind = if kind.is_empty() {
-                SFlag::S_IFREG
-            } else {
-                kind
-            };
-            nix::sys::stat::mknodat(
-                entry.dir.as_fd(),
-                entry.name.as_os_str(),
-                kind,
-                Mode::from_bits_truncate(mode & 0o1777),
-                *dev as libc::dev_t,
-            )
-        }),
-        Request::Symlink { target, at } => {
-            let mut outcome = create(judge, caller, at, (EventKind::Link, |path| Change::Symlink(path)), |entry| {
-                nix::unistd::symlinkat(
-                    OsStr::from_bytes(target),
+        Request::Mkdir { at, mode } => create(
+            judge,
+            caller,
+            at,
+            (EventKind::Mkdir, |path| Change::Create(path)),
+            |entry| {
+                nix::sys::stat::mkdirat(
                     entry.dir.as_fd(),
                     entry.name.as_os_str(),
+                    Mode::from_bits_truncate(mode & 0o1777),
                 )
-            });
+            },
+        ),
+        Request::Mknod { at, mode, dev } => create(
+            judge,
+            caller,
+            at,
+            (EventKind::Create, |path| Change::Create(path)),
+            |entry| {
+                let kind = SFlag::from_bits_truncate(mode & libc::S_IFMT);
+                let kind = if kind.is_empty() {
+                    SFlag::S_IFREG
+                } else {
+                    kind
+                };
+                nix::sys::stat::mknodat(
+                    entry.dir.as_fd(),
+                    entry.name.as_os_str(),
+                    kind,
+                    Mode::from_bits_truncate(mode & 0o1777),
+                    *dev as libc::dev_t,
+                )
+            },
+        ),
+        Request::Symlink { target, at } => {
+            let mut outcome = create(
+                judge,
+                caller,
+                at,
+                (EventKind::Link, |path| Change::Symlink(path)),
+                |entry| {
+                    nix::unistd::symlinkat(
+                        OsStr::from_bytes(target),
+                        entry.dir.as_fd(),
+                        entry.name.as_os_str(),
+                    )
+                },
+            );
             let text = String::from_utf8_lossy(target).into_owned();
             outcome.fields.insert("target".into(), text.into());
             outcome.fields.insert("symbolic".into(), true.into());
