@@ -17,6 +17,8 @@
 //! `tool_response`); a refusal is `hookSpecificOutput.permissionDecision =
 //! "deny"` with a `permissionDecisionReason` the model reads.
 
+mod url;
+
 use super::shell::programs;
 use crate::policy::{NetworkMode, SessionRules, lexically_normal};
 use crate::sandbox::refusal::{Right, Rules};
@@ -170,10 +172,12 @@ impl<'a> Judge<'a> {
             NetworkMode::None => Some(refusal("it has no network".into())),
             NetworkMode::Allow => {
                 // A URL guard cannot read is left to the proxy.
-                let (host, port) = url_host_port(url)?;
-                if host.parse::<std::net::IpAddr>().is_ok() {
-                    return Some(refusal("addresses are refused; only named hosts".into()));
-                }
+                let (host, port) = match url::http_host(url)? {
+                    url::UrlHost::Name(host, port) => (host, port),
+                    url::UrlHost::Address => {
+                        return Some(refusal("addresses are refused; only named hosts".into()));
+                    }
+                };
                 if self
                     .session
                     .allowed_hosts
@@ -225,19 +229,6 @@ impl<'a> Judge<'a> {
             tools.join(", ")
         )))
     }
-}
-
-/// The host and port of an `http` or `https` URL (default ports 80, 443).
-fn url_host_port(url: &str) -> Option<(String, u16)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let default = match scheme.to_ascii_lowercase().as_str() {
-        "https" => 443,
-        "http" => 80,
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    crate::policy::split_host_port(host_port, default).ok()
 }
 
 /// The findings of medium severity and up in what a tool returned.

@@ -100,6 +100,13 @@ pub fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u1
     if host.is_empty() {
         return Err("no host".into());
     }
+    // A name is letters, digits, `-`, `_` and dots; an IPv6 literal came in
+    // brackets. Anything else (`@`, `\`, `%`, spaces) is a URL or header
+    // trick, not a host.
+    let name_like = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !host.chars().all(name_like) && host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!("`{host}` is not a host name or address"));
+    }
     Ok((host.to_ascii_lowercase(), port))
 }
 

@@ -149,9 +149,22 @@ fn handle(mut client: TcpStream, shared: &Shared) {
     let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
     let request = match Request::read(&mut client) {
         Ok(request) => request,
-        Err(_) => {
-            let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+        Err(reason) => {
+            let body = format!("guard refused the request: {reason}\n");
+            let _ = write!(
+                client,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
             close_after_answer(&mut client);
+            // A client that went away sent nothing to refuse.
+            if reason != "connection closed" {
+                let event = Event::new(EventKind::Connect, None)
+                    .with("via", "proxy")
+                    .with("allowed", false)
+                    .with("rule", reason);
+                shared.events.send(event);
+            }
             return;
         }
     };

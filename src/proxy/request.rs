@@ -6,6 +6,9 @@ use std::io::Read;
 /// The most a request head may take.
 const MAX_HEAD: usize = 64 * 1024;
 
+/// Most header lines a request head may have.
+const MAX_HEADERS: usize = 128;
+
 /// A parsed proxy request.
 #[derive(Debug)]
 pub struct Request {
@@ -20,19 +23,30 @@ pub struct Request {
     /// The HTTP version.
     version: String,
     /// Header lines, as sent.
-    headers: Vec<(String, String)>,
+    headers: Vec<(String, Vec<u8>)>,
     /// Bytes read after the head (the start of a body, or of a tunnel).
     pub buffered_body: Vec<u8>,
 }
 
 impl Request {
-    /// Reads and parses the head from `stream`.
+    /// Reads and parses the head from `stream` (`httparse`: the request line
+    /// and header syntax of RFC 9112). A plain HTTP request must name its
+    /// target in absolute form, and its one `Host` header must name the
+    /// same host and port: a front end shared by many sites routes by
+    /// `Host`, so a different one would reach a site the policy never
+    /// allowed (domain fronting).
     pub fn read(stream: &mut impl Read) -> Result<Request, String> {
         let mut buffer = Vec::new();
         let mut chunk = [0u8; 4096];
-        let end = loop {
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut parsed = httparse::Request::new(&mut headers);
+            match parsed.parse(&buffer) {
+                Ok(httparse::Status::Complete(length)) => {
+                    return Request::from_parsed(&parsed, buffer[length..].to_vec());
+                }
+                Ok(httparse::Status::Partial) => {}
+                Err(error) => return Err(format!("malformed request head: {error}")),
             }
             if buffer.len() > MAX_HEAD {
                 return Err("request head too large".into());
@@ -42,19 +56,23 @@ impl Request {
                 return Err("connection closed".into());
             }
             buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    fn from_parsed(
+        parsed: &httparse::Request<'_, '_>,
+        buffered_body: Vec<u8>,
+    ) -> Result<Request, String> {
+        let method = parsed.method.ok_or("no method")?;
+        let target = parsed.path.ok_or("no request target")?;
+        let version = match parsed.version {
+            Some(0) => "HTTP/1.0",
+            _ => "HTTP/1.1",
         };
-        let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-        let buffered_body = buffer[end + 4..].to_vec();
-        let mut lines = head.split("\r\n");
-        let mut first = lines.next().unwrap_or_default().split(' ');
-        let (method, target, version) = (
-            first.next().unwrap_or_default(),
-            first.next().unwrap_or_default(),
-            first.next().unwrap_or("HTTP/1.1"),
-        );
-        let headers = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        let headers: Vec<(String, Vec<u8>)> = parsed
+            .headers
+            .iter()
+            .map(|header| (header.name.to_string(), header.value.to_vec()))
             .collect();
         let (host, port, path) = if method == "CONNECT" {
             let (host, port) = crate::policy::split_host_port(target, 443)?;
@@ -63,12 +81,28 @@ impl Request {
             let rest = target
                 .strip_prefix("http://")
                 .ok_or("only CONNECT and absolute http:// requests are proxied")?;
-            let (authority, path) = match rest.find('/') {
-                Some(at) => (&rest[..at], &rest[at..]),
-                None => (rest, "/"),
+            let (authority, path) = match rest.find(['/', '?']) {
+                Some(at) if rest.as_bytes()[at] == b'?' => {
+                    (&rest[..at], format!("/{}", &rest[at..]))
+                }
+                Some(at) => (&rest[..at], rest[at..].to_string()),
+                None => (rest, "/".to_string()),
             };
             let (host, port) = crate::policy::split_host_port(authority, 80)?;
-            (host, port, path.to_string())
+            let named = host_headers(&headers);
+            let [named] = named.as_slice() else {
+                return Err(format!("{} Host headers; a request has one", named.len()));
+            };
+            let claimed = std::str::from_utf8(named)
+                .map_err(|_| "the Host header is not text".to_string())
+                .and_then(|value| crate::policy::split_host_port(value.trim(), 80))?;
+            if claimed != (host.clone(), port) {
+                return Err(format!(
+                    "the Host header names {}:{}, not {host}:{port}, the host the request is for",
+                    claimed.0, claimed.1
+                ));
+            }
+            (host, port, path)
         };
         Ok(Request {
             method: method.to_string(),
@@ -86,9 +120,8 @@ impl Request {
         let value = self
             .headers
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("proxy-authorization"))?
-            .1
-            .as_str();
+            .find(|(name, _)| name.eq_ignore_ascii_case("proxy-authorization"))?;
+        let value = std::str::from_utf8(&value.1).ok()?;
         let encoded = value
             .strip_prefix("Basic ")
             .or_else(|| value.strip_prefix("basic "))?;
@@ -99,7 +132,7 @@ impl Request {
     /// proxy's headers, with `Connection: close` (one request per
     /// connection, so every request is checked).
     pub fn forwarded_head(&self) -> Vec<u8> {
-        let mut head = format!("{} {} {}\r\n", self.method, self.path, self.version);
+        let mut head = format!("{} {} {}\r\n", self.method, self.path, self.version).into_bytes();
         for (name, value) in &self.headers {
             let lower = name.to_ascii_lowercase();
             if matches!(
@@ -108,11 +141,23 @@ impl Request {
             ) {
                 continue;
             }
-            head.push_str(&format!("{name}: {value}\r\n"));
+            head.extend_from_slice(name.as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value);
+            head.extend_from_slice(b"\r\n");
         }
-        head.push_str("Connection: close\r\n\r\n");
-        head.into_bytes()
+        head.extend_from_slice(b"Connection: close\r\n\r\n");
+        head
     }
+}
+
+/// The values of every `Host` header.
+fn host_headers(headers: &[(String, Vec<u8>)]) -> Vec<&[u8]> {
+    headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.as_slice())
+        .collect()
 }
 
 /// Standard base64 (with or without padding).
@@ -154,7 +199,7 @@ mod tests {
         );
         assert_eq!(request.proxy_credentials().as_deref(), Some("guard:secret"));
         assert_eq!(request.buffered_body, b"TLS");
-        let raw = b"GET http://h.test:8080/a?b HTTP/1.1\r\nHost: h.test\r\nProxy-Connection: keep-alive\r\n\r\n";
+        let raw = b"GET http://h.test:8080/a?b HTTP/1.1\r\nHost: h.test:8080\r\nProxy-Connection: keep-alive\r\n\r\n";
         let request = Request::read(&mut &raw[..]).unwrap();
         assert_eq!((request.host.as_str(), request.port), ("h.test", 8080));
         let head = String::from_utf8(request.forwarded_head()).unwrap();
@@ -164,6 +209,47 @@ mod tests {
                 && head.contains("Connection: close")
         );
         assert!(Request::read(&mut &b"GET /relative HTTP/1.1\r\n\r\n"[..]).is_err());
+    }
+
+    #[test]
+    fn the_host_header_must_name_the_target() {
+        let read = |raw: &str| Request::read(&mut raw.as_bytes());
+        assert!(read("GET http://a.test/ HTTP/1.1\r\nHost: A.test\r\n\r\n").is_ok());
+        assert!(read("GET http://a.test:80/ HTTP/1.1\r\nHost: a.test\r\n\r\n").is_ok());
+        for (raw, why) in [
+            (
+                "GET http://a.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n",
+                "names b.test:80",
+            ),
+            (
+                "GET http://a.test/ HTTP/1.1\r\nHost: a.test:8080\r\n\r\n",
+                "names a.test:8080",
+            ),
+            ("GET http://a.test/ HTTP/1.1\r\n\r\n", "0 Host headers"),
+            (
+                "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n",
+                "2 Host headers",
+            ),
+            (
+                "GET http://a.test/ HTTP/1.1\r\nHost: b.test@a.test\r\n\r\n",
+                "not a host",
+            ),
+            (
+                "GET http://b.test@a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                "not a host",
+            ),
+            (
+                "GET http://a.test\\@b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n",
+                "not a host",
+            ),
+            (
+                "GET http://a.test/ HTTP/1.1\r\nHost : a.test\r\n\r\n",
+                "malformed",
+            ),
+        ] {
+            let error = read(raw).unwrap_err();
+            assert!(error.contains(why), "{raw:?}: {error}");
+        }
     }
 
     #[test]

@@ -50,6 +50,17 @@ def connect(target, auth):
         if not chunk: break
         data += chunk
     return data.decode(errors="replace").split("\r\n")[0] + " " + data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
+def fronted(host_header):
+    s = socket.create_connection((host, int(port)), timeout=5)
+    header = "Proxy-Authorization: Basic %s\r\n" % base64.b64encode(credential.encode()).decode()
+    s.sendall(("GET http://allowed.test:%d/ HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (web, host_header, header)).encode())
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk: break
+        data += chunk
+    return data.decode(errors="replace").split("\r\n")[0] + " " + data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
+print("fronted:", fronted("other.test:%d" % web))
 print("tunnel:", connect("allowed.test:%d" % tunnel, credential))
 print("badcred:", connect("allowed.test:%d" % tunnel, "guard:wrong"))
 for name, address in [("direct", ("127.0.0.1", web)), ("otherhost", ("127.0.0.2", int(port)))]:
@@ -109,6 +120,7 @@ fn only_allowed_names_get_through_the_proxy() {
             "literal: HTTP 403 guard refused 127.0.0.1:",
             "--resolve NAME:",
             "tunnel: HTTP/1.1 200 Connection established tunnel-ok",
+            "fronted: HTTP/1.1 400 Bad Request guard refused the request: the Host header names other.test:",
             "badcred: HTTP/1.1 407",
             "direct: errno 13",
             "otherhost: errno 13",
@@ -134,6 +146,16 @@ fn only_allowed_names_get_through_the_proxy() {
                 && proxied("other.test", false)
                 && proxied("127.0.0.1", false),
             "{records:?}"
+        );
+        let fronting = records.iter().any(|r| {
+            r["allowed"] == false
+                && r["rule"]
+                    .as_str()
+                    .is_some_and(|rule| rule.starts_with("the Host header names other.test:"))
+        });
+        assert!(
+            fronting,
+            "the refused fronting is not on record: {records:?}"
         );
         let received = records
             .iter()

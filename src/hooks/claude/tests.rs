@@ -126,9 +126,11 @@ fn web_fetches_outside_the_network_allowlist_are_refused() {
         fetch("ftp://docs.rs/x").is_none(),
         "not a URL guard reads: the proxy decides"
     );
-    assert_eq!(
-        url_host_port("https://u:p@[::1]:8080/a"),
-        Some(("::1".into(), 8080))
+    let fronted = fetch("http://evil.example.org\\@docs.rs/").unwrap();
+    assert!(
+        fronted.reason.contains("evil.example.org:80"),
+        "{}",
+        fronted.reason
     );
 }
 
