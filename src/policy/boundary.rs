@@ -99,15 +99,57 @@ pub struct BoundaryDenial {
     pub rule: String,
 }
 
+impl Change<'_> {
+    /// Whether the change acts on an entry that is there already (which, in
+    /// a tree whose entries only their maker may change, must be the
+    /// session's own).
+    fn acts_on_an_existing_entry(&self) -> bool {
+        !matches!(self, Change::Create(_) | Change::Symlink(_))
+    }
+}
+
 impl Protection {
-    /// Whether the session may make `change`; the denial names the rule.
+    /// Whether the session may make `change`, taking every existing entry
+    /// for someone else's; the denial names the rule.
     pub fn judge(&self, change: Change<'_>) -> Result<(), BoundaryDenial> {
-        self.judge_among(change, false)
+        self.judge_among(change, &|| false, false)
     }
 
-    /// [`Protection::judge`], looking at every protected path when
+    /// [`Protection::judge`] for a change whose entry `is_own` can tell
+    /// apart: whether it is missing or was made by this session. Asked only
+    /// where the tree lets only the entries a session made change
+    /// (`own:` patterns).
+    pub fn judge_owned(
+        &self,
+        change: Change<'_>,
+        is_own: &dyn Fn() -> bool,
+    ) -> Result<(), BoundaryDenial> {
+        self.judge_among(change, is_own, false)
+    }
+
+    /// Whether an entry made at `path` is one whose later changes need it to
+    /// be the session's own (so the supervisor remembers that it made it).
+    pub fn ownership_matters(&self, path: &Path) -> bool {
+        let plain = is_plain(path);
+        let candidates: Vec<usize> = match plain {
+            true => self.index.related(&self.paths, path, false),
+            false => (0..self.paths.len()).collect(),
+        };
+        candidates.into_iter().any(|i| {
+            let protected = &self.paths[i];
+            beneath(path, &protected.path, plain && is_plain(&protected.path))
+                .is_some_and(|inside| protected.allowance(inside) == Some(Allowance::OwnOnly))
+        })
+    }
+
+    /// [`Protection::judge_owned`], looking at every protected path when
     /// `scan_all` is set, else at those the index names.
-    fn judge_among(&self, change: Change<'_>, scan_all: bool) -> Result<(), BoundaryDenial> {
+    fn judge_among(
+        &self,
+        change: Change<'_>,
+        is_own: &dyn Fn() -> bool,
+        scan_all: bool,
+    ) -> Result<(), BoundaryDenial> {
         let path = change.path();
         // Every protected path has its say; an entry a protected tree allows
         // is exempt from the paths protected everywhere (git's own HEAD lives
@@ -129,10 +171,23 @@ impl Protection {
                 if inside.as_os_str().is_empty() {
                     return Err(protected.refuse(change, "is protected"));
                 }
-                if !protected.allows(inside) {
-                    return Err(protected.refuse(change, "lies in a protected tree"));
+                match protected.allowance(inside) {
+                    None => return Err(protected.refuse(change, "lies in a protected tree")),
+                    Some(Allowance::OwnOnly) if change.acts_on_an_existing_entry() && !is_own() => {
+                        return Err(BoundaryDenial {
+                            protected: protected.path.display().to_string(),
+                            rule: format!(
+                                "cannot {} {}: in protected tree {} a session changes only \
+                                 the entries it made there, and another process made this one ({})",
+                                change.verb(),
+                                path.display(),
+                                protected.path.display(),
+                                protected.because
+                            ),
+                        });
+                    }
+                    Some(_) => allowed_in_tree = true,
                 }
-                allowed_in_tree = true;
             } else if change.moves_structure() && beneath(&protected.path, path, plain).is_some() {
                 return Err(BoundaryDenial {
                     protected: protected.path.display().to_string(),
@@ -240,16 +295,53 @@ pub(super) fn is_plain(path: &Path) -> bool {
                 .all(|part| !part.is_empty() && part != b"." && part != b".."))
 }
 
+/// How a pattern of a protected tree lets an entry change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowance {
+    /// Whoever made it.
+    Any,
+    /// Only an entry this session made (`own:` patterns): the session may
+    /// add entries, but not change those another process, or an earlier or
+    /// concurrent session, made (a client's shell snapshots, which the
+    /// client that wrote them sources before every command).
+    OwnOnly,
+}
+
+/// The prefix of a pattern whose entries only their maker may change.
+pub const OWN_ONLY: &str = "own:";
+
 impl ProtectedPath {
-    /// Whether the entry `inside` (relative to this path) may change.
+    /// Whether the entry `inside` (relative to this path) may change, at
+    /// least when it is the session's own.
     pub fn allows(&self, inside: &Path) -> bool {
-        self.allow.iter().any(|pattern| matches(pattern, inside))
+        self.allowance(inside).is_some()
+    }
+
+    /// How the entry `inside` (relative to this path) may change; `None`:
+    /// not at all. A pattern that lets any entry change wins over an `own:`
+    /// one.
+    pub fn allowance(&self, inside: &Path) -> Option<Allowance> {
+        let mut found = None;
+        for pattern in &self.allow {
+            let (allowance, pattern) = match pattern.strip_prefix(OWN_ONLY) {
+                Some(pattern) => (Allowance::OwnOnly, pattern),
+                None => (Allowance::Any, pattern.as_str()),
+            };
+            if matches(pattern, inside) {
+                if allowance == Allowance::Any {
+                    return Some(Allowance::Any);
+                }
+                found = Some(allowance);
+            }
+        }
+        found
     }
 
     /// Whether a pattern could let the entry `name` directly beneath this
     /// path, or something beneath that entry, change.
     pub fn may_change_beneath(&self, name: &std::ffi::OsStr) -> bool {
         self.allow.iter().any(|pattern| {
+            let pattern = pattern.strip_prefix(OWN_ONLY).unwrap_or(pattern);
             let first = pattern.split('/').next().unwrap_or_default();
             matches(first, Path::new(name))
         })
@@ -516,6 +608,49 @@ mod tests {
     }
 
     #[test]
+    fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
+        let protection = Protection {
+            paths: vec![ProtectedPath {
+                path: "/h/.claude".into(),
+                exists: true,
+                allow: vec!["own:shell-snapshots/**".into(), "history.jsonl".into()],
+                because: "client".into(),
+            }],
+            ..protection()
+        };
+        let snapshot = Path::new("/h/.claude/shell-snapshots/snapshot-bash-1.sh");
+        let (mine, theirs) = (|| true, || false);
+        assert!(
+            protection
+                .judge_owned(Change::Create(snapshot), &theirs)
+                .is_ok()
+        );
+        for change in [
+            Change::Write(snapshot),
+            Change::Remove(snapshot),
+            Change::RenameTo(snapshot),
+            Change::Metadata(snapshot),
+            Change::LinkFrom(snapshot),
+        ] {
+            assert!(protection.judge_owned(change, &mine).is_ok(), "{change:?}");
+            let denial = protection.judge_owned(change, &theirs).unwrap_err();
+            assert!(
+                denial.rule.contains("another process made this one"),
+                "{change:?}"
+            );
+        }
+        let history = Path::new("/h/.claude/history.jsonl");
+        assert!(
+            protection
+                .judge_owned(Change::Write(history), &theirs)
+                .is_ok()
+        );
+        assert!(protection.ownership_matters(snapshot));
+        assert!(!protection.ownership_matters(history));
+        assert!(!protection.ownership_matters(Path::new("/r/src/main.rs")));
+    }
+
+    #[test]
     fn a_directory_above_a_protected_path_cannot_become_a_link_or_change_mode() {
         assert!(!ok(Change::Symlink(Path::new("/r/.github"))));
         assert!(!ok(Change::Metadata(Path::new("/r/.github"))));
@@ -563,7 +698,7 @@ mod tests {
             ] {
                 assert_eq!(
                     protection.judge(change),
-                    protection.judge_among(change, true),
+                    protection.judge_among(change, &|| false, true),
                     "{change:?}"
                 );
             }

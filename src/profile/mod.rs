@@ -157,8 +157,10 @@ pub struct FilesystemSection {
     pub protected: Vec<String>,
     /// Trees that stay read-only but for the entries listed, which may still
     /// change: `name`, `*` within a name, `dir/**` for a directory and
-    /// everything beneath it. Keys are paths like `protected`'s. A later
-    /// profile naming the same tree replaces its list.
+    /// everything beneath it; `own:PATTERN` for entries the session may add
+    /// but of which it may change only those it made itself. Keys are paths
+    /// like `protected`'s. A later profile naming the same tree replaces its
+    /// list.
     #[serde(default)]
     pub guarded: BTreeMap<String, Vec<String>>,
     /// Shell start-up files (`{home}/.bashrc`, …) the session reads as

@@ -267,3 +267,91 @@ fn the_end_check_stands_behind_the_supervisor_in_guarded_trees() {
         }
     });
 }
+
+/// What a running client acts on in its own per-session files (Claude Code
+/// sources its shell snapshot and session-env files before every Bash
+/// command) is `own:`: a session adds and changes its own files there, but
+/// cannot change, replace, link, remove or open up another session's, so a
+/// concurrent unconfined Claude Code sources nothing planted.
+#[test]
+fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
+    for_each_identity(|env| {
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let claude = env.home.join(".claude");
+            let marker = env.home.join("PLANTED-RAN");
+            let theirs = claude.join("shell-snapshots/snapshot-bash-other.sh");
+            let their_env = claude.join("session-env/other/hook-0.sh");
+            for file in [&theirs, &their_env] {
+                std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                std::fs::write(file, "export FROM_HOOK=1\n").unwrap();
+            }
+            env.give(&claude);
+            let plant = format!("echo 'touch {}' ", marker.display());
+            let attacks = [
+                format!("{plant} >> ~/.claude/shell-snapshots/snapshot-bash-other.sh"),
+                format!("{plant} >> ~/.claude/session-env/other/hook-0.sh"),
+                format!(
+                    "{plant} > ~/.claude/shell-snapshots/mine.sh && mv ~/.claude/shell-snapshots/mine.sh ~/.claude/shell-snapshots/snapshot-bash-other.sh"
+                ),
+                "rm ~/.claude/shell-snapshots/snapshot-bash-other.sh".to_string(),
+                "truncate -s 0 ~/.claude/session-env/other/hook-0.sh".to_string(),
+                "chmod 666 ~/.claude/shell-snapshots/snapshot-bash-other.sh".to_string(),
+                "ln ~/.claude/shell-snapshots/snapshot-bash-other.sh ~/.claude/shell-snapshots/link.sh"
+                    .to_string(),
+            ];
+            let neighbours = [
+                "echo 'export A=1' > ~/.claude/shell-snapshots/snapshot-bash-mine.sh",
+                "echo 'export B=1' >> ~/.claude/shell-snapshots/snapshot-bash-mine.sh",
+                "mv ~/.claude/shell-snapshots/snapshot-bash-mine.sh ~/.claude/shell-snapshots/snapshot-bash-kept.sh",
+                "mkdir -p ~/.claude/session-env/mine && echo x > ~/.claude/session-env/mine/a.sh && rm -r ~/.claude/session-env/mine",
+                "mkdir -p ~/.claude/todos && echo '[]' > ~/.claude/todos/t.json && echo '[1]' > ~/.claude/todos/t.json",
+            ];
+            let mut script = String::new();
+            for (n, attack) in attacks.iter().enumerate() {
+                script += &format!("( {attack} ) 2>/dev/null && echo ATTACK-{n}-WORKED; ");
+            }
+            for (n, work) in neighbours.iter().enumerate() {
+                script += &format!("( {work} ) || echo WORK-{n}-FAILED; ");
+            }
+            script += "echo DONE";
+            let mut args = vec!["-p", "claude"];
+            args.extend_from_slice(mode);
+            let output = env.run_script(&args, &script);
+            let text = all_output(&output);
+            assert!(text.contains("DONE"), "{mode:?}: {text}");
+            for (n, attack) in attacks.iter().enumerate() {
+                assert!(
+                    !text.contains(&format!("ATTACK-{n}-WORKED")),
+                    "{mode:?}: `{attack}` worked: {text}"
+                );
+            }
+            for (n, work) in neighbours.iter().enumerate() {
+                assert!(
+                    !text.contains(&format!("WORK-{n}-FAILED")),
+                    "{mode:?}: `{work}` failed: {text}"
+                );
+            }
+            for file in [&theirs, &their_env] {
+                assert_eq!(
+                    std::fs::read_to_string(file).unwrap(),
+                    "export FROM_HOOK=1\n",
+                    "{mode:?}"
+                );
+            }
+            assert_eq!(
+                std::fs::read_to_string(claude.join("shell-snapshots/snapshot-bash-kept.sh"))
+                    .unwrap(),
+                "export A=1\nexport B=1\n",
+                "{mode:?}"
+            );
+            // What the concurrent client does before each command, unconfined.
+            for file in [&theirs, &their_env] {
+                let mut source = env.command("bash");
+                source.arg("-c").arg(format!("source {}", file.display()));
+                assert!(source.output().unwrap().status.success());
+            }
+            assert!(!marker.exists(), "{mode:?}: a planted command ran");
+            let _ = std::fs::remove_dir_all(&claude);
+        }
+    });
+}

@@ -178,6 +178,14 @@ pub(super) enum Acting {
 }
 
 impl Acting {
+    /// What a change to it acts on.
+    pub(super) fn subject(&self) -> super::made::Subject<'_> {
+        match self {
+            Acting::Entry(entry) => super::made::Subject::Entry(entry),
+            Acting::Object(fd) | Acting::Open(fd) => super::made::Subject::Fd(fd),
+        }
+    }
+
     pub(super) fn path(&self) -> PathBuf {
         match self {
             Acting::Entry(entry) => entry.path(),
@@ -238,7 +246,7 @@ fn metadata(
     let (target, path) = match resolve_what(caller, what) {
         Ok(target) => {
             let path = target.path();
-            match judge.metadata(&path, change == "times") {
+            match judge.metadata(&path, change == "times", target.subject()) {
                 Ok(()) => (Ok(target), path),
                 Err(rule) => (Err(refused(kind, &path, rule)), path),
             }

@@ -14,6 +14,7 @@
 //! domain, so the kernel checks its call exactly as it would have checked
 //! the process's; guard's judgement can only refuse more.
 
+mod made;
 mod metadata;
 mod open;
 mod perform;
@@ -44,6 +45,8 @@ pub struct Mediator {
     pub record_changes: bool,
     /// The session's file creation masks.
     umasks: Umasks,
+    /// What the session made where only the maker may change it.
+    made: made::Made,
 }
 
 /// The file creation mask of the session's processes. A process starts with
@@ -73,6 +76,7 @@ impl Mediator {
                 at_start: umask_in_status("self").unwrap_or(0o077),
                 changed: AtomicBool::new(false),
             },
+            made: made::Made::default(),
         }
     }
 
@@ -140,6 +144,7 @@ pub fn handle(
     let judge = Judge {
         protection: &mediator.protection,
         rules: &mediator.rules,
+        made: &mediator.made,
     };
     let outcome = match &request {
         Request::Open { at, flags, mode } => {
@@ -151,7 +156,7 @@ pub fn handle(
                     let (worker, mediator) = (listener.clone(), mediator.clone());
                     let (call, events, unrecorded) = (*call, events.clone(), unrecorded.clone());
                     let spawned = std::thread::Builder::new().spawn(move || {
-                        let outcome = open::open(prepared);
+                        let outcome = open::open(prepared, &mediator.made);
                         let _recording = unrecorded.hold();
                         answer(&worker, &call, &outcome);
                         mediator.record(&events, outcome, syscall, process);
@@ -161,7 +166,9 @@ pub fn handle(
                     }
                     return;
                 }
-                Ok(prepared) => with_umask(mediator.umask_of(&caller), || open::open(prepared)),
+                Ok(prepared) => with_umask(mediator.umask_of(&caller), || {
+                    open::open(prepared, &mediator.made)
+                }),
             }
         }
         Request::Mkdir { .. } | Request::Mknod { .. } => {

@@ -2,6 +2,7 @@
 //! the supervisor on the resolved name (a FIFO's open, which blocks, on a
 //! thread of its own), and the caller gets the very file through ADDFD.
 
+use super::made::Made;
 use super::perform::{Answer, Judge, Outcome, failed, lossy, path_fields, refused, via_descriptor};
 use super::request::PathArg;
 use super::resolve::{Caller, Entry, Object, Target};
@@ -24,6 +25,9 @@ pub struct PreparedOpen {
     /// The path, for the record.
     pub path: PathBuf,
     created: bool,
+    /// Whether the session must remember that it made the file (only its
+    /// maker may change it later).
+    remember: bool,
     /// Whether the open may block.
     pub blocking: bool,
 }
@@ -54,49 +58,50 @@ pub fn prepare_open(
         .resolve(at.base, &at.path, follow)
         .map_err(|errno| failed(kind(creating), lossy(&at.path), errno))?;
     let path = target.path();
-    let (how, created, blocking) = match target {
-        Target::Object(object) => (OpenHow::Reopen(object), false, false),
+    let (created, blocking) = match &target {
+        Target::Object(_) => (false, false),
         Target::Entry(entry) => {
             let existing = entry.kind();
             if existing.is_none() && !creating {
                 return Err(failed(kind(false), path, Errno::ENOENT));
             }
-            (
-                OpenHow::At(entry),
-                existing.is_none(),
-                existing == Some(SFlag::S_IFIFO),
-            )
+            (existing.is_none(), existing == Some(SFlag::S_IFIFO))
         }
     };
-    let change = match created {
-        true => Some(Change::Create(&path)),
-        false if writes => Some(Change::Write(&path)),
-        false => None,
+    let judged = match created {
+        true => judge.boundary(Change::Create(&path)),
+        false if writes => judge.boundary_on(Change::Write(&path), target.subject()),
+        false => Ok(()),
     };
-    if let Some(change) = change
-        && let Err(rule) = judge.boundary(change)
-    {
+    if let Err(rule) = judged {
         return Err(refused(kind(created), &path, rule));
     }
+    let how = match target {
+        Target::Object(object) => OpenHow::Reopen(object),
+        Target::Entry(entry) => OpenHow::At(entry),
+    };
     Ok(PreparedOpen {
         how,
         flags,
         // A session makes no setuid or setgid files.
         mode: mode & 0o1777,
+        remember: created && judge.protection.ownership_matters(&path),
         path,
         created,
         blocking,
     })
 }
 
-/// Makes a prepared open.
-pub fn open(prepared: PreparedOpen) -> Outcome {
+/// Makes a prepared open; `made` remembers a file the session made where
+/// only the maker may change it.
+pub fn open(prepared: PreparedOpen, made: &Made) -> Outcome {
     let PreparedOpen {
         how,
         flags,
         mode,
         path,
         created,
+        remember,
         ..
     } = prepared;
     let kind = if created {
@@ -107,7 +112,13 @@ pub fn open(prepared: PreparedOpen) -> Outcome {
     let mut fields = path_fields(&path);
     fields.insert("mode".into(), open_mode(flags).into());
     let cloexec = flags & libc::O_CLOEXEC != 0;
-    let ours = OFlag::from_bits_retain(flags | libc::O_CLOEXEC);
+    // A file to remember must be the one the supervisor makes, not one
+    // another process made in between.
+    let exclusive = remember && flags & libc::O_EXCL == 0;
+    let ours = match exclusive {
+        true => OFlag::from_bits_retain(flags | libc::O_CLOEXEC | libc::O_EXCL),
+        false => OFlag::from_bits_retain(flags | libc::O_CLOEXEC),
+    };
     let opened = match how {
         // The name was resolved to its end: a link that appears there now
         // is not followed.
@@ -123,8 +134,20 @@ pub fn open(prepared: PreparedOpen) -> Outcome {
             Mode::empty(),
         ),
     };
+    if exclusive && matches!(opened, Err(Errno::EEXIST)) {
+        let rule = format!(
+            "cannot write {}: another process made it while the session was creating it",
+            path.display()
+        );
+        return refused(kind, &path, rule).with(fields);
+    }
     let answer = match opened {
-        Ok(fd) => Answer::Fd { fd, cloexec },
+        Ok(fd) => {
+            if remember && let Ok(stat) = nix::sys::stat::fstat(&fd) {
+                made.note(&stat);
+            }
+            Answer::Fd { fd, cloexec }
+        }
         Err(errno) => Answer::Errno(errno as i32),
     };
     Outcome {

@@ -5,6 +5,7 @@
 //! nothing here grants what the session could not do itself; what it adds
 //! is refusal.
 
+use super::made::{Made, Subject};
 use super::metadata::{self, Acting, resolve_what};
 use super::request::{PathArg, Request, What};
 use super::resolve::{Caller, Entry, Target};
@@ -57,22 +58,52 @@ pub struct Judge<'a> {
     /// The session's filesystem rules (for metadata, which Landlock leaves
     /// alone).
     pub rules: &'a Rules,
+    /// What the session made where only the maker may change it.
+    pub made: &'a Made,
 }
 
 impl Judge<'_> {
+    /// The boundary's judgement of a change that makes a new entry.
     pub(super) fn boundary(&self, change: Change<'_>) -> Result<(), String> {
         self.protection
             .judge(change)
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
+    /// The boundary's judgement of a change to what `subject` names.
+    pub(super) fn boundary_on(
+        &self,
+        change: Change<'_>,
+        subject: Subject<'_>,
+    ) -> Result<(), String> {
+        self.protection
+            .judge_owned(change, &|| self.made.is_own(subject))
+            .map_err(|BoundaryDenial { rule, .. }| rule)
+    }
+
+    /// Remembers a new entry at `path` the session made, where only the
+    /// maker may change it later.
+    pub(super) fn made(&self, path: &Path, entry: &Entry) {
+        if self.protection.ownership_matters(path) {
+            self.made.note_entry(entry);
+        }
+    }
+
     /// Metadata may change only where the policy lets the session write;
     /// `times_only` for a change of times alone, which gives no one access.
-    pub(super) fn metadata(&self, path: &Path, times_only: bool) -> Result<(), String> {
-        self.boundary(match times_only {
-            true => Change::Times(path),
-            false => Change::Metadata(path),
-        })?;
+    pub(super) fn metadata(
+        &self,
+        path: &Path,
+        times_only: bool,
+        subject: Subject<'_>,
+    ) -> Result<(), String> {
+        self.boundary_on(
+            match times_only {
+                true => Change::Times(path),
+                false => Change::Metadata(path),
+            },
+            subject,
+        )?;
         if self.rules.access_at(path).write {
             return Ok(());
         }
@@ -181,7 +212,11 @@ fn create(
     if let Err(rule) = judge.boundary(change(&path)) {
         return refused(kind, &path, rule);
     }
-    done(kind, path_fields(&path), make(&entry))
+    let made = make(&entry);
+    if made.is_ok() {
+        judge.made(&path, &entry);
+    }
+    done(kind, path_fields(&path), made)
 }
 
 fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcome {
@@ -196,10 +231,11 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
         Err(errno) => return failed(kind, lossy(&to.path), errno),
     };
     let (source_path, new) = (source.path(), entry.path());
-    for change in [Change::LinkFrom(&source_path), Change::Create(&new)] {
-        if let Err(rule) = judge.boundary(change) {
-            return refused(kind, &new, rule);
-        }
+    let judged = judge
+        .boundary_on(Change::LinkFrom(&source_path), source.subject())
+        .and_then(|()| judge.boundary(Change::Create(&new)));
+    if let Err(rule) = judged {
+        return refused(kind, &new, rule);
     }
     let mut fields = path_fields(&new);
     fields.insert(
@@ -243,12 +279,18 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
         return failed(kind, old_path, Errno::ENOENT);
     }
     let exchange = flags & libc::RENAME_EXCHANGE != 0;
-    let mut changes = vec![Change::RenameFrom(&old_path), Change::RenameTo(&new_path)];
+    let mut changes = vec![
+        (Change::RenameFrom(&old_path), &old),
+        (Change::RenameTo(&new_path), &new),
+    ];
     if exchange {
-        changes.extend([Change::RenameFrom(&new_path), Change::RenameTo(&old_path)]);
+        changes.extend([
+            (Change::RenameFrom(&new_path), &new),
+            (Change::RenameTo(&old_path), &old),
+        ]);
     }
-    for change in changes {
-        if let Err(rule) = judge.boundary(change) {
+    for (change, entry) in changes {
+        if let Err(rule) = judge.boundary_on(change, Subject::Entry(entry)) {
             let mut outcome = refused(kind, &old_path, rule);
             outcome
                 .fields
@@ -284,7 +326,7 @@ fn remove(judge: &Judge<'_>, caller: &Caller, at: &PathArg, dir: bool) -> Outcom
     if entry.kind().is_none() {
         return failed(kind, path, Errno::ENOENT);
     }
-    if let Err(rule) = judge.boundary(Change::Remove(&path)) {
+    if let Err(rule) = judge.boundary_on(Change::Remove(&path), Subject::Entry(&entry)) {
         return refused(kind, &path, rule);
     }
     let flags = match dir {
@@ -307,7 +349,7 @@ fn truncate(judge: &Judge<'_>, caller: &Caller, at: &PathArg, length: i64) -> Ou
     {
         return failed(kind, path, Errno::ENOENT);
     }
-    if let Err(rule) = judge.boundary(Change::Write(&path)) {
+    if let Err(rule) = judge.boundary_on(Change::Write(&path), target.subject()) {
         return refused(kind, &path, rule);
     }
     let mut fields = path_fields(&path);

@@ -101,6 +101,14 @@ pub enum Target {
 }
 
 impl Target {
+    /// What a change to the target acts on.
+    pub fn subject(&self) -> super::made::Subject<'_> {
+        match self {
+            Target::Entry(entry) => super::made::Subject::Entry(entry),
+            Target::Object(object) => super::made::Subject::Fd(&object.fd),
+        }
+    }
+
     /// The path the kernel gives the target.
     pub fn path(&self) -> PathBuf {
         match self {
