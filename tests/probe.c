@@ -271,6 +271,36 @@ int main(int argc, char **argv) {
         close(fd);
         return result(0);
     }
+    if (!strcmp(op, "inode_ioctls")) {
+        /* On FILE opened for reading and on the empty directory DIR (argv[3]),
+         * the inode ioctls an owner may make, each with a value that changes
+         * nothing (the current flags, attributes, generation): one line each. */
+        if (argc < 4) return 2;
+        int fd = open(arg, O_RDONLY);
+        int dir = open(argv[3], O_RDONLY | O_DIRECTORY);
+        if (fd < 0 || dir < 0) return result(-1);
+        long flags = 0;
+        unsigned int version = 0;
+        char fsx[28] = {0}, verity[128] = {0}, policy[12] = {0};
+        ioctl(fd, 0x80086601 /* FS_IOC_GETFLAGS */, &flags);
+        ioctl(fd, 0x801c581f /* FS_IOC_FSGETXATTR */, fsx);
+        ioctl(fd, 0x80087601 /* FS_IOC_GETVERSION */, &version);
+        verity[0] = 1; /* version */
+        verity[4] = 1; /* SHA-256 */
+        verity[8] = 0; verity[9] = 0x10; /* 4096-byte blocks */
+        struct { const char *name; int fd; unsigned long cmd; void *arg; } calls[] = {
+            {"setflags", fd, 0x40086602, &flags},
+            {"fssetxattr", fd, 0x401c5820, fsx},
+            {"setversion", fd, 0x40087602, &version},
+            {"enable_verity", fd, 0x40806685, verity},
+            {"set_encryption_policy", dir, 0x800c6613, policy},
+        };
+        for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+            long rc = ioctl(calls[i].fd, calls[i].cmd, calls[i].arg);
+            printf("%s: %s\n", calls[i].name, rc < 0 ? strerrorname_np(errno) : "ok");
+        }
+        return 0;
+    }
     if (!strcmp(op, "unix_dgram")) return result(socket(AF_UNIX, SOCK_DGRAM, 0));
     if (!strcmp(op, "tcp")) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);

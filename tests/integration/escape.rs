@@ -181,6 +181,53 @@ fn kernel_attack_surface_is_refused() {
     });
 }
 
+/// The inode ioctls an owner may make on a file it only opened for reading
+/// (chattr flags, extended attributes, the generation, fs-verity, an
+/// encryption policy) change metadata Landlock does not cover: refused in
+/// both modes, though unconfined the same calls succeed (or fail only for
+/// want of the filesystem feature).
+#[test]
+fn inode_ioctls_are_refused() {
+    for_each_identity(|env| {
+        let (file, dir) = (env.repo.join("ioctl.txt"), env.repo.join("ioctl.d"));
+        std::fs::write(&file, "x").unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        env.give(&file);
+        env.give(&dir);
+        let mut unconfined = env.command(probe());
+        unconfined.args([
+            "inode_ioctls",
+            file.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]);
+        let before = String::from_utf8_lossy(&unconfined.output().unwrap().stdout).into_owned();
+        assert!(before.contains("setflags: ok"), "{before}");
+        let calls = [
+            "setflags",
+            "fssetxattr",
+            "setversion",
+            "enable_verity",
+            "set_encryption_policy",
+        ];
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let script = format!(
+                "{} inode_ioctls {} {}",
+                probe().display(),
+                file.display(),
+                dir.display()
+            );
+            let output = env.run_script(mode, &script);
+            let text = all_output(&output);
+            for call in calls {
+                assert!(
+                    text.contains(&format!("{call}: EPERM")),
+                    "{mode:?} {call}: {text}"
+                );
+            }
+        }
+    });
+}
+
 #[test]
 fn parent_environment_is_scrubbed() {
     for_each_identity(|env| {

@@ -201,6 +201,15 @@ macro_rules! syscall_number {
 const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
 const FS_IOC32_SETFLAGS: u64 = 0x4004_6602;
 const FS_IOC_FSSETXATTR: u64 = 0x401c_5820;
+/// `FS_IOC_SETVERSION` (and its 32-bit form): the inode's generation.
+const FS_IOC_SETVERSION: u64 = 0x4008_7602;
+const FS_IOC32_SETVERSION: u64 = 0x4004_7602;
+/// `FS_IOC_ENABLE_VERITY`: makes a file read-only for good (its owner may,
+/// on a descriptor opened for reading).
+const FS_IOC_ENABLE_VERITY: u64 = 0x4080_6685;
+/// `FS_IOC_SET_ENCRYPTION_POLICY`: encrypts an empty directory's future
+/// entries with a key of the caller's choosing.
+const FS_IOC_SET_ENCRYPTION_POLICY: u64 = 0x800c_6613;
 
 /// The deny list that holds for every session.
 pub const ALWAYS_DENIED: &[DenyEntry] = &[
@@ -457,6 +466,42 @@ pub const ALWAYS_DENIED: &[DenyEntry] = &[
         },
         EPERM,
         "extended inode attributes (project id, flags)"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC_SETVERSION
+        },
+        EPERM,
+        "the inode's generation number"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC32_SETVERSION
+        },
+        EPERM,
+        "the inode's generation number, 32-bit form"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC_ENABLE_VERITY
+        },
+        EPERM,
+        "fs-verity makes a file read-only for good, through a descriptor opened for reading"
+    ),
+    deny!(
+        ioctl,
+        When::Equals {
+            arg: 1,
+            value: FS_IOC_SET_ENCRYPTION_POLICY
+        },
+        EPERM,
+        "an encryption policy on a directory, through a descriptor opened for reading"
     ),
 ];
 
