@@ -381,15 +381,18 @@ fn files_are_made_with_the_mask_guard_started_with_until_a_process_changes_it() 
     use std::os::unix::process::CommandExt;
     for_each_identity(|env| {
         for mode in [&[][..], &["--no-namespaces"][..]] {
-            let names = ["first", "first.d", "second", "second.d"];
+            let names = ["first", "first.d", "second", "second.d", "unnamed"];
             for name in names {
                 let _ = std::fs::remove_dir_all(env.repo.join(name));
                 let _ = std::fs::remove_file(env.repo.join(name));
             }
-            let mut args = vec!["run"];
+            let mut args = vec!["run", "--allow-exec", "/usr/bin/python3"];
             args.extend_from_slice(mode);
-            // Neither bash nor mkdir calls `umask` until the script does.
-            let script = "echo > first; mkdir first.d; umask 002; echo > second; mkdir second.d";
+            // Neither bash nor mkdir calls `umask` until the script does; an
+            // unnamed file (O_TMPFILE) gets its mode too, once linked.
+            let script = "echo > first; mkdir first.d; umask 002; echo > second; mkdir second.d; \
+                 /usr/bin/python3 -c \"import os; fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o666); \
+                 os.link('/proc/self/fd/%d' % fd, 'unnamed', follow_symlinks=True)\"";
             args.extend_from_slice(&["--", "bash", "-c", script]);
             let mut command = env.guard(&args);
             // SAFETY: umask is async-signal-safe and takes a constant.
@@ -406,7 +409,7 @@ fn files_are_made_with_the_mask_guard_started_with_until_a_process_changes_it() 
                 metadata.permissions().mode() & 0o777
             };
             let made: Vec<u32> = names.iter().map(|name| mode_of(name)).collect();
-            assert_eq!(made, [0o640, 0o750, 0o664, 0o775], "{mode:?}");
+            assert_eq!(made, [0o640, 0o750, 0o664, 0o775, 0o664], "{mode:?}");
         }
     });
 }

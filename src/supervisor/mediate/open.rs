@@ -128,10 +128,15 @@ pub fn open(prepared: PreparedOpen, made: &Made) -> Outcome {
             ours | OFlag::O_NOFOLLOW,
             Mode::from_bits_truncate(mode),
         ),
+        // An unnamed file (`O_TMPFILE`) is made in the directory reopened
+        // here, with the mode asked for.
         OpenHow::Reopen(object) => nix::fcntl::open(
             via_descriptor(&object.fd).as_c_str(),
             ours & !(OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW),
-            Mode::empty(),
+            match flags & libc::O_TMPFILE == libc::O_TMPFILE {
+                true => Mode::from_bits_truncate(mode),
+                false => Mode::empty(),
+            },
         ),
     };
     if exclusive && matches!(opened, Err(Errno::EEXIST)) {
