@@ -1,8 +1,11 @@
 //! What git configuration says about where git looks and what it runs,
 //! read the way git reads it (`git-config(1)`, "CONFIGURATION FILE"), but
-//! only for the keys the boundary needs: `core.hooksPath`, and the files
+//! only for the keys the boundary needs: `core.hooksPath`, the files
 //! `include.path` and `includeIf.<condition>.path` pull in (whatever the
-//! condition: a file that may be included is protected).
+//! condition: a file that may be included is protected), and every key
+//! whose value git runs as a command (an editor, a pager, a filter or diff
+//! driver, a credential helper, a `!` alias…), whose programs and scripts
+//! must not be the session's to change.
 //!
 //! guard reads the files itself instead of running git on a repository the
 //! session may have prepared.
@@ -15,6 +18,37 @@ pub struct GitConfigRefs {
     pub hooks_paths: Vec<String>,
     /// Values of `include.path` and `includeIf.*.path`, as written.
     pub includes: Vec<String>,
+    /// Commands git runs, as (`section.key`, value): `core.pager`,
+    /// `filter.<driver>.smudge`, `alias.<name>` when it starts with `!`, …
+    pub commands: Vec<(String, String)>,
+}
+
+/// Whether `section.key` (the section without its subsection) holds a
+/// command git runs: from git-config(1), each key documented as "a command",
+/// "a program" or "a shell command" (`init.templateDir` too: git copies the
+/// hooks of that directory into every repository it makes).
+fn runs_a_command(section: &str, key: &str, value: &str) -> bool {
+    let base = section.split('.').next().unwrap_or(section);
+    match (base, key) {
+        ("core", "fsmonitor") => !matches!(value, "true" | "false" | "1" | "0" | ""),
+        ("core", "editor" | "pager" | "sshcommand" | "askpass" | "gitproxy")
+        | ("sequence", "editor")
+        | ("gpg", "program" | "defaultkeycommand")
+        | ("credential", "helper")
+        | ("diff", "external" | "command" | "textconv")
+        | ("merge", "driver")
+        | ("filter", "clean" | "smudge" | "process")
+        | ("difftool" | "mergetool" | "browser" | "man", "cmd" | "path")
+        | ("interactive", "difffilter")
+        | ("remote", "receivepack" | "uploadpack")
+        | ("uploadpack", "packobjectshook")
+        | ("sendemail", "smtpserver" | "tocmd" | "cccmd")
+        | ("trailer", "command" | "cmd")
+        | ("init", "templatedir")
+        | ("pager", _) => true,
+        ("alias", _) | ("submodule", "update") => value.starts_with('!'),
+        _ => false,
+    }
 }
 
 /// Reads `text` as a git configuration file.
@@ -47,6 +81,9 @@ pub fn parse(text: &str) -> GitConfigRefs {
             ("core", "hookspath") => refs.hooks_paths.push(value),
             ("include", "path") => refs.includes.push(value),
             (section, "path") if section.starts_with("includeif.") => refs.includes.push(value),
+            (section, key) if runs_a_command(section, key, &value) => {
+                refs.commands.push((format!("{section}.{key}"), value));
+            }
             _ => {}
         }
     }
@@ -151,6 +188,27 @@ mod tests {
         );
         assert_eq!(refs.hooks_paths, [".husky/_", "dir with space", "a/b"]);
         assert_eq!(refs.includes, ["../shared.cfg", "~/work.gitconfig"]);
+    }
+
+    #[test]
+    fn commands_git_runs() {
+        let refs = parse(
+            "[core]\n\tpager = ./tools/pager.sh\n\tfsmonitor = true\n\
+             [filter \"lfs\"]\n\tprocess = git-lfs filter-process\n\
+             [alias]\n\tst = status\n\tup = !scripts/up.sh --all\n\
+             [diff \"img\"]\n\ttextconv = exiftool\n[user]\n\tname = T\n",
+        );
+        let keys: Vec<&str> = refs.commands.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "core.pager",
+                "filter.lfs.process",
+                "alias.up",
+                "diff.img.textconv"
+            ]
+        );
+        assert_eq!(refs.commands[2].1, "!scripts/up.sh --all");
     }
 
     #[test]

@@ -284,6 +284,24 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
                 format!("core.hooksPath in {}", file.display()),
             );
         }
+        // The programs and scripts a command names by path (`./tools/x`,
+        // `!scripts/up.sh`): relative to the top of the work tree, where git
+        // runs aliases, filters and drivers.
+        for (key, command) in &refs.commands {
+            for word in command.trim_start_matches('!').split_whitespace() {
+                let word = word.trim_matches(['"', '\'']);
+                if !word.contains('/') {
+                    continue;
+                }
+                let path = lexically_normal(&input.repo.join(input.expand_home(word)));
+                found.add(
+                    input,
+                    path,
+                    Vec::new(),
+                    format!("run by {key} in {}", file.display()),
+                );
+            }
+        }
         for include in refs.includes {
             let base = file.parent().unwrap_or(Path::new("/"));
             let path = lexically_normal(&base.join(input.expand_home(&include)));

@@ -162,11 +162,15 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
             for setting in [
                 ["core.hooksPath", "myhooks"],
                 ["include.path", "../shared.gitconfig"],
+                ["alias.up", "!scripts/up.sh --all"],
             ] {
                 let set = unconfined_git(env, &env.repo, &["config", setting[0], setting[1]]);
                 assert!(set.status.success(), "{}", all_output(&set));
             }
             std::fs::create_dir_all(env.repo.join("myhooks")).unwrap();
+            std::fs::create_dir_all(env.repo.join("scripts")).unwrap();
+            std::fs::write(env.repo.join("scripts/up.sh"), "#!/bin/sh\ntrue\n").unwrap();
+            set_mode(&env.repo.join("scripts/up.sh"), 0o755);
             std::fs::write(env.repo.join("shared.gitconfig"), "[user]\n\tname = T\n").unwrap();
             std::fs::create_dir_all(env.repo.join("vendor/lib")).unwrap();
             std::fs::write(
@@ -198,6 +202,8 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                 // file git includes.
                 format!("printf '{hook}' > myhooks/pre-commit && chmod +x myhooks/pre-commit"),
                 format!("printf '{plant}' >> shared.gitconfig"),
+                // A script a `!` alias of the user's runs.
+                format!("printf '{hook}' > scripts/up.sh"),
                 "echo 'repos: []' > .pre-commit-config.yaml".to_string(),
                 "mkdir -p .husky && echo 'touch x' > .husky/pre-commit".to_string(),
                 // CI, existing and missing.
@@ -234,6 +240,8 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                     let _ = unconfined_git(env, &dir, &["status"]);
                 }
             }
+            let alias = unconfined_git(env, &env.repo, &["up"]);
+            assert!(alias.status.success(), "{}", all_output(&alias));
             let commit =
                 unconfined_git(env, &env.repo, &["commit", "--allow-empty", "-qm", "after"]);
             assert!(commit.status.success(), "{}", all_output(&commit));
