@@ -151,6 +151,12 @@ impl Protection {
         scan_all: bool,
     ) -> Result<(), BoundaryDenial> {
         let path = change.path();
+        if let Some(rule) = self.verified_refusal(change) {
+            return Err(BoundaryDenial {
+                protected: path.display().to_string(),
+                rule,
+            });
+        }
         // Every protected path has its say; an entry a protected tree allows
         // is exempt from the paths protected everywhere (git's own HEAD lives
         // in `.git`).
@@ -457,6 +463,7 @@ mod tests {
                     because: "CI".into(),
                 },
             ],
+            verified: Vec::new(),
             everywhere: vec![ProtectedEverywhere {
                 within: "/r".into(),
                 paths: [".git", "HEAD", ".codex/config.toml"]

@@ -22,6 +22,7 @@ mod protection;
 mod render;
 mod session_rules;
 mod vars;
+mod verified;
 
 pub use boundary::{BoundaryDenial, Change, matches};
 pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
@@ -35,6 +36,7 @@ pub use network::{HostRule, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
 pub use vars::Variables;
+pub use verified::{ContentCheck, VerifiedFile};
 
 use crate::profile::ProfileOrigin;
 use serde::Serialize;
@@ -269,6 +271,8 @@ pub struct Protection {
     pub paths: Vec<ProtectedPath>,
     /// Relative paths protected at every depth of a tree (`**/.git`).
     pub everywhere: Vec<ProtectedEverywhere>,
+    /// Files changed only by a rename guard checks (`packed-refs`).
+    pub verified: Vec<VerifiedFile>,
 }
 
 /// Relative paths protected at every depth of one tree (entries of

@@ -11,8 +11,8 @@ use super::compile::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
 use super::{
-    EverywherePath, HostView, PathRule, ProtectedEverywhere, ProtectedPath, Protection,
-    ProtectionMechanism, lexically_normal,
+    ContentCheck, EverywherePath, HostView, PathRule, ProtectedEverywhere, ProtectedPath,
+    Protection, ProtectionMechanism, VerifiedFile, lexically_normal,
 };
 use crate::profile::FilesystemSection;
 use std::collections::BTreeMap;
@@ -108,11 +108,24 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     } else {
         ProtectionMechanism::Supervisor
     };
+    // git's packed refs, in the common git directory: replaced only by a
+    // rename guard checks for replace refs (see `verified`).
+    let verified = git_dir(input)
+        .map(|dir| common_dir(input, &dir).join("packed-refs"))
+        .filter(|path| writable(path))
+        .map(|path| VerifiedFile {
+            path: input.host.canonicalize(&path).unwrap_or(path),
+            check: ContentCheck::NoReplaceRefs,
+            because: "git's packed refs may not hold replace refs".into(),
+        })
+        .into_iter()
+        .collect();
     Ok(Protection {
         index: Default::default(),
         mechanism,
         paths: found.paths,
         everywhere,
+        verified,
     })
 }
 
@@ -234,6 +247,15 @@ fn git_dir(input: &ProtectionInput<'_>) -> Option<PathBuf> {
     Some(lexically_normal(&input.repo.join(target)))
 }
 
+/// The common git directory of the git directory `dir` (what its
+/// `commondir` names, for a linked worktree), else `dir`.
+fn common_dir(input: &ProtectionInput<'_>, dir: &Path) -> PathBuf {
+    input
+        .read(&dir.join("commondir"))
+        .map(|text| lexically_normal(&dir.join(text.trim())))
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
 /// Every configuration file git reads for this repository (system, global,
 /// the repository's, and everything they include), and what it names:
 /// `core.hooksPath` directories and included files are protected, and so is
@@ -256,11 +278,7 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
         }
     }
     if let Some(dir) = git_dir(input) {
-        let common = input
-            .read(&dir.join("commondir"))
-            .map(|text| lexically_normal(&dir.join(text.trim())))
-            .unwrap_or_else(|| dir.clone());
-        queue.push((common.join("config"), 0));
+        queue.push((common_dir(input, &dir).join("config"), 0));
         queue.push((dir.join("config.worktree"), 0));
     }
     let mut seen: Vec<PathBuf> = Vec::new();

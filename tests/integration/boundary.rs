@@ -178,8 +178,20 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                 "gitdir: ../../.git/modules/lib\n",
             )
             .unwrap();
+            // A blob the session would swap for another (a replace ref).
+            let workflow = unconfined_git(
+                env,
+                &env.repo,
+                &["hash-object", "-w", ".github/workflows/ci.yml"],
+            );
+            let workflow = String::from_utf8(workflow.stdout)
+                .unwrap()
+                .trim()
+                .to_string();
+            assert_eq!(workflow.len(), 40, "{workflow:?}");
             env.give(&env.repo);
             let plant = format!("[core]\n\tfsmonitor = touch {}\n", marker.display());
+            let evil = "$(echo evil | git hash-object -w --stdin)";
             let hook = format!("#!/bin/sh\ntouch {}\n", marker.display());
             let attacks = [
                 // .git/config, directly and the way git writes it.
@@ -204,6 +216,15 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                 format!("printf '{plant}' >> shared.gitconfig"),
                 // A script a `!` alias of the user's runs.
                 format!("printf '{hook}' > scripts/up.sh"),
+                // Another object's content for a blob: a replace ref, loose,
+                // in packed-refs written in place, or renamed into place.
+                format!("git replace {workflow} {evil}"),
+                format!("echo \"{evil} refs/replace/{workflow}\" >> .git/packed-refs"),
+                format!(
+                    "git pack-refs --all && cp .git/packed-refs .git/packed-refs.lock && \
+                     echo \"{evil} refs/replace/{workflow}\" >> .git/packed-refs.lock && \
+                     mv .git/packed-refs.lock .git/packed-refs"
+                ),
                 "echo 'repos: []' > .pre-commit-config.yaml".to_string(),
                 "mkdir -p .husky && echo 'touch x' > .husky/pre-commit".to_string(),
                 // CI, existing and missing.
@@ -240,6 +261,12 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                     let _ = unconfined_git(env, &dir, &["status"]);
                 }
             }
+            let shown = unconfined_git(env, &env.repo, &["cat-file", "-p", &workflow]);
+            assert_eq!(
+                String::from_utf8_lossy(&shown.stdout),
+                "on: push\n",
+                "{mode:?}"
+            );
             let alias = unconfined_git(env, &env.repo, &["up"]);
             assert!(alias.status.success(), "{}", all_output(&alias));
             let commit =

@@ -20,6 +20,7 @@ mod open;
 mod perform;
 mod request;
 mod resolve;
+mod verified;
 
 pub use open::open_mode;
 pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2, is_mediated};

@@ -300,6 +300,31 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
     }
     let mut fields = path_fields(&old_path);
     fields.insert("to".into(), new_path.to_string_lossy().into_owned().into());
+    if let Some(file) = judge.protection.verification(&new_path) {
+        if exchange || old.kind() != Some(SFlag::S_IFREG) {
+            let rule = format!(
+                "cannot rename {} onto {}: only a regular file, checked, may replace it ({})",
+                old_path.display(),
+                new_path.display(),
+                file.because
+            );
+            return refused(kind, &old_path, rule).with(fields);
+        }
+        fields.insert("verified".into(), true.into());
+        return match super::verified::replace(&old, &new, file.check) {
+            Ok(()) => done(kind, fields, Ok(())),
+            Err(super::verified::Replace::Refused(why)) => {
+                let rule = format!(
+                    "cannot rename {} onto {}: {why} ({})",
+                    old_path.display(),
+                    new_path.display(),
+                    file.because
+                );
+                refused(kind, &old_path, rule).with(fields)
+            }
+            Err(super::verified::Replace::Failed(errno)) => done(kind, fields, Err(errno)),
+        };
+    }
     let result = nix::fcntl::renameat2(
         old.dir.as_fd(),
         old.name.as_os_str(),
