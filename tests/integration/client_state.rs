@@ -12,7 +12,7 @@ const API_KEY: &str = "sk-ant-test-0123456789abcdefghij";
 /// Runs the Python `program` in a session of `profile` (with `mode`'s
 /// flags); from a file, since a script given inline would be in the exec
 /// record, and a test may look for a value it writes.
-fn run_python(env: &TestEnv, profile: &str, mode: &[&str], program: &str) {
+pub(crate) fn run_python(env: &TestEnv, profile: &str, mode: &[&str], program: &str) {
     let file = env.repo.join(".plant.py");
     std::fs::write(&file, program).unwrap();
     env.give(&file);
@@ -26,7 +26,7 @@ fn run_python(env: &TestEnv, profile: &str, mode: &[&str], program: &str) {
     );
 }
 
-fn read_json(path: &Path) -> Value {
+pub(crate) fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -441,62 +441,4 @@ fn claude_codes_bash_tool_output_is_clean_and_the_rc_exports_nothing() {
             "{mode:?}: the read of ~/.bashrc is recorded"
         );
     }
-}
-
-/// Gemini CLI's trusted folders are a per-session copy too: only the
-/// repository's entries go back, and only as TRUST_FOLDER or DO_NOT_TRUST.
-#[test]
-fn gemini_keeps_trust_for_its_repository_only() {
-    for_each_identity(|env| {
-        for mode in [&[][..], &["--no-namespaces"][..]] {
-            let gemini = env.home.join(".gemini");
-            let _ = std::fs::remove_dir_all(&gemini);
-            std::fs::create_dir_all(&gemini).unwrap();
-            let folders = gemini.join("trustedFolders.json");
-            std::fs::write(&folders, json!({"/other": "DO_NOT_TRUST"}).to_string()).unwrap();
-            // The user has folder trust on, and beside the repository a
-            // clone they never trusted, whose settings start an MCP server.
-            let settings = json!({"security": {"folderTrust": {"enabled": true}}});
-            std::fs::write(gemini.join("settings.json"), settings.to_string()).unwrap();
-            env.give(&gemini);
-            let repo = std::fs::canonicalize(&env.repo).unwrap();
-            let parent = repo.parent().unwrap();
-            let marker = env.home.join("MCP-SERVER-RAN");
-            let clone = parent.join("untrusted-clone");
-            std::fs::create_dir_all(clone.join(".gemini")).unwrap();
-            let server = json!({"mcpServers": {"planted": {"command": "touch", "args": [marker]}}});
-            std::fs::write(clone.join(".gemini/settings.json"), server.to_string()).unwrap();
-            env.give(&clone);
-            let program = format!(
-                r#"import json, os
-path = os.environ["GEMINI_CLI_TRUSTED_FOLDERS_PATH"]
-folders = json.load(open(path))
-folders.update({{"{repo}": "TRUST_FOLDER", "{repo}/sub": "TRUST_PARENT",
-                 "{parent}": "TRUST_FOLDER", "/elsewhere": "TRUST_FOLDER"}})
-json.dump(folders, open(path + ".tmp", "w"))
-os.rename(path + ".tmp", path)
-"#,
-                repo = repo.display(),
-                parent = parent.display(),
-            );
-            run_python(env, "gemini", mode, &program);
-            assert_eq!(
-                read_json(&folders),
-                json!({"/other": "DO_NOT_TRUST", repo.to_str().unwrap(): "TRUST_FOLDER"}),
-                "{mode:?}"
-            );
-            // The user's next, unconfined Gemini CLI in the clone: the
-            // folder is still untrusted, so its MCP server does not start.
-            let mut gemini_cli = env.command("gemini");
-            gemini_cli.args(["mcp", "list"]).current_dir(&clone);
-            let listed = gemini_cli.output().unwrap();
-            let text = all_output(&listed);
-            assert!(text.contains("planted"), "{mode:?}: {text}");
-            assert!(
-                !marker.exists(),
-                "{mode:?}: the untrusted clone's MCP server ran: {text}"
-            );
-            let _ = std::fs::remove_dir_all(&clone);
-        }
-    });
 }

@@ -23,56 +23,8 @@ fn serve(reply: &'static str) -> u16 {
     port
 }
 
-const CLIENT: &str = r#"
-import os, socket, sys, urllib.request, urllib.error, base64
-web, tunnel = int(sys.argv[1]), int(sys.argv[2])
-def get(url):
-    try:
-        return urllib.request.urlopen(url, timeout=5).read().decode().strip()
-    except urllib.error.HTTPError as e:
-        return "HTTP %d %s" % (e.code, e.read().decode(errors="replace").strip())
-    except Exception as e:
-        return "error %s" % e
-print("allowed:", get("http://allowed.test:%d/" % web))
-print("other:", get("http://other.test:%d/" % web))
-print("literal:", get("http://127.0.0.1:%d/" % web))
-proxy = os.environ["HTTPS_PROXY"]
-credential, hostport = proxy[len("http://"):].rsplit("@", 1)
-host, port = hostport.rsplit(":", 1)
-def connect(target, auth):
-    s = socket.create_connection((host, int(port)), timeout=5)
-    header = "Proxy-Authorization: Basic %s\r\n" % base64.b64encode(auth.encode()).decode()
-    s.sendall(("CONNECT %s HTTP/1.1\r\n%s\r\n" % (target, header)).encode())
-    s.sendall(b"hello\n")
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk: break
-        data += chunk
-    return data.decode(errors="replace").split("\r\n")[0] + " " + data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
-def fronted(host_header):
-    s = socket.create_connection((host, int(port)), timeout=5)
-    header = "Proxy-Authorization: Basic %s\r\n" % base64.b64encode(credential.encode()).decode()
-    s.sendall(("GET http://allowed.test:%d/ HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (web, host_header, header)).encode())
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk: break
-        data += chunk
-    return data.decode(errors="replace").split("\r\n")[0] + " " + data.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip()
-print("fronted:", fronted("other.test:%d" % web))
-print("tunnel:", connect("allowed.test:%d" % tunnel, credential))
-print("badcred:", connect("allowed.test:%d" % tunnel, "guard:wrong"))
-for name, address in [("direct", ("127.0.0.1", web)), ("otherhost", ("127.0.0.2", int(port)))]:
-    try:
-        socket.create_connection(address, timeout=5); print(name + ": connected")
-    except OSError as e:
-        print(name + ": errno", e.errno)
-try:
-    socket.socket(socket.AF_INET, socket.SOCK_DGRAM); print("udp: created")
-except OSError as e:
-    print("udp: errno", e.errno)
-"#;
+/// The client the session runs: one line per way out it tries.
+const CLIENT: &str = include_str!("../fixtures/proxy_client.py");
 
 #[test]
 fn only_allowed_names_get_through_the_proxy() {

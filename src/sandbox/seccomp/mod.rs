@@ -15,6 +15,8 @@ use seccompiler::{
 };
 use std::collections::BTreeMap;
 
+#[macro_use]
+mod macros;
 mod table;
 
 pub use table::{
