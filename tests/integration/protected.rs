@@ -306,31 +306,14 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
                 "mkdir -p ~/.claude/session-env/mine && echo x > ~/.claude/session-env/mine/a.sh && rm -r ~/.claude/session-env/mine",
                 "mkdir -p ~/.claude/todos && echo '[]' > ~/.claude/todos/t.json && echo '[1]' > ~/.claude/todos/t.json",
             ];
-            let mut script = String::new();
-            for (n, attack) in attacks.iter().enumerate() {
-                script += &format!("( {attack} ) 2>/dev/null && echo ATTACK-{n}-WORKED; ");
-            }
-            for (n, work) in neighbours.iter().enumerate() {
-                script += &format!("( {work} ) || echo WORK-{n}-FAILED; ");
-            }
-            script += "echo DONE";
+            let battery = Battery {
+                attacks: &attacks,
+                work: &neighbours,
+            };
             let mut args = vec!["-p", "claude"];
             args.extend_from_slice(mode);
-            let output = env.run_script(&args, &script);
-            let text = all_output(&output);
-            assert!(text.contains("DONE"), "{mode:?}: {text}");
-            for (n, attack) in attacks.iter().enumerate() {
-                assert!(
-                    !text.contains(&format!("ATTACK-{n}-WORKED")),
-                    "{mode:?}: `{attack}` worked: {text}"
-                );
-            }
-            for (n, work) in neighbours.iter().enumerate() {
-                assert!(
-                    !text.contains(&format!("WORK-{n}-FAILED")),
-                    "{mode:?}: `{work}` failed: {text}"
-                );
-            }
+            let output = env.run_script(&args, &battery.script());
+            battery.check(mode, &all_output(&output));
             for file in [&theirs, &their_env] {
                 assert_eq!(
                     std::fs::read_to_string(file).unwrap(),

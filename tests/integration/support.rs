@@ -483,3 +483,45 @@ impl Drop for Pane {
         let _ = self.tmux().arg("kill-server").status();
     }
 }
+
+/// Attacks that must each fail and ordinary work that must each succeed,
+/// run as one session script (see [`Battery::script`]).
+pub struct Battery<'a> {
+    /// Shell commands a hijacked session would try.
+    pub attacks: &'a [String],
+    /// Shell commands ordinary work runs next to them.
+    pub work: &'a [&'a str],
+}
+
+impl Battery<'_> {
+    /// Each attack in a subshell that says when it worked, each piece of
+    /// work in one that says when it failed, then a last line.
+    pub fn script(&self) -> String {
+        let mut script = String::new();
+        for (n, attack) in self.attacks.iter().enumerate() {
+            script += &format!("( {attack} ) 2>/dev/null && echo ATTACK-{n}-WORKED; ");
+        }
+        for (n, work) in self.work.iter().enumerate() {
+            script += &format!("( {work} ) || echo WORK-{n}-FAILED; ");
+        }
+        script + "echo BATTERY-DONE"
+    }
+
+    /// Fails the test, naming `mode`, unless the script ran to its end with
+    /// every attack refused and all the work done.
+    pub fn check(&self, mode: &[&str], text: &str) {
+        assert!(text.contains("BATTERY-DONE"), "{mode:?}: {text}");
+        for (n, attack) in self.attacks.iter().enumerate() {
+            assert!(
+                !text.contains(&format!("ATTACK-{n}-WORKED")),
+                "{mode:?}: `{attack}` worked: {text}"
+            );
+        }
+        for (n, work) in self.work.iter().enumerate() {
+            assert!(
+                !text.contains(&format!("WORK-{n}-FAILED")),
+                "{mode:?}: `{work}` failed: {text}"
+            );
+        }
+    }
+}

@@ -68,31 +68,12 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 "touch .github .",
                 "mkdir -p docs && echo '[build]' > docs/config.toml",
             ];
-            let mut script = String::new();
-            for (n, attack) in attacks.iter().enumerate() {
-                script.push_str(&format!(
-                    "( {attack} ) 2>/dev/null && echo ATTACK-{n}-WORKED; "
-                ));
-            }
-            for (n, work) in neighbours.iter().enumerate() {
-                script.push_str(&format!("( {work} ) || echo WORK-{n}-FAILED; "));
-            }
-            script.push_str("echo ATTACKS-DONE");
-            let output = env.run_script(mode, &script);
-            let text = all_output(&output);
-            assert!(text.contains("ATTACKS-DONE"), "{mode:?}: {text}");
-            for (n, attack) in attacks.iter().enumerate() {
-                assert!(
-                    !text.contains(&format!("ATTACK-{n}-WORKED")),
-                    "{mode:?}: `{attack}` worked: {text}"
-                );
-            }
-            for (n, work) in neighbours.iter().enumerate() {
-                assert!(
-                    !text.contains(&format!("WORK-{n}-FAILED")),
-                    "{mode:?}: `{work}` failed: {text}"
-                );
-            }
+            let battery = Battery {
+                attacks: &attacks,
+                work: &neighbours,
+            };
+            let output = env.run_script(mode, &battery.script());
+            battery.check(mode, &all_output(&output));
             for planted in [
                 ".cargo",
                 "crates/app/.cargo/config.toml",
