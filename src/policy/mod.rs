@@ -36,7 +36,7 @@ pub use network::{HostRule, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
 pub use vars::Variables;
-pub use verified::{ContentCheck, VerifiedFile};
+pub use verified::{ContentCheck, ObjectRole, ObjectStore, STAGING_PREFIX, VerifiedFile};
 
 use crate::profile::ProfileOrigin;
 use serde::Serialize;
@@ -273,6 +273,8 @@ pub struct Protection {
     pub everywhere: Vec<ProtectedEverywhere>,
     /// Files changed only by a rename guard checks (`packed-refs`).
     pub verified: Vec<VerifiedFile>,
+    /// git's object store, whose files appear only as guard verifies them.
+    pub objects: Option<ObjectStore>,
 }
 
 /// Relative paths protected at every depth of one tree (entries of

@@ -11,8 +11,8 @@ use super::compile::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
 use super::{
-    ContentCheck, EverywherePath, HostView, PathRule, ProtectedEverywhere, ProtectedPath,
-    Protection, ProtectionMechanism, VerifiedFile, lexically_normal,
+    ContentCheck, EverywherePath, HostView, ObjectStore, PathRule, ProtectedEverywhere,
+    ProtectedPath, Protection, ProtectionMechanism, VerifiedFile, lexically_normal,
 };
 use crate::profile::FilesystemSection;
 use std::collections::BTreeMap;
@@ -108,10 +108,21 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     } else {
         ProtectionMechanism::Supervisor
     };
-    // git's packed refs, in the common git directory: replaced only by a
-    // rename guard checks for replace refs (see `verified`).
-    let verified = git_dir(input)
-        .map(|dir| common_dir(input, &dir).join("packed-refs"))
+    // git's packed refs and object store, in the common git directory:
+    // replaced only by renames guard checks (see `verified`).
+    let common = git_dir(input).map(|dir| common_dir(input, &dir));
+    let objects = common
+        .as_ref()
+        .map(|dir| dir.join("objects"))
+        .filter(|dir| writable(dir))
+        .map(|dir| ObjectStore {
+            dir: input.host.canonicalize(&dir).unwrap_or(dir),
+            git: input
+                .host
+                .find_program("git", &input.host.var("PATH").unwrap_or_default()),
+        });
+    let verified = common
+        .map(|dir| dir.join("packed-refs"))
         .filter(|path| writable(path))
         .map(|path| VerifiedFile {
             path: input.host.canonicalize(&path).unwrap_or(path),
@@ -126,6 +137,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         paths: found.paths,
         everywhere,
         verified,
+        objects,
     })
 }
 

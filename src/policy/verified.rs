@@ -8,6 +8,15 @@
 //! it, and an entry under `refs/replace/` in it would make every later git
 //! command read one object's content for another's (a checkout then writes
 //! a planted hook with a clean `git status`).
+//!
+//! git's object store is the other ([`ObjectStore`]): git reads objects by
+//! name and does not re-hash them, so each file that makes objects visible
+//! is put in place by the supervisor only: a loose object once its content
+//! hashes to its name, a pack as a copy of its own, a pack's index as git
+//! itself derives it from that copy (so every name in it is the hash of its
+//! object). The commit-graph, which git trusts for every commit it parses,
+//! is dropped rather than installed (git works without one); alternates and
+//! the multi-pack-index, which no ordinary work writes, are refused.
 
 use super::{Protection, boundary::Change};
 use serde::Serialize;
@@ -54,6 +63,70 @@ impl ContentCheck {
     }
 }
 
+/// How the names guard stages verified files under begin.
+pub const STAGING_PREFIX: &str = ".guard-";
+
+/// git's object store of the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectStore {
+    /// The `objects` directory.
+    pub dir: PathBuf,
+    /// The git that re-indexes new packs (`None`: none is found, and no new
+    /// pack becomes visible).
+    pub git: Option<PathBuf>,
+}
+
+/// What a file of the object store is to git.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectRole {
+    /// A loose object, named by the hash of its content (the hex given).
+    Loose(String),
+    /// A pack (`pack/pack-H.pack`).
+    Pack,
+    /// A pack's index (`pack/pack-H.idx`): where each named object is.
+    PackIndex,
+    /// An index git derives and trusts (the commit-graph): never installed.
+    Derived,
+    /// What git trusts and no ordinary work writes (alternates, the
+    /// multi-pack-index).
+    Refused,
+}
+
+impl ObjectStore {
+    /// What `path` is, if it is one of the files git trusts.
+    pub fn role(&self, path: &Path) -> Option<ObjectRole> {
+        let inside = path.strip_prefix(&self.dir).ok()?;
+        let names: Vec<&str> = inside
+            .components()
+            .map(|component| component.as_os_str().to_str())
+            .collect::<Option<_>>()?;
+        // guard's own staging, where it copies and re-indexes.
+        if names.iter().any(|name| name.starts_with(STAGING_PREFIX)) {
+            return Some(ObjectRole::Refused);
+        }
+        let hex = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
+        match names.as_slice() {
+            [dir, name] if dir.len() == 2 && hex(dir) && hex(name) => {
+                let id = format!("{dir}{name}");
+                matches!(id.len(), 40 | 64).then_some(ObjectRole::Loose(id))
+            }
+            ["pack", name] if name.starts_with("multi-pack-index") => Some(ObjectRole::Refused),
+            ["pack", "multi-pack-index.d", ..] => Some(ObjectRole::Refused),
+            ["pack", name] => {
+                let stem = name.strip_prefix("pack-")?;
+                match stem.rsplit_once('.') {
+                    Some((id, "pack")) if hex(id) => Some(ObjectRole::Pack),
+                    Some((id, "idx")) if hex(id) => Some(ObjectRole::PackIndex),
+                    _ => None,
+                }
+            }
+            ["info", "alternates" | "http-alternates"] => Some(ObjectRole::Refused),
+            ["info", "commit-graph"] | ["info", "commit-graphs", _] => Some(ObjectRole::Derived),
+            _ => None,
+        }
+    }
+}
+
 impl Change<'_> {
     /// Whether the change writes a file's content in place, or makes a
     /// name that would (a link, a new entry).
@@ -71,16 +144,44 @@ impl Protection {
         self.verified.iter().find(|file| file.path == path)
     }
 
-    /// The refusal of `change` to a verified file written in place.
+    /// What `path` is in the repository's object store, if anything git
+    /// trusts.
+    pub fn object_role(&self, path: &Path) -> Option<ObjectRole> {
+        self.objects.as_ref()?.role(path)
+    }
+
+    /// The refusal of `change` to a verified file written in place, or to
+    /// a file of the object store other than by a rename (or link) the
+    /// supervisor verifies.
     pub(super) fn verified_refusal(&self, change: Change<'_>) -> Option<String> {
-        let file = self.verification(change.path())?;
-        change.writes_in_place().then(|| {
-            format!(
-                "cannot {} {}: it changes only by a rename guard checks ({})",
+        let path = change.path();
+        if let Some(file) = self.verification(path) {
+            return change.writes_in_place().then(|| {
+                format!(
+                    "cannot {} {}: it changes only by a rename guard checks ({})",
+                    change.verb(),
+                    file.path.display(),
+                    file.because
+                )
+            });
+        }
+        let role = self.object_role(path)?;
+        let refused = match role {
+            ObjectRole::Refused => !matches!(change, Change::Remove(_) | Change::RenameFrom(_)),
+            _ => change.writes_in_place(),
+        };
+        refused.then(|| match role {
+            ObjectRole::Refused => format!(
+                "cannot {} {}: git would trust it to find objects, and no ordinary work writes it",
                 change.verb(),
-                file.path.display(),
-                file.because
-            )
+                path.display()
+            ),
+            _ => format!(
+                "cannot {} {}: git's objects appear only through a rename guard verifies \
+                 (their content, or the pack an index describes)",
+                change.verb(),
+                path.display()
+            ),
         })
     }
 }
@@ -88,6 +189,49 @@ impl Protection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_files_git_trusts_in_its_object_store() {
+        let store = ObjectStore {
+            dir: "/r/.git/objects".into(),
+            git: None,
+        };
+        let role = |path: &str| store.role(Path::new(path));
+        let id = "ab".to_string() + &"c".repeat(38);
+        assert_eq!(
+            role(&format!("/r/.git/objects/ab/{}", &id[2..])),
+            Some(ObjectRole::Loose(id))
+        );
+        assert_eq!(role("/r/.git/objects/ab/tmp_obj_XyZ"), None);
+        assert_eq!(
+            role("/r/.git/objects/pack/pack-1f2e.pack"),
+            Some(ObjectRole::Pack)
+        );
+        assert_eq!(
+            role("/r/.git/objects/pack/pack-1f2e.idx"),
+            Some(ObjectRole::PackIndex)
+        );
+        assert_eq!(role("/r/.git/objects/pack/pack-1f2e.rev"), None);
+        assert_eq!(role("/r/.git/objects/pack/tmp_pack_abc"), None);
+        assert_eq!(
+            role("/r/.git/objects/pack/multi-pack-index"),
+            Some(ObjectRole::Refused)
+        );
+        assert_eq!(
+            role("/r/.git/objects/info/alternates"),
+            Some(ObjectRole::Refused)
+        );
+        assert_eq!(
+            role("/r/.git/objects/pack/.guard-1/x.idx"),
+            Some(ObjectRole::Refused)
+        );
+        assert_eq!(
+            role("/r/.git/objects/info/commit-graph"),
+            Some(ObjectRole::Derived)
+        );
+        assert_eq!(role("/r/.git/objects/info/packs"), None);
+        assert_eq!(role("/r/src/ab/cd"), None);
+    }
 
     #[test]
     fn packed_refs_without_replace_refs() {

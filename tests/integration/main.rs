@@ -17,6 +17,7 @@ mod clients;
 mod credentials;
 mod escape;
 mod generated;
+mod git_objects;
 mod hooks;
 mod lifecycle;
 mod network;

@@ -26,6 +26,7 @@ fn protection() -> Protection {
             },
         ],
         verified: Vec::new(),
+        objects: None,
         everywhere: vec![ProtectedEverywhere {
             within: "/r".into(),
             paths: [".git", "HEAD", ".codex/config.toml"]

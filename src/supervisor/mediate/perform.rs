@@ -9,8 +9,9 @@ use super::made::{Made, Subject};
 use super::metadata::{self, Acting, resolve_what};
 use super::request::{PathArg, Request, What};
 use super::resolve::{Caller, Entry, Target};
+use super::verified::Replace;
 use crate::audit::EventKind;
-use crate::policy::{BoundaryDenial, Change, Protection};
+use crate::policy::{BoundaryDenial, Change, ObjectRole, Protection};
 use crate::sandbox::refusal::Rules;
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
@@ -188,6 +189,24 @@ pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome
     }
 }
 
+/// The outcome of a verified rename or link of `path` that was to make
+/// `made`.
+fn verified_outcome(
+    kind: EventKind,
+    (path, made_path): (&Path, &Path),
+    fields: Map<String, Value>,
+    made: Result<(), Replace>,
+) -> Outcome {
+    match made {
+        Ok(()) => done(kind, fields, Ok(())),
+        Err(Replace::Refused(why)) => {
+            let rule = format!("cannot make {}: {why}", made_path.display());
+            refused(kind, path, rule).with(fields)
+        }
+        Err(Replace::Failed(errno)) => done(kind, fields, Err(errno)),
+    }
+}
+
 /// A new entry at `at` (never following a final link), judged as `change`
 /// and made by `make`.
 fn create(
@@ -231,9 +250,15 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
         Err(errno) => return failed(kind, lossy(&to.path), errno),
     };
     let (source_path, new) = (source.path(), entry.path());
+    // A link that makes one of git's objects visible is judged as a rename
+    // onto it, and made as a checked copy.
+    let role = judge.protection.object_role(&new);
     let judged = judge
         .boundary_on(Change::LinkFrom(&source_path), source.subject())
-        .and_then(|()| judge.boundary(Change::Create(&new)));
+        .and_then(|()| match role {
+            Some(_) => judge.boundary(Change::RenameTo(&new)),
+            None => judge.boundary(Change::Create(&new)),
+        });
     if let Err(rule) = judged {
         return refused(kind, &new, rule);
     }
@@ -243,6 +268,18 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
         source_path.to_string_lossy().into_owned().into(),
     );
     fields.insert("symbolic".into(), false.into());
+    if let Some(role) = role {
+        let (Acting::Entry(old), ObjectRole::Loose(id)) = (&source, &role) else {
+            let rule = format!(
+                "cannot link {}: git's objects appear only through a rename guard verifies",
+                new.display()
+            );
+            return refused(kind, &new, rule).with(fields);
+        };
+        fields.insert("verified".into(), true.into());
+        let made = super::verified::loose_object(old, &entry, id, false);
+        return verified_outcome(kind, (&new, &new), fields, made);
+    }
     let (dir, name) = (entry.dir.as_fd(), entry.name.as_os_str());
     let result = match &source {
         Acting::Entry(old) => nix::unistd::linkat(
@@ -300,6 +337,32 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
     }
     let mut fields = path_fields(&old_path);
     fields.insert("to".into(), new_path.to_string_lossy().into_owned().into());
+    if let Some(role) = judge.protection.object_role(&new_path) {
+        if exchange {
+            let rule = format!(
+                "cannot exchange {} with one of git's objects",
+                old_path.display()
+            );
+            return refused(kind, &old_path, rule).with(fields);
+        }
+        fields.insert("verified".into(), true.into());
+        let git = judge
+            .protection
+            .objects
+            .as_ref()
+            .and_then(|store| store.git.as_deref());
+        let made = match &role {
+            ObjectRole::Loose(id) => super::verified::loose_object(&old, &new, id, true),
+            ObjectRole::Pack => super::verified::pack(&old, &new),
+            ObjectRole::PackIndex => super::verified::pack_index(&old, &new, git),
+            ObjectRole::Derived => {
+                fields.insert("dropped".into(), true.into());
+                super::verified::drop_derived(&old, &new)
+            }
+            ObjectRole::Refused => unreachable!("the boundary refuses a rename onto it"),
+        };
+        return verified_outcome(kind, (&old_path, &new_path), fields, made);
+    }
     if let Some(file) = judge.protection.verification(&new_path) {
         if exchange || old.kind() != Some(SFlag::S_IFREG) {
             let rule = format!(
@@ -311,19 +374,12 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
             return refused(kind, &old_path, rule).with(fields);
         }
         fields.insert("verified".into(), true.into());
-        return match super::verified::replace(&old, &new, file.check) {
-            Ok(()) => done(kind, fields, Ok(())),
-            Err(super::verified::Replace::Refused(why)) => {
-                let rule = format!(
-                    "cannot rename {} onto {}: {why} ({})",
-                    old_path.display(),
-                    new_path.display(),
-                    file.because
-                );
-                refused(kind, &old_path, rule).with(fields)
-            }
-            Err(super::verified::Replace::Failed(errno)) => done(kind, fields, Err(errno)),
-        };
+        let replaced =
+            super::verified::replace(&old, &new, file.check).map_err(|error| match error {
+                Replace::Refused(why) => Replace::Refused(format!("{why} ({})", file.because)),
+                failed => failed,
+            });
+        return verified_outcome(kind, (&old_path, &new_path), fields, replaced);
     }
     let result = nix::fcntl::renameat2(
         old.dir.as_fd(),
