@@ -11,7 +11,7 @@ use crate::policy::{ContentCheck, STAGING_PREFIX};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::os::fd::AsFd;
 
 /// The most a verified file's new content may be.
@@ -95,32 +95,52 @@ fn staging_name() -> String {
     format!("{STAGING_PREFIX}{}-{next}", std::process::id())
 }
 
-/// Copies `source` into a new staging file beside `target`; returns the
-/// copy (open for reading and writing, at its start) and its name.
-fn stage_copy(source: &Entry, target: &Entry) -> Result<(std::fs::File, String), Errno> {
+/// Copies `source` into a new staging file beside `target`, showing each
+/// chunk copied to `observe` (which may stop the copy); returns the staging
+/// name.
+fn stage_copy(
+    source: &Entry,
+    target: &Entry,
+    observe: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<String, Replace> {
     let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK;
     let from = nix::fcntl::openat(
         source.dir.as_fd(),
         source.name.as_os_str(),
         flags,
         Mode::empty(),
-    )?;
-    let stat = nix::sys::stat::fstat(&from)?;
+    )
+    .map_err(Replace::Failed)?;
+    let stat = nix::sys::stat::fstat(&from).map_err(Replace::Failed)?;
     if stat.st_mode & libc::S_IFMT != libc::S_IFREG {
-        return Err(Errno::EINVAL);
+        return Err(Replace::Failed(Errno::EINVAL));
     }
     let name = staging_name();
     let create =
-        OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let mode = Mode::from_bits_truncate(stat.st_mode & 0o777);
-    let copy = nix::fcntl::openat(target.dir.as_fd(), name.as_str(), create, mode)?;
+    let copy = nix::fcntl::openat(target.dir.as_fd(), name.as_str(), create, mode)
+        .map_err(Replace::Failed)?;
     let (mut from, mut copy) = (std::fs::File::from(from), std::fs::File::from(copy));
-    let copied = std::io::copy(&mut from, &mut copy).and_then(|_| copy.rewind());
+    let mut buffer = vec![0u8; 64 * 1024];
+    let copied = loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(read) => read,
+            Err(error) => break Err(Replace::Failed(io_errno(&error))),
+        };
+        if let Err(why) = observe(&buffer[..read]) {
+            break Err(Replace::Refused(why));
+        }
+        if let Err(error) = copy.write_all(&buffer[..read]) {
+            break Err(Replace::Failed(io_errno(&error)));
+        }
+    };
     if let Err(error) = copied {
         unlink(target, &name);
-        return Err(io_errno(&error));
+        return Err(error);
     }
-    Ok((copy, name))
+    Ok(name)
 }
 
 fn unlink(entry_dir: &Entry, name: &str) {
@@ -156,9 +176,24 @@ fn put_in_place(target: &Entry, name: &str, no_replace: bool) -> Result<(), Errn
 /// source stays for a link and goes for a rename. An object already there
 /// is `EEXIST`, as for `link(2)` (git takes that as done).
 pub fn loose_object(source: &Entry, target: &Entry, id: &str, rename: bool) -> Result<(), Replace> {
-    let (copy, name) = stage_copy(source, target).map_err(Replace::Failed)?;
-    if let Err(why) = hashes_to(copy, id) {
+    // The copy is hashed as it is made: what is hashed is what is written.
+    let mut inflated = flate2::write::ZlibDecoder::new(ObjectHash::for_id(id));
+    let mut observe = |chunk: &[u8]| {
+        inflated
+            .write_all(chunk)
+            .map_err(|error| format!("it is not a zlib stream ({error})"))
+    };
+    let name = stage_copy(source, target, &mut observe)?;
+    let actual = inflated
+        .finish()
+        .map(ObjectHash::hex)
+        .map_err(|error| format!("it is not a zlib stream ({error})"));
+    if actual.as_deref() != Ok(&id.to_ascii_lowercase()) {
         unlink(target, &name);
+        let why = match actual {
+            Ok(actual) => format!("its content hashes to {actual}, not to its name"),
+            Err(why) => why,
+        };
         return Err(Replace::Refused(why));
     }
     put_in_place(target, &name, true).map_err(Replace::Failed)?;
@@ -168,37 +203,43 @@ pub fn loose_object(source: &Entry, target: &Entry, id: &str, rename: bool) -> R
     Ok(())
 }
 
-/// Whether the zlib stream in `file` inflates to what hashes to `id`
-/// (SHA-1 for 40 hex digits, SHA-256 for 64).
-fn hashes_to(file: std::fs::File, id: &str) -> Result<(), String> {
-    use sha1::Digest;
-    let mut inflated = flate2::read::ZlibDecoder::new(std::io::BufReader::new(file));
-    let mut buffer = vec![0u8; 64 * 1024];
-    let mut sha1 = sha1::Sha1::new();
-    let mut sha256 = sha2::Sha256::new();
-    loop {
-        let read = inflated
-            .read(&mut buffer)
-            .map_err(|error| format!("it is not a zlib stream ({error})"))?;
-        if read == 0 {
-            break;
-        }
+/// The hash git names an object by: SHA-1 for 40 hex digits, SHA-256 for 64.
+enum ObjectHash {
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+}
+
+impl ObjectHash {
+    fn for_id(id: &str) -> ObjectHash {
+        use sha1::Digest;
         match id.len() {
-            40 => sha1.update(&buffer[..read]),
-            _ => sha256.update(&buffer[..read]),
+            40 => ObjectHash::Sha1(sha1::Sha1::new()),
+            _ => ObjectHash::Sha256(sha2::Sha256::new()),
         }
     }
-    let actual: String = match id.len() {
-        40 => sha1.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-        _ => sha256
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    };
-    match actual == id.to_ascii_lowercase() {
-        true => Ok(()),
-        false => Err(format!("its content hashes to {actual}, not to its name")),
+
+    fn hex(self) -> String {
+        use sha1::Digest;
+        let digest: Vec<u8> = match self {
+            ObjectHash::Sha1(hash) => hash.finalize().to_vec(),
+            ObjectHash::Sha256(hash) => hash.finalize().to_vec(),
+        };
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl Write for ObjectHash {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        use sha1::Digest;
+        match self {
+            ObjectHash::Sha1(hash) => hash.update(bytes),
+            ObjectHash::Sha256(hash) => hash.update(bytes),
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -223,7 +264,7 @@ pub fn pack(source: &Entry, target: &Entry) -> Result<(), Replace> {
             "{index} already describes another pack by that name"
         )));
     }
-    let (_, name) = stage_copy(source, target).map_err(Replace::Failed)?;
+    let name = stage_copy(source, target, &mut |_| Ok(()))?;
     put_in_place(target, &name, false).map_err(Replace::Failed)?;
     unlink(source, &source.name.to_string_lossy());
     Ok(())
