@@ -134,35 +134,33 @@ impl TrustStore {
     }
 }
 
+/// How long the review diff may search for the smallest difference; past
+/// it the diff is still complete and correct, only coarser. The repository
+/// chooses both texts, so neither time nor memory may grow with their
+/// product.
+const DIFF_TIME_LIMIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// A line diff for review: `-` lines only in `old`, `+` lines only in `new`,
-/// in order (longest common subsequence).
+/// in order (Myers' algorithm: memory linear in the input).
 pub fn line_diff(old: &str, new: &str) -> Vec<String> {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            table[i][j] = if a[i] == b[j] {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || table[i][j + 1] >= table[i + 1][j]) {
-            out.push(format!("+ {}", b[j]));
-            j += 1;
-        } else {
-            out.push(format!("- {}", a[i]));
-            i += 1;
-        }
-    }
-    out
+    let old: Vec<&str> = old.lines().collect();
+    let new: Vec<&str> = new.lines().collect();
+    let deadline = std::time::Instant::now() + DIFF_TIME_LIMIT;
+    let operations = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Myers,
+        &old,
+        &new,
+        Some(deadline),
+    );
+    operations
+        .iter()
+        .flat_map(|operation| operation.iter_changes(&old, &new))
+        .filter_map(|change| match change.tag() {
+            similar::ChangeTag::Delete => Some(format!("- {}", change.value())),
+            similar::ChangeTag::Insert => Some(format!("+ {}", change.value())),
+            similar::ChangeTag::Equal => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -201,9 +199,19 @@ mod tests {
 
     #[test]
     fn diff_shows_removed_and_added_lines() {
+        assert_eq!(line_diff("a\nb\nc\n", "a\nx\nc\n"), ["- b", "+ x"]);
+        assert_eq!(line_diff("a\r\nb", "a\r\nb\r\nc"), ["+ c"]);
+    }
+
+    #[test]
+    fn diff_of_two_large_unrelated_files_is_bounded() {
+        let old: String = (0..20_000).map(|i| format!("old line {i}\n")).collect();
+        let new: String = (0..20_000).map(|i| format!("new line {i}\n")).collect();
+        let diff = line_diff(&old, &new);
+        assert_eq!(diff.len(), 40_000);
         assert_eq!(
-            line_diff("a\nb\nc\n", "a\nx\nc\n"),
-            vec!["+ x".to_string(), "- b".to_string()]
+            diff.iter().filter(|line| line.starts_with("- ")).count(),
+            20_000
         );
     }
 }
