@@ -345,3 +345,20 @@ pub enum Format {
     /// For programs.
     Json,
 }
+
+/// `--fail-on`'s values: the scan's severities, named as profiles name them.
+impl clap::ValueEnum for crate::scan::Severity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &crate::scan::Severity::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use crate::scan::Severity;
+        let help = match self {
+            Severity::Low => "Worth a look",
+            Severity::Medium => "Probably deliberate",
+            Severity::High => "Almost certainly an attack",
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(help))
+    }
+}

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod credentials;
 pub mod digest;
@@ -25,4 +26,5 @@ pub mod sandbox;
 pub mod scan;
 pub mod supervisor;
 pub mod sys;
+pub mod text;
 pub mod trust;

@@ -11,7 +11,6 @@ mod chain;
 mod event;
 mod read;
 pub mod relay;
-pub mod time;
 mod writer;
 
 pub use chain::{GENESIS, record_hash};

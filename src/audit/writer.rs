@@ -4,7 +4,7 @@
 use super::AuditError;
 use super::chain::{GENESIS, body_hash};
 use super::event::Event;
-use super::time;
+use crate::clock;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -135,9 +135,9 @@ impl AuditLog {
 
     /// Keeps these credential values out of every later record: wherever
     /// one would appear (as JSON writes it), `[redacted credential]` does.
-    pub fn redact(&mut self, secrets: &[(String, crate::credentials::Secret)]) {
-        for (_, secret) in secrets {
-            let quoted = serde_json::to_string(secret.expose()).expect("strings serialise");
+    pub fn redact<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) {
+        for value in values {
+            let quoted = serde_json::to_string(value).expect("strings serialise");
             let escaped = quoted[1..quoted.len() - 1].to_string();
             // Values under six characters would redact ordinary text.
             if escaped.len() >= 6 && !self.redactions.contains(&escaped) {
@@ -169,7 +169,7 @@ impl AuditLog {
     fn chain(&mut self, event: Event) -> String {
         let mut record = Map::new();
         record.insert("seq".into(), Value::from(self.next_seq));
-        record.insert("time".into(), Value::from(time::rfc3339(time::now())));
+        record.insert("time".into(), Value::from(clock::rfc3339(clock::now())));
         record.insert("session".into(), Value::from(self.session.clone()));
         record.insert("kind".into(), Value::from(event.kind.name()));
         if let Some(process) = &event.process {

@@ -16,7 +16,7 @@ fn lease_event(kind: EventKind, lease: &LeaseRecord) -> Event {
         .with("lease", lease.lease_id.clone())
         .with(
             "expires_at",
-            crate::audit::time::rfc3339(std::time::Duration::from_secs(
+            crate::clock::rfc3339(std::time::Duration::from_secs(
                 lease.expires_at.min(i64::MAX as u64),
             )),
         )
@@ -88,7 +88,7 @@ pub fn revoke_all(
 /// to show the user.
 pub fn reap(journal: &Path, log_dir: &Path, force: bool) -> Vec<String> {
     let (leases, problems) = credentials::journal::list(journal);
-    let now = crate::audit::time::now().as_secs();
+    let now = crate::clock::now().as_secs();
     let mut lines: Vec<String> = problems
         .into_iter()
         .map(|p| format!("unreadable lease record {p}"))
@@ -168,7 +168,7 @@ pub fn reap_command(journal: &Path, log_dir: &Path) -> Result<ExitCode, CommandE
 /// `guard creds`.
 pub fn creds_command(journal: &Path) -> Result<ExitCode, CommandError> {
     let (leases, problems) = credentials::journal::list(journal);
-    let now = crate::audit::time::now().as_secs();
+    let now = crate::clock::now().as_secs();
     if leases.is_empty() && problems.is_empty() {
         println!("no leases");
     }

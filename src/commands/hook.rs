@@ -3,7 +3,8 @@
 use super::CommandError;
 use crate::cli::HookCommand;
 use crate::exit::ExitCode;
-use crate::hooks::{self, scan};
+use crate::hooks;
+use crate::scan::StagedFinding;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -148,7 +149,7 @@ fn run_hook(hook: &str, args: &[String]) -> Result<ExitCode, CommandError> {
 }
 
 /// The findings of the pre-commit checks, minus those the user allowed.
-fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
+fn pre_commit_findings(top: &Path) -> Result<Vec<StagedFinding>, CommandError> {
     let diff = git(
         Some(top),
         &[
@@ -167,7 +168,7 @@ fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
         .split(',')
         .filter_map(|name| std::env::var(name).ok())
         .collect();
-    let mut findings = scan::scan_diff(&diff, &values);
+    let mut findings = crate::scan::secrets::scan_diff(&diff, &values);
     findings.extend(injection_findings(top, &diff)?);
     let staged = git(
         Some(top),
@@ -179,7 +180,7 @@ fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
             .iter()
             .find(|entry| path == entry.as_str() || path.starts_with(&format!("{entry}/")))
         {
-            findings.push(scan::Finding {
+            findings.push(StagedFinding {
                 file: path.to_string(),
                 line: 0,
                 rule: "protected-path".into(),
@@ -196,27 +197,10 @@ fn pre_commit_findings(top: &Path) -> Result<Vec<scan::Finding>, CommandError> {
 /// `guard scan`'s rules over the staged version of each changed file, kept
 /// where they fall on an added line (a file-level finding, such as agent
 /// configuration, counts when the file changed).
-fn injection_findings(top: &Path, diff: &str) -> Result<Vec<scan::Finding>, CommandError> {
-    let mut added: std::collections::BTreeMap<String, std::collections::BTreeSet<usize>> =
-        Default::default();
-    let (mut file, mut line) = (String::new(), 0usize);
-    for text in diff.lines() {
-        if let Some(path) = text.strip_prefix("+++ ") {
-            file = path.strip_prefix("b/").unwrap_or(path).to_string();
-        } else if let Some(hunk) = text.strip_prefix("@@ ") {
-            line = hunk
-                .split_whitespace()
-                .find_map(|part| part.strip_prefix('+'))
-                .and_then(|range| range.split(',').next())
-                .and_then(|start| start.parse().ok())
-                .unwrap_or(0);
-        } else if text.starts_with('+') {
-            added.entry(file.clone()).or_default().insert(line);
-            line += 1;
-        }
-    }
+fn injection_findings(top: &Path, diff: &str) -> Result<Vec<StagedFinding>, CommandError> {
     let mut findings = Vec::new();
-    for (path, lines) in &added {
+    for file in crate::scan::diff::added_lines(diff) {
+        let path = &file.path;
         let Ok(staged) = git(Some(top), &["show", &format!(":{path}")]) else {
             continue;
         };
@@ -225,8 +209,8 @@ fn injection_findings(top: &Path, diff: &str) -> Result<Vec<scan::Finding>, Comm
             .filter(|finding| finding.severity >= crate::scan::Severity::Medium);
         for finding in blocking {
             let file_level = matches!(finding.rule, "agent-config" | "agent-instructions");
-            if file_level || lines.contains(&finding.line) {
-                findings.push(scan::Finding {
+            if file_level || file.lines.iter().any(|&(line, _)| line == finding.line) {
+                findings.push(StagedFinding {
                     file: finding.file,
                     line: finding.line,
                     rule: finding.rule.to_string(),

@@ -58,7 +58,7 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         }
     };
     let secrets = super::credentials::session_variables(&minted);
-    log.redact(&secrets);
+    log.redact(secrets.iter().map(|(_, secret)| secret.expose()));
     let outer_session = std::env::var(crate::launch::SESSION_VAR).ok();
     let environment = launch::SessionEnvironment {
         parent: &parent_env,

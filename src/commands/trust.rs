@@ -86,7 +86,7 @@ pub fn trust(args: TrustArgs, no_namespaces: bool) -> Result<ExitCode, CommandEr
             sha256: digest(&text),
             text,
             allow_widen: args.allow_widen,
-            trusted_at: crate::audit::time::rfc3339(crate::audit::time::now()),
+            trusted_at: crate::clock::rfc3339(crate::clock::now()),
         },
     );
     store.save(&store_path)?;

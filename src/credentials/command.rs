@@ -32,7 +32,7 @@ pub(super) fn mint(plan: &CredentialPlan, session: &str) -> Result<Issued, Strin
     // The output holds the secret: errors describe it, never quote it.
     let answer: Value = serde_json::from_slice(&output)
         .map_err(|_| "the helper did not print a JSON object".to_string())?;
-    let now = crate::audit::time::now().as_secs();
+    let now = crate::clock::now().as_secs();
     let issued = if answer.get("AccessKeyId").is_some() {
         aws_credential_process(&answer, now)?
     } else {
@@ -70,7 +70,7 @@ fn guard_protocol(answer: &Value, now: u64) -> Result<Issued, String> {
     }
     let expires_at = match (answer.get("expires_at"), answer.get("expires_in")) {
         (Some(Value::String(at)), _) => {
-            crate::audit::time::parse_rfc3339(at).ok_or("`expires_at` is not an RFC 3339 time")?
+            crate::clock::parse_rfc3339(at).ok_or("`expires_at` is not an RFC 3339 time")?
         }
         (_, Some(Value::Number(seconds))) => {
             now + seconds
@@ -120,9 +120,7 @@ fn aws_credential_process(answer: &Value, now: u64) -> Result<Issued, String> {
         ));
     }
     let expires_at = match field("Expiration") {
-        Some(at) => {
-            crate::audit::time::parse_rfc3339(at).ok_or("Expiration is not an RFC 3339 time")?
-        }
+        Some(at) => crate::clock::parse_rfc3339(at).ok_or("Expiration is not an RFC 3339 time")?,
         None => now + 3600,
     };
     Ok(Issued {

@@ -64,10 +64,8 @@ impl Owner {
 }
 
 fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces and parentheses).
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(19)?.parse().ok()
+    let stat = crate::sys::proc_stat::process_stat(i32::try_from(pid).ok()?)?;
+    Some(stat.start_time)
 }
 
 fn boot_id() -> String {

@@ -94,7 +94,7 @@ pub fn mint(
         provider,
         cause,
     };
-    let now = crate::audit::time::now().as_secs();
+    let now = crate::clock::now().as_secs();
     let issued = match &plan.provider {
         ProviderPlan::Command { .. } => command::mint(plan, session).map_err(failed)?,
         ProviderPlan::Postgres {
@@ -156,7 +156,7 @@ pub fn revoke_and_settle(
         Err(error) => {
             lease.attempts += 1;
             lease.next_attempt =
-                crate::audit::time::now().as_secs() + journal::backoff_seconds(lease.attempts);
+                crate::clock::now().as_secs() + journal::backoff_seconds(lease.attempts);
             lease.last_error = Some(error.to_string());
             journal::write(journal_dir, lease)?;
             Err(error)

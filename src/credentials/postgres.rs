@@ -117,9 +117,9 @@ pub(super) fn mint(
     let server = admin_url(admin_url_env)?;
     let role = role_name(session, credential);
     let password = Secret::new(random_hex(16).map_err(|e| format!("no randomness: {e}"))?);
-    let now = crate::audit::time::now().as_secs();
+    let now = crate::clock::now().as_secs();
     let expires_at = now + ttl_seconds;
-    let valid_until = crate::audit::time::rfc3339(std::time::Duration::from_secs(expires_at));
+    let valid_until = crate::clock::rfc3339(std::time::Duration::from_secs(expires_at));
     // Every name and value here is guard's own (hex, a checked role name), so
     // plain quoting is safe.
     let sql = format!(

@@ -20,8 +20,8 @@
 mod url;
 
 use super::shell::programs;
+use crate::policy::refusal::{Right, Rules};
 use crate::policy::{NetworkMode, SessionRules, lexically_normal};
-use crate::sandbox::refusal::{Right, Rules};
 use crate::scan::{Finding, Severity};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,6 @@
 //! the checks `guard hook run` makes before the repository's own hook runs.
 
 pub mod claude;
-pub mod scan;
 pub mod shell;
 
 use std::os::unix::fs::PermissionsExt;

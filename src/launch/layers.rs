@@ -33,7 +33,7 @@ pub fn prepare(policy: &Policy) -> std::io::Result<()> {
     // read (installed binaries, say), read-only through the real one; the
     // rest (a tool's lock files, databases, credentials) it does not see,
     // as with a mount namespace, and the tool makes its own in the stand-in.
-    let rules = crate::sandbox::refusal::Rules::from_policy(policy);
+    let rules = crate::policy::refusal::Rules::from_policy(policy);
     let mut stood_in: Vec<&Path> = Vec::new();
     for stand_in in policy.layers.iter().filter_map(|l| l.within.as_ref()) {
         if stood_in.contains(&stand_in.real.as_path()) {

@@ -90,10 +90,10 @@ pub fn descendants_of(ancestor: Pid) -> Vec<Pid> {
         else {
             continue;
         };
-        if let Some((ppid, state)) = parent_and_state(pid)
-            && state != 'Z'
+        if let Some(stat) = crate::sys::proc_stat::process_stat(pid)
+            && stat.state != 'Z'
         {
-            children.entry(ppid).or_default().push(pid);
+            children.entry(stat.parent).or_default().push(pid);
         }
     }
     let mut found = Vec::new();
@@ -105,16 +105,4 @@ pub fn descendants_of(ancestor: Pid) -> Vec<Pid> {
         }
     }
     found
-}
-
-/// The parent pid and state letter of `pid`, from `/proc/PID/stat`.
-fn parent_and_state(pid: i32) -> Option<(i32, char)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces and parentheses: fields start after
-    // the last `)`.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let mut fields = rest.split(' ');
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((ppid, state))
 }

@@ -19,6 +19,7 @@ mod merge_back;
 mod network;
 mod path_index;
 mod protection;
+pub mod refusal;
 mod render;
 mod session_rules;
 mod vars;

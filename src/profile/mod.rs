@@ -367,7 +367,7 @@ impl CredentialsFile {
             source_name: path.display().to_string(),
             location: error
                 .span()
-                .map(|span| line_and_column(&text, span.start))
+                .map(|span| crate::text::line_and_column(&text, span.start))
                 .map(|(line, column)| format!(":{line}:{column}"))
                 .unwrap_or_default(),
             message: error.message().to_string(),
@@ -382,24 +382,12 @@ impl Profile {
             source_name: source.to_string(),
             location: error
                 .span()
-                .map(|span| line_and_column(text, span.start))
+                .map(|span| crate::text::line_and_column(text, span.start))
                 .map(|(line, column)| format!(":{line}:{column}"))
                 .unwrap_or_default(),
             message: error.message().to_string(),
         })
     }
-}
-
-/// 1-based line and column of a byte offset (for errors naming a place in a
-/// TOML file).
-pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |n| before.len() - n - 1)
-        + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -428,11 +416,5 @@ mod tests {
         let error = Profile::parse(text, "p.toml").unwrap_err().to_string();
         assert!(error.contains("p.toml:2:12"), "{error}");
         assert!(error.contains("loud"), "{error}");
-    }
-
-    #[test]
-    fn line_and_column_are_one_based() {
-        assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
-        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
     }
 }

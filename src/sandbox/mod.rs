@@ -1,12 +1,12 @@
 //! Enforcement: each module takes a compiled [`crate::policy::Policy`] and
 //! applies one kernel mechanism to the calling process, reporting exactly what
 //! it enforced. They run in the forked child, just before `execve`.
-//! [`refusal`] tells, from outside, what they will refuse and by which rule.
+//! [`crate::policy::refusal`] tells, from outside, what they will refuse and
+//! by which rule.
 
 pub mod features;
 pub mod landlock;
 pub mod mounts;
-pub mod refusal;
 pub mod seccomp;
 
 /// Why a sandbox layer could not be put in place. The session never starts

@@ -1,12 +1,31 @@
 //! `guard scan`: hidden instructions and agent configuration in what an
-//! assistant reads.
+//! assistant reads; and the commit checks' secret rules (`secrets`) over
+//! the added lines of a staged diff (`diff`).
 
 mod cache;
+pub mod diff;
 pub mod rules;
 mod sarif;
+pub mod secrets;
+mod severity;
 
-pub use rules::{Finding, Severity, scan_text};
+pub use rules::{Finding, scan_text};
 pub use sarif::sarif;
+pub use severity::Severity;
+
+/// What a commit check found on a line of a staged file: a secret, a
+/// planted instruction, a change to a protected path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedFinding {
+    /// The file, relative to the repository.
+    pub file: String,
+    /// The line in the staged version (1-based; 0 for the whole file).
+    pub line: usize,
+    /// The rule that matched (`session-credential` for a minted value).
+    pub rule: String,
+    /// The line with any secret masked, or what was found.
+    pub excerpt: String,
+}
 
 use cache::{Cache, Entry, StatKey};
 use serde::Deserialize;
@@ -77,7 +96,7 @@ pub fn load_allowlist(root: &Path) -> Result<Vec<Allowed>, ScanError> {
             .map_err(|e| {
                 let location = e
                     .span()
-                    .map(|span| crate::profile::line_and_column(&text, span.start))
+                    .map(|span| crate::text::line_and_column(&text, span.start))
                     .map(|(line, column)| format!(":{line}:{column}"))
                     .unwrap_or_default();
                 error(location, e.message().to_string())

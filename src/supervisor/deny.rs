@@ -1,10 +1,10 @@
 //! Early denial: refusing, with a reason, what Landlock would refuse anyway.
 //!
 //! The supervisor only ever *denies* early; everything else continues to the
-//! kernel, where Landlock decides (see [`crate::sandbox::refusal`]).
+//! kernel, where Landlock decides (see [`crate::policy::refusal`]).
 
 use super::decode::Operation;
-use crate::sandbox::refusal::{Denial, Right, Rules};
+use crate::policy::refusal::{Denial, Right, Rules};
 use std::path::Path;
 
 fn exists(path: &Path) -> bool {

@@ -26,7 +26,7 @@ pub use mediate::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2};
 pub use connect::SocketRules;
 
 use crate::audit::{Event, EventKind, EventSender};
-use crate::sandbox::refusal::Rules;
+use crate::policy::refusal::Rules;
 use crate::sys::notify::{Listener, Notification, Response};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

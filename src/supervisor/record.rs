@@ -2,7 +2,7 @@
 
 use super::decode::Operation;
 use crate::audit::{Event, EventKind, ProcessInfo};
-use crate::sandbox::refusal::Denial;
+use crate::policy::refusal::Denial;
 use serde_json::Value;
 use std::collections::HashMap;
 

@@ -27,7 +27,7 @@ pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2, is_mediated};
 
 use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::policy::Protection;
-use crate::sandbox::refusal::{Right, Rules};
+use crate::policy::refusal::{Right, Rules};
 use crate::sys::notify::{Listener, Notification, Response};
 use perform::{Answer, Judge, Outcome};
 use request::Request;

@@ -3,6 +3,7 @@
 //! staged diff are looked at, so what was committed before, and what is not
 //! staged, never blocks a commit.
 
+use super::StagedFinding;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -66,19 +67,6 @@ const RULES: &[Rule] = &[
 /// Bits per character a value needs to count as random.
 const MIN_ENTROPY: f64 = 3.5;
 
-/// A secret found in a staged line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    /// The file.
-    pub file: String,
-    /// The line in the staged version (1-based).
-    pub line: usize,
-    /// The rule that matched (`session-credential` for a minted value).
-    pub rule: String,
-    /// The line with the secret masked.
-    pub excerpt: String,
-}
-
 fn compiled() -> &'static Vec<(&'static Rule, Regex)> {
     static RULES_COMPILED: OnceLock<Vec<(&'static Rule, Regex)>> = OnceLock::new();
     RULES_COMPILED.get_or_init(|| {
@@ -113,62 +101,50 @@ fn redact(line: &str, secret: &str) -> String {
 
 /// Scans the added lines of a staged diff (`git diff --cached -U0`).
 /// `session_values` are the exact credential values to look for.
-pub fn scan_diff(diff: &str, session_values: &[String]) -> Vec<Finding> {
+pub fn scan_diff(diff: &str, session_values: &[String]) -> Vec<StagedFinding> {
     let mut findings = Vec::new();
-    let mut file = String::new();
-    let mut line_number = 0usize;
-    for line in diff.lines() {
-        if let Some(path) = line.strip_prefix("+++ ") {
-            file = path.strip_prefix("b/").unwrap_or(path).to_string();
-            continue;
+    for file in super::diff::added_lines(diff) {
+        for &(line, added) in &file.lines {
+            scan_line(&file.path, line, added, session_values, &mut findings);
         }
-        if let Some(hunk) = line.strip_prefix("@@ ") {
-            // @@ -a,b +c,d @@
-            line_number = hunk
-                .split_whitespace()
-                .find_map(|part| part.strip_prefix('+'))
-                .and_then(|range| range.split(',').next())
-                .and_then(|start| start.parse().ok())
-                .unwrap_or(0);
-            continue;
-        }
-        let Some(added) = line.strip_prefix('+') else {
-            continue;
-        };
-        for value in session_values.iter().filter(|v| v.len() >= 8) {
-            if added.contains(value.as_str()) {
-                findings.push(Finding {
-                    file: file.clone(),
-                    line: line_number,
-                    rule: "session-credential".into(),
-                    excerpt: redact(added, value),
-                });
-            }
-        }
-        for (rule, regex) in compiled() {
-            for captures in regex.captures_iter(added) {
-                let whole = captures.get(0).map(|m| m.as_str()).unwrap_or_default();
-                let secret = captures.get(1).map(|m| m.as_str()).unwrap_or(whole);
-                if rule.needs_entropy && entropy(secret) < MIN_ENTROPY {
-                    continue;
-                }
-                if findings
-                    .iter()
-                    .any(|f| f.file == file && f.line == line_number)
-                {
-                    continue;
-                }
-                findings.push(Finding {
-                    file: file.clone(),
-                    line: line_number,
-                    rule: rule.id.into(),
-                    excerpt: redact(added, secret),
-                });
-            }
-        }
-        line_number += 1;
     }
     findings
+}
+
+/// The secrets on one added line: each minted value it holds, then the
+/// first rule that matches (one rule finding per line).
+fn scan_line(
+    file: &str,
+    line: usize,
+    added: &str,
+    session_values: &[String],
+    findings: &mut Vec<StagedFinding>,
+) {
+    let finding = |rule: &str, secret: &str| StagedFinding {
+        file: file.to_string(),
+        line,
+        rule: rule.to_string(),
+        excerpt: redact(added, secret),
+    };
+    for value in session_values.iter().filter(|v| v.len() >= 8) {
+        if added.contains(value.as_str()) {
+            findings.push(finding("session-credential", value));
+        }
+    }
+    if findings.iter().any(|f| f.file == file && f.line == line) {
+        return;
+    }
+    for (rule, regex) in compiled() {
+        for captures in regex.captures_iter(added) {
+            let whole = captures.get(0).map(|m| m.as_str()).unwrap_or_default();
+            let secret = captures.get(1).map(|m| m.as_str()).unwrap_or(whole);
+            if rule.needs_entropy && entropy(secret) < MIN_ENTROPY {
+                continue;
+            }
+            findings.push(finding(rule.id, secret));
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +210,19 @@ mod tests {
             "see docs/secret-management.md",
         ];
         assert!(scan_diff(&diff("src/main.rs", &clean), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_secret_on_an_added_line_that_starts_like_a_header_is_found() {
+        let findings = scan_diff(
+            &diff(
+                "a.env",
+                &["++ token: ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"],
+            ),
+            &[],
+        );
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!((findings[0].file.as_str(), findings[0].line), ("a.env", 1));
     }
 
     #[test]
