@@ -2,8 +2,9 @@
 # Cost of the session boundary (issue: "the session boundary holds"):
 # ordinary work under the assistant profile with guard as it was before the
 # boundary work (BEFORE, default a856e7b) and as it is now, side by side:
-# a git checkout of a large tree, a small cargo build, an offline npm
-# install from the shared cache (layered now). Installs hyperfine from Debian
+# a git checkout of a large tree, a `git add` that writes 10,000 new objects
+# (each verified now), a small cargo build, an offline npm install from the
+# shared cache (layered now). Installs hyperfine from Debian
 # when missing. Writes bench/results/boundary-*.md and .json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,5 +56,9 @@ run() {
         -n "guard now" "$now run -p $profile -- $command"
 }
 run checkout "bash -c 'git checkout -q one && git checkout -q two'"
+# Every run stages 10,000 files with content git has not seen: the objects
+# the last run wrote are pruned and every file gets a new first line.
+fresh="bash -c 'git reset -q && git prune --expire=now && n=\$(date +%s%N) && sed -i \"1s/.*/\$n/\" tree/d*/f*.txt'"
+run add "git add -A" "$fresh"
 run cargo "cargo build --offline -q --manifest-path crate/Cargo.toml" "rm -rf crate/target"
 run npm "npm install --offline --no-audit --no-fund -s --prefix web is-number@7.0.0" "rm -rf web/node_modules web/package-lock.json"
