@@ -21,6 +21,8 @@ pub struct GitConfigRefs {
     /// Commands git runs, as (`section.key`, value): `core.pager`,
     /// `filter.<driver>.smudge`, `alias.<name>` when it starts with `!`, …
     pub commands: Vec<(String, String)>,
+    /// `extensions.objectFormat` (`sha1`, `sha256`), the last one given.
+    pub object_format: Option<String>,
 }
 
 /// Whether `section.key` (the section without its subsection) holds a
@@ -80,6 +82,7 @@ pub fn parse(text: &str) -> GitConfigRefs {
         match (section.as_str(), key.as_str()) {
             ("core", "hookspath") => refs.hooks_paths.push(value),
             ("include", "path") => refs.includes.push(value),
+            ("extensions", "objectformat") => refs.object_format = Some(value.to_ascii_lowercase()),
             (section, "path") if section.starts_with("includeif.") => refs.includes.push(value),
             (section, key) if runs_a_command(section, key, &value) => {
                 refs.commands.push((format!("{section}.{key}"), value));

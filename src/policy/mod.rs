@@ -12,6 +12,7 @@ mod compare;
 mod compile;
 mod credentials;
 mod exec_deps;
+mod git_index;
 mod gitconfig;
 mod host;
 mod layers;
@@ -31,6 +32,7 @@ pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
+pub use git_index::ObjectFormat;
 pub use host::{HostView, RealHost};
 pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
 pub use network::{HostRule, is_private, split_host_port};
@@ -260,8 +262,8 @@ pub struct PathRule {
 }
 
 /// What stays unchanged inside the writable trees, and the mechanism that
-/// keeps it so (see [`Protection::judge`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// keeps it so (see [`Protection::judge`]). The default protects nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Protection {
     /// The paths indexed for judgement.
     #[serde(skip)]
@@ -272,7 +274,8 @@ pub struct Protection {
     pub paths: Vec<ProtectedPath>,
     /// Relative paths protected at every depth of a tree (`**/.git`).
     pub everywhere: Vec<ProtectedEverywhere>,
-    /// Files changed only by a rename guard checks (`packed-refs`).
+    /// Files changed only by a rename guard checks (`packed-refs`, the
+    /// index).
     pub verified: Vec<VerifiedFile>,
     /// git's object store, whose files appear only as guard verifies them.
     pub objects: Option<ObjectStore>,
@@ -308,10 +311,11 @@ impl EverywherePath {
 }
 
 /// How what is protected stays unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtectionMechanism {
     /// No protected path lies inside a writable tree: nothing to do.
+    #[default]
     NotNeeded,
     /// guard's supervisor makes every change itself and refuses what the
     /// protection forbids (race-free: it acts on what it judged), and the

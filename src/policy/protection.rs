@@ -11,8 +11,9 @@ use super::compile::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
 use super::{
-    ContentCheck, EverywherePath, HostView, ObjectStore, PathRule, ProtectedEverywhere,
-    ProtectedPath, Protection, ProtectionMechanism, VerifiedFile, lexically_normal,
+    ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
+    ProtectedEverywhere, ProtectedPath, Protection, ProtectionMechanism, VerifiedFile,
+    lexically_normal,
 };
 use crate::profile::FilesystemSection;
 use std::collections::BTreeMap;
@@ -121,16 +122,34 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
                 .host
                 .find_program("git", &input.host.var("PATH").unwrap_or_default()),
         });
-    let verified = common
-        .map(|dir| dir.join("packed-refs"))
-        .filter(|path| writable(path))
-        .map(|path| VerifiedFile {
+    let mut verified = Vec::new();
+    let packed_refs = common.as_ref().map(|dir| dir.join("packed-refs"));
+    if let Some(path) = packed_refs.filter(|path| writable(path)) {
+        verified.push(VerifiedFile {
             path: input.host.canonicalize(&path).unwrap_or(path),
             check: ContentCheck::NoReplaceRefs,
             because: "git's packed refs may not hold replace refs".into(),
-        })
-        .into_iter()
-        .collect();
+        });
+    }
+    let index = git_dir(input).map(|dir| dir.join("index"));
+    if let (Some(path), Some(common)) = (index.filter(|path| writable(path)), &common) {
+        let config = input.read(&common.join("config")).unwrap_or_default();
+        let format = match gitconfig::parse(&config).object_format.as_deref() {
+            Some("sha256") => ObjectFormat::Sha256,
+            _ => ObjectFormat::Sha1,
+        };
+        let work_tree = input.host.canonicalize(input.repo);
+        verified.push(VerifiedFile {
+            path: input.host.canonicalize(&path).unwrap_or(path),
+            check: ContentCheck::GitIndex {
+                work_tree: work_tree.unwrap_or_else(|_| input.repo.to_path_buf()),
+                format,
+            },
+            because: "git's index may not stage a protected path or cache a tree \
+                      name the index it replaces did not have"
+                .into(),
+        });
+    }
     Ok(Protection {
         index: Default::default(),
         mechanism,

@@ -7,7 +7,9 @@
 //! `packed-refs` is one: git writes it as `packed-refs.lock` and renames
 //! it, and an entry under `refs/replace/` in it would make every later git
 //! command read one object's content for another's (a checkout then writes
-//! a planted hook with a clean `git status`).
+//! a planted hook with a clean `git status`). The index is another, written
+//! as `index.lock` and renamed: what it stages for a protected path, and the
+//! tree names it caches, become the user's next commit ([`super::git_index`]).
 //!
 //! git's object store is the other ([`ObjectStore`]): git reads objects by
 //! name and does not re-hash them, so each file that makes objects visible
@@ -18,8 +20,10 @@
 //! is dropped rather than installed (git works without one); alternates and
 //! the multi-pack-index, which no ordinary work writes, are refused.
 
+use super::git_index::ObjectFormat;
 use super::{Protection, boundary::Change};
 use serde::Serialize;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// A file changed only through a check.
@@ -34,17 +38,45 @@ pub struct VerifiedFile {
 }
 
 /// A check of a verified file's new content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContentCheck {
     /// A `packed-refs` file without replace refs.
     NoReplaceRefs,
+    /// A git index that stages nothing new for a protected path of the
+    /// work tree and caches no tree name the one it replaces did not.
+    GitIndex {
+        /// The work tree the index's paths are relative to.
+        work_tree: PathBuf,
+        /// The repository's object names.
+        format: ObjectFormat,
+    },
 }
 
 impl ContentCheck {
-    /// Whether `content` passes; the error says why not.
-    pub fn check(self, content: &[u8]) -> Result<(), String> {
+    /// Whether the check compares the new content with the file it
+    /// replaces (which then may not be removed or renamed away either:
+    /// that would drop what the next one is compared with).
+    pub fn compares_with_previous(&self) -> bool {
+        matches!(self, ContentCheck::GitIndex { .. })
+    }
+
+    /// Whether `content` may replace `previous` (`None`: no file is
+    /// there): what goes in place (`None`: `content` as it is), or why not.
+    pub fn check(
+        &self,
+        content: &[u8],
+        previous: Option<&[u8]>,
+        protection: &Protection,
+    ) -> Result<Option<Vec<u8>>, String> {
         match self {
+            ContentCheck::GitIndex { work_tree, format } => {
+                let protected = |relative: &[u8]| {
+                    let path = work_tree.join(std::ffi::OsStr::from_bytes(relative));
+                    protection.judge(Change::Write(&path)).err().map(|d| d.rule)
+                };
+                super::git_index::verify(content, previous, *format, &protected)
+            }
             ContentCheck::NoReplaceRefs => {
                 // `<object id> <ref name>` lines, `^<id>` peeled lines and a
                 // `#` header: a ref name is the second field.
@@ -57,7 +89,7 @@ impl ContentCheck {
                         ));
                     }
                 }
-                Ok(())
+                Ok(None)
             }
         }
     }
@@ -156,7 +188,9 @@ impl Protection {
     pub(super) fn verified_refusal(&self, change: Change<'_>) -> Option<String> {
         let path = change.path();
         if let Some(file) = self.verification(path) {
-            return change.writes_in_place().then(|| {
+            let drops_it = matches!(change, Change::Remove(_) | Change::RenameFrom(_))
+                && file.check.compares_with_previous();
+            return (change.writes_in_place() || drops_it).then(|| {
                 format!(
                     "cannot {} {}: it changes only by a rename guard checks ({})",
                     change.verb(),
@@ -236,12 +270,13 @@ mod tests {
     #[test]
     fn packed_refs_without_replace_refs() {
         let check = ContentCheck::NoReplaceRefs;
+        let protection = Protection::default();
         let clean = b"# pack-refs with: peeled fully-peeled sorted \n\
                       1111111111111111111111111111111111111111 refs/heads/main\n\
                       ^2222222222222222222222222222222222222222\n";
-        assert!(check.check(clean).is_ok());
+        assert_eq!(check.check(clean, None, &protection), Ok(None));
         let planted = b"3333333333333333333333333333333333333333 refs/replace/4444444444444444444444444444444444444444\n";
-        let error = check.check(planted).unwrap_err();
+        let error = check.check(planted, None, &protection).unwrap_err();
         assert!(error.contains("refs/replace/4444"), "{error}");
     }
 }

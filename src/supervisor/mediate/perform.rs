@@ -375,9 +375,11 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
         }
         fields.insert("verified".into(), true.into());
         let replaced =
-            super::verified::replace(&old, &new, file.check).map_err(|error| match error {
-                Replace::Refused(why) => Replace::Refused(format!("{why} ({})", file.because)),
-                failed => failed,
+            super::verified::replace(&old, &new, &file.check, judge.protection).map_err(|error| {
+                match error {
+                    Replace::Refused(why) => Replace::Refused(format!("{why} ({})", file.because)),
+                    failed => failed,
+                }
             });
         return verified_outcome(kind, (&old_path, &new_path), fields, replaced);
     }

@@ -7,7 +7,7 @@
 //! not that one.
 
 use super::resolve::Entry;
-use crate::policy::{ContentCheck, STAGING_PREFIX};
+use crate::policy::{ContentCheck, Protection, STAGING_PREFIX};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
@@ -26,27 +26,27 @@ pub enum Replace {
     Failed(Errno),
 }
 
-/// Replaces `target` with a checked copy of `source`, then removes `source`.
-pub fn replace(source: &Entry, target: &Entry, check: ContentCheck) -> Result<(), Replace> {
+/// Replaces `target` with a checked copy of `source` (or the copy the
+/// check makes of it), then removes `source`.
+pub fn replace(
+    source: &Entry,
+    target: &Entry,
+    check: &ContentCheck,
+    protection: &Protection,
+) -> Result<(), Replace> {
     let failed = Replace::Failed;
-    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK;
-    let opened = nix::fcntl::openat(
-        source.dir.as_fd(),
-        source.name.as_os_str(),
-        flags,
-        Mode::empty(),
-    )
-    .map_err(failed)?;
-    let stat = nix::sys::stat::fstat(&opened).map_err(failed)?;
-    let mut content = Vec::new();
-    std::fs::File::from(opened)
-        .take(MAX_CONTENT + 1)
-        .read_to_end(&mut content)
-        .map_err(|error| failed(io_errno(&error)))?;
-    if content.len() as u64 > MAX_CONTENT {
-        return Err(Replace::Refused("it is too large to check".into()));
-    }
-    check.check(&content).map_err(Replace::Refused)?;
+    let (content, stat) = match read_bounded(source)? {
+        Some(read) => read,
+        None => return Err(failed(Errno::ENOENT)),
+    };
+    let previous = match check.compares_with_previous() {
+        true => read_bounded(target)?.map(|(content, _)| content),
+        false => None,
+    };
+    let made = check
+        .check(&content, previous.as_deref(), protection)
+        .map_err(Replace::Refused)?;
+    let content = made.as_deref().unwrap_or(&content);
     // A name of the supervisor's own beside the target, made exclusively.
     let staging = format!(
         "{}.guard-{}",
@@ -58,7 +58,7 @@ pub fn replace(source: &Entry, target: &Entry, check: ContentCheck) -> Result<()
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let copy =
         nix::fcntl::openat(target.dir.as_fd(), staging.as_str(), create, mode).map_err(failed)?;
-    let written = std::fs::File::from(copy).write_all(&content);
+    let written = std::fs::File::from(copy).write_all(content);
     let placed = written.map_err(|error| io_errno(&error)).and_then(|()| {
         nix::fcntl::renameat(
             target.dir.as_fd(),
@@ -81,6 +81,39 @@ pub fn replace(source: &Entry, target: &Entry, check: ContentCheck) -> Result<()
         nix::unistd::UnlinkatFlags::NoRemoveDir,
     )
     .map_err(failed)
+}
+
+/// The content of a regular file `entry` names, without following a link
+/// and at most [`MAX_CONTENT`] bytes, and its status; `None` if there is no
+/// such entry.
+fn read_bounded(entry: &Entry) -> Result<Option<(Vec<u8>, nix::sys::stat::FileStat)>, Replace> {
+    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK;
+    let opened = match nix::fcntl::openat(
+        entry.dir.as_fd(),
+        entry.name.as_os_str(),
+        flags,
+        Mode::empty(),
+    ) {
+        Ok(opened) => opened,
+        Err(Errno::ENOENT) => return Ok(None),
+        Err(errno) => return Err(Replace::Failed(errno)),
+    };
+    let stat = nix::sys::stat::fstat(&opened).map_err(Replace::Failed)?;
+    if stat.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Replace::Refused(format!(
+            "{} is not a regular file",
+            entry.path().display()
+        )));
+    }
+    let mut content = Vec::new();
+    std::fs::File::from(opened)
+        .take(MAX_CONTENT + 1)
+        .read_to_end(&mut content)
+        .map_err(|error| Replace::Failed(io_errno(&error)))?;
+    if content.len() as u64 > MAX_CONTENT {
+        return Err(Replace::Refused("it is too large to check".into()));
+    }
+    Ok(Some((content, stat)))
 }
 
 fn io_errno(error: &std::io::Error) -> Errno {

@@ -1,0 +1,531 @@
+//! git's index, read as git reads it (`gitformat-index(5)`), and what a new
+//! one may change.
+//!
+//! git builds every commit from the index, not from the work tree, and two
+//! parts of it reach code the user later runs without the work tree
+//! changing at all:
+//!
+//! - an **entry** staged for a protected path (`git update-index
+//!   --cacheinfo`): the user's next `git commit` records it, and hook
+//!   managers such as pre-commit and lint-staged stash the unstaged
+//!   changes before running hooks, so the staged `.pre-commit-config.yaml`
+//!   is the one whose hooks run;
+//! - the **cache tree** (the `TREE` extension), the tree object git has
+//!   already computed for each directory: `git commit` writes a valid one
+//!   as it is, so a planted tree name commits a planted `.github/` while
+//!   every entry, and `git status`, look clean.
+//!
+//! So a new index may not change an entry, or its skip-worktree and
+//! intent-to-add bits, for a path the boundary protects, and may not change
+//! a sparse directory entry (which stands for a whole tree guard cannot see
+//! into). Its cache tree keeps only what the index it replaces already had:
+//! a directory's tree name that is new is marked invalid, and git computes
+//! it again from the entries when it next needs it. Resolve-undo records
+//! (`REUC`, from which `git checkout -m` restores a conflict) for protected
+//! paths must be the ones already there, and a split index (`link`), whose
+//! entries live in another file, is refused.
+
+use sha1::Digest;
+use std::collections::HashMap;
+
+/// The hash function of a repository's objects (`extensions.objectFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectFormat {
+    /// SHA-1, git's default.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+}
+
+impl ObjectFormat {
+    /// The length of an object name, in bytes.
+    pub fn name_len(self) -> usize {
+        match self {
+            ObjectFormat::Sha1 => 20,
+            ObjectFormat::Sha256 => 32,
+        }
+    }
+
+    fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            ObjectFormat::Sha1 => sha1::Sha1::digest(bytes).to_vec(),
+            ObjectFormat::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
+        }
+    }
+}
+
+/// Whether a repository-relative path is protected: the refusal, if so.
+pub type IsProtected<'a> = &'a dyn Fn(&[u8]) -> Option<String>;
+
+/// Checks `new` against the index it replaces (`None`: there is none) and
+/// returns what goes in place: `None` for `new` as it is, else `new` with
+/// the tree names it may not bring marked invalid. The error says why the
+/// index is refused.
+pub fn verify(
+    new: &[u8],
+    old: Option<&[u8]>,
+    format: ObjectFormat,
+    protected: IsProtected<'_>,
+) -> Result<Option<Vec<u8>>, String> {
+    let new_index = Index::parse(new, format)?;
+    let old_index = match old {
+        Some(old) => Some(
+            Index::parse(old, format)
+                .map_err(|why| format!("the index it replaces cannot be read: {why}"))?,
+        ),
+        None => None,
+    };
+    if new_index.extension(b"link").is_some() {
+        return Err(
+            "it is a split index (its entries are in another file, which guard does not check)"
+                .into(),
+        );
+    }
+    check_entries(&new_index, old_index.as_ref(), protected)?;
+    check_resolve_undo(&new_index, old_index.as_ref(), format, protected)?;
+    let old_trees = match &old_index {
+        Some(index) => index.cache_tree(format)?,
+        None => Vec::new(),
+    };
+    let old_trees: HashMap<&[u8], &TreeNode> = old_trees
+        .iter()
+        .map(|node| (node.path.as_slice(), node))
+        .collect();
+    let mut trees = new_index.cache_tree(format)?;
+    let mut invalidated = false;
+    for node in trees.iter_mut().filter(|node| node.entries >= 0) {
+        if old_trees.get(node.path.as_slice()) != Some(&&*node) {
+            node.entries = -1;
+            node.oid = None;
+            invalidated = true;
+        }
+    }
+    if !invalidated {
+        return Ok(None);
+    }
+    Ok(Some(new_index.with_cache_tree(&trees, format)))
+}
+
+/// The parts of an index file the check needs.
+struct Index<'a> {
+    content: &'a [u8],
+    entries: Vec<Entry<'a>>,
+    /// Where the entries end and the extensions begin.
+    entries_end: usize,
+    extensions: Vec<([u8; 4], &'a [u8])>,
+    /// The checksum over everything before it (all zeros: not computed,
+    /// `index.skipHash`).
+    trailer: &'a [u8],
+}
+
+/// One index entry: what git would check out at `path`.
+#[derive(Debug, PartialEq, Eq)]
+struct Entry<'a> {
+    path: Vec<u8>,
+    stage: u16,
+    mode: u32,
+    oid: &'a [u8],
+    /// The skip-worktree and intent-to-add bits.
+    flags: u16,
+}
+
+/// `CE_EXTENDED` in an entry's flags: a second flags word follows.
+const EXTENDED: u16 = 0x4000;
+/// The name length in an entry's flags (`CE_NAMEMASK`; all ones: longer).
+const NAME_MASK: u16 = 0x0fff;
+/// Skip-worktree and intent-to-add, in the second flags word.
+const WORKTREE_FLAGS: u16 = 0x4000 | 0x2000;
+/// The file type of a sparse directory entry.
+const DIRECTORY_MODE: u32 = 0o040000;
+/// The file type bits of a mode.
+const TYPE_MASK: u32 = 0o170000;
+
+fn be32(bytes: &[u8], at: usize) -> Result<u32, String> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| "it ends inside an entry".to_string())
+}
+
+fn be16(bytes: &[u8], at: usize) -> Result<u16, String> {
+    bytes
+        .get(at..at + 2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
+        .ok_or_else(|| "it ends inside an entry".to_string())
+}
+
+/// git's variable-length integer (`varint.c`), and the bytes it took.
+fn varint(bytes: &[u8]) -> Result<(usize, usize), String> {
+    let bad = || "a path's prefix length is malformed".to_string();
+    let mut taken = 0;
+    let mut next = || {
+        let byte = *bytes.get(taken).ok_or_else(bad)?;
+        taken += 1;
+        Ok::<u8, String>(byte)
+    };
+    let mut byte = next()?;
+    let mut value = usize::from(byte & 0x7f);
+    while byte & 0x80 != 0 {
+        byte = next()?;
+        value = value
+            .checked_add(1)
+            .and_then(|v| v.checked_mul(128))
+            .and_then(|v| v.checked_add(usize::from(byte & 0x7f)))
+            .ok_or_else(bad)?;
+    }
+    Ok((value, taken))
+}
+
+impl<'a> Index<'a> {
+    /// Reads the header, the entries (versions 2 to 4) and the extensions,
+    /// once the checksum is right (as git does; a zero one is not checked).
+    fn parse(content: &'a [u8], format: ObjectFormat) -> Result<Index<'a>, String> {
+        let hash = format.name_len();
+        if content.len() < 12 + hash || &content[..4] != b"DIRC" {
+            return Err("it is not a git index".into());
+        }
+        let (checked, trailer) = content.split_at(content.len() - hash);
+        if trailer.iter().any(|&b| b != 0) && format.digest(checked) != trailer {
+            return Err("its checksum is wrong".into());
+        }
+        let version = be32(content, 4)?;
+        if !(2..=4).contains(&version) {
+            return Err(format!("index version {version} is not one git writes"));
+        }
+        let count = be32(content, 8)? as usize;
+        let end = content.len() - hash;
+        let body = &content[..end];
+        let mut entries = Vec::with_capacity(count.min(end / 62));
+        let mut at = 12;
+        let mut previous: Vec<u8> = Vec::new();
+        for _ in 0..count {
+            // ctime, mtime, dev, ino, mode, uid, gid, size: ten words.
+            let mode = be32(body, at + 24)?;
+            let oid = body
+                .get(at + 40..at + 40 + hash)
+                .ok_or("it ends inside an entry")?;
+            let flags = be16(body, at + 40 + hash)?;
+            let mut name_at = at + 40 + hash + 2;
+            let mut worktree_flags = 0;
+            if flags & EXTENDED != 0 {
+                if version < 3 {
+                    return Err("a version 2 index has an extended entry".into());
+                }
+                worktree_flags = be16(body, name_at)? & WORKTREE_FLAGS;
+                name_at += 2;
+            }
+            let named = usize::from(flags & NAME_MASK);
+            let path;
+            if version == 4 {
+                let (strip, taken) = varint(body.get(name_at..).unwrap_or_default())?;
+                let kept = previous
+                    .len()
+                    .checked_sub(strip)
+                    .ok_or("a path strips more than the previous one has")?;
+                let suffix_at = name_at + taken;
+                let nul = find_nul(body, suffix_at)?;
+                let mut full = previous[..kept].to_vec();
+                full.extend_from_slice(&body[suffix_at..nul]);
+                if usize::from(NAME_MASK) != named && named != full.len() {
+                    return Err("an entry's name length disagrees with its name".into());
+                }
+                path = full;
+                at = nul + 1;
+            } else {
+                let length = match named == usize::from(NAME_MASK) {
+                    true => find_nul(body, name_at)? - name_at,
+                    false => named,
+                };
+                path = body
+                    .get(name_at..name_at + length)
+                    .ok_or("it ends inside an entry")?
+                    .to_vec();
+                // Padded with NULs to a multiple of eight bytes.
+                at += (name_at - at + length + 8) & !7;
+            }
+            if at > end {
+                return Err("it ends inside an entry".into());
+            }
+            previous.clone_from(&path);
+            entries.push(Entry {
+                path,
+                stage: (flags >> 12) & 3,
+                mode,
+                oid,
+                flags: worktree_flags,
+            });
+        }
+        let entries_end = at;
+        let mut extensions = Vec::new();
+        while at + 8 <= end {
+            let signature = [body[at], body[at + 1], body[at + 2], body[at + 3]];
+            let size = be32(body, at + 4)? as usize;
+            let data = body
+                .get(at + 8..at + 8 + size)
+                .ok_or("an extension runs past the end")?;
+            extensions.push((signature, data));
+            at += 8 + size;
+        }
+        if at != end {
+            return Err("it has bytes after its last extension".into());
+        }
+        Ok(Index {
+            content,
+            entries,
+            entries_end,
+            extensions,
+            trailer: &content[end..],
+        })
+    }
+
+    fn extension(&self, signature: &[u8; 4]) -> Option<&'a [u8]> {
+        self.extensions
+            .iter()
+            .find(|(found, _)| found == signature)
+            .map(|(_, data)| *data)
+    }
+
+    /// The cache tree, in git's order (a directory, then its
+    /// subdirectories).
+    fn cache_tree(&self, format: ObjectFormat) -> Result<Vec<TreeNode>, String> {
+        match self.extension(b"TREE") {
+            Some(data) => TreeNode::parse_all(data, format),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// This index with `trees` as its cache tree: the entries as they are,
+    /// the extensions in their order, the end-of-entries marker (whose
+    /// checksum covers the extensions' sizes) left out, the checksum made
+    /// again (or left zero, as git was told to).
+    fn with_cache_tree(&self, trees: &[TreeNode], format: ObjectFormat) -> Vec<u8> {
+        let mut out = self.content[..self.entries_end].to_vec();
+        for (signature, data) in &self.extensions {
+            let data = match signature {
+                b"EOIE" => continue,
+                b"TREE" => TreeNode::write_all(trees),
+                _ => data.to_vec(),
+            };
+            out.extend_from_slice(signature);
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            out.extend_from_slice(&data);
+        }
+        match self.trailer.iter().all(|&b| b == 0) {
+            true => out.extend_from_slice(self.trailer),
+            false => {
+                let checksum = format.digest(&out);
+                out.extend_from_slice(&checksum);
+            }
+        }
+        out
+    }
+}
+
+fn find_nul(bytes: &[u8], from: usize) -> Result<usize, String> {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == 0))
+        .map(|at| from + at)
+        .ok_or_else(|| "a path has no end".to_string())
+}
+
+/// Entries for protected paths, and sparse directory entries, stay as they
+/// are.
+fn check_entries(
+    new: &Index<'_>,
+    old: Option<&Index<'_>>,
+    protected: IsProtected<'_>,
+) -> Result<(), String> {
+    let mut before: HashMap<(&[u8], u16), &Entry<'_>> = old
+        .map(|old| {
+            old.entries
+                .iter()
+                .map(|entry| ((entry.path.as_slice(), entry.stage), entry))
+                .collect()
+        })
+        .unwrap_or_default();
+    let refuse = |entry: &Entry<'_>, how: &str| -> Result<(), String> {
+        let path = String::from_utf8_lossy(&entry.path);
+        if entry.mode & TYPE_MASK == DIRECTORY_MODE {
+            return Err(format!(
+                "it {how} sparse directory entry {path}, a whole tree guard cannot check"
+            ));
+        }
+        match protected(&entry.path) {
+            Some(rule) => Err(format!("it {how} the staged {path}: {rule}")),
+            None => Ok(()),
+        }
+    };
+    for entry in &new.entries {
+        match before.remove(&(entry.path.as_slice(), entry.stage)) {
+            Some(previous) if previous == entry => {}
+            Some(_) => refuse(entry, "changes")?,
+            None => refuse(entry, "adds")?,
+        }
+    }
+    for gone in before.values() {
+        refuse(gone, "removes")?;
+    }
+    Ok(())
+}
+
+/// Resolve-undo records for protected paths stay as they are.
+fn check_resolve_undo(
+    new: &Index<'_>,
+    old: Option<&Index<'_>>,
+    format: ObjectFormat,
+    protected: IsProtected<'_>,
+) -> Result<(), String> {
+    let records = |index: Option<&Index<'_>>| -> Result<HashMap<Vec<u8>, Vec<u8>>, String> {
+        match index.and_then(|index| index.extension(b"REUC")) {
+            Some(data) => resolve_undo_records(data, format),
+            None => Ok(HashMap::new()),
+        }
+    };
+    let before = records(old)?;
+    for (path, record) in records(Some(new))? {
+        if before.get(&path) != Some(&record)
+            && let Some(rule) = protected(&path)
+        {
+            return Err(format!(
+                "it records a conflict to restore at {}: {rule}",
+                String::from_utf8_lossy(&path)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `REUC` records by path: three octal modes, then an object name for
+/// each mode that is not zero.
+fn resolve_undo_records(
+    data: &[u8],
+    format: ObjectFormat,
+) -> Result<HashMap<Vec<u8>, Vec<u8>>, String> {
+    let mut records = HashMap::new();
+    let mut at = 0;
+    while at < data.len() {
+        let start = at;
+        let path_end = find_nul(data, at)?;
+        let mut cursor = path_end + 1;
+        let mut objects = 0;
+        for _ in 0..3 {
+            let end = find_nul(data, cursor)?;
+            let mode = std::str::from_utf8(&data[cursor..end])
+                .ok()
+                .and_then(|text| u32::from_str_radix(text, 8).ok())
+                .ok_or("a resolve-undo mode is malformed")?;
+            objects += usize::from(mode != 0);
+            cursor = end + 1;
+        }
+        at = cursor + objects * format.name_len();
+        if at > data.len() {
+            return Err("a resolve-undo record runs past its extension".into());
+        }
+        records.insert(data[start..path_end].to_vec(), data[start..at].to_vec());
+    }
+    Ok(records)
+}
+
+/// One directory of the cache tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TreeNode {
+    /// The directory, relative to the work tree (`""`: its root).
+    path: Vec<u8>,
+    /// Its name as git writes it (one component).
+    name: Vec<u8>,
+    /// How many index entries the tree covers; negative: not valid.
+    entries: i64,
+    subtrees: usize,
+    /// The tree's object name, when valid.
+    oid: Option<Vec<u8>>,
+}
+
+impl TreeNode {
+    /// The nodes of a `TREE` extension.
+    fn parse_all(data: &[u8], format: ObjectFormat) -> Result<Vec<TreeNode>, String> {
+        let bad = || "its cache tree is malformed".to_string();
+        let number = |text: &[u8]| -> Result<i64, String> {
+            std::str::from_utf8(text)
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .ok_or_else(bad)
+        };
+        let mut nodes = Vec::new();
+        // The directories still waiting for subdirectories, and how many.
+        let mut open: Vec<(Vec<u8>, usize)> = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let name_end = find_nul(data, at)?;
+            let name = data[at..name_end].to_vec();
+            let space = data[name_end..]
+                .iter()
+                .position(|&b| b == b' ')
+                .ok_or_else(bad)?;
+            let entries = number(&data[name_end + 1..name_end + space])?;
+            let line_at = name_end + space + 1;
+            let line_end = line_at
+                + data[line_at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .ok_or_else(bad)?;
+            let subtrees = usize::try_from(number(&data[line_at..line_end])?).map_err(|_| bad())?;
+            at = line_end + 1;
+            let oid = match entries >= 0 {
+                true => {
+                    let oid = data.get(at..at + format.name_len()).ok_or_else(bad)?;
+                    at += format.name_len();
+                    Some(oid.to_vec())
+                }
+                false => None,
+            };
+            let path = match open.last_mut() {
+                None if nodes.is_empty() => name.clone(),
+                None => return Err(bad()),
+                Some((parent, waiting)) => {
+                    *waiting -= 1;
+                    match parent.is_empty() {
+                        true => name.clone(),
+                        false => [parent.as_slice(), b"/", &name].concat(),
+                    }
+                }
+            };
+            open.push((path.clone(), subtrees));
+            while open.last().is_some_and(|(_, waiting)| *waiting == 0) {
+                open.pop();
+            }
+            nodes.push(TreeNode {
+                path,
+                name,
+                entries,
+                subtrees,
+                oid,
+            });
+            if open.is_empty() && at < data.len() {
+                return Err(bad());
+            }
+        }
+        match open.is_empty() {
+            true => Ok(nodes),
+            false => Err(bad()),
+        }
+    }
+
+    /// The `TREE` extension of `nodes`.
+    fn write_all(nodes: &[TreeNode]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for node in nodes {
+            out.extend_from_slice(&node.name);
+            out.push(0);
+            out.extend_from_slice(format!("{} {}\n", node.entries, node.subtrees).as_bytes());
+            if let Some(oid) = &node.oid {
+                out.extend_from_slice(oid);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

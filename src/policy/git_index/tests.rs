@@ -1,0 +1,213 @@
+//! Indexes as git writes them (the real git, in a scratch repository).
+
+use super::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// A committed repository with a protected `.github/` (so its index has a
+/// valid cache tree).
+fn repository(init: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut args = vec!["init", "-q"];
+    args.extend_from_slice(init);
+    git(root, &args);
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    std::fs::write(root.join("src/lib.rs"), "// lib\n").unwrap();
+    std::fs::write(root.join("README.md"), "hello\n").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "init"]);
+    dir
+}
+
+fn index(root: &Path) -> Vec<u8> {
+    std::fs::read(root.join(".git/index")).unwrap()
+}
+
+fn github(path: &[u8]) -> Option<String> {
+    path.starts_with(b".github/")
+        .then(|| format!("{} is protected", String::from_utf8_lossy(path)))
+}
+
+/// Stages `content` at `path` without touching the work tree.
+fn stage(root: &Path, path: &str, content: &str) {
+    std::fs::write(root.join("blob"), content).unwrap();
+    let blob = git(root, &["hash-object", "-w", "blob"]);
+    std::fs::remove_file(root.join("blob")).unwrap();
+    git(
+        root,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("100644,{blob},{path}"),
+        ],
+    );
+}
+
+#[test]
+fn staging_a_protected_path_is_refused_in_every_index_version() {
+    for version in ["2", "3", "4"] {
+        let repo = repository(&[]);
+        let root = repo.path();
+        git(root, &["update-index", "--index-version", version]);
+        let before = index(root);
+        stage(root, "src/lib.rs", "// work\n");
+        let work = index(root);
+        assert!(
+            verify(&work, Some(&before), ObjectFormat::Sha1, &github).is_ok(),
+            "version {version}"
+        );
+        for planted in [".github/workflows/ci.yml", ".github/workflows/new.yml"] {
+            stage(root, planted, "on: evil\n");
+            let error = verify(&index(root), Some(&work), ObjectFormat::Sha1, &github).unwrap_err();
+            assert!(error.contains(planted), "version {version}: {error}");
+            git(root, &["read-tree", "HEAD"]);
+        }
+        git(root, &["rm", "-q", "--cached", ".github/workflows/ci.yml"]);
+        let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+        assert!(error.contains("removes the staged .github"), "{error}");
+    }
+}
+
+#[test]
+fn skip_worktree_on_a_protected_path_is_a_change() {
+    let repo = repository(&[]);
+    let root = repo.path();
+    let before = index(root);
+    git(
+        root,
+        &[
+            "update-index",
+            "--skip-worktree",
+            ".github/workflows/ci.yml",
+        ],
+    );
+    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+    assert!(
+        error.contains("changes the staged .github/workflows/ci.yml"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unchanged_cache_tree_is_kept_and_a_new_tree_name_is_made_invalid() {
+    let repo = repository(&[]);
+    let root = repo.path();
+    let before = index(root);
+    // git's own refresh: same entries, same trees.
+    assert_eq!(
+        verify(&before, Some(&before), ObjectFormat::Sha1, &github),
+        Ok(None)
+    );
+    // A planted tree for the root, the entries left as they were.
+    let old = Index::parse(&before, ObjectFormat::Sha1).unwrap();
+    let mut trees = old.cache_tree(ObjectFormat::Sha1).unwrap();
+    assert!(
+        trees.len() >= 3 && trees.iter().all(|node| node.entries >= 0),
+        "{trees:?}"
+    );
+    trees[0].oid = Some(vec![0x11; 20]);
+    let planted = old.with_cache_tree(&trees, ObjectFormat::Sha1);
+    let placed = verify(&planted, Some(&before), ObjectFormat::Sha1, &github)
+        .unwrap()
+        .expect("the planted root is made invalid");
+    let placed_index = Index::parse(&placed, ObjectFormat::Sha1).unwrap();
+    let placed_trees = placed_index.cache_tree(ObjectFormat::Sha1).unwrap();
+    assert_eq!(placed_trees[0].entries, -1);
+    assert_eq!(placed_trees[0].oid, None);
+    assert_eq!(placed_trees[1..], trees[1..], "the other trees stay");
+    assert_eq!(placed_index.entries, old.entries);
+    // git reads what was put in place, and writes the real tree again.
+    std::fs::write(root.join(".git/index"), &placed).unwrap();
+    let real = git(root, &["rev-parse", "HEAD^{tree}"]);
+    assert_eq!(git(root, &["write-tree"]), real);
+    // Without an index before, no tree name is taken on trust.
+    let fresh = verify(&before, None, ObjectFormat::Sha1, &|_| None)
+        .unwrap()
+        .unwrap();
+    let fresh = Index::parse(&fresh, ObjectFormat::Sha1).unwrap();
+    assert!(
+        fresh
+            .cache_tree(ObjectFormat::Sha1)
+            .unwrap()
+            .iter()
+            .all(|node| node.entries < 0)
+    );
+}
+
+#[test]
+fn sha256_repositories_are_read_with_their_own_names() {
+    let repo = repository(&["--object-format=sha256"]);
+    let root = repo.path();
+    let before = index(root);
+    stage(root, "README.md", "work\n");
+    assert!(verify(&index(root), Some(&before), ObjectFormat::Sha256, &github).is_ok());
+    stage(root, ".github/workflows/ci.yml", "on: evil\n");
+    assert!(verify(&index(root), Some(&before), ObjectFormat::Sha256, &github).is_err());
+}
+
+#[test]
+fn a_split_index_is_refused() {
+    let repo = repository(&[]);
+    let root = repo.path();
+    let before = index(root);
+    git(root, &["update-index", "--split-index"]);
+    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+    assert!(error.contains("split index"), "{error}");
+}
+
+/// `body` with the checksum git would give it.
+fn sealed(body: &[u8]) -> Vec<u8> {
+    [body, &ObjectFormat::Sha1.digest(body)].concat()
+}
+
+#[test]
+fn a_broken_index_is_refused_without_a_panic() {
+    let repo = repository(&[]);
+    let root = repo.path();
+    git(root, &["update-index", "--index-version", "4"]);
+    let content = index(root);
+    let body = &content[..content.len() - 20];
+    let mut corrupt = content.clone();
+    *corrupt.last_mut().unwrap() ^= 1;
+    let error = verify(&corrupt, Some(&content), ObjectFormat::Sha1, &github).unwrap_err();
+    assert!(error.contains("checksum"), "{error}");
+    // Cut short or with a byte changed, the checksum made again: read or
+    // refused, never a panic.
+    for end in 0..body.len() {
+        let _ = verify(
+            &sealed(&body[..end]),
+            Some(&content),
+            ObjectFormat::Sha1,
+            &github,
+        );
+    }
+    for at in 0..body.len() {
+        for flip in [0x01, 0x80, 0xff] {
+            let mut changed = body.to_vec();
+            changed[at] ^= flip;
+            let changed = sealed(&changed);
+            let _ = verify(&changed, Some(&content), ObjectFormat::Sha1, &github);
+            let _ = verify(&content, Some(&changed), ObjectFormat::Sha1, &github);
+        }
+    }
+}
