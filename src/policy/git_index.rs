@@ -15,10 +15,12 @@
 //!   as it is, so a planted tree name commits a planted `.github/` while
 //!   every entry, and `git status`, look clean.
 //!
-//! So a new index may not change an entry, or its skip-worktree and
-//! intent-to-add bits, for a path the boundary protects, and may not change
-//! a sparse directory entry (which stands for a whole tree guard cannot see
-//! into). Its cache tree keeps only what the index it replaces already had:
+//! So a new index may change the entry for a path the boundary protects
+//! only to what the work tree has there (which the session cannot change:
+//! staging the user's own edit, or removing the entry of a file the user
+//! removed), never its skip-worktree and intent-to-add bits, and may not
+//! change a sparse directory entry (which stands for a whole tree guard
+//! cannot see into). Its cache tree keeps only what the index it replaces already had:
 //! a directory's tree name that is new is marked invalid, and git computes
 //! it again from the entries when it next needs it. Resolve-undo records
 //! (`REUC`, from which `git checkout -m` restores a conflict) for protected
@@ -47,6 +49,12 @@ impl ObjectFormat {
         }
     }
 
+    /// The object name of a blob of `content`.
+    fn blob_id(self, content: &[u8]) -> Vec<u8> {
+        let header = format!("blob {}\0", content.len());
+        self.digest(&[header.as_bytes(), content].concat())
+    }
+
     fn digest(self, bytes: &[u8]) -> Vec<u8> {
         match self {
             ObjectFormat::Sha1 => sha1::Sha1::digest(bytes).to_vec(),
@@ -55,8 +63,37 @@ impl ObjectFormat {
     }
 }
 
-/// Whether a repository-relative path is protected: the refusal, if so.
-pub type IsProtected<'a> = &'a dyn Fn(&[u8]) -> Option<String>;
+/// What the check asks of the work tree the index belongs to; paths are
+/// relative to it, as the index has them.
+pub trait WorkTree {
+    /// The refusal of a change to `path`, if it is protected.
+    fn protected(&self, path: &[u8]) -> Option<String>;
+    /// What is at `path` now.
+    fn file(&self, path: &[u8]) -> WorkTreeFile;
+}
+
+/// A work tree file, as git would stage it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkTreeFile {
+    /// Nothing is there.
+    Missing,
+    /// A regular file.
+    Regular {
+        /// Whether the owner may execute it (git looks at that bit only).
+        executable: bool,
+        /// Its content.
+        content: Vec<u8>,
+    },
+    /// A symbolic link, and its target.
+    Symlink(Vec<u8>),
+    /// Anything else (a directory, a file too large to read).
+    Other,
+}
+
+/// Regular file modes in the index.
+const REGULAR: u32 = 0o100644;
+const EXECUTABLE: u32 = 0o100755;
+const SYMLINK: u32 = 0o120000;
 
 /// Checks `new` against the index it replaces (`None`: there is none) and
 /// returns what goes in place: `None` for `new` as it is, else `new` with
@@ -66,7 +103,7 @@ pub fn verify(
     new: &[u8],
     old: Option<&[u8]>,
     format: ObjectFormat,
-    protected: IsProtected<'_>,
+    work_tree: &dyn WorkTree,
 ) -> Result<Option<Vec<u8>>, String> {
     let new_index = Index::parse(new, format)?;
     let old_index = match old {
@@ -82,8 +119,8 @@ pub fn verify(
                 .into(),
         );
     }
-    check_entries(&new_index, old_index.as_ref(), protected)?;
-    check_resolve_undo(&new_index, old_index.as_ref(), format, protected)?;
+    check_entries(&new_index, old_index.as_ref(), format, work_tree)?;
+    check_resolve_undo(&new_index, old_index.as_ref(), format, work_tree)?;
     let old_trees = match &old_index {
         Some(index) => index.cache_tree(format)?,
         None => Vec::new(),
@@ -330,12 +367,13 @@ fn find_nul(bytes: &[u8], from: usize) -> Result<usize, String> {
         .ok_or_else(|| "a path has no end".to_string())
 }
 
-/// Entries for protected paths, and sparse directory entries, stay as they
-/// are.
+/// Entries for protected paths change only to what the work tree has;
+/// sparse directory entries stay as they are.
 fn check_entries(
     new: &Index<'_>,
     old: Option<&Index<'_>>,
-    protected: IsProtected<'_>,
+    format: ObjectFormat,
+    work_tree: &dyn WorkTree,
 ) -> Result<(), String> {
     let mut before: HashMap<(&[u8], u16), &Entry<'_>> = old
         .map(|old| {
@@ -345,29 +383,75 @@ fn check_entries(
                 .collect()
         })
         .unwrap_or_default();
-    let refuse = |entry: &Entry<'_>, how: &str| -> Result<(), String> {
-        let path = String::from_utf8_lossy(&entry.path);
-        if entry.mode & TYPE_MASK == DIRECTORY_MODE {
-            return Err(format!(
-                "it {how} sparse directory entry {path}, a whole tree guard cannot check"
-            ));
-        }
-        match protected(&entry.path) {
-            Some(rule) => Err(format!("it {how} the staged {path}: {rule}")),
-            None => Ok(()),
-        }
-    };
     for entry in &new.entries {
         match before.remove(&(entry.path.as_slice(), entry.stage)) {
             Some(previous) if previous == entry => {}
-            Some(_) => refuse(entry, "changes")?,
-            None => refuse(entry, "adds")?,
+            previous => check_staged(entry, previous, format, work_tree)?,
         }
     }
     for gone in before.values() {
-        refuse(gone, "removes")?;
+        let path = String::from_utf8_lossy(&gone.path);
+        if gone.mode & TYPE_MASK == DIRECTORY_MODE {
+            return Err(format!(
+                "it removes sparse directory entry {path}, a whole tree guard cannot check"
+            ));
+        }
+        // A resolved conflict's stages go; the entry that replaces them is
+        // judged itself.
+        if gone.stage != 0 {
+            continue;
+        }
+        if let Some(rule) = work_tree.protected(&gone.path)
+            && work_tree.file(&gone.path) != WorkTreeFile::Missing
+        {
+            return Err(format!(
+                "it removes the staged {path}, which the work tree still has: {rule}"
+            ));
+        }
     }
     Ok(())
+}
+
+/// A new or changed entry: for a protected path, what the work tree has.
+fn check_staged(
+    entry: &Entry<'_>,
+    previous: Option<&Entry<'_>>,
+    format: ObjectFormat,
+    work_tree: &dyn WorkTree,
+) -> Result<(), String> {
+    let path = String::from_utf8_lossy(&entry.path);
+    if entry.mode & TYPE_MASK == DIRECTORY_MODE {
+        return Err(format!(
+            "it stages sparse directory entry {path}, a whole tree guard cannot check"
+        ));
+    }
+    let Some(rule) = work_tree.protected(&entry.path) else {
+        return Ok(());
+    };
+    let same_flags = entry.flags == previous.map_or(0, |previous| previous.flags);
+    let mode_kept = previous.is_some_and(|previous| previous.mode == entry.mode);
+    let as_in_work_tree = entry.stage == 0
+        && same_flags
+        && match work_tree.file(&entry.path) {
+            WorkTreeFile::Regular {
+                executable,
+                content,
+            } => {
+                let mode = if executable { EXECUTABLE } else { REGULAR };
+                (entry.mode == mode || (mode_kept && matches!(entry.mode, REGULAR | EXECUTABLE)))
+                    && entry.oid == format.blob_id(&content)
+            }
+            WorkTreeFile::Symlink(target) => {
+                entry.mode == SYMLINK && entry.oid == format.blob_id(&target)
+            }
+            WorkTreeFile::Missing | WorkTreeFile::Other => false,
+        };
+    match as_in_work_tree {
+        true => Ok(()),
+        false => Err(format!(
+            "it stages for {path} what the work tree does not have there: {rule}"
+        )),
+    }
 }
 
 /// Resolve-undo records for protected paths stay as they are.
@@ -375,7 +459,7 @@ fn check_resolve_undo(
     new: &Index<'_>,
     old: Option<&Index<'_>>,
     format: ObjectFormat,
-    protected: IsProtected<'_>,
+    work_tree: &dyn WorkTree,
 ) -> Result<(), String> {
     let records = |index: Option<&Index<'_>>| -> Result<HashMap<Vec<u8>, Vec<u8>>, String> {
         match index.and_then(|index| index.extension(b"REUC")) {
@@ -386,7 +470,7 @@ fn check_resolve_undo(
     let before = records(old)?;
     for (path, record) in records(Some(new))? {
         if before.get(&path) != Some(&record)
-            && let Some(rule) = protected(&path)
+            && let Some(rule) = work_tree.protected(&path)
         {
             return Err(format!(
                 "it records a conflict to restore at {}: {rule}",

@@ -32,14 +32,16 @@ pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::{CompileError, compile};
 pub use credentials::{CredentialPlan, ProviderPlan, is_reserved_variable, parse_ttl};
-pub use git_index::ObjectFormat;
+pub use git_index::{ObjectFormat, WorkTreeFile};
 pub use host::{HostView, RealHost};
 pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
 pub use network::{HostRule, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
 pub use vars::Variables;
-pub use verified::{ContentCheck, ObjectRole, ObjectStore, STAGING_PREFIX, VerifiedFile};
+pub use verified::{
+    ContentCheck, ObjectRole, ObjectStore, Replacing, STAGING_PREFIX, VerifiedFile,
+};
 
 use crate::profile::ProfileOrigin;
 use serde::Serialize;

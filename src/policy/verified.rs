@@ -20,7 +20,7 @@
 //! is dropped rather than installed (git works without one); alternates and
 //! the multi-pack-index, which no ordinary work writes, are refused.
 
-use super::git_index::ObjectFormat;
+use super::git_index::{ObjectFormat, WorkTreeFile};
 use super::{Protection, boundary::Change};
 use serde::Serialize;
 use std::os::unix::ffi::OsStrExt;
@@ -61,21 +61,20 @@ impl ContentCheck {
         matches!(self, ContentCheck::GitIndex { .. })
     }
 
-    /// Whether `content` may replace `previous` (`None`: no file is
-    /// there): what goes in place (`None`: `content` as it is), or why not.
+    /// Whether `content` may replace what is in place: what goes in place
+    /// instead (`None`: `content` as it is), or why not.
     pub fn check(
         &self,
         content: &[u8],
-        previous: Option<&[u8]>,
-        protection: &Protection,
+        replacing: &Replacing<'_>,
     ) -> Result<Option<Vec<u8>>, String> {
         match self {
             ContentCheck::GitIndex { work_tree, format } => {
-                let protected = |relative: &[u8]| {
-                    let path = work_tree.join(std::ffi::OsStr::from_bytes(relative));
-                    protection.judge(Change::Write(&path)).err().map(|d| d.rule)
+                let tree = IndexWorkTree {
+                    root: work_tree,
+                    replacing,
                 };
-                super::git_index::verify(content, previous, *format, &protected)
+                super::git_index::verify(content, replacing.previous, *format, &tree)
             }
             ContentCheck::NoReplaceRefs => {
                 // `<object id> <ref name>` lines, `^<id>` peeled lines and a
@@ -92,6 +91,35 @@ impl ContentCheck {
                 Ok(None)
             }
         }
+    }
+}
+
+/// What a verified file's new content is checked against.
+pub struct Replacing<'a> {
+    /// The file in place (`None`: there is none, or the check does not
+    /// compare with it).
+    pub previous: Option<&'a [u8]>,
+    /// The session's protection.
+    pub protection: &'a Protection,
+    /// Reads a file as it is now, without following a final link.
+    pub read: &'a dyn Fn(&Path) -> WorkTreeFile,
+}
+
+/// The work tree of an index being checked.
+struct IndexWorkTree<'a> {
+    root: &'a Path,
+    replacing: &'a Replacing<'a>,
+}
+
+impl super::git_index::WorkTree for IndexWorkTree<'_> {
+    fn protected(&self, relative: &[u8]) -> Option<String> {
+        let path = self.root.join(std::ffi::OsStr::from_bytes(relative));
+        let protection = self.replacing.protection;
+        protection.judge(Change::Write(&path)).err().map(|d| d.rule)
+    }
+
+    fn file(&self, relative: &[u8]) -> WorkTreeFile {
+        (self.replacing.read)(&self.root.join(std::ffi::OsStr::from_bytes(relative)))
     }
 }
 
@@ -271,12 +299,17 @@ mod tests {
     fn packed_refs_without_replace_refs() {
         let check = ContentCheck::NoReplaceRefs;
         let protection = Protection::default();
+        let replacing = Replacing {
+            previous: None,
+            protection: &protection,
+            read: &|_| WorkTreeFile::Missing,
+        };
         let clean = b"# pack-refs with: peeled fully-peeled sorted \n\
                       1111111111111111111111111111111111111111 refs/heads/main\n\
                       ^2222222222222222222222222222222222222222\n";
-        assert_eq!(check.check(clean, None, &protection), Ok(None));
+        assert_eq!(check.check(clean, &replacing), Ok(None));
         let planted = b"3333333333333333333333333333333333333333 refs/replace/4444444444444444444444444444444444444444\n";
-        let error = check.check(planted, None, &protection).unwrap_err();
+        let error = check.check(planted, &replacing).unwrap_err();
         assert!(error.contains("refs/replace/4444"), "{error}");
     }
 }

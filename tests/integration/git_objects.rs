@@ -114,14 +114,29 @@ fn the_index_stages_nothing_for_a_protected_path() {
                     "{mode:?} {attack}"
                 );
             }
-            // Each refusal is on record, naming the index.
-            let (_, records) = env.last_log();
-            assert!(records.iter().any(|r| {
-                r["kind"] == "denied"
-                    && r["rule"]
-                        .as_str()
-                        .is_some_and(|rule| rule.contains("git's index"))
-            }));
+            // The user's own edit of a protected file, committed by the
+            // session: the index may say what the work tree has.
+            let edit = "on: [push, pull_request]\n";
+            std::fs::write(env.repo.join(".github/workflows/ci.yml"), edit).unwrap();
+            let output = env.run_script(
+                mode,
+                "git add -A && git commit -qm theirs && echo COMMITTED",
+            );
+            assert!(
+                all_output(&output).contains("COMMITTED"),
+                "{mode:?}: {}",
+                all_output(&output)
+            );
+            let committed = unconfined_git(env, &["show", "HEAD:.github/workflows/ci.yml"]);
+            assert_eq!(String::from_utf8_lossy(&committed.stdout), edit, "{mode:?}");
+            // Each refusal is on record, naming the index (the last
+            // session's log is of the work above, the attacks' are before).
+            let (last, _) = env.last_log();
+            let logs = std::fs::read_dir(last.parent().unwrap()).unwrap();
+            let refused = logs.flatten().any(|log| {
+                std::fs::read_to_string(log.path()).is_ok_and(|text| text.contains("git's index"))
+            });
+            assert!(refused, "{mode:?}: no refusal names the index");
         }
     });
 }

@@ -42,9 +42,40 @@ fn index(root: &Path) -> Vec<u8> {
     std::fs::read(root.join(".git/index")).unwrap()
 }
 
-fn github(path: &[u8]) -> Option<String> {
-    path.starts_with(b".github/")
-        .then(|| format!("{} is protected", String::from_utf8_lossy(path)))
+/// A work tree whose `.github/` is protected, read as it is on disk.
+struct Tree<'a>(&'a Path);
+
+impl WorkTree for Tree<'_> {
+    fn protected(&self, path: &[u8]) -> Option<String> {
+        path.starts_with(b".github/")
+            .then(|| format!("{} is protected", String::from_utf8_lossy(path)))
+    }
+
+    fn file(&self, path: &[u8]) -> WorkTreeFile {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.0.join(String::from_utf8_lossy(path).as_ref());
+        match std::fs::symlink_metadata(&path) {
+            Err(_) => WorkTreeFile::Missing,
+            Ok(status) if status.is_file() => WorkTreeFile::Regular {
+                executable: status.permissions().mode() & 0o100 != 0,
+                content: std::fs::read(&path).unwrap(),
+            },
+            Ok(_) => WorkTreeFile::Other,
+        }
+    }
+}
+
+/// Nothing is protected.
+struct Unprotected;
+
+impl WorkTree for Unprotected {
+    fn protected(&self, _: &[u8]) -> Option<String> {
+        None
+    }
+
+    fn file(&self, _: &[u8]) -> WorkTreeFile {
+        WorkTreeFile::Missing
+    }
 }
 
 /// Stages `content` at `path` without touching the work tree.
@@ -73,19 +104,58 @@ fn staging_a_protected_path_is_refused_in_every_index_version() {
         stage(root, "src/lib.rs", "// work\n");
         let work = index(root);
         assert!(
-            verify(&work, Some(&before), ObjectFormat::Sha1, &github).is_ok(),
+            verify(&work, Some(&before), ObjectFormat::Sha1, &Tree(root)).is_ok(),
             "version {version}"
         );
         for planted in [".github/workflows/ci.yml", ".github/workflows/new.yml"] {
             stage(root, planted, "on: evil\n");
-            let error = verify(&index(root), Some(&work), ObjectFormat::Sha1, &github).unwrap_err();
+            let error =
+                verify(&index(root), Some(&work), ObjectFormat::Sha1, &Tree(root)).unwrap_err();
             assert!(error.contains(planted), "version {version}: {error}");
             git(root, &["read-tree", "HEAD"]);
         }
         git(root, &["rm", "-q", "--cached", ".github/workflows/ci.yml"]);
-        let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+        let error =
+            verify(&index(root), Some(&before), ObjectFormat::Sha1, &Tree(root)).unwrap_err();
         assert!(error.contains("removes the staged .github"), "{error}");
     }
+}
+
+/// What the user changed in a protected file themselves (which the session
+/// cannot change) may be staged, and the removal of one they removed.
+#[test]
+fn the_work_tree_as_it_is_may_be_staged() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = repository(&[]);
+    let root = repo.path();
+    let workflow = root.join(".github/workflows/ci.yml");
+    let before = index(root);
+    std::fs::write(&workflow, "on: pull_request\n").unwrap();
+    git(root, &["add", "-A"]);
+    let edited = index(root);
+    assert!(verify(&edited, Some(&before), ObjectFormat::Sha1, &Tree(root)).is_ok());
+    // The right content, but an execute bit the file does not have.
+    let blob = git(root, &["hash-object", "-w", ".github/workflows/ci.yml"]);
+    git(
+        root,
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("100755,{blob},.github/workflows/ci.yml"),
+        ],
+    );
+    assert!(verify(&index(root), Some(&edited), ObjectFormat::Sha1, &Tree(root)).is_err());
+    std::fs::set_permissions(&workflow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(verify(&index(root), Some(&edited), ObjectFormat::Sha1, &Tree(root)).is_ok());
+    // A new repository's first index, with the user's protected files.
+    std::fs::remove_file(root.join(".git/index")).unwrap();
+    git(root, &["add", "-A"]);
+    assert!(verify(&index(root), None, ObjectFormat::Sha1, &Tree(root)).is_ok());
+    // A file the user removed.
+    let added = index(root);
+    std::fs::remove_file(&workflow).unwrap();
+    git(root, &["add", "-A"]);
+    assert!(verify(&index(root), Some(&added), ObjectFormat::Sha1, &Tree(root)).is_ok());
 }
 
 #[test]
@@ -101,9 +171,9 @@ fn skip_worktree_on_a_protected_path_is_a_change() {
             ".github/workflows/ci.yml",
         ],
     );
-    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &Tree(root)).unwrap_err();
     assert!(
-        error.contains("changes the staged .github/workflows/ci.yml"),
+        error.contains("stages for .github/workflows/ci.yml what the work tree does not have"),
         "{error}"
     );
 }
@@ -115,7 +185,7 @@ fn an_unchanged_cache_tree_is_kept_and_a_new_tree_name_is_made_invalid() {
     let before = index(root);
     // git's own refresh: same entries, same trees.
     assert_eq!(
-        verify(&before, Some(&before), ObjectFormat::Sha1, &github),
+        verify(&before, Some(&before), ObjectFormat::Sha1, &Tree(root)),
         Ok(None)
     );
     // A planted tree for the root, the entries left as they were.
@@ -127,7 +197,7 @@ fn an_unchanged_cache_tree_is_kept_and_a_new_tree_name_is_made_invalid() {
     );
     trees[0].oid = Some(vec![0x11; 20]);
     let planted = old.with_cache_tree(&trees, ObjectFormat::Sha1);
-    let placed = verify(&planted, Some(&before), ObjectFormat::Sha1, &github)
+    let placed = verify(&planted, Some(&before), ObjectFormat::Sha1, &Tree(root))
         .unwrap()
         .expect("the planted root is made invalid");
     let placed_index = Index::parse(&placed, ObjectFormat::Sha1).unwrap();
@@ -141,7 +211,7 @@ fn an_unchanged_cache_tree_is_kept_and_a_new_tree_name_is_made_invalid() {
     let real = git(root, &["rev-parse", "HEAD^{tree}"]);
     assert_eq!(git(root, &["write-tree"]), real);
     // Without an index before, no tree name is taken on trust.
-    let fresh = verify(&before, None, ObjectFormat::Sha1, &|_| None)
+    let fresh = verify(&before, None, ObjectFormat::Sha1, &Unprotected)
         .unwrap()
         .unwrap();
     let fresh = Index::parse(&fresh, ObjectFormat::Sha1).unwrap();
@@ -160,9 +230,25 @@ fn sha256_repositories_are_read_with_their_own_names() {
     let root = repo.path();
     let before = index(root);
     stage(root, "README.md", "work\n");
-    assert!(verify(&index(root), Some(&before), ObjectFormat::Sha256, &github).is_ok());
+    assert!(
+        verify(
+            &index(root),
+            Some(&before),
+            ObjectFormat::Sha256,
+            &Tree(root)
+        )
+        .is_ok()
+    );
     stage(root, ".github/workflows/ci.yml", "on: evil\n");
-    assert!(verify(&index(root), Some(&before), ObjectFormat::Sha256, &github).is_err());
+    assert!(
+        verify(
+            &index(root),
+            Some(&before),
+            ObjectFormat::Sha256,
+            &Tree(root)
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -171,7 +257,7 @@ fn a_split_index_is_refused() {
     let root = repo.path();
     let before = index(root);
     git(root, &["update-index", "--split-index"]);
-    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &github).unwrap_err();
+    let error = verify(&index(root), Some(&before), ObjectFormat::Sha1, &Tree(root)).unwrap_err();
     assert!(error.contains("split index"), "{error}");
 }
 
@@ -189,7 +275,7 @@ fn a_broken_index_is_refused_without_a_panic() {
     let body = &content[..content.len() - 20];
     let mut corrupt = content.clone();
     *corrupt.last_mut().unwrap() ^= 1;
-    let error = verify(&corrupt, Some(&content), ObjectFormat::Sha1, &github).unwrap_err();
+    let error = verify(&corrupt, Some(&content), ObjectFormat::Sha1, &Tree(root)).unwrap_err();
     assert!(error.contains("checksum"), "{error}");
     // Cut short or with a byte changed, the checksum made again: read or
     // refused, never a panic.
@@ -198,7 +284,7 @@ fn a_broken_index_is_refused_without_a_panic() {
             &sealed(&body[..end]),
             Some(&content),
             ObjectFormat::Sha1,
-            &github,
+            &Tree(root),
         );
     }
     for at in 0..body.len() {
@@ -206,8 +292,8 @@ fn a_broken_index_is_refused_without_a_panic() {
             let mut changed = body.to_vec();
             changed[at] ^= flip;
             let changed = sealed(&changed);
-            let _ = verify(&changed, Some(&content), ObjectFormat::Sha1, &github);
-            let _ = verify(&content, Some(&changed), ObjectFormat::Sha1, &github);
+            let _ = verify(&changed, Some(&content), ObjectFormat::Sha1, &Tree(root));
+            let _ = verify(&content, Some(&changed), ObjectFormat::Sha1, &Tree(root));
         }
     }
 }
