@@ -82,6 +82,26 @@ pub enum LaunchError {
     Audit(#[from] crate::audit::AuditError),
 }
 
+/// In a debug build, the failure a test asks for at `step` with
+/// `GUARD_TEST_FAIL=STEP` (or `STEP@MS`: after MS milliseconds, once the
+/// session runs), so that the way out of a failure after the fork is
+/// tested: the session is stopped, and cleaned up all the same. Release
+/// builds have no such variable.
+fn injected_failure(step: &str) -> std::io::Result<()> {
+    #[cfg(debug_assertions)]
+    if let Some(asked) = std::env::var_os("GUARD_TEST_FAIL") {
+        let asked = asked.to_string_lossy();
+        let (name, delay) = asked.split_once('@').unwrap_or((&asked, "0"));
+        if name == step {
+            let delay = delay.parse().unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(delay));
+            return Err(std::io::Error::other(format!("failure injected at {step}")));
+        }
+    }
+    let _ = step;
+    Ok(())
+}
+
 fn system(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> LaunchError {
     let step = step.into();
     move |source| LaunchError::System { step, source }
@@ -361,7 +381,8 @@ fn run_in_session(
         failure = Some(system("start the network proxy")(error));
     }
     let watcher = match (supervised, &failure) {
-        (true, None) => reports::Watcher::start(&policy.session.reports_dir(), events.clone())
+        (true, None) => injected_failure("watcher")
+            .and_then(|()| reports::Watcher::start(&policy.session.reports_dir(), events.clone()))
             .map_err(|error| failure = Some(system("start the tool-call report watcher")(error)))
             .ok(),
         _ => None,

@@ -359,7 +359,7 @@ fn a_database_down_at_exit_keeps_the_lease_until_it_is_back() {
 }
 
 /// A command-provider helper written by the test.
-fn helper(env: &TestEnv, name: &str, body: &str) -> PathBuf {
+pub(crate) fn helper(env: &TestEnv, name: &str, body: &str) -> PathBuf {
     let path = env.home.join(name);
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -367,7 +367,7 @@ fn helper(env: &TestEnv, name: &str, body: &str) -> PathBuf {
     path
 }
 
-fn command_profile(env: &TestEnv, credentials: &[(&str, &Path, &Path, &str)]) -> String {
+pub(crate) fn command_profile(env: &TestEnv, credentials: &[(&str, &Path, &Path, &str)]) -> String {
     let mut text = String::from("extends = [\"builtin:default\"]\n");
     for (name, mint, revoke, extra) in credentials {
         text.push_str(&format!(
