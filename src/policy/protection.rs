@@ -145,8 +145,8 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
                 work_tree: work_tree.unwrap_or_else(|_| input.repo.to_path_buf()),
                 format,
             },
-            because: "git's index may not stage a protected path or cache a tree \
-                      name the index it replaces did not have"
+            because: "git's index stages for a protected path only what the work tree \
+                      has, and caches no tree name the index it replaces did not"
                 .into(),
         });
     }

@@ -43,8 +43,9 @@ pub struct VerifiedFile {
 pub enum ContentCheck {
     /// A `packed-refs` file without replace refs.
     NoReplaceRefs,
-    /// A git index that stages nothing new for a protected path of the
-    /// work tree and caches no tree name the one it replaces did not.
+    /// A git index that stages for a protected path of the work tree only
+    /// what the work tree has, and caches no tree name the index it
+    /// replaces did not.
     GitIndex {
         /// The work tree the index's paths are relative to.
         work_tree: PathBuf,
