@@ -29,6 +29,7 @@
 
 use cache_tree::TreeNode;
 use sha1::Digest;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The hash function of a repository's objects (`extensions.objectFormat`).
@@ -107,6 +108,13 @@ pub fn verify(
     work_tree: &dyn WorkTree,
 ) -> Result<Option<Vec<u8>>, String> {
     let new_index = Index::parse(new, format)?;
+    // As git reads it (a zero checksum is not checked, `index.skipHash`);
+    // the index in place was put there by guard or by the user's git.
+    if !new_index.trailer.iter().all(|&b| b == 0)
+        && format.digest(&new[..new.len() - format.name_len()]) != new_index.trailer
+    {
+        return Err("its checksum is wrong".into());
+    }
     let old_index = match old {
         Some(old) => Some(
             Index::parse(old, format)
@@ -160,7 +168,7 @@ struct Index<'a> {
 /// One index entry: what git would check out at `path`.
 #[derive(Debug, PartialEq, Eq)]
 struct Entry<'a> {
-    path: Vec<u8>,
+    path: Cow<'a, [u8]>,
     stage: u16,
     mode: u32,
     oid: &'a [u8],
@@ -216,16 +224,11 @@ fn varint(bytes: &[u8]) -> Result<(usize, usize), String> {
 }
 
 impl<'a> Index<'a> {
-    /// Reads the header, the entries (versions 2 to 4) and the extensions,
-    /// once the checksum is right (as git does; a zero one is not checked).
+    /// Reads the header, the entries (versions 2 to 4) and the extensions.
     fn parse(content: &'a [u8], format: ObjectFormat) -> Result<Index<'a>, String> {
         let hash = format.name_len();
         if content.len() < 12 + hash || &content[..4] != b"DIRC" {
             return Err("it is not a git index".into());
-        }
-        let (checked, trailer) = content.split_at(content.len() - hash);
-        if trailer.iter().any(|&b| b != 0) && format.digest(checked) != trailer {
-            return Err("its checksum is wrong".into());
         }
         let version = be32(content, 4)?;
         if !(2..=4).contains(&version) {
@@ -268,24 +271,24 @@ impl<'a> Index<'a> {
                 if usize::from(NAME_MASK) != named && named != full.len() {
                     return Err("an entry's name length disagrees with its name".into());
                 }
-                path = full;
+                previous.clone_from(&full);
+                path = Cow::Owned(full);
                 at = nul + 1;
             } else {
                 let length = match named == usize::from(NAME_MASK) {
                     true => find_nul(body, name_at)? - name_at,
                     false => named,
                 };
-                path = body
-                    .get(name_at..name_at + length)
-                    .ok_or("it ends inside an entry")?
-                    .to_vec();
+                path = Cow::Borrowed(
+                    body.get(name_at..name_at + length)
+                        .ok_or("it ends inside an entry")?,
+                );
                 // Padded with NULs to a multiple of eight bytes.
                 at += (name_at - at + length + 8) & !7;
             }
             if at > end {
                 return Err("it ends inside an entry".into());
             }
-            previous.clone_from(&path);
             entries.push(Entry {
                 path,
                 stage: (flags >> 12) & 3,
@@ -376,21 +379,18 @@ fn check_entries(
     format: ObjectFormat,
     work_tree: &dyn WorkTree,
 ) -> Result<(), String> {
-    let mut before: HashMap<(&[u8], u16), &Entry<'_>> = old
-        .map(|old| {
-            old.entries
-                .iter()
-                .map(|entry| ((entry.path.as_slice(), entry.stage), entry))
-                .collect()
-        })
-        .unwrap_or_default();
-    for entry in &new.entries {
-        match before.remove(&(entry.path.as_slice(), entry.stage)) {
-            Some(previous) if previous == entry => {}
-            previous => check_staged(entry, previous, format, work_tree)?,
+    let no_entries = Vec::new();
+    let old_entries = old.map_or(&no_entries, |old| &old.entries);
+    let mut gone = Vec::new();
+    for (entry, previous) in pairs(&new.entries, old_entries) {
+        match (entry, previous) {
+            (Some(entry), Some(previous)) if previous == entry => {}
+            (Some(entry), previous) => check_staged(entry, previous, format, work_tree)?,
+            (None, Some(previous)) => gone.push(previous),
+            (None, None) => {}
         }
     }
-    for gone in before.values() {
+    for gone in gone {
         let path = String::from_utf8_lossy(&gone.path);
         if gone.mode & TYPE_MASK == DIRECTORY_MODE {
             return Err(format!(
@@ -411,6 +411,42 @@ fn check_entries(
         }
     }
     Ok(())
+}
+
+/// The entries of `new` and `old` paired by path and stage (`None`: not
+/// in that index): a walk of both in order, as git sorts them, or a lookup
+/// when one is not sorted (git would misread it, guard does not).
+fn pairs<'e, 'a>(
+    new: &'e [Entry<'a>],
+    old: &'e [Entry<'a>],
+) -> Vec<(Option<&'e Entry<'a>>, Option<&'e Entry<'a>>)> {
+    let key = |entry: &'e Entry<'a>| (entry.path.as_ref(), entry.stage);
+    let sorted = |entries: &'e [Entry<'a>]| entries.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+    let mut pairs = Vec::new();
+    if sorted(new) && sorted(old) {
+        let (mut new, mut old) = (new.iter().peekable(), old.iter().peekable());
+        loop {
+            let order = match (new.peek(), old.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(n), Some(o)) => key(n).cmp(&key(o)),
+            };
+            pairs.push(match order {
+                std::cmp::Ordering::Less => (new.next(), None),
+                std::cmp::Ordering::Greater => (None, old.next()),
+                std::cmp::Ordering::Equal => (new.next(), old.next()),
+            });
+        }
+        return pairs;
+    }
+    let mut before: HashMap<(&[u8], u16), &Entry<'a>> =
+        old.iter().map(|entry| (key(entry), entry)).collect();
+    for entry in new {
+        pairs.push((Some(entry), before.remove(&key(entry))));
+    }
+    pairs.extend(before.into_values().map(|gone| (None, Some(gone))));
+    pairs
 }
 
 /// A new or changed entry: for a protected path, what the work tree has.

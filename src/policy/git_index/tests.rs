@@ -297,3 +297,34 @@ fn a_broken_index_is_refused_without_a_panic() {
         }
     }
 }
+
+#[test]
+fn entries_pair_up_sorted_or_not() {
+    let oid = [0u8; 20];
+    let entry = |path: &'static str| Entry {
+        path: Cow::Borrowed(path.as_bytes()),
+        stage: 0,
+        mode: REGULAR,
+        oid: &oid,
+        flags: 0,
+    };
+    let names = |pairs: Vec<(Option<&Entry<'_>>, Option<&Entry<'_>>)>| {
+        let mut names: Vec<(Option<String>, Option<String>)> = pairs
+            .into_iter()
+            .map(|(new, old)| {
+                let name = |e: &Entry<'_>| String::from_utf8_lossy(&e.path).into_owned();
+                (new.map(name), old.map(name))
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let old = [entry("a"), entry("c")];
+    let expected = vec![
+        (None, Some("c".to_string())),
+        (Some("a".to_string()), Some("a".to_string())),
+        (Some("b".to_string()), None),
+    ];
+    assert_eq!(names(pairs(&[entry("a"), entry("b")], &old)), expected);
+    assert_eq!(names(pairs(&[entry("b"), entry("a")], &old)), expected);
+}

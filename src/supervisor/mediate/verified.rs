@@ -142,7 +142,8 @@ fn read_bounded(entry: &Entry) -> Result<Option<(Vec<u8>, nix::sys::stat::FileSt
             entry.path().display()
         )));
     }
-    let mut content = Vec::new();
+    let size = (stat.st_size.max(0) as u64).min(MAX_CONTENT) as usize;
+    let mut content = Vec::with_capacity(size + 1);
     std::fs::File::from(opened)
         .take(MAX_CONTENT + 1)
         .read_to_end(&mut content)
