@@ -114,10 +114,11 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     let common = git_dir(input).map(|dir| common_dir(input, &dir));
     let objects = common
         .as_ref()
-        .map(|dir| dir.join("objects"))
-        .filter(|dir| writable(dir))
-        .map(|dir| ObjectStore {
+        .map(|dir| (dir.join("objects"), dir.join("lfs/objects")))
+        .filter(|(dir, _)| writable(dir))
+        .map(|(dir, lfs)| ObjectStore {
             dir: input.host.canonicalize(&dir).unwrap_or(dir),
+            lfs: input.host.canonicalize(&lfs).unwrap_or(lfs),
             git: input
                 .host
                 .find_program("git", &input.host.var("PATH").unwrap_or_default()),

@@ -135,6 +135,36 @@ pub struct ObjectStore {
     /// The git that re-indexes new packs (`None`: none is found, and no new
     /// pack becomes visible).
     pub git: Option<PathBuf>,
+    /// git-lfs's object store (`lfs/objects` beside `objects`).
+    pub lfs: PathBuf,
+}
+
+/// What a path inside git-lfs's object store is: an object where the name
+/// says one is (`AB/CD/ABCD…`, 64 hex digits); guard's own staging is
+/// refused; the rest (nothing git-lfs reads) is not an object.
+fn lfs_role(inside: &Path) -> Option<ObjectRole> {
+    let names: Vec<&str> = inside
+        .components()
+        .map(|component| component.as_os_str().to_str())
+        .collect::<Option<_>>()?;
+    if names.iter().any(|name| name.starts_with(STAGING_PREFIX)) {
+        return Some(ObjectRole::Refused);
+    }
+    let hex = |text: &str| text.bytes().all(|b| b.is_ascii_hexdigit());
+    match names.as_slice() {
+        [first, second, name]
+            if first.len() == 2
+                && second.len() == 2
+                && name.len() == 64
+                && hex(name)
+                && name.starts_with(&format!("{first}{second}")) =>
+        {
+            Some(ObjectRole::Lfs(name.to_ascii_lowercase()))
+        }
+        // A name where git-lfs would look for one, but not its own.
+        [first, second, _] if first.len() == 2 && second.len() == 2 => Some(ObjectRole::Refused),
+        _ => None,
+    }
 }
 
 /// What a file of the object store is to git.
@@ -142,6 +172,10 @@ pub struct ObjectStore {
 pub enum ObjectRole {
     /// A loose object, named by the hash of its content (the hex given).
     Loose(String),
+    /// A git-lfs object (`lfs/objects/AB/CD/ABCD…`), named by the SHA-256
+    /// of its content (the hex given): git-lfs copies it into the work
+    /// tree at checkout without hashing it again.
+    Lfs(String),
     /// A pack (`pack/pack-H.pack`).
     Pack,
     /// A pack's index (`pack/pack-H.idx`): where each named object is.
@@ -156,6 +190,9 @@ pub enum ObjectRole {
 impl ObjectStore {
     /// What `path` is, if it is one of the files git trusts.
     pub fn role(&self, path: &Path) -> Option<ObjectRole> {
+        if let Ok(inside) = path.strip_prefix(&self.lfs) {
+            return lfs_role(inside);
+        }
         let inside = path.strip_prefix(&self.dir).ok()?;
         let names: Vec<&str> = inside
             .components()
@@ -258,6 +295,7 @@ mod tests {
         let store = ObjectStore {
             dir: "/r/.git/objects".into(),
             git: None,
+            lfs: "/r/.git/lfs/objects".into(),
         };
         let role = |path: &str| store.role(Path::new(path));
         let id = "ab".to_string() + &"c".repeat(38);
@@ -294,6 +332,17 @@ mod tests {
         );
         assert_eq!(role("/r/.git/objects/info/packs"), None);
         assert_eq!(role("/r/src/ab/cd"), None);
+        let lfs = "4d7a".to_string() + &"0".repeat(60);
+        assert_eq!(
+            role(&format!("/r/.git/lfs/objects/4d/7a/{lfs}")),
+            Some(ObjectRole::Lfs(lfs.clone()))
+        );
+        assert_eq!(
+            role(&format!("/r/.git/lfs/objects/4d/7b/{lfs}")),
+            Some(ObjectRole::Refused)
+        );
+        assert_eq!(role("/r/.git/lfs/objects/4d/7a"), None);
+        assert_eq!(role("/r/.git/lfs/tmp/upload-123"), None);
     }
 
     #[test]

@@ -140,3 +140,70 @@ fn the_index_stages_nothing_for_a_protected_path() {
         }
     });
 }
+
+/// git-lfs copies an object from its local store into the work tree at
+/// checkout without hashing it again, so its store is verified like git's:
+/// a session cannot give an object's name other content, in place or by a
+/// rename, while its own `git add` of a new large file still works.
+#[test]
+fn a_git_lfs_object_keeps_its_own_content() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            for args in [
+                &["lfs", "install", "--local"][..],
+                &["lfs", "track", "*.bin"],
+            ] {
+                let done = unconfined_git(env, args);
+                assert!(done.status.success(), "{}", all_output(&done));
+            }
+            std::fs::write(env.repo.join("tool.bin"), "the real tool\n").unwrap();
+            for args in [&["add", "-A"][..], &["commit", "-qm", "lfs"]] {
+                let done = unconfined_git(env, args);
+                assert!(done.status.success(), "{}", all_output(&done));
+            }
+            let pointer = unconfined_git(env, &["show", "HEAD:tool.bin"]);
+            let pointer = String::from_utf8_lossy(&pointer.stdout).to_string();
+            let oid = pointer
+                .lines()
+                .find_map(|line| line.strip_prefix("oid sha256:"))
+                .unwrap_or_else(|| panic!("no LFS pointer: {pointer}"))
+                .to_string();
+            let object = format!(".git/lfs/objects/{}/{}/{oid}", &oid[..2], &oid[2..4]);
+            assert!(env.repo.join(&object).is_file(), "{object}");
+            env.give(&env.repo);
+            let forged = format!(".git/lfs/objects/aa/bb/aabb{}", "0".repeat(60));
+            let attacks = [
+                format!("chmod u+w {object}; printf 'evil\\n' > {object}"),
+                format!(
+                    "printf 'evil\\n' > .git/lfs/tmp/forged && mv -f .git/lfs/tmp/forged {object}"
+                ),
+                // A name of its own for other content, by a link.
+                format!(
+                    "mkdir -p .git/lfs/objects/aa/bb && printf 'evil\\n' > .git/lfs/tmp/forged2 && \
+                     ln .git/lfs/tmp/forged2 {forged}"
+                ),
+            ];
+            let work = [
+                "echo new > new.bin && git add new.bin && git commit -qm new && git lfs ls-files | grep -q new.bin",
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            // git-lfs is one of the tools every profile allows where present.
+            let output = env.run_script(
+                mode,
+                &format!("mkdir -p .git/lfs/tmp; {}", battery.script()),
+            );
+            battery.check(mode, &all_output(&output));
+            // The user's checkout, unconfined, of the file the object holds.
+            std::fs::remove_file(env.repo.join("tool.bin")).unwrap();
+            let checkout = unconfined_git(env, &["checkout", "--", "tool.bin"]);
+            assert!(checkout.status.success(), "{}", all_output(&checkout));
+            let content = std::fs::read_to_string(env.repo.join("tool.bin")).unwrap();
+            assert_eq!(content, "the real tool\n", "{mode:?}");
+            assert!(!env.repo.join(&forged).exists(), "{mode:?}");
+        }
+    });
+}

@@ -269,15 +269,22 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
     );
     fields.insert("symbolic".into(), false.into());
     if let Some(role) = role {
-        let (Acting::Entry(old), ObjectRole::Loose(id)) = (&source, &role) else {
-            let rule = format!(
-                "cannot link {}: git's objects appear only through a rename guard verifies",
-                new.display()
-            );
-            return refused(kind, &new, rule).with(fields);
+        let made = match (&source, &role) {
+            (Acting::Entry(old), ObjectRole::Loose(id)) => {
+                super::verified::loose_object(old, &entry, id, false)
+            }
+            (Acting::Entry(old), ObjectRole::Lfs(id)) => {
+                super::verified::lfs_object(old, &entry, id, false)
+            }
+            _ => {
+                let rule = format!(
+                    "cannot link {}: git's objects appear only through a rename guard verifies",
+                    new.display()
+                );
+                return refused(kind, &new, rule).with(fields);
+            }
         };
         fields.insert("verified".into(), true.into());
-        let made = super::verified::loose_object(old, &entry, id, false);
         return verified_outcome(kind, (&new, &new), fields, made);
     }
     let (dir, name) = (entry.dir.as_fd(), entry.name.as_os_str());
@@ -353,6 +360,7 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
             .and_then(|store| store.git.as_deref());
         let made = match &role {
             ObjectRole::Loose(id) => super::verified::loose_object(&old, &new, id, true),
+            ObjectRole::Lfs(id) => super::verified::lfs_object(&old, &new, id, true),
             ObjectRole::Pack => super::verified::pack(&old, &new),
             ObjectRole::PackIndex => super::verified::pack_index(&old, &new, git),
             ObjectRole::Derived => {

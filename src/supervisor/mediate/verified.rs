@@ -274,6 +274,31 @@ pub fn loose_object(source: &Entry, target: &Entry, id: &str, rename: bool) -> R
     Ok(())
 }
 
+/// Puts a copy of the session's file at `source` in place as the git-lfs
+/// object `id` once its content hashes to it (SHA-256 of the bytes as they
+/// are), replacing whatever had the name: what is put there is right
+/// whatever was. Removes `source` when the call was a rename.
+pub fn lfs_object(source: &Entry, target: &Entry, id: &str, rename: bool) -> Result<(), Replace> {
+    let mut hash = ObjectHash::for_id(id);
+    let mut observe = |chunk: &[u8]| {
+        hash.write_all(chunk)
+            .map_err(|error| format!("it cannot be hashed ({error})"))
+    };
+    let name = stage_copy(source, target, &mut observe)?;
+    let actual = hash.hex();
+    if actual != id {
+        unlink(target, &name);
+        return Err(Replace::Refused(format!(
+            "its content hashes to {actual}, not to its name"
+        )));
+    }
+    put_in_place(target, &name, false).map_err(Replace::Failed)?;
+    if rename {
+        unlink(source, &source.name.to_string_lossy());
+    }
+    Ok(())
+}
+
 /// The hash git names an object by: SHA-1 for 40 hex digits, SHA-256 for 64.
 enum ObjectHash {
     Sha1(sha1::Sha1),
