@@ -207,3 +207,34 @@ fn a_git_lfs_object_keeps_its_own_content() {
         }
     });
 }
+
+/// A split index keeps most entries in a shared file the index names: the
+/// session can change neither, so what the user's git reads as staged stays.
+#[test]
+fn a_split_index_stays_as_the_user_made_it() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let split = unconfined_git(env, &["update-index", "--split-index"]);
+            assert!(split.status.success(), "{}", all_output(&split));
+            let staged = unconfined_git(env, &["ls-files", "--stage"]);
+            assert!(!staged.stdout.is_empty());
+            env.give(&env.repo);
+            let attacks = [
+                "f=$(ls .git/sharedindex.* | head -1) && test -n \"$f\" && printf x >> \"$f\"".to_string(),
+                "f=$(ls .git/sharedindex.* | head -1) && cp \"$f\" .git/x.lock && mv .git/x.lock \"$f\"".to_string(),
+                "echo evil | git hash-object -w --stdin > blob && \
+                 git update-index --cacheinfo 100644,$(cat blob),.github/workflows/ci.yml"
+                    .to_string(),
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &["git status --short > /dev/null"],
+            };
+            let output = env.run_script(mode, &battery.script());
+            battery.check(mode, &all_output(&output));
+            let after = unconfined_git(env, &["ls-files", "--stage"]);
+            assert_eq!(after.stdout, staged.stdout, "{mode:?}");
+        }
+    });
+}
