@@ -370,13 +370,15 @@ fn run_in_session(
     //    start, the session is stopped, and cleaned up all the same.
     let mut failure = None;
     let inbound = records_read.and_then(|read| {
-        Inbound::start(std::fs::File::from(read), events.clone())
+        injected_failure("records")
+            .and_then(|()| Inbound::start(std::fs::File::from(read), events.clone()))
             .map_err(|error| failure = Some(system("read the supervisor's records")(error)))
             .ok()
     });
     if let Some(proxy) = prepared.proxy
         && failure.is_none()
-        && let Err(error) = proxy.serve(&policy.network, events.clone())
+        && let Err(error) =
+            injected_failure("proxy").and_then(|()| proxy.serve(&policy.network, events.clone()))
     {
         failure = Some(system("start the network proxy")(error));
     }
@@ -422,8 +424,15 @@ fn run_in_session(
     // 9. Put protected paths back as they were, keeping the session's
     //    version: this judges what the session did, before guard writes
     //    what it verified of the session's layers and copies.
-    let restored = snapshot.check_and_restore(&quarantine)?;
-    for restored in &restored {
+    let checked = match injected_failure("check") {
+        Ok(()) => snapshot.check_and_restore(&quarantine),
+        Err(error) => Err(SnapshotError::Io {
+            path: quarantine.clone(),
+            source: error,
+        }),
+    };
+    let restored = checked.as_deref().unwrap_or_default();
+    for restored in restored {
         let mut event = Event::new(EventKind::BoundaryViolation, None)
             .with("path", restored.path.to_string_lossy().into_owned())
             .with("restored", restored.put_back);
@@ -443,6 +452,9 @@ fn run_in_session(
     if let Some(failure) = failure {
         return Err(failure);
     }
+    // A check that could not be made fails the session, after what the
+    // session's layers and copies hold is saved.
+    let restored = checked?;
     if !setup_error.is_empty() {
         return Err(LaunchError::ChildSetup(setup_error));
     }

@@ -258,71 +258,86 @@ fn doctor_reports_the_toolchain_managers_it_finds() {
     }
 }
 
-/// A step that fails after the fork (the tool-call report watcher, made to
-/// fail by a debug build's `GUARD_TEST_FAIL` once the session runs) stops
-/// the session and cleans up all the same: guard exits non-zero naming the
-/// step, without a panic; the session's processes, a double-forked daemon
-/// among them, are ended; its credential is revoked; its private
-/// directory is removed; and the log is sealed with the session's end.
+/// Each step after the fork made to fail in turn (by a debug build's
+/// `GUARD_TEST_FAIL`, once the session runs): the relay of the supervisor's
+/// records, the network proxy, the tool-call report watcher, and the
+/// end-of-session check. Each time guard exits 125 naming the step, without
+/// a panic; the session's processes, a double-forked daemon among them, are
+/// ended; its credential is revoked; its private directory is removed; and
+/// the log is sealed with the session's end.
 #[test]
-fn a_failure_after_the_fork_stops_the_session_and_cleans_up() {
+fn each_failure_after_the_fork_stops_the_session_and_cleans_up() {
     use crate::credentials::{command_profile, helper};
-    let env = TestEnv::new(identities()[0]);
-    let revoked = env.home.join("revoked.txt");
-    let revoke = helper(&env, "revoke.sh", &format!("cat >> {}", revoked.display()));
-    let mint = helper(
-        &env,
-        "mint.sh",
-        "echo '{\"env\": {\"DEMO_TOKEN\": \"demo-secret-5307\"}, \"lease\": \"lease-5307\", \"expires_in\": 60}'",
-    );
-    let profile = command_profile(&env, &[("demo", &mint, &revoke, "")]);
-    let marker = format!("{}", 700_000 + std::process::id() % 99_999);
-    let script = format!(
-        "echo $TMPDIR; {} daemon {marker}1 && exec sleep {marker}2",
-        probe().display()
-    );
-    let output = env
-        .guard(&[
-            "run",
-            "-p",
-            &profile,
-            "--allow-exec",
-            probe().to_str().unwrap(),
-            "--",
-            "bash",
-            "-c",
-            &script,
-        ])
-        .env("GUARD_TEST_FAIL", "watcher@1500")
-        .output()
-        .unwrap();
-    let text = all_output(&output);
-    assert!(!output.status.success(), "{text}");
-    assert!(
-        text.contains("tool-call report watcher") && text.contains("failure injected"),
-        "{text}"
-    );
-    assert!(!text.contains("panicked"), "{text}");
-    // The command ran before the failure, and nothing of it is left.
-    let tmp = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    assert!(tmp.contains("guard-"), "{text}");
-    assert!(
-        !std::path::Path::new(&tmp).exists(),
-        "{tmp} must be removed"
-    );
-    for sleeper in ["1", "2"] {
+    for (step, says) in [
+        ("records@1500", "read the supervisor's records"),
+        ("proxy@1500", "start the network proxy"),
+        ("watcher@1500", "start the tool-call report watcher"),
+        ("check", "failure injected at check"),
+    ] {
+        let env = TestEnv::new(identities()[0]);
+        let revoked = env.home.join("revoked.txt");
+        let revoke = helper(&env, "revoke.sh", &format!("cat >> {}", revoked.display()));
+        let mint = helper(
+            &env,
+            "mint.sh",
+            "echo '{\"env\": {\"DEMO_TOKEN\": \"demo-secret-5307\"}, \"lease\": \"lease-5307\", \"expires_in\": 60}'",
+        );
+        let profile = command_profile(&env, &[("demo", &mint, &revoke, "")]);
+        let marker = format!("{}", 700_000 + std::process::id() % 99_999);
+        let script = format!(
+            "echo $TMPDIR; {} daemon {marker}1 && sleep 3",
+            probe().display()
+        );
+        let output = env
+            .guard(&[
+                "run",
+                "-p",
+                &profile,
+                "--network",
+                "allow",
+                "--allow-exec",
+                probe().to_str().unwrap(),
+                "--",
+                "bash",
+                "-c",
+                &script,
+            ])
+            .env("GUARD_TEST_FAIL", step)
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert_eq!(output.status.code(), Some(125), "{step}: {text}");
+        assert!(text.contains(says), "{step}: {text}");
+        assert_eq!(
+            text.matches("failure injected").count(),
+            1,
+            "{step}: {text}"
+        );
+        assert!(!text.contains("panicked"), "{step}: {text}");
+        // The command ran before the failure, and nothing of it is left.
+        let tmp = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        assert!(tmp.contains("guard-"), "{step}: {text}");
         assert!(
-            !process_running(&format!("sleep {marker}{sleeper}")),
-            "sleep {marker}{sleeper} outlived the session"
+            !std::path::Path::new(&tmp).exists(),
+            "{step}: {tmp} must be removed"
+        );
+        assert!(
+            !process_running(&format!("sleep {marker}1")),
+            "{step}: the daemon outlived the session"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&revoked).unwrap().trim(),
+            "lease-5307",
+            "{step}"
+        );
+        let (_, records) = env.last_log();
+        let last = records.last().unwrap();
+        assert_eq!(last["kind"], "session_end", "{step}: {last}");
+        let verified = env.guard(&["log", "verify", "last"]).output().unwrap();
+        assert!(
+            verified.status.success(),
+            "{step}: {}",
+            all_output(&verified)
         );
     }
-    assert_eq!(
-        std::fs::read_to_string(&revoked).unwrap().trim(),
-        "lease-5307"
-    );
-    let (_, records) = env.last_log();
-    let last = records.last().unwrap();
-    assert_eq!(last["kind"], "session_end", "{last}");
-    let verified = env.guard(&["log", "verify", "last"]).output().unwrap();
-    assert!(verified.status.success(), "{}", all_output(&verified));
 }
