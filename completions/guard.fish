@@ -46,9 +46,9 @@ complete -c guard -n "__fish_guard_using_subcommand run" -l repo -d 'The reposit
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
-complete -c guard -n "__fish_guard_using_subcommand run" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
-allow\t''
-host\t''"
+complete -c guard -n "__fish_guard_using_subcommand run" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t'No TCP or UDP at all'
+allow\t'HTTP(S) to allowed hosts through guard\'s proxy'
+host\t'The host network, unrestricted'"
 complete -c guard -n "__fish_guard_using_subcommand run" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
 complete -c guard -n "__fish_guard_using_subcommand run" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand run" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
@@ -61,9 +61,9 @@ complete -c guard -n "__fish_guard_using_subcommand policy" -l repo -d 'The repo
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
-complete -c guard -n "__fish_guard_using_subcommand policy" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
-allow\t''
-host\t''"
+complete -c guard -n "__fish_guard_using_subcommand policy" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t'No TCP or UDP at all'
+allow\t'HTTP(S) to allowed hosts through guard\'s proxy'
+host\t'The host network, unrestricted'"
 complete -c guard -n "__fish_guard_using_subcommand policy" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
 complete -c guard -n "__fish_guard_using_subcommand policy" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand policy" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
@@ -120,9 +120,9 @@ complete -c guard -n "__fish_guard_using_subcommand trust" -l repo -d 'The repos
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-read -d 'Also allow reading this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-write -d 'Also allow writing this path' -r -F
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-exec -d 'Also allow executing this tool (a name looked up on PATH, or a path)' -r
-complete -c guard -n "__fish_guard_using_subcommand trust" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t''
-allow\t''
-host\t''"
+complete -c guard -n "__fish_guard_using_subcommand trust" -l network -d 'Network mode for this session: none, allow (only allowed hosts, through guard\'s proxy) or host' -r -f -a "none\t'No TCP or UDP at all'
+allow\t'HTTP(S) to allowed hosts through guard\'s proxy'
+host\t'The host network, unrestricted'"
 complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-domain -d 'Also allow this host (`name`, `*.domain`, optional `:port`); implies `--network allow` unless a mode is given' -r
 complete -c guard -n "__fish_guard_using_subcommand trust" -l resolve -d 'Resolve HOST:PORT to ADDRESS in guard\'s proxy, like curl\'s --resolve (the name may then be private, e.g. a local test server)' -r
 complete -c guard -n "__fish_guard_using_subcommand trust" -l cred -d 'Also mint this credential, defined in `$XDG_CONFIG_HOME/guard/credentials.toml`' -r
@@ -130,7 +130,7 @@ complete -c guard -n "__fish_guard_using_subcommand trust" -l allow-widen -d 'Ac
 complete -c guard -n "__fish_guard_using_subcommand trust" -l list -d 'List the trusted repository profiles'
 complete -c guard -n "__fish_guard_using_subcommand trust" -l revoke -d 'Stop trusting the repository\'s profile'
 complete -c guard -n "__fish_guard_using_subcommand trust" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
-complete -c guard -n "__fish_guard_using_subcommand trust" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c guard -n "__fish_guard_using_subcommand trust" -s V -l version -d 'Print version'
 complete -c guard -n "__fish_guard_using_subcommand scan" -l format -d 'Output format' -r -f -a "text\t'For people'
 json\t'The findings as a JSON array'

@@ -169,8 +169,8 @@ pub struct SessionArgs {
     pub allow_exec: Vec<String>,
     /// Network mode for this session: none, allow (only allowed hosts,
     /// through guard's proxy) or host.
-    #[arg(long, value_name = "MODE", value_parser = ["none", "allow", "host"])]
-    pub network: Option<String>,
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<crate::profile::NetworkModeSetting>,
     /// Also allow this host (`name`, `*.domain`, optional `:port`); implies
     /// `--network allow` unless a mode is given.
     #[arg(long, value_name = "HOST")]
@@ -360,5 +360,28 @@ impl clap::ValueEnum for crate::scan::Severity {
             Severity::High => "Almost certainly an attack",
         };
         Some(clap::builder::PossibleValue::new(self.name()).help(help))
+    }
+}
+
+impl clap::ValueEnum for crate::profile::NetworkModeSetting {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::profile::NetworkModeSetting;
+        &[
+            NetworkModeSetting::None,
+            NetworkModeSetting::Allow,
+            NetworkModeSetting::Host,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use crate::profile::NetworkModeSetting;
+        let (name, help) = match self {
+            NetworkModeSetting::None => ("none", "No TCP or UDP at all"),
+            NetworkModeSetting::Allow => {
+                ("allow", "HTTP(S) to allowed hosts through guard's proxy")
+            }
+            NetworkModeSetting::Host => ("host", "The host network, unrestricted"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
     }
 }

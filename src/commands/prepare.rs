@@ -284,12 +284,9 @@ fn add_command_line_grants(
     layer.credentials = credentials;
     layer.network.allow = args.allow_domain.clone();
     layer.network.resolve = args.resolve.clone();
-    layer.network.mode = match args.network.as_deref() {
-        Some("none") => Some(crate::profile::NetworkModeSetting::None),
-        Some("allow") => Some(crate::profile::NetworkModeSetting::Allow),
-        Some("host") => Some(crate::profile::NetworkModeSetting::Host),
-        _ if !args.allow_domain.is_empty() => Some(crate::profile::NetworkModeSetting::Allow),
-        _ => None,
+    layer.network.mode = match args.network {
+        None if !args.allow_domain.is_empty() => Some(crate::profile::NetworkModeSetting::Allow),
+        mode => mode,
     };
     if layer != Profile::default() {
         profile.profile = crate::profile::overlay(profile.profile.clone(), layer);
