@@ -417,4 +417,50 @@ mod tests {
         assert!(error.contains("p.toml:2:12"), "{error}");
         assert!(error.contains("loud"), "{error}");
     }
+
+    /// Whatever a profile file holds, TOML or not: parsed and laid over a
+    /// built-in profile, or refused, without a panic.
+    mod hostile_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "\"(\\PC|[{}~/.*])*\"",
+                "-?[0-9]{1,20}",
+                Just("true".to_string()),
+                "\\[(\"[ -~&&[^\"\\\\]]{0,12}\", ?){0,3}\\]",
+                "\\{ ?([a-z_]{1,8} = \"[a-z]{0,6}\", ?){0,2}\\}",
+                "[ -~]{0,16}",
+            ]
+        }
+
+        fn line() -> impl Strategy<Value = String> {
+            let section = "\\[\\[?(filesystem|filesystem\\.guarded|filesystem\\.layered|filesystem\\.stand_in\\.\"[a-z{}/.]{1,12}\"|tools|env|env\\.set|network|scan|log|credential|hooks|[a-z.]{1,12})\\]\\]?";
+            let key = "(allow|command_args|description|env|exec|extends|files|from|keep|merge|mode|on_start|pass|private|protected|read|session_rc|values|write|name|provider|mint|revoke|ttl|\"[ -~]{0,8}\"|[a-z_]{1,10})";
+            prop_oneof![
+                section.prop_map(String::from),
+                (key, value()).prop_map(|(key, value)| format!("{key} = {value}")),
+                "\\PC{0,30}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn any_profile_text_is_parsed_or_refused(lines in proptest::collection::vec(line(), 0..14)) {
+                let text = lines.join("\n");
+                if let Ok(profile) = Profile::parse(&text, "fuzz.toml") {
+                    let base = Profile::parse(builtin::text_of("default").unwrap(), "default").unwrap();
+                    let _ = overlay(base, profile);
+                }
+            }
+
+            #[test]
+            fn any_text_at_all_is_parsed_or_refused(text in "\\PC{0,300}") {
+                let _ = Profile::parse(&text, "fuzz.toml");
+            }
+        }
+    }
 }

@@ -258,4 +258,50 @@ mod tests {
         assert_eq!(base64_decode("YQ==").unwrap(), b"a");
         assert!(base64_decode("!!").is_none());
     }
+
+    /// Whatever a client sends: read or refused, without a panic, and a
+    /// head that never ends is refused rather than waited for.
+    mod hostile_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let _ = Request::read(&mut bytes.as_slice());
+            }
+
+            #[test]
+            fn any_request_head_is_read_or_refused(
+                method in "(GET|POST|CONNECT|[A-Z]{1,8})",
+                target in "(http://)?[ -~]{0,60}",
+                hosts in proptest::collection::vec("[ -~]{0,40}", 0..3),
+                extra in "([!-~]{1,12}: [ -~]{0,30}\r\n){0,4}",
+            ) {
+                let mut head = format!("{method} {target} HTTP/1.1\r\n");
+                for host in &hosts {
+                    head += &format!("Host: {host}\r\n");
+                }
+                head += &extra;
+                head += "\r\n";
+                if let Ok(request) = Request::read(&mut head.as_bytes()) {
+                    let _ = request.forwarded_head();
+                    let _ = request.proxy_credentials();
+                }
+            }
+        }
+
+        #[test]
+        fn an_endless_head_is_refused() {
+            for byte in [b'a', b' ', b'\n'] {
+                let error = Request::read(&mut std::io::repeat(byte)).unwrap_err();
+                assert!(
+                    error.contains("too large") || error.contains("malformed"),
+                    "{error}"
+                );
+            }
+        }
+    }
 }

@@ -220,3 +220,62 @@ fn the_deny_output_is_claude_codes_shape() {
     assert!(ToolCall::parse("{\"tool_input\": {}}").is_err());
     assert!(ToolCall::parse("not json").is_err());
 }
+
+/// Any JSON a hook could be given, of the shape Claude Code sends or not:
+/// parsed and judged without a panic.
+mod hostile_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "(\\PC|[/.~:@\\\\$`;|&<>* -]){0,40}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map(
+                    "(tool_name|tool_input|tool_response|cwd|command|file_path|notebook_path|url|path|pattern|content|[a-z_]{1,8})",
+                    inner,
+                    0..6
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "\\PC{0,200}") {
+            let _ = ToolCall::parse(&text);
+        }
+
+        #[test]
+        fn any_tool_call_is_judged(
+            tool in "(Read|Write|Edit|MultiEdit|NotebookEdit|Bash|WebFetch|WebSearch|Grep|Glob|[A-Za-z]{1,10})",
+            input in value(),
+            response in value(),
+        ) {
+            let text = serde_json::json!({
+                "tool_name": tool,
+                "tool_input": input,
+                "tool_response": response,
+                "cwd": "/work/repo",
+            })
+            .to_string();
+            let call = ToolCall::parse(&text).unwrap();
+            let session = session();
+            let judge = Judge::new(&session, &find);
+            if let Some(refusal) = judge.pre_tool_use(&call) {
+                let _ = deny_output(&refusal);
+            }
+            let findings = post_tool_use(&call);
+            let _ = untrusted_message(&call, &findings);
+        }
+    }
+}

@@ -328,3 +328,29 @@ fn entries_pair_up_sorted_or_not() {
     assert_eq!(names(pairs(&[entry("a"), entry("b")], &old)), expected);
     assert_eq!(names(pairs(&[entry("b"), entry("a")], &old)), expected);
 }
+
+mod hostile_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any bytes after a plausible header, with a right checksum:
+        /// checked or refused, never a panic.
+        #[test]
+        fn any_index_is_checked_or_refused(
+            version in 2u32..=4,
+            count in 0u32..40,
+            rest in proptest::collection::vec(any::<u8>(), 0..1500),
+        ) {
+            let mut body = b"DIRC".to_vec();
+            body.extend_from_slice(&version.to_be_bytes());
+            body.extend_from_slice(&count.to_be_bytes());
+            body.extend_from_slice(&rest);
+            let index = sealed(&body);
+            let _ = verify(&index, None, ObjectFormat::Sha1, &Unprotected);
+            let _ = verify(&index, Some(&index), ObjectFormat::Sha256, &Unprotected);
+        }
+    }
+}
