@@ -1,17 +1,19 @@
 //! The supervisor: guard's side of seccomp user notification.
 //!
 //! The kernel traps a call in the confined process and hands it to the
-//! supervisor. For execs and file operations the supervisor reads what was
-//! asked (paths, argv), refuses early what Landlock will refuse anyway (with
-//! the rule that decides), lets everything else continue to the kernel, and
-//! records it. It never allows anything: `CONTINUE` hands the call back to
-//! Landlock and the deny filters. A racing thread can change the arguments
-//! after they were read (see `seccomp_unotify(2)`): records are what the
-//! process *asked for*; Landlock is what made it safe.
+//! supervisor. Calls that only read or execute are decoded (paths, argv),
+//! refused early where Landlock will refuse them anyway (with the rule that
+//! decides), recorded, and handed back to the kernel (`CONTINUE`, so
+//! Landlock and the deny filters still decide): a racing thread can change
+//! their arguments after they were read (`seccomp_unotify(2)`), which a
+//! read cannot turn into a change outside the session.
 //!
-//! `connect` is different: for `unix_sockets = "listed"` the supervisor
-//! performs it itself (`connect`), so the kernel never re-reads an address
-//! after the check.
+//! Every call that changes something (creates, removes, renames or links a
+//! name, writes or truncates a file, changes its mode, owner, times or
+//! extended attributes) is performed by the supervisor itself, on the
+//! descriptors it resolved and judged ([`mediate`]), and so is `connect`
+//! for `unix_sockets = "listed"` ([`connect`]): the kernel never reads an
+//! argument again after the check.
 
 mod connect;
 mod decode;
