@@ -1,7 +1,7 @@
 //! `guard run`: from a compiled policy to a finished session.
 //!
 //! [`run`] is guard's side: it prepares what can fail before any process
-//! exists, forks the session's anchor ([`anchor`]), serves the session from
+//! exists, forks the session's anchor (`anchor`), serves the session from
 //! outside (the audit log, the network proxy, tool-call reports) and cleans
 //! up. Every step after the fork reaches the cleanup, whatever failed: the
 //! anchor is waited for, every process of the session ended, protected

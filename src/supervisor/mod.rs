@@ -11,8 +11,8 @@
 //! Every call that changes something (creates, removes, renames or links a
 //! name, writes or truncates a file, changes its mode, owner, times or
 //! extended attributes) is performed by the supervisor itself, on the
-//! descriptors it resolved and judged ([`mediate`]), and so is `connect`
-//! for `unix_sockets = "listed"` ([`connect`]): the kernel never reads an
+//! descriptors it resolved and judged (`mediate`), and so is `connect`
+//! for `unix_sockets = "listed"` (`connect`): the kernel never reads an
 //! argument again after the check.
 
 mod connect;

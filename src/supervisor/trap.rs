@@ -2,7 +2,7 @@
 //! program assembled by hand (seccompiler cannot make a listener filter).
 //!
 //! In every session: execs (recorded), `umask` (noted), every call the supervisor performs
-//! itself (see [`super::mediate`]: what creates, removes, renames or links a
+//! itself (see `supervisor::mediate`: what creates, removes, renames or links a
 //! name, opens for writing, truncates, or changes metadata). With
 //! `log.files = "all"` also read-only opens (recorded);
 //! `connect` when the supervisor must perform it.
