@@ -2,7 +2,8 @@
 //! directory of the index, in git's order (a directory, then its
 //! subdirectories).
 
-use super::{ObjectFormat, find_nul};
+use super::ObjectFormat;
+use super::read::find_nul;
 
 /// One directory of the cache tree.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Indexes as git writes them (the real git, in a scratch repository).
 
 use super::*;
+use std::borrow::Cow;
 use std::path::Path;
 use std::process::Command;
 
