@@ -3,7 +3,8 @@
 //! descriptor, an object through its own, or the caller's open file.
 //! Refused outside the writable grants; setuid and setgid refused always.
 
-use super::perform::{Judge, Outcome, done, failed, lossy, path_fields, refused, via_descriptor};
+use super::outcome::{Outcome, done, failed, lossy, path_fields, refused, via_descriptor};
+use super::perform::Judge;
 use super::request::{Times, What};
 use super::resolve::{Caller, Entry, Target};
 use crate::audit::EventKind;

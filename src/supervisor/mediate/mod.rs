@@ -16,7 +16,9 @@
 
 mod made;
 mod metadata;
+mod objects;
 mod open;
+mod outcome;
 mod perform;
 mod request;
 mod resolve;
@@ -29,7 +31,8 @@ use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::policy::Protection;
 use crate::policy::refusal::{Right, Rules};
 use crate::sys::notify::{Listener, Notification, Response};
-use perform::{Answer, Judge, Outcome};
+use outcome::{Answer, Outcome};
+use perform::Judge;
 use request::Request;
 use resolve::Caller;
 use std::sync::atomic::{AtomicBool, Ordering};

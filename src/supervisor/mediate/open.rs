@@ -3,7 +3,8 @@
 //! thread of its own), and the caller gets the very file through ADDFD.
 
 use super::made::Made;
-use super::perform::{Answer, Judge, Outcome, failed, lossy, path_fields, refused, via_descriptor};
+use super::outcome::{Answer, Outcome, failed, lossy, path_fields, refused, via_descriptor};
+use super::perform::Judge;
 use super::request::PathArg;
 use super::resolve::{Caller, Entry, Object, Target};
 use crate::audit::EventKind;

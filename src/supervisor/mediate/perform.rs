@@ -7,6 +7,7 @@
 
 use super::made::{Made, Subject};
 use super::metadata::{self, Acting, resolve_what};
+use super::outcome::{Outcome, done, failed, lossy, path_fields, refused, via_descriptor};
 use super::request::{PathArg, Request, What};
 use super::resolve::{Caller, Entry, Target};
 use super::verified::Replace;
@@ -17,39 +18,10 @@ use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{Mode, SFlag};
 use serde_json::{Map, Value};
-use std::ffi::{CString, OsStr};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::ffi::OsStr;
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-
-/// What the session asked, judged and (unless refused) done.
-#[derive(Debug)]
-pub struct Outcome {
-    /// The answer to the call.
-    pub answer: Answer,
-    /// The kind of record.
-    pub kind: EventKind,
-    /// The record's fields (paths, modes, …).
-    pub fields: Map<String, Value>,
-    /// Why guard refused it, if it did.
-    pub refused: Option<String>,
-}
-
-/// How the call returns.
-#[derive(Debug)]
-pub enum Answer {
-    /// A new descriptor in the caller (an open).
-    Fd {
-        /// The supervisor's copy.
-        fd: OwnedFd,
-        /// Whether the caller's copy closes on exec.
-        cloexec: bool,
-    },
-    /// Zero: done.
-    Done,
-    /// An error number.
-    Errno(i32),
-}
+use std::path::Path;
 
 /// What judges a change: the boundary, and the policy's rules.
 #[derive(Debug)]
@@ -271,10 +243,10 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
     if let Some(role) = role {
         let made = match (&source, &role) {
             (Acting::Entry(old), ObjectRole::Loose(id)) => {
-                super::verified::loose_object(old, &entry, id, false)
+                super::objects::loose_object(old, &entry, id, false)
             }
             (Acting::Entry(old), ObjectRole::Lfs(id)) => {
-                super::verified::lfs_object(old, &entry, id, false)
+                super::objects::lfs_object(old, &entry, id, false)
             }
             _ => {
                 let rule = format!(
@@ -359,13 +331,13 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
             .as_ref()
             .and_then(|store| store.git.as_deref());
         let made = match &role {
-            ObjectRole::Loose(id) => super::verified::loose_object(&old, &new, id, true),
-            ObjectRole::Lfs(id) => super::verified::lfs_object(&old, &new, id, true),
-            ObjectRole::Pack => super::verified::pack(&old, &new),
-            ObjectRole::PackIndex => super::verified::pack_index(&old, &new, git),
+            ObjectRole::Loose(id) => super::objects::loose_object(&old, &new, id, true),
+            ObjectRole::Lfs(id) => super::objects::lfs_object(&old, &new, id, true),
+            ObjectRole::Pack => super::objects::pack(&old, &new),
+            ObjectRole::PackIndex => super::objects::pack_index(&old, &new, git),
             ObjectRole::Derived => {
                 fields.insert("dropped".into(), true.into());
-                super::verified::drop_derived(&old, &new)
+                super::objects::drop_derived(&old, &new)
             }
             ObjectRole::Refused => unreachable!("the boundary refuses a rename onto it"),
         };
@@ -465,59 +437,4 @@ fn truncate(judge: &Judge<'_>, caller: &Caller, at: &PathArg, length: i64) -> Ou
         nix::unistd::ftruncate(&fd, length)
     });
     done(kind, fields, result)
-}
-
-impl Outcome {
-    /// Adds `fields` the outcome does not have yet.
-    pub(super) fn with(mut self, fields: Map<String, Value>) -> Outcome {
-        for (name, value) in fields {
-            self.fields.entry(name).or_insert(value);
-        }
-        self
-    }
-}
-
-/// `/proc/self/fd/N`: the supervisor's own copy, as a path the kernel
-/// follows to the very file.
-pub(super) fn via_descriptor(fd: &OwnedFd) -> CString {
-    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).expect("no NUL in a number")
-}
-
-pub(super) fn path_fields(path: &Path) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("path".into(), path.to_string_lossy().into_owned().into());
-    fields
-}
-
-pub(super) fn lossy(path: &[u8]) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(path).into_owned())
-}
-
-pub(super) fn done(
-    kind: EventKind,
-    fields: Map<String, Value>,
-    result: nix::Result<()>,
-) -> Outcome {
-    Outcome {
-        answer: match result {
-            Ok(()) => Answer::Done,
-            Err(errno) => Answer::Errno(errno as i32),
-        },
-        kind,
-        fields,
-        refused: None,
-    }
-}
-
-pub(super) fn failed(kind: EventKind, path: PathBuf, errno: Errno) -> Outcome {
-    done(kind, path_fields(&path), Err(errno))
-}
-
-pub(super) fn refused(kind: EventKind, path: &Path, rule: String) -> Outcome {
-    Outcome {
-        answer: Answer::Errno(libc::EACCES),
-        kind,
-        fields: path_fields(path),
-        refused: Some(rule),
-    }
 }
