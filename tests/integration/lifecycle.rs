@@ -267,7 +267,7 @@ fn doctor_reports_the_toolchain_managers_it_finds() {
 /// the log is sealed with the session's end.
 #[test]
 fn each_failure_after_the_fork_stops_the_session_and_cleans_up() {
-    use crate::credentials::{command_profile, helper};
+    use crate::command_credentials::{command_profile, helper};
     for (step, says) in [
         ("records@1500", "read the supervisor's records"),
         ("proxy@1500", "start the network proxy"),

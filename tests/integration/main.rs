@@ -14,6 +14,7 @@ mod claude_hooks;
 mod client_state;
 mod client_trust;
 mod clients;
+mod command_credentials;
 mod credentials;
 mod escape;
 mod generated;

@@ -1,0 +1,173 @@
+//! The clients' side of the fixture: stand-in APIs for the real clients to
+//! talk to, and terminals to drive them in.
+
+use super::*;
+
+/// A stand-in API on loopback: the Anthropic Messages one
+/// (`tests/fixtures/mock_anthropic.py`) or the OpenAI Responses one
+/// (`tests/fixtures/mock_openai.py`); killed on drop.
+pub struct MockApi {
+    child: std::process::Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl MockApi {
+    /// Starts it, answering with a `Read` of `file`.
+    pub fn start(file: &std::path::Path) -> MockApi {
+        MockApi::start_tool("Read", serde_json::json!({"file_path": file}))
+    }
+
+    /// Starts the Anthropic one, answering with a call of `tool` with `input`.
+    pub fn start_tool(tool: &str, input: serde_json::Value) -> MockApi {
+        MockApi::spawn("mock_anthropic.py", &[&input.to_string(), tool])
+    }
+
+    /// Starts the OpenAI Responses one, answering every request with `reply`.
+    pub fn responses(reply: &str) -> MockApi {
+        MockApi::spawn("mock_openai.py", &[reply])
+    }
+
+    /// `python3 tests/fixtures/SCRIPT PORT_FILE LOG_FILE ARGS…`, once it listens.
+    fn spawn(script: &str, args: &[&str]) -> MockApi {
+        let dir = tempfile::tempdir().unwrap();
+        let (port_file, log) = (dir.path().join("port"), dir.path().join("requests.jsonl"));
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(script);
+        let child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&port_file)
+            .arg(&log)
+            .args(args)
+            .spawn()
+            .unwrap();
+        assert!(
+            wait_until(|| port_file.exists(), std::time::Duration::from_secs(20)),
+            "the mock API did not start"
+        );
+        let port = std::fs::read_to_string(&port_file)
+            .unwrap()
+            .parse()
+            .unwrap();
+        MockApi {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// What Claude Code sent back after the tool call: the last request's
+    /// last message.
+    pub fn last_message(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let last: serde_json::Value =
+            serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
+        body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for MockApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A detached tmux session running one command, on a tmux server of its
+/// own, killed on drop.
+pub struct Pane {
+    /// The tmux session's name.
+    pub name: String,
+}
+
+impl Pane {
+    /// Starts `command` in the repository, on a 120x30 terminal.
+    pub fn start(env: &TestEnv, command: &str) -> Pane {
+        static PANES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let number = PANES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("guard-test-{}-{number}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["-L", &name])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "-c",
+            ])
+            .arg(&env.repo)
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session");
+        Pane { name }
+    }
+
+    /// A tmux command for this pane's own server (one server per pane, so
+    /// that panes of tests running side by side never share one that is
+    /// shutting down).
+    pub fn tmux(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.name]);
+        command
+    }
+
+    /// Types `keys` (tmux key names).
+    pub fn keys(&self, keys: &[&str]) {
+        let status = self
+            .tmux()
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// What the pane shows.
+    pub fn text(&self) -> String {
+        let output = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `needle` (10 s at most).
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_within(needle, Duration::from_secs(10))
+    }
+
+    /// Waits until the pane shows `needle`, `limit` at most.
+    pub fn wait_for_within(&self, needle: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(start.elapsed() < limit, "never saw {needle:?} in:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
