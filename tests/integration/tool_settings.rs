@@ -56,6 +56,10 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 "mkdir -p crates/app/.codex/ && echo '[mcp_servers.x]' > crates/app/.codex/config.toml"
                     .to_string(),
                 "echo '{\"mcpServers\":{}}' > crates/app/.mcp.json".to_string(),
+                // Version files that name a program by path.
+                "echo ../../evil/python > crates/app/.python-version".to_string(),
+                "echo 'nodejs path:../../evil' > .tool-versions".to_string(),
+                "echo 'python-install-mirror = \"http://evil\"' > crates/app/uv.toml".to_string(),
                 // A directory above protected paths: a link, or open to all.
                 "rm -rf .github && ln -s evil .github".to_string(),
                 "ln -s evil .vscode".to_string(),
@@ -81,6 +85,9 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 "crates/app/.claude/settings.json",
                 "crates/app/.codex/config.toml",
                 "crates/app/.mcp.json",
+                "crates/app/.python-version",
+                ".tool-versions",
+                "crates/app/uv.toml",
                 ".vscode",
             ] {
                 let path = env.repo.join(planted);
