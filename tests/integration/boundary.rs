@@ -226,6 +226,9 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
                      mv .git/packed-refs.lock .git/packed-refs"
                 ),
                 "echo 'repos: []' > .pre-commit-config.yaml".to_string(),
+                // A resolution rerere would write at the user's next merge.
+                "mkdir -p .git/rr-cache/0123 && echo evil > .git/rr-cache/0123/postimage"
+                    .to_string(),
                 "mkdir -p .husky && echo 'touch x' > .husky/pre-commit".to_string(),
                 // CI, existing and missing.
                 "echo evil >> .github/workflows/ci.yml".to_string(),
@@ -268,6 +271,7 @@ fn nothing_git_runs_or_reads_as_configuration_can_be_planted() {
             assert!(!env.repo.join("sub/.git").exists());
             assert!(!env.repo.join("bare/HEAD").exists());
             assert!(!env.repo.join(".circleci").exists());
+            assert!(!env.repo.join(".git/rr-cache").exists());
             assert_eq!(
                 std::fs::read_to_string(env.repo.join("vendor/lib/.git")).unwrap(),
                 "gitdir: ../../.git/modules/lib\n"
