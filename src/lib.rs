@@ -5,7 +5,9 @@
 //! - [`profile`]: the TOML profiles as written, and where they come from;
 //! - [`policy`]: a profile compiled against the host into plain data;
 //! - [`sandbox`]: kernel enforcement of a policy (Landlock, seccomp, mounts);
-//! - [`launch`]: the session itself, from fork to cleanup;
+//! - [`session`]: one session, start to end (prepare, log, scan, mint, run,
+//!   revoke, seal): the place to read to follow a `guard run`;
+//! - [`launch`]: the session's processes, from fork to cleanup;
 //! - [`commands`] and [`cli`]: the command line.
 //!
 //! Every `unsafe` system call lives in [`sys`].
@@ -24,6 +26,7 @@ pub mod profile;
 pub mod proxy;
 pub mod sandbox;
 pub mod scan;
+pub mod session;
 pub mod supervisor;
 pub mod sys;
 pub mod text;

@@ -51,6 +51,21 @@ pub fn is_zero_width(c: char) -> bool {
     )
 }
 
+/// `text` with control, bidi-control and other invisible format characters
+/// replaced by `\u{…}` escapes, for a terminal: what a confined process
+/// chose (paths, argv) could otherwise rewrite what the reader sees.
+pub fn for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +95,12 @@ mod tests {
         for c in ['a', 'ü', ' ', '\u{4E2D}', '\u{1F600}'] {
             assert!(!is_hidden(c), "{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn escapes_what_a_terminal_would_act_on() {
+        assert_eq!(for_terminal("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(for_terminal("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(for_terminal("plain/path ü"), "plain/path ü");
     }
 }

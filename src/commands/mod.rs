@@ -7,12 +7,10 @@ mod doctor;
 mod generate;
 mod hook;
 mod log;
-mod prepare;
 mod profiles;
 mod run;
 mod scan;
 mod shell_init;
-mod start_scan;
 mod trust;
 
 pub use generate::{completions, man_page};
@@ -23,18 +21,9 @@ use crate::exit::ExitCode;
 /// Why a subcommand failed. Each variant maps to a documented exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    /// The profile could not be loaded.
+    /// A profile could not be loaded.
     #[error(transparent)]
     Profile(#[from] crate::profile::ProfileError),
-    /// The profile could not be compiled into a policy.
-    #[error(transparent)]
-    Compile(#[from] crate::policy::CompileError),
-    /// The session could not be started.
-    #[error(transparent)]
-    Launch(#[from] crate::launch::LaunchError),
-    /// The kernel lacks something guard needs.
-    #[error("this kernel cannot enforce guard's sandbox:\n  - {}\nRun `guard doctor` for details.", .0.join("\n  - "))]
-    Kernel(Vec<String>),
     /// The repository directory is unusable.
     #[error("repository {path}: {reason}")]
     Repo {
@@ -43,40 +32,9 @@ pub enum CommandError {
         /// What is wrong.
         reason: String,
     },
-    /// A credential could not be minted (or its journal written).
-    #[error(transparent)]
-    Credential(#[from] crate::credentials::CredentialError),
-    /// The audit log could not be created or written.
+    /// An audit log could not be read or written.
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
-    /// `--cred NAME` names no credential of the user's credentials file.
-    #[error("no credential named `{name}` in {path}")]
-    UnknownCredential {
-        /// The name.
-        name: String,
-        /// The file looked in.
-        path: std::path::PathBuf,
-    },
-    /// The repository profile changed since it was trusted.
-    #[error(
-        "{path} changed since you trusted it; review the change and run `guard trust` again:\n{diff}"
-    )]
-    RepoProfileChanged {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What changed.
-        diff: String,
-    },
-    /// The trusted repository profile grants more than the user's profile.
-    #[error(
-        "{path} widens your profile (trust it with `guard trust --allow-widen` to accept):\n  {grants}"
-    )]
-    RepoProfileWidens {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What it adds.
-        grants: String,
-    },
     /// The policy would undermine guard itself.
     #[error("refusing to run: {0}")]
     Unsafe(String),
@@ -86,9 +44,9 @@ pub enum CommandError {
     /// `guard scan` could not scan what it was asked to.
     #[error("{0}")]
     CannotScan(String),
-    /// `scan.on_start = "block"` and the repository scan found something.
-    #[error("{0}")]
-    ScanBlocked(String),
+    /// A session could not be prepared, run or ended cleanly.
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
     /// Writing output or other I/O failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -98,9 +56,9 @@ impl CommandError {
     /// The exit code guard ends with for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CommandError::Compile(crate::policy::CompileError::CommandNotFound { .. }) => {
-                ExitCode::COMMAND_NOT_FOUND
-            }
+            CommandError::Session(crate::session::SessionError::Compile(
+                crate::policy::CompileError::CommandNotFound { .. },
+            )) => ExitCode::COMMAND_NOT_FOUND,
             // As documented for `guard scan`: 0 clean, 1 findings, 2 error.
             CommandError::CannotScan(_) => ExitCode::USAGE,
             _ => ExitCode::SETUP_FAILED,
@@ -120,11 +78,13 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Hook(command) => hook::hook(command),
         Command::Trust(args) => trust::trust(args, cli.no_namespaces),
         Command::Scan(args) => scan::scan(args),
-        Command::Reap => credentials::reap_command(
-            &prepare::journal_dir(),
-            &prepare::state_path().join("sessions"),
-        ),
-        Command::Creds => credentials::creds_command(&prepare::journal_dir()),
+        Command::Reap => {
+            let state = crate::session::StateDir::from_process();
+            credentials::reap_command(&state.leases(), &state.sessions())
+        }
+        Command::Creds => {
+            credentials::creds_command(&crate::session::StateDir::from_process().leases())
+        }
         Command::Completions { shell } => {
             print!("{}", completions(shell));
             Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use std::io::Write;
 
 /// Lists every profile with its origin and description.
 pub fn list() -> Result<ExitCode, CommandError> {
-    let sources = super::prepare::profile_sources(&crate::policy::RealHost::from_process());
+    let sources = crate::session::profile_sources(&crate::policy::RealHost::from_process());
     let mut out = std::io::stdout().lock();
     for (name, origin, description) in available_profiles(&sources) {
         let text = match description {

@@ -10,7 +10,7 @@ use std::io::Write;
 /// it cannot scan).
 pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
     let roots = if args.paths.is_empty() {
-        vec![super::prepare::Context::repo_of_current_dir()?]
+        vec![crate::session::Context::repo_of_current_dir()?]
     } else {
         args.paths.clone()
     };
@@ -26,7 +26,9 @@ pub fn scan(args: ScanArgs) -> Result<ExitCode, CommandError> {
         jobs: args
             .jobs
             .map_or(scan::ScanOptions::full().jobs, usize::from),
-        cache_dir: args.incremental.then(super::prepare::scan_cache_dir),
+        cache_dir: args
+            .incremental
+            .then(|| crate::session::StateDir::from_process().scan_cache()),
         max_files: None,
     };
     let findings = scan::scan(&roots, &options)

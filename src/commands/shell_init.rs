@@ -43,7 +43,7 @@ pub fn shell_init(shell: InitShell) -> Result<ExitCode, CommandError> {
 }
 
 fn load_config(host: &dyn HostView) -> Result<Config, CommandError> {
-    let Some(dir) = super::prepare::profile_sources(host)
+    let Some(dir) = crate::session::profile_sources(host)
         .user_dir
         .and_then(|d| d.parent().map(Path::to_path_buf))
     else {

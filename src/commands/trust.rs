@@ -1,14 +1,14 @@
 //! `guard trust`: review and pin a repository's `.guard.toml`.
 
 use super::CommandError;
-use super::prepare::{Context, trust_store_path};
 use crate::cli::TrustArgs;
 use crate::exit::ExitCode;
+use crate::session::{Context, StateDir};
 use crate::trust::{Pin, REPO_PROFILE, TrustStore, digest, line_diff};
 
 /// Runs `guard trust`.
 pub fn trust(args: TrustArgs, no_namespaces: bool) -> Result<ExitCode, CommandError> {
-    let store_path = trust_store_path();
+    let store_path = StateDir::from_process().trust_store();
     let mut store = TrustStore::load(&store_path)?;
     if args.list {
         if store.pins.is_empty() {

@@ -1,4 +1,5 @@
-//! `guard run`: from a compiled policy to a finished session.
+//! The session's processes: from a compiled policy to the last of them
+//! ended (step 6 of [`crate::session::run`]).
 //!
 //! [`run`] is guard's side: it prepares what can fail before any process
 //! exists, forks the session's anchor (`anchor`), serves the session from
@@ -24,7 +25,7 @@ mod wait;
 pub use env::{CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
 pub use reap::descendants_of;
 pub use reports::TOOL_CALLS_FILE;
-pub use session::{Session, state_dir};
+pub use session::Session;
 pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 

@@ -3,7 +3,7 @@
 use crate::policy::SessionPaths;
 use std::io::Read;
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A new session: its id and where its private directories go.
 #[derive(Debug, Clone)]
@@ -65,14 +65,4 @@ fn make_writable(dir: &Path) {
             make_writable(&entry.path());
         }
     }
-}
-
-/// guard's own state directory: `$XDG_STATE_HOME/guard`, else
-/// `~/.local/state/guard`.
-pub fn state_dir(xdg_state_home: Option<&str>, home: &Path) -> PathBuf {
-    xdg_state_home
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| home.join(".local/state"))
-        .join("guard")
 }

@@ -1,11 +1,10 @@
 //! `guard log`: list, show, summarise and verify session logs.
 
 mod glob;
-mod sanitize;
-
-pub use sanitize::for_terminal;
 mod show;
 mod summary;
+
+pub use crate::text::for_terminal;
 
 use super::CommandError;
 use crate::audit::{self, SessionSummary, Verdict};
@@ -17,7 +16,7 @@ use std::path::PathBuf;
 
 /// Where session logs live: `$XDG_STATE_HOME/guard/sessions`.
 pub fn sessions_dir() -> PathBuf {
-    super::prepare::state_path().join("sessions")
+    crate::session::StateDir::from_process().sessions()
 }
 
 /// Runs a `guard log` subcommand.
@@ -102,7 +101,7 @@ fn list(dir: &std::path::Path, out: &mut impl Write) -> Result<ExitCode, Command
             ),
             None => ("-".into(), "-".into(), "(no end record)".into()),
         };
-        let command: String = sanitize::for_terminal(&command).chars().take(60).collect();
+        let command: String = for_terminal(&command).chars().take(60).collect();
         writeln!(
             out,
             "{:<16}  {:<19}  {:<9}  {:>8}  {:>4}  {:<28}  {command}",

@@ -1,6 +1,6 @@
 //! `guard log show`: a session as a timeline.
 
-use super::{glob, sanitize, text};
+use super::{glob, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -154,7 +154,7 @@ fn line(record: &Map<String, Value>) -> String {
             None => text(record, "path").to_string(),
         },
     };
-    sanitize::for_terminal(&format!("{time}  {pid:>7}  {kind:<13} {detail}"))
+    crate::text::for_terminal(&format!("{time}  {pid:>7}  {kind:<13} {detail}"))
 }
 
 fn strings(value: Option<&Value>) -> String {

@@ -1,6 +1,6 @@
 //! `guard log summary`: what a session did, at a glance.
 
-use super::{sanitize, text};
+use super::text;
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -69,7 +69,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     }
     for (kind, paths) in &changed {
         for path in paths {
-            writeln!(out, "  {kind:<7} {}", sanitize::for_terminal(path))?;
+            writeln!(out, "  {kind:<7} {}", crate::text::for_terminal(path))?;
         }
     }
     writeln!(out, "\ndenials by rule")?;
@@ -79,7 +79,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     for (rule, what) in &denials {
         writeln!(out, "  {} ({}×)", rule, what.len())?;
         for item in what.iter().take(10) {
-            writeln!(out, "    {}", sanitize::for_terminal(item))?;
+            writeln!(out, "    {}", crate::text::for_terminal(item))?;
         }
     }
     let mut top: Vec<(String, u64)> = read_dirs.into_iter().collect();
@@ -92,7 +92,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         )?;
     }
     for (dir, count) in top.iter().take(10) {
-        writeln!(out, "  {count:>6}  {}", sanitize::for_terminal(dir))?;
+        writeln!(out, "  {count:>6}  {}", crate::text::for_terminal(dir))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -123,7 +123,7 @@ fn print_tree(
         out,
         "{}{pid}  {}",
         "  ".repeat(depth),
-        sanitize::for_terminal(&argv)
+        crate::text::for_terminal(&argv)
     )?;
     for child in execs.iter().filter(|r| {
         r.get("ppid").and_then(Value::as_u64) == Some(pid)

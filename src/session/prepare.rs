@@ -1,7 +1,9 @@
-//! What `guard run` and `guard policy` share: choosing the profile and the
-//! repository, and compiling the policy.
+//! The session's first phase: choosing the profile and the repository, and
+//! compiling the policy (what `guard run`, `guard policy` and `guard trust`
+//! share).
 
-use super::CommandError;
+use super::SessionError;
+use super::dirs::{StateDir, home_dir, profile_sources};
 use crate::cli::SessionArgs;
 use crate::launch::Session;
 use crate::policy::{CompileInput, HostView, Policy, RealHost, compile};
@@ -19,50 +21,8 @@ pub struct Prepared {
     pub features: KernelFeatures,
     /// The host view it was compiled against.
     pub host: RealHost,
-    /// The user's home.
-    pub home: PathBuf,
-}
-
-/// Where user profiles live.
-pub fn profile_sources(host: &dyn HostView) -> ProfileSources {
-    let config = host
-        .var("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| home_dir(host).map(|home| home.join(".config")));
-    ProfileSources {
-        user_dir: config.map(|dir| dir.join("guard/profiles")),
-    }
-}
-
-/// `$HOME`, else the password database's entry for the user.
-pub fn home_dir(host: &dyn HostView) -> Option<PathBuf> {
-    host.var("HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|user| user.dir)
-        })
-}
-
-/// guard's state directory (`$XDG_STATE_HOME/guard`).
-pub fn state_path() -> PathBuf {
-    let host = RealHost::from_process();
-    let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
-    crate::launch::state_dir(host.var("XDG_STATE_HOME").as_deref(), &home)
-}
-
-/// The lease journal.
-pub fn journal_dir() -> PathBuf {
-    state_path().join("leases")
-}
-
-/// Where `guard scan --incremental` and `scan.on_start` keep results.
-pub fn scan_cache_dir() -> PathBuf {
-    state_path().join("scan-cache")
+    /// What the user should be told (a repository profile left out).
+    pub notices: Vec<String>,
 }
 
 /// The credentials named with `--cred`, from
@@ -70,17 +30,11 @@ pub fn scan_cache_dir() -> PathBuf {
 fn named_credentials(
     host: &dyn HostView,
     names: &[String],
-) -> Result<Vec<crate::profile::CredentialSection>, CommandError> {
+) -> Result<Vec<crate::profile::CredentialSection>, SessionError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let config = host
-        .var("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| home_dir(host).map(|home| home.join(".config")))
-        .unwrap_or_default();
-    let path = config.join("guard/credentials.toml");
+    let path = super::dirs::credentials_file(host);
     let defined = crate::profile::CredentialsFile::load(&path)?;
     names
         .iter()
@@ -90,7 +44,7 @@ fn named_credentials(
                 .iter()
                 .find(|c| &c.name == name)
                 .cloned()
-                .ok_or_else(|| CommandError::UnknownCredential {
+                .ok_or_else(|| SessionError::UnknownCredential {
                     name: name.clone(),
                     path: path.clone(),
                 })
@@ -104,20 +58,21 @@ pub fn prepare(
     args: &SessionArgs,
     command: &[String],
     no_namespaces: bool,
-) -> Result<Prepared, CommandError> {
+) -> Result<Prepared, SessionError> {
     let context = Context::new(args, command, no_namespaces)?;
-    let store = crate::trust::TrustStore::load(&trust_store_path())?;
+    let mut notices = Vec::new();
+    let store = crate::trust::TrustStore::load(&StateDir::of(&context.host).trust_store())?;
     let policy = match store.check(&context.repo)? {
         crate::trust::RepoProfile::Absent => context.compile(None)?,
         crate::trust::RepoProfile::Untrusted { .. } => {
-            eprintln!(
-                "guard: ignoring {}: not trusted (review and trust it with `guard trust`)",
+            notices.push(format!(
+                "ignoring {}: not trusted (review and trust it with `guard trust`)",
                 context.repo.join(crate::trust::REPO_PROFILE).display()
-            );
+            ));
             context.compile(None)?
         }
         crate::trust::RepoProfile::Changed { text, pin } => {
-            return Err(CommandError::RepoProfileChanged {
+            return Err(SessionError::RepoProfileChanged {
                 path: context.repo.join(crate::trust::REPO_PROFILE),
                 diff: crate::trust::line_diff(&pin.text, &text).join("\n"),
             });
@@ -126,7 +81,7 @@ pub fn prepare(
             let (base, with) = context.compile_both(&text)?;
             let change = crate::policy::compare(&base, &with);
             if !change.widens.is_empty() && !pin.allow_widen {
-                return Err(CommandError::RepoProfileWidens {
+                return Err(SessionError::RepoProfileWidens {
                     path: context.repo.join(crate::trust::REPO_PROFILE),
                     grants: change.widens.join("\n  "),
                 });
@@ -134,12 +89,7 @@ pub fn prepare(
             with
         }
     };
-    Ok(context.into_prepared(policy))
-}
-
-/// The trust store.
-pub fn trust_store_path() -> PathBuf {
-    state_path().join("trust.json")
+    Ok(context.into_prepared(policy, notices))
 }
 
 /// Everything a policy is compiled from, before it is compiled.
@@ -157,7 +107,7 @@ pub struct Context {
 
 impl Context {
     /// The repository of the current directory (git top-level, else itself).
-    pub fn repo_of_current_dir() -> Result<PathBuf, CommandError> {
+    pub fn repo_of_current_dir() -> Result<PathBuf, SessionError> {
         find_repo(None)
     }
 
@@ -166,7 +116,7 @@ impl Context {
         args: &SessionArgs,
         command: &[String],
         no_namespaces: bool,
-    ) -> Result<Context, CommandError> {
+    ) -> Result<Context, SessionError> {
         let host = RealHost::from_process();
         let home = home_dir(&host).unwrap_or_else(|| PathBuf::from("/"));
         let sources = profile_sources(&host);
@@ -190,7 +140,7 @@ impl Context {
     }
 
     /// Compiles the policy, with `repo_layer` laid over the profile.
-    pub fn compile(&self, repo_layer: Option<Profile>) -> Result<Policy, CommandError> {
+    pub fn compile(&self, repo_layer: Option<Profile>) -> Result<Policy, SessionError> {
         let mut profile = self.profile.clone();
         if let Some(layer) = repo_layer {
             profile.profile = crate::profile::overlay(profile.profile, layer);
@@ -212,11 +162,11 @@ impl Context {
     }
 
     /// The policy without and with the repository profile `text`.
-    pub fn compile_both(&self, text: &str) -> Result<(Policy, Policy), CommandError> {
+    pub fn compile_both(&self, text: &str) -> Result<(Policy, Policy), SessionError> {
         let path = self.repo.join(crate::trust::REPO_PROFILE);
         let layer = Profile::parse(text, &path.display().to_string())?;
         if !layer.extends.is_empty() {
-            return Err(CommandError::Unsafe(format!(
+            return Err(SessionError::Unsafe(format!(
                 "{}: a repository profile cannot use `extends`; it is laid over the user's profile",
                 path.display()
             )));
@@ -224,13 +174,13 @@ impl Context {
         Ok((self.compile(None)?, self.compile(Some(layer))?))
     }
 
-    fn into_prepared(self, policy: Policy) -> Prepared {
+    fn into_prepared(self, policy: Policy, notices: Vec<String>) -> Prepared {
         Prepared {
             policy,
+            notices,
             session: self.session,
             features: self.features,
             host: self.host,
-            home: self.home,
         }
     }
 }
@@ -298,17 +248,17 @@ fn add_command_line_grants(
 
 /// The repository: `--repo`, else the nearest ancestor of the current
 /// directory holding `.git`, else the current directory.
-fn find_repo(explicit: Option<&Path>) -> Result<PathBuf, CommandError> {
+fn find_repo(explicit: Option<&Path>) -> Result<PathBuf, SessionError> {
     let start = match explicit {
         Some(path) => path.to_path_buf(),
         None => std::env::current_dir()?,
     };
-    let canonical = std::fs::canonicalize(&start).map_err(|error| CommandError::Repo {
+    let canonical = std::fs::canonicalize(&start).map_err(|error| SessionError::Repo {
         path: start.clone(),
         reason: error.to_string(),
     })?;
     if !canonical.is_dir() {
-        return Err(CommandError::Repo {
+        return Err(SessionError::Repo {
             path: start,
             reason: "not a directory".to_string(),
         });

@@ -1,7 +1,7 @@
 //! `scan.on_start`: `guard scan`'s rules over the repository before a session
 //! starts, answered mostly from the cache of the last scan.
 
-use super::CommandError;
+use super::SessionError;
 use crate::audit::{AuditLog, Event, EventKind};
 use crate::policy::{Policy, ScanOnStart};
 use crate::scan::{self, Finding, Severity};
@@ -18,7 +18,8 @@ pub fn scan_before_start(
     policy: &Policy,
     cache_dir: &Path,
     log: &mut AuditLog,
-) -> Result<(), CommandError> {
+    notify: &mut dyn FnMut(&str),
+) -> Result<(), SessionError> {
     let mode = match policy.scan.on_start {
         ScanOnStart::Off => return Ok(()),
         ScanOnStart::Warn => "warn",
@@ -39,7 +40,7 @@ pub fn scan_before_start(
             if policy.scan.on_start == ScanOnStart::Warn =>
         {
             log.append(event.with("skipped", error.to_string()))?;
-            eprintln!("guard: warning: the repository was not scanned: {error}");
+            notify(&format!("warning: the repository was not scanned: {error}"));
             return Ok(());
         }
         Err(error) => {
@@ -91,18 +92,18 @@ pub fn scan_before_start(
     }
     let summary = summary(&policy.repo, &reported, fail_on);
     if blocked {
-        Err(CommandError::ScanBlocked(format!(
+        Err(SessionError::ScanBlocked(format!(
             "refusing to start (scan.on_start = \"block\"): {summary}"
         )))
     } else {
-        eprintln!("guard: warning: {summary}");
+        notify(&format!("warning: {summary}"));
         Ok(())
     }
 }
 
 /// What was found, for the terminal: a count, the first findings, and what to do.
 fn summary(repo: &Path, reported: &[&Finding], fail_on: Severity) -> String {
-    let clean = super::log::for_terminal;
+    let clean = crate::text::for_terminal;
     let repo = clean(&repo.display().to_string());
     let mut text = format!(
         "the repository scan found {} finding{} of {} severity or higher in {repo}:",

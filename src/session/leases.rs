@@ -1,0 +1,168 @@
+//! The session's credentials: minted before it runs, revoked after (on
+//! every path, by [`Leases`]' `Drop`), and the leases of sessions whose guard
+//! died, revoked by [`reap`].
+
+use super::SessionError;
+use crate::audit::{AuditLog, Event, EventKind};
+use crate::credentials::{self, CredentialError, LeaseRecord, Minted, Owner, Secret};
+use crate::policy::Policy;
+use std::path::{Path, PathBuf};
+
+/// The record of a lease event: names and ids, never values.
+fn lease_event(kind: EventKind, lease: &LeaseRecord) -> Event {
+    Event::new(kind, None)
+        .with("credential", lease.name.clone())
+        .with("provider", credentials::provider_name(&lease.provider))
+        .with("lease", lease.lease_id.clone())
+        .with(
+            "expires_at",
+            crate::clock::rfc3339(std::time::Duration::from_secs(
+                lease.expires_at.min(i64::MAX as u64),
+            )),
+        )
+}
+
+/// The credentials minted for one session. Dropped, it revokes whatever
+/// [`Leases::revoke`] has not, so that no path out of a session, an early
+/// error or a panic included, leaves a credential live; what cannot be
+/// revoked stays in the journal for `guard reap`.
+#[derive(Debug)]
+pub struct Leases {
+    minted: Vec<Minted>,
+    journal: PathBuf,
+}
+
+impl Leases {
+    /// Mints every credential of the policy, journaling and recording each.
+    /// If one fails, those already minted are revoked and the error names the
+    /// one that failed.
+    pub fn mint(
+        policy: &Policy,
+        session: &str,
+        journal: &Path,
+        log: &mut AuditLog,
+    ) -> Result<Leases, SessionError> {
+        let owner = Owner::current();
+        let mut leases = Leases {
+            minted: Vec::new(),
+            journal: journal.to_path_buf(),
+        };
+        for plan in &policy.credentials {
+            match credentials::mint(plan, session, journal, &owner) {
+                Ok(credential) => {
+                    let recorded =
+                        log.append(lease_event(EventKind::CredentialMinted, &credential.lease));
+                    leases.minted.push(credential);
+                    recorded?;
+                }
+                Err(error) => {
+                    leases.revoke(Some(log));
+                    return Err(SessionError::Credential(error));
+                }
+            }
+        }
+        Ok(leases)
+    }
+
+    /// The variables the minted credentials give the session.
+    pub fn variables(&self) -> Vec<(String, Secret)> {
+        self.minted
+            .iter()
+            .flat_map(|credential| credential.env.iter().cloned())
+            .collect()
+    }
+
+    /// Revokes every credential not yet revoked (the session's processes
+    /// are gone by now), recording each outcome in `log`; failures stay in
+    /// the journal for retry.
+    pub fn revoke(&mut self, mut log: Option<&mut AuditLog>) -> Vec<CredentialError> {
+        let mut failures = Vec::new();
+        for mut credential in std::mem::take(&mut self.minted) {
+            let result = credentials::revoke_and_settle(&self.journal, &mut credential.lease);
+            let event = match &result {
+                Ok(()) => lease_event(EventKind::CredentialRevoked, &credential.lease),
+                Err(error) => lease_event(EventKind::CredentialRevokeFailed, &credential.lease)
+                    .with("error", error.to_string()),
+            };
+            if let Some(log) = log.as_deref_mut() {
+                let _ = log.append(event);
+            }
+            if let Err(error) = result {
+                failures.push(error);
+            }
+        }
+        failures
+    }
+}
+
+impl Drop for Leases {
+    fn drop(&mut self) {
+        if !self.minted.is_empty() {
+            tracing::debug!(count = self.minted.len(), "revoking credentials left live");
+            self.revoke(None);
+        }
+    }
+}
+
+/// Revokes the leases of sessions whose guard is gone. `force` ignores the
+/// back-off of earlier failures. Each outcome is added to the session's log
+/// in `log_dir` when that log is still open (its guard died before sealing
+/// it), and a log whose leases are all settled is then sealed. Returns lines
+/// to show the user.
+pub fn reap(journal: &Path, log_dir: &Path, force: bool) -> Vec<String> {
+    let (leases, problems) = credentials::journal::list(journal);
+    let now = crate::clock::now().as_secs();
+    let mut lines: Vec<String> = problems
+        .into_iter()
+        .map(|p| format!("unreadable lease record {p}"))
+        .collect();
+    let mut logs: std::collections::BTreeMap<String, Option<AuditLog>> = Default::default();
+    for mut lease in leases {
+        if lease.owner.is_alive() || (!force && lease.next_attempt > now) {
+            continue;
+        }
+        let result = credentials::revoke_and_settle(journal, &mut lease);
+        let log = logs
+            .entry(lease.session.clone())
+            .or_insert_with(|| AuditLog::resume(log_dir, &lease.session).ok().flatten());
+        if let Some(log) = log {
+            let event = match &result {
+                Ok(()) => lease_event(EventKind::CredentialRevoked, &lease),
+                Err(error) => lease_event(EventKind::CredentialRevokeFailed, &lease)
+                    .with("error", error.to_string()),
+            };
+            if let Err(error) = log.append(event.with("by", "guard reap")) {
+                lines.push(error.to_string());
+            }
+        }
+        match result {
+            Ok(()) => lines.push(format!(
+                "revoked credential `{}` ({}) of session {} (its guard is gone)",
+                lease.name,
+                credentials::provider_name(&lease.provider),
+                lease.session
+            )),
+            Err(error) => lines.push(format!(
+                "{error} (attempt {}; retried later)",
+                lease.attempts
+            )),
+        }
+    }
+    let pending = credentials::journal::list(journal).0;
+    for (session, log) in logs {
+        if let Some(mut log) = log
+            && !pending.iter().any(|lease| lease.session == session)
+        {
+            let end = Event::new(EventKind::SessionEnd, None)
+                .with(
+                    "error",
+                    "guard ended without closing the session (killed, or the machine stopped); `guard reap` revoked its credentials",
+                )
+                .with("by", "guard reap");
+            if let Err(error) = log.append(end) {
+                lines.push(error.to_string());
+            }
+        }
+    }
+    lines
+}

@@ -1,0 +1,206 @@
+//! One session, start to end: the place to read to follow a `guard run`.
+//!
+//! [`prepare`] turns the command line into a compiled policy; [`run`] takes
+//! it from there, in a fixed order of numbered steps: check the kernel, keep
+//! guard's state out of the session's reach, reap what dead sessions left,
+//! open the log, scan, mint, run the session's processes ([`crate::launch`]:
+//! fork, confine, supervise, wait, end every process, check the protected
+//! paths), then tear down: revoke, seal the log. The credentials are held
+//! by a guard value ([`leases::Leases`]) whose `Drop` revokes them on any
+//! path that skips the ordinary end, an early error or a panic included;
+//! within `launch`, every step after the fork reaches its cleanup.
+//!
+//! Nothing here prints: what the user should be told goes to the `notify`
+//! callback; how the session ended comes back as a [`SessionOutcome`].
+
+mod dirs;
+pub mod leases;
+mod prepare;
+mod records;
+mod start_scan;
+
+pub use dirs::{StateDir, config_dir, credentials_file, home_dir, profile_sources};
+pub use prepare::{Context, Prepared, prepare};
+
+use crate::audit::{AuditLog, Event, EventKind};
+use crate::launch::{self, SessionOutcome};
+use crate::policy::Policy;
+use leases::Leases;
+use std::path::Path;
+use std::time::Instant;
+
+/// Why a session could not be prepared, started or ended cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The profile could not be loaded.
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    /// The profile could not be compiled into a policy.
+    #[error(transparent)]
+    Compile(#[from] crate::policy::CompileError),
+    /// The session's processes could not be started (or cleaned up).
+    #[error(transparent)]
+    Launch(#[from] crate::launch::LaunchError),
+    /// The kernel lacks something guard needs.
+    #[error("this kernel cannot enforce guard's sandbox:\n  - {}\nRun `guard doctor` for details.", .0.join("\n  - "))]
+    Kernel(Vec<String>),
+    /// The repository directory is unusable.
+    #[error("repository {path}: {reason}")]
+    Repo {
+        /// The path given or found.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A credential could not be minted (or its journal written).
+    #[error(transparent)]
+    Credential(#[from] crate::credentials::CredentialError),
+    /// The audit log could not be created or written.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// `--cred NAME` names no credential of the user's credentials file.
+    #[error("no credential named `{name}` in {path}")]
+    UnknownCredential {
+        /// The name.
+        name: String,
+        /// The file looked in.
+        path: std::path::PathBuf,
+    },
+    /// The repository profile changed since it was trusted.
+    #[error(
+        "{path} changed since you trusted it; review the change and run `guard trust` again:\n{diff}"
+    )]
+    RepoProfileChanged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What changed.
+        diff: String,
+    },
+    /// The trusted repository profile grants more than the user's profile.
+    #[error(
+        "{path} widens your profile (trust it with `guard trust --allow-widen` to accept):\n  {grants}"
+    )]
+    RepoProfileWidens {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What it adds.
+        grants: String,
+    },
+    /// The policy would undermine guard itself.
+    #[error("refusing to run: {0}")]
+    Unsafe(String),
+    /// The repository could not be scanned.
+    #[error(transparent)]
+    Scan(#[from] crate::scan::ScanError),
+    /// `scan.on_start = "block"` and the repository scan found something.
+    #[error("{0}")]
+    ScanBlocked(String),
+    /// Other I/O failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Refuses a kernel that cannot enforce the prepared policy.
+pub fn check_kernel(prepared: &Prepared) -> Result<(), SessionError> {
+    let missing = prepared.features.missing_requirements();
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(SessionError::Kernel(missing)),
+    }
+}
+
+/// Runs a prepared session from start to end. `notify` receives what the
+/// user should read as it happens (each line without guard's prefix).
+pub fn run(
+    prepared: Prepared,
+    notify: &mut dyn FnMut(&str),
+) -> Result<SessionOutcome, SessionError> {
+    // 1. A kernel that cannot enforce the policy refuses the session.
+    check_kernel(&prepared)?;
+    let policy = &prepared.policy;
+    let session = &prepared.session;
+
+    // 2. The session cannot write guard's state: its own log, or the scan
+    //    results the next session trusts.
+    let state = StateDir::of(&prepared.host);
+    refuse_writable_state(policy, &[&state.sessions(), &state.scan_cache()])?;
+
+    // 3. Leases of sessions whose guard died are revoked first (best
+    //    effort; `guard reap` reports in full).
+    for line in leases::reap(&state.leases(), &state.sessions(), false) {
+        notify(&line);
+    }
+
+    // 4. The log exists, with its start record, before anything runs: a full
+    //    disk or an unwritable state directory refuses the session.
+    let mut log = AuditLog::create(&state.sessions(), &session.id)?;
+    log.append(records::session_start(&prepared)?)?;
+    tracing::debug!(session = %session.id, log = %log.path().display(), "starting session");
+    let started = Instant::now();
+
+    // 5. The start scan, then the credentials. What refuses the session
+    //    here also ends its log. From here on the leases are revoked on
+    //    every path out (their `Drop`), a panic included.
+    let leases = start_scan::scan_before_start(policy, &state.scan_cache(), &mut log, notify)
+        .and_then(|()| Leases::mint(policy, &session.id, &state.leases(), &mut log));
+    let mut leases = match leases {
+        Ok(leases) => leases,
+        Err(error) => {
+            let end = Event::new(EventKind::SessionEnd, None).with("error", error.to_string());
+            let _ = log.append(end);
+            return Err(error);
+        }
+    };
+    let secrets = leases.variables();
+    log.redact(secrets.iter().map(|(_, secret)| secret.expose()));
+
+    // 6. The session's processes, from the fork to the last of them ended
+    //    and the protected paths checked (crate::launch); the log comes
+    //    back with every record of theirs written.
+    let parent_env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let environment = launch::SessionEnvironment {
+        parent: &parent_env,
+        credentials: &secrets,
+        // Inside another session, that session's supervisor records what
+        // this one does (a process can have one seccomp listener).
+        supervised: std::env::var_os(launch::SESSION_VAR).is_none(),
+    };
+    let quarantine = state.quarantine(&session.id);
+    let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
+    drop(secrets);
+
+    // 7. Revoke the credentials: nothing of the session runs any more.
+    for failure in leases.revoke(Some(&mut log)) {
+        notify(&format!(
+            "{failure}; the lease stays in the journal and is retried (`guard creds`, `guard reap`)"
+        ));
+    }
+
+    // 8. Seal the log with how the session ended.
+    let end = records::session_end(&outcome, log.counts(), started.elapsed());
+    let sealed = log.append(end);
+    let outcome = outcome?;
+    sealed?;
+    Ok(outcome)
+}
+
+/// The session must not be able to write its own log, or the scan results
+/// the next session trusts.
+fn refuse_writable_state(policy: &Policy, dirs: &[&Path]) -> Result<(), SessionError> {
+    for dir in dirs {
+        let dir = crate::policy::lexically_normal(dir);
+        let exposed = policy.filesystem.iter().find(|(path, rule)| {
+            rule.access.write && (dir.starts_with(path) || path.starts_with(&dir))
+        });
+        if let Some((path, _)) = exposed {
+            return Err(SessionError::Unsafe(format!(
+                "the profile makes {} writable, which holds guard's state ({}); the session could rewrite its own log and scan results",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
