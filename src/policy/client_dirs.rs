@@ -18,7 +18,7 @@
 //!   link), which go back only if the guarded list lets them change;
 //! - entries of its own (backups the client would offer to restore).
 
-use super::compile::CompileError;
+use super::error::CompileError;
 use super::layers::absolute;
 use super::merge_back::KeyPath;
 use super::vars::Variables;

@@ -7,7 +7,7 @@
 //! readable, not writable, and the tools' own variables point them at the
 //! private directory (which starts empty).
 
-use super::compile::CompileError;
+use super::error::CompileError;
 use super::vars::Variables;
 use super::{Access, CacheLayer, HostView, StandIn, lexically_normal};
 use crate::profile::LayerSection;

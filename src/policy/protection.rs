@@ -7,7 +7,7 @@
 //! configuration names. Each is found when the policy is compiled, from
 //! files the session has not touched yet.
 
-use super::compile::CompileError;
+use super::error::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
 use super::{
