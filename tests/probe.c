@@ -106,6 +106,47 @@ static int connect_unix(const char *name, int abstract) {
     return result(connect(fd, (struct sockaddr *)&addr, len));
 }
 
+/* The swap race: one thread keeps swapping, at one name, a regular file and
+ * a directory holding a symbolic link, while the main thread renames that
+ * name into a protected tree (and a regular file that arrives back out). */
+static const char *swap_name, *swap_file, *swap_dir;
+static volatile int swap_done;
+
+static void *swap_entries(void *unused) {
+    (void)unused;
+    while (!swap_done) {
+        rename(swap_file, swap_name);
+        rename(swap_name, swap_file);
+        rename(swap_dir, swap_name);
+        rename(swap_name, swap_dir);
+    }
+    return NULL;
+}
+
+static int swap_race(const char *name, const char *target, int tries) {
+    char file[4096], dir[4096], link_path[4200];
+    snprintf(file, sizeof file, "%s.file", name);
+    snprintf(dir, sizeof dir, "%s.dir", name);
+    snprintf(link_path, sizeof link_path, "%s/inside", dir);
+    close(open(file, O_WRONLY | O_CREAT, 0644));
+    mkdir(dir, 0755);
+    symlink("/etc/passwd", link_path);
+    swap_name = name, swap_file = file, swap_dir = dir;
+    pthread_t swapper;
+    pthread_create(&swapper, NULL, swap_entries, NULL);
+    int files = 0, brought = 0;
+    for (int i = 0; i < tries && !brought; i++) {
+        if (rename(name, target) != 0) continue;
+        struct stat st;
+        if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode)) brought = 1;
+        else if (rename(target, file) == 0) files++;
+    }
+    swap_done = 1;
+    pthread_join(swapper, NULL);
+    printf("%s %d\n", brought ? "brought" : "ok", files);
+    return brought;
+}
+
 static int read_file(const char *path) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return result(fd);
@@ -118,6 +159,8 @@ int main(int argc, char **argv) {
     const char *op = argv[1];
     const char *arg = argc > 2 ? argv[2] : "";
     if (!strcmp(op, "read")) return read_file(arg);
+    if (!strcmp(op, "mkfifo")) return result(mkfifo(arg, 0644));
+    if (!strcmp(op, "swap_race") && argc > 4) return swap_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(op, "io_uring")) {
         char params[120] = {0};
         return result(syscall(SYS_io_uring_setup, 1, params));
@@ -344,6 +387,18 @@ int main(int argc, char **argv) {
         return result(utimensat(AT_FDCWD, arg, times, 0));
     }
     if (!strcmp(op, "setxattr")) return result(setxattr(arg, "user.planted", "x", 1, 0));
+    if (!strcmp(op, "setacl")) {
+        /* A valid POSIX ACL: the owner's, the owning group's and others'
+         * entries, and read-write for user 65534. */
+        struct { unsigned short tag, perm; unsigned int id; } __attribute__((packed)) entries[] = {
+            {0x01, 6, ~0u}, {0x02, 6, 65534}, {0x04, 4, ~0u}, {0x10, 6, ~0u}, {0x20, 4, ~0u},
+        };
+        unsigned char value[4 + sizeof entries];
+        unsigned int version = 2;
+        memcpy(value, &version, 4);
+        memcpy(value + 4, entries, sizeof entries);
+        return result(setxattr(arg, "system.posix_acl_access", value, sizeof value, 0));
+    }
     if (!strcmp(op, "chown") && argc > 3) return result(chown(arg, atoi(argv[3]), -1));
     /* The i386 system call ABI (int 0x80: chmod is 15 there). */
     if (!strcmp(op, "int80_chmod")) {

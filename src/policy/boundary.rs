@@ -18,7 +18,7 @@
 //! performs it, with the path resolved as the kernel acts on it. Nothing here
 //! touches the filesystem.
 
-use super::{ProtectedEverywhere, ProtectedPath, Protection};
+use super::{ProtectedEverywhere, ProtectedPath, Protection, STAGING_PREFIX};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
@@ -42,8 +42,12 @@ pub enum Change<'a> {
     Metadata(&'a Path),
     /// Changing this entry's times.
     Times(&'a Path),
-    /// A new symbolic link at this path.
-    Symlink(&'a Path),
+    /// A new entry at this path that is neither a regular file nor a
+    /// directory: a symbolic link, FIFO, socket or device node. Unconfined
+    /// programs follow or open it where they expect a file (git writes
+    /// `COMMIT_EDITMSG` and appends to `logs/` through a link), so a
+    /// protected tree takes none.
+    Special(&'a Path),
 }
 
 impl Change<'_> {
@@ -58,14 +62,14 @@ impl Change<'_> {
             | Change::LinkFrom(path)
             | Change::Metadata(path)
             | Change::Times(path)
-            | Change::Symlink(path) => path,
+            | Change::Special(path) => path,
         }
     }
 
     /// What the change does, in a word, for refusals.
     pub fn verb(&self) -> &'static str {
         match self {
-            Change::Create(_) | Change::Symlink(_) => "create",
+            Change::Create(_) | Change::Special(_) => "create",
             Change::Write(_) => "write",
             Change::Remove(_) => "remove",
             Change::RenameFrom(_) | Change::RenameTo(_) => "rename",
@@ -84,7 +88,7 @@ impl Change<'_> {
             Change::Remove(_)
                 | Change::RenameFrom(_)
                 | Change::RenameTo(_)
-                | Change::Symlink(_)
+                | Change::Special(_)
                 | Change::Metadata(_)
         )
     }
@@ -104,7 +108,7 @@ impl Change<'_> {
     /// a tree whose entries only their maker may change, must be the
     /// session's own).
     fn acts_on_an_existing_entry(&self) -> bool {
-        !matches!(self, Change::Create(_) | Change::Symlink(_))
+        !matches!(self, Change::Create(_) | Change::Special(_))
     }
 }
 
@@ -125,6 +129,27 @@ impl Protection {
         is_own: &dyn Fn() -> bool,
     ) -> Result<(), BoundaryDenial> {
         self.judge_among(change, is_own, false)
+    }
+
+    /// The protected tree `path` lies strictly inside, where some entries
+    /// may change: what a rename or a hard link brings there must be a
+    /// regular file (a directory would bring entries no rule has judged, a
+    /// link or special file a name unconfined programs follow), which the
+    /// supervisor checks on the entry it moved, not on the name it was asked
+    /// about.
+    pub fn tree_taking_files_only(&self, path: &Path) -> Option<&ProtectedPath> {
+        let plain = is_plain(path);
+        let candidates: Vec<usize> = match plain {
+            true => self.index.related(&self.paths, path, false),
+            false => (0..self.paths.len()).collect(),
+        };
+        candidates
+            .into_iter()
+            .map(|i| &self.paths[i])
+            .find(|protected| {
+                beneath(path, &protected.path, plain && is_plain(&protected.path))
+                    .is_some_and(|inside| !inside.as_os_str().is_empty())
+            })
     }
 
     /// Whether an entry made at `path` is one whose later changes need it to
@@ -177,8 +202,20 @@ impl Protection {
                 if inside.as_os_str().is_empty() {
                     return Err(protected.refuse(change, "is protected"));
                 }
+                if is_staging(inside) {
+                    return Err(protected.refuse_in_tree(
+                        change,
+                        &format!("names beginning `{STAGING_PREFIX}` are guard's own staging"),
+                    ));
+                }
                 match protected.allowance(inside) {
                     None => return Err(protected.refuse(change, "lies in a protected tree")),
+                    Some(_) if matches!(change, Change::Special(_)) => {
+                        return Err(protected.refuse_in_tree(
+                            change,
+                            "takes no link or special file, only regular files and directories",
+                        ));
+                    }
                     Some(Allowance::OwnOnly) if change.acts_on_an_existing_entry() && !is_own() => {
                         return Err(BoundaryDenial {
                             protected: protected.path.display().to_string(),
@@ -289,6 +326,17 @@ fn beneath<'a>(path: &'a Path, dir: &Path, both_plain: bool) -> Option<&'a Path>
     }
 }
 
+/// Whether a name of `inside` is one guard stages its own entries under
+/// (a copy being verified, an entry being checked on its way in), which
+/// the session may not touch.
+fn is_staging(inside: &Path) -> bool {
+    inside.components().any(|name| {
+        name.as_os_str()
+            .as_bytes()
+            .starts_with(STAGING_PREFIX.as_bytes())
+    })
+}
+
 /// Whether `path` is absolute and spelled one way only (no empty, `.` or
 /// `..` component, no trailing slash), so that byte and component
 /// comparisons agree.
@@ -351,6 +399,20 @@ impl ProtectedPath {
             let first = pattern.split('/').next().unwrap_or_default();
             matches(first, Path::new(name))
         })
+    }
+
+    /// The refusal of `change` beneath this tree, for `why`.
+    fn refuse_in_tree(&self, change: Change<'_>, why: &str) -> BoundaryDenial {
+        BoundaryDenial {
+            protected: self.path.display().to_string(),
+            rule: format!(
+                "cannot {} {}: protected tree {} {why} ({})",
+                change.verb(),
+                change.path().display(),
+                self.path.display(),
+                self.because
+            ),
+        }
     }
 
     fn refuse(&self, change: Change<'_>, why: &str) -> BoundaryDenial {

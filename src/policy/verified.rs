@@ -231,7 +231,7 @@ impl Change<'_> {
     fn writes_in_place(&self) -> bool {
         matches!(
             self,
-            Change::Create(_) | Change::Write(_) | Change::LinkFrom(_) | Change::Symlink(_)
+            Change::Create(_) | Change::Write(_) | Change::LinkFrom(_) | Change::Special(_)
         )
     }
 }

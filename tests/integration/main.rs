@@ -18,6 +18,7 @@ mod command_credentials;
 mod credentials;
 mod escape;
 mod generated;
+mod git_links;
 mod git_objects;
 mod hooks;
 mod lifecycle;

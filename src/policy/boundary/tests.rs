@@ -114,6 +114,49 @@ fn protected_trees_allow_only_their_entries() {
     assert!(!ok(Change::Create(&git)), "the tree itself, when missing");
 }
 
+/// Regression: a symbolic link at `.git/COMMIT_EDITMSG` made the user's
+/// unconfined `git commit --amend` write the session's message through it,
+/// outside the repository; a directory renamed into `objects/` brought
+/// objects no check had seen.
+#[test]
+fn protected_trees_take_only_files_and_directories_made_in_place() {
+    let git = PathBuf::from("/r/.git");
+    let p = protection();
+    let refusal = p
+        .judge(Change::Special(&git.join("HEAD")))
+        .expect_err("a link where git writes");
+    assert!(
+        refusal.rule.contains("takes no link or special file"),
+        "{}",
+        refusal.rule
+    );
+    assert!(!ok(Change::Special(&git.join("objects/zz"))));
+    assert!(
+        ok(Change::Special(Path::new("/r/src/link"))),
+        "the work tree"
+    );
+    assert!(
+        ok(Change::Create(&git.join("objects/ab"))),
+        "a directory made in place"
+    );
+    // What a rename or link brings is checked by the supervisor on the
+    // entry it moved: the tree is named for every path strictly inside.
+    assert_eq!(
+        p.tree_taking_files_only(&git.join("objects/ab"))
+            .map(|t| &t.path),
+        Some(&git)
+    );
+    assert!(p.tree_taking_files_only(&git).is_none(), "the tree itself");
+    assert!(p.tree_taking_files_only(Path::new("/r/src/a")).is_none());
+    // guard's staging names are its own.
+    assert!(!ok(Change::Create(&git.join("objects/.guard-1-2"))));
+    assert!(!ok(Change::Remove(&git.join(".guard-1-2"))));
+    assert!(
+        ok(Change::Create(Path::new("/r/.guard-notes"))),
+        "outside a tree"
+    );
+}
+
 #[test]
 fn directories_above_protected_paths_cannot_move() {
     for dir in ["/r", "/r/.github"] {
@@ -155,7 +198,7 @@ fn paths_protected_everywhere_cannot_be_made_redirected_or_moved_into_place() {
     assert!(!ok(Change::Create(Path::new("/r/a/b/.codex/config.toml"))));
     assert!(!ok(Change::Write(Path::new("/r/.codex/config.toml"))));
     // A link, or a directory moved, where one would then be.
-    assert!(!ok(Change::Symlink(Path::new("/r/a/.codex"))));
+    assert!(!ok(Change::Special(Path::new("/r/a/.codex"))));
     assert!(!ok(Change::RenameTo(Path::new("/r/a/.codex"))));
     assert!(!ok(Change::Metadata(Path::new("/r/a/.codex"))));
     // The directory itself, and what else it holds, are ordinary.
@@ -166,7 +209,7 @@ fn paths_protected_everywhere_cannot_be_made_redirected_or_moved_into_place() {
         "/elsewhere/.codex/config.toml"
     ))));
     let denial = protection()
-        .judge(Change::Symlink(Path::new("/r/a/.codex")))
+        .judge(Change::Special(Path::new("/r/a/.codex")))
         .unwrap_err();
     assert!(
         denial
@@ -222,13 +265,13 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
 
 #[test]
 fn a_directory_above_a_protected_path_cannot_become_a_link_or_change_mode() {
-    assert!(!ok(Change::Symlink(Path::new("/r/.github"))));
+    assert!(!ok(Change::Special(Path::new("/r/.github"))));
     assert!(!ok(Change::Metadata(Path::new("/r/.github"))));
     assert!(!ok(Change::Metadata(Path::new("/r"))));
     assert!(!ok(Change::Times(Path::new("/r/.github/workflows"))));
     assert!(ok(Change::Times(Path::new("/r/.github"))));
     assert!(ok(Change::Create(Path::new("/r/.github"))));
-    assert!(ok(Change::Symlink(Path::new("/r/docs"))));
+    assert!(ok(Change::Special(Path::new("/r/docs"))));
     assert!(ok(Change::Metadata(Path::new("/r/src"))));
 }
 
@@ -264,7 +307,7 @@ fn the_index_judges_as_a_scan_of_every_protected_path_would() {
             Change::LinkFrom(path),
             Change::Metadata(path),
             Change::Times(path),
-            Change::Symlink(path),
+            Change::Special(path),
         ] {
             assert_eq!(
                 protection.judge(change),

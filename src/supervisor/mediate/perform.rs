@@ -5,6 +5,7 @@
 //! nothing here grants what the session could not do itself; what it adds
 //! is refusal.
 
+use super::brought::{self, Bring};
 use super::made::{Made, Subject};
 use super::metadata::{self, Acting, resolve_what};
 use super::outcome::{Outcome, done, failed, lossy, path_fields, refused, via_descriptor};
@@ -104,18 +105,16 @@ pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome
                 )
             },
         ),
-        Request::Mknod { at, mode, dev } => create(
-            judge,
-            caller,
-            at,
-            (EventKind::Create, |path| Change::Create(path)),
-            |entry| {
-                let kind = SFlag::from_bits_truncate(mode & libc::S_IFMT);
-                let kind = if kind.is_empty() {
-                    SFlag::S_IFREG
-                } else {
-                    kind
-                };
+        Request::Mknod { at, mode, dev } => {
+            let kind = match SFlag::from_bits_truncate(mode & libc::S_IFMT) {
+                kind if kind.is_empty() => SFlag::S_IFREG,
+                kind => kind,
+            };
+            let change: for<'p> fn(&'p Path) -> Change<'p> = match kind {
+                SFlag::S_IFREG => |path| Change::Create(path),
+                _ => |path| Change::Special(path),
+            };
+            create(judge, caller, at, (EventKind::Create, change), |entry| {
                 nix::sys::stat::mknodat(
                     entry.dir.as_fd(),
                     entry.name.as_os_str(),
@@ -123,14 +122,14 @@ pub fn perform(judge: &Judge<'_>, caller: &Caller, request: &Request) -> Outcome
                     Mode::from_bits_truncate(mode & 0o1777),
                     *dev as libc::dev_t,
                 )
-            },
-        ),
+            })
+        }
         Request::Symlink { target, at } => {
             let mut outcome = create(
                 judge,
                 caller,
                 at,
-                (EventKind::Link, |path| Change::Symlink(path)),
+                (EventKind::Link, |path| Change::Special(path)),
                 |entry| {
                     nix::unistd::symlinkat(
                         OsStr::from_bytes(target),
@@ -259,8 +258,8 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
         fields.insert("verified".into(), true.into());
         return verified_outcome(kind, (&new, &new), fields, made);
     }
-    let (dir, name) = (entry.dir.as_fd(), entry.name.as_os_str());
-    let result = match &source {
+    let dir = entry.dir.as_fd();
+    let link_as = |name: &OsStr| match &source {
         Acting::Entry(old) => nix::unistd::linkat(
             old.dir.as_fd(),
             old.name.as_os_str(),
@@ -276,7 +275,17 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
             AtFlags::AT_SYMLINK_FOLLOW,
         ),
     };
-    done(kind, fields, result)
+    if let Some(tree) = judge.protection.tree_taking_files_only(&new) {
+        let staged = |name: &str| link_as(OsStr::new(name));
+        let made = brought::regular_file(
+            Bring::Link(&staged),
+            &entry,
+            tree,
+            nix::fcntl::RenameFlags::RENAME_NOREPLACE,
+        );
+        return verified_outcome(kind, (&new, &new), fields, made);
+    }
+    done(kind, fields, link_as(entry.name.as_os_str()))
 }
 
 fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flags: u32) -> Outcome {
@@ -363,12 +372,26 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
             });
         return verified_outcome(kind, (&old_path, &new_path), fields, replaced);
     }
+    let flags = nix::fcntl::RenameFlags::from_bits_retain(flags);
+    let tree = |path: &Path| judge.protection.tree_taking_files_only(path);
+    if exchange && (tree(&new_path).is_some() || tree(&old_path).is_some()) {
+        let rule = format!(
+            "cannot exchange {} with {}: what enters a protected tree is checked on its way in",
+            old_path.display(),
+            new_path.display()
+        );
+        return refused(kind, &old_path, rule).with(fields);
+    }
+    if let Some(tree) = tree(&new_path) {
+        let made = brought::regular_file(Bring::Rename(&old), &new, tree, flags);
+        return verified_outcome(kind, (&old_path, &new_path), fields, made);
+    }
     let result = nix::fcntl::renameat2(
         old.dir.as_fd(),
         old.name.as_os_str(),
         new.dir.as_fd(),
         new.name.as_os_str(),
-        nix::fcntl::RenameFlags::from_bits_retain(flags),
+        flags,
     );
     done(kind, fields, result)
 }
