@@ -65,6 +65,10 @@ fn metadata_outside_the_grants_is_refused_and_inside_allowed() {
                 format!("chown {} {uid}", rc.display()),
                 format!("int80_chmod {}", key.display()),
                 format!("chmod {} 4755", script_file.display()),
+                // Access for other users: a world-writable entry, an ACL.
+                format!("chmod {} 666", script_file.display()),
+                format!("chmod {} 757", env.repo.join(".git/refs").display()),
+                format!("setacl {}", script_file.display()),
             ];
             let mut script = String::new();
             for attack in &attacks {
@@ -72,7 +76,8 @@ fn metadata_outside_the_grants_is_refused_and_inside_allowed() {
             }
             script.push_str(&format!(
                 "echo \"race: $({probe} chmod_race {} {} 3000)\"; \
-                 {probe} chmod {file} 755 && {probe} utimes {file} && {probe} setxattr {file} && echo NEIGHBOUR-OK",
+                 {probe} chmod {file} 755 && {probe} utimes {file} && {probe} setxattr {file} && \
+                 (umask 0 && mkdir -p wide && echo made > wide/file) && echo NEIGHBOUR-OK",
                 script_file.display(),
                 key.display(),
                 file = script_file.display(),
@@ -111,6 +116,12 @@ fn metadata_outside_the_grants_is_refused_and_inside_allowed() {
                 "{mode:?}"
             );
 
+            // Made with no creation mask, nothing is writable by every user.
+            for made in [env.repo.join("wide"), env.repo.join("wide/file")] {
+                assert_eq!(mode_of(&made) & 0o002, 0, "{mode:?}: {}", made.display());
+            }
+            assert_eq!(mode_of(&env.repo.join(".git/refs")) & 0o002, 0, "{mode:?}");
+
             // The refusals are in the log, with the rule.
             let (_, records) = env.last_log();
             let denied: Vec<_> = records
@@ -125,12 +136,14 @@ fn metadata_outside_the_grants_is_refused_and_inside_allowed() {
                         .contains("does not let the session write")),
                 "{mode:?}: {denied:?}"
             );
-            assert!(
-                denied
-                    .iter()
-                    .any(|r| r["rule"].as_str().unwrap().contains("setuid")),
-                "{mode:?}: {denied:?}"
-            );
+            for rule in ["setuid", "writable by every user", "access control list"] {
+                assert!(
+                    denied
+                        .iter()
+                        .any(|r| r["rule"].as_str().unwrap().contains(rule)),
+                    "{mode:?}: no refusal says {rule:?}: {denied:?}"
+                );
+            }
         }
     });
 }

@@ -48,6 +48,10 @@ pub fn utimes(judge: &Judge<'_>, caller: &Caller, what: &What, times: &Times) ->
     metadata(judge, caller, what, "times", |_| {}).run(|target| set_times(target, times))
 }
 
+/// The extended attributes that hold POSIX ACLs: an entry in them gives
+/// another user or group access, which no session gives.
+const ACL_ATTRIBUTES: [&[u8]; 2] = [b"system.posix_acl_access", b"system.posix_acl_default"];
+
 /// `setxattr` family.
 pub fn set_xattr(
     judge: &Judge<'_>,
@@ -57,10 +61,17 @@ pub fn set_xattr(
     value: &[u8],
     flags: i32,
 ) -> Outcome {
-    metadata(judge, caller, what, "xattr", |fields| {
+    let action = metadata(judge, caller, what, "xattr", |fields| {
         fields.insert("name".into(), name.to_string_lossy().into_owned().into());
-    })
-    .run(|target| {
+    });
+    if action.target.is_ok() && ACL_ATTRIBUTES.contains(&name.to_bytes()) {
+        let rule = format!(
+            "cannot set an access control list on {}: a session gives no one else access",
+            action.path.display()
+        );
+        return refused(EventKind::Metadata, &action.path, rule).with(action.fields);
+    }
+    action.run(|target| {
         xattr(target, |path, fd| match (path, fd) {
             (Some(path), _) => crate::sys::xattr::set_at_path(path, name, value, flags),
             (None, Some(fd)) => crate::sys::xattr::set_at_fd(fd, name, value, flags),
@@ -96,6 +107,15 @@ pub fn chmod(judge: &Judge<'_>, caller: &Caller, what: &What, mode: u32) -> Outc
     {
         let rule = format!(
             "cannot set the setuid or setgid bit on {}: no session makes privileged programs",
+            action.path.display()
+        );
+        return refused(EventKind::Metadata, &action.path, rule).with(action.fields);
+    }
+    // Nor one every user may write: another local account could then plant
+    // what the user later runs (a ref, an object, a script).
+    if action.target.is_ok() && mode & libc::S_IWOTH != 0 {
+        let rule = format!(
+            "cannot make {} writable by every user: a session gives no one else access",
             action.path.display()
         );
         return refused(EventKind::Metadata, &action.path, rule).with(action.fields);

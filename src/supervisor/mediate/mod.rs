@@ -14,6 +14,7 @@
 //! domain, so the kernel checks its call exactly as it would have checked
 //! the process's; guard's judgement can only refuse more.
 
+mod brought;
 mod made;
 mod metadata;
 mod objects;
@@ -93,11 +94,15 @@ impl Mediator {
     /// mask until some process changed one, then read for every call (a
     /// `clone(CLONE_FS)` sibling's `umask` changes it too); the narrowest
     /// mask if it cannot be read.
+    /// Whatever the mask, nothing the supervisor makes is writable by every
+    /// user (another local account could plant in it what the user later
+    /// runs).
     fn umask_of(&self, caller: &Caller) -> u32 {
-        if !self.umasks.changed.load(Ordering::SeqCst) {
-            return self.umasks.at_start;
-        }
-        umask_in_status(&caller.tid.to_string()).unwrap_or(0o077)
+        let mask = match self.umasks.changed.load(Ordering::SeqCst) {
+            false => self.umasks.at_start,
+            true => umask_in_status(&caller.tid.to_string()).unwrap_or(0o077),
+        };
+        mask | libc::S_IWOTH
     }
 }
 
