@@ -152,6 +152,28 @@ impl Protection {
             })
     }
 
+    /// Whether the session may rename the directory at `path` away, with
+    /// everything beneath it, besides what [`Protection::judge`] says of
+    /// the rename itself: in a protected tree only a directory whose every
+    /// entry may change moves (`objects/ab`, `rebase-merge`), never one
+    /// that holds entries that cannot (`.git/info`, whose `exclude` and
+    /// `attributes` would go with it).
+    pub fn judge_moving_directory(&self, path: &Path) -> Result<(), BoundaryDenial> {
+        let Some(tree) = self.tree_taking_files_only(path) else {
+            return Ok(());
+        };
+        let plain = is_plain(path) && is_plain(&tree.path);
+        let inside = beneath(path, &tree.path, plain).unwrap_or(path);
+        match tree.allows_all_beneath(inside) {
+            true => Ok(()),
+            false => Err(tree.refuse_in_tree(
+                Change::RenameFrom(path),
+                "holds entries beneath this directory that cannot change, and they would move \
+                 with it",
+            )),
+        }
+    }
+
     /// Whether an entry made at `path` is one whose later changes need it to
     /// be the session's own (so the supervisor remembers that it made it).
     pub fn ownership_matters(&self, path: &Path) -> bool {
@@ -389,6 +411,14 @@ impl ProtectedPath {
             }
         }
         found
+    }
+
+    /// Whether a pattern lets the entry `inside` and everything beneath it
+    /// change, whoever made them (`objects/**` for `objects/ab`).
+    pub fn allows_all_beneath(&self, inside: &Path) -> bool {
+        self.allow
+            .iter()
+            .any(|pattern| pattern.ends_with("/**") && matches(pattern, inside))
     }
 
     /// Whether a pattern could let the entry `name` directly beneath this

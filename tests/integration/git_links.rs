@@ -2,7 +2,8 @@
 //! and directories made in place. A symbolic link at a name git writes
 //! made the user's next unconfined `git commit --amend` write the session's
 //! commit message outside the repository, and a directory renamed into
-//! `objects/` brought objects no check had seen. Both modes, every
+//! `objects/` brought objects no check had seen; nor does a directory
+//! leave one with entries that cannot change. Both modes, every
 //! identity; then the user's unconfined git, and ordinary work beside it.
 
 use crate::boundary::MODES;
@@ -23,6 +24,7 @@ fn protected_trees_take_no_links_special_files_or_whole_directories() {
             // A file of the user's outside anything the session may write.
             let outside = env.home.join("outside.txt");
             std::fs::write(&outside, "the user's own\n").unwrap();
+            std::fs::write(env.repo.join(".git/info/exclude"), "secret.env\n").unwrap();
             // An object id nothing in the repository has yet.
             let future = env.home.join("future.txt");
             std::fs::write(&future, "content the user adds later\n").unwrap();
@@ -51,6 +53,9 @@ fn protected_trees_take_no_links_special_files_or_whole_directories() {
                 format!(
                     "mkdir -p step && ln -s {target} step/message && mv step .git/rebase-merge"
                 ),
+                // A directory git may create, moved away with the user's
+                // entries in it (info/exclude, info/attributes).
+                "mv .git/info info-moved".to_string(),
                 // Swapping the name between the check and the rename.
                 format!("{probe} swap_race swapped .git/MERGE_MSG 3000 | grep -q '^brought'"),
             ];
@@ -91,6 +96,7 @@ fn protected_trees_take_no_links_special_files_or_whole_directories() {
                 }
             }
             assert!(!env.repo.join(".git/rebase-merge").exists(), "{mode:?}");
+            assert!(env.repo.join(".git/info/exclude").is_file(), "{mode:?}");
             // What was refused on the way in went back where it was.
             assert!(env.repo.join("step/message").is_symlink(), "{mode:?}");
 
@@ -106,6 +112,7 @@ fn protected_trees_take_no_links_special_files_or_whole_directories() {
                 "only a regular file may be moved or linked into protected tree",
                 "and this is a directory",
                 "and this is a symbolic link",
+                "would move with it",
             ] {
                 assert!(
                     refusals.iter().any(|rule| rule.contains(expected)),

@@ -148,6 +148,20 @@ fn protected_trees_take_only_files_and_directories_made_in_place() {
     );
     assert!(p.tree_taking_files_only(&git).is_none(), "the tree itself");
     assert!(p.tree_taking_files_only(Path::new("/r/src/a")).is_none());
+    // A directory moves away only with entries that may all change.
+    assert!(p.judge_moving_directory(&git.join("objects/ab")).is_ok());
+    let mut info = protection();
+    info.paths[0].allow.push("info".into());
+    info.paths[0].allow.push("info/refs".into());
+    let refusal = info
+        .judge_moving_directory(&git.join("info"))
+        .expect_err("info/exclude would go with it");
+    assert!(
+        refusal.rule.contains("would move with it"),
+        "{}",
+        refusal.rule
+    );
+    assert!(p.judge_moving_directory(Path::new("/r/src")).is_ok());
     // guard's staging names are its own.
     assert!(!ok(Change::Create(&git.join("objects/.guard-1-2"))));
     assert!(!ok(Change::Remove(&git.join(".guard-1-2"))));

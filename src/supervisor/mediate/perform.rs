@@ -315,7 +315,16 @@ fn rename(judge: &Judge<'_>, caller: &Caller, from: &PathArg, to: &PathArg, flag
         ]);
     }
     for (change, entry) in changes {
-        if let Err(rule) = judge.boundary_on(change, Subject::Entry(entry)) {
+        let judged = judge
+            .boundary_on(change, Subject::Entry(entry))
+            .and_then(|()| match (change, entry.kind()) {
+                (Change::RenameFrom(path), Some(SFlag::S_IFDIR)) => judge
+                    .protection
+                    .judge_moving_directory(path)
+                    .map_err(|denial| denial.rule),
+                _ => Ok(()),
+            });
+        if let Err(rule) = judged {
             let mut outcome = refused(kind, &old_path, rule);
             outcome
                 .fields
