@@ -46,18 +46,22 @@ fn client_directories_take_only_what_the_client_writes() {
                 "AGENTS.md",
                 "rules/default.rules",
                 "skills/s/SKILL.md",
+                // First on the PATH of a running Codex's commands.
+                "tmp/path2/codex-arg0run/git",
             ],
         ),
         (
             "gemini",
             ".gemini",
-            &["tmp/repo/chat.json", "history/repo/h", "projects.json"],
+            &["tmp/repo/chat.json", "projects.json"],
             &[
                 ".env",
                 "settings.json",
                 "GEMINI.md",
                 "trustedFolders.json",
                 "commands/c.toml",
+                // A checkpointing shadow repository's configuration.
+                "history/repo/.git/config",
             ],
         ),
         (
@@ -74,6 +78,9 @@ fn client_directories_take_only_what_the_client_writes() {
                 let existing = root.join(loads[0]);
                 std::fs::create_dir_all(&root).unwrap();
                 std::fs::write(&existing, "original\n").unwrap();
+                // What a running client keeps there: the directory a running
+                // Codex puts on its commands' PATH.
+                std::fs::create_dir_all(root.join("tmp/path2/codex-arg0run")).unwrap();
                 env.give(&root);
                 let mut script = String::new();
                 for name in writes.iter().chain(loads) {
