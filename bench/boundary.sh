@@ -60,5 +60,8 @@ run checkout "bash -c 'git checkout -q one && git checkout -q two'"
 # the last run wrote are pruned and every file gets a new first line.
 fresh="bash -c 'git reset -q && git prune --expire=now && n=\$(date +%s%N) && sed -i \"1s/.*/\$n/\" tree/d*/f*.txt'"
 run add "git add -A" "$fresh"
+# 100 commits: each renames a ref into place (checked on its way into .git),
+# appends to two reflogs and writes COMMIT_EDITMSG.
+run commits "bash -c 'for i in \$(seq 100); do git commit -q --allow-empty -m x; done'"
 run cargo "cargo build --offline -q --manifest-path crate/Cargo.toml" "rm -rf crate/target"
 run npm "npm install --offline --no-audit --no-fund -s --prefix web is-number@7.0.0" "rm -rf web/node_modules web/package-lock.json"
