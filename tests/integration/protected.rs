@@ -48,6 +48,8 @@ fn client_directories_take_only_what_the_client_writes() {
                 "skills/s/SKILL.md",
                 // First on the PATH of a running Codex's commands.
                 "tmp/path2/codex-arg0run/git",
+                // The models' base instructions: Codex's system prompt.
+                "models_cache.json",
             ],
         ),
         (
