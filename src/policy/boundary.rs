@@ -139,11 +139,7 @@ impl Protection {
     /// about.
     pub fn tree_taking_files_only(&self, path: &Path) -> Option<&ProtectedPath> {
         let plain = is_plain(path);
-        let candidates: Vec<usize> = match plain {
-            true => self.index.related(&self.paths, path, false),
-            false => (0..self.paths.len()).collect(),
-        };
-        candidates
+        self.candidates(path, false)
             .into_iter()
             .map(|i| &self.paths[i])
             .find(|protected| {
@@ -174,15 +170,21 @@ impl Protection {
         }
     }
 
+    /// The indices of the protected paths that may be `path` or lie above
+    /// it, and with `beneath_too` those beneath it: found by the index
+    /// without a scan of them all, for a path spelled one way only.
+    fn candidates(&self, path: &Path, beneath_too: bool) -> Vec<usize> {
+        match is_plain(path) {
+            true => self.index.related(&self.paths, path, beneath_too),
+            false => (0..self.paths.len()).collect(),
+        }
+    }
+
     /// Whether an entry made at `path` is one whose later changes need it to
     /// be the session's own (so the supervisor remembers that it made it).
     pub fn ownership_matters(&self, path: &Path) -> bool {
         let plain = is_plain(path);
-        let candidates: Vec<usize> = match plain {
-            true => self.index.related(&self.paths, path, false),
-            false => (0..self.paths.len()).collect(),
-        };
-        candidates.into_iter().any(|i| {
+        self.candidates(path, false).into_iter().any(|i| {
             let protected = &self.paths[i];
             beneath(path, &protected.path, plain && is_plain(&protected.path))
                 .is_some_and(|inside| protected.allowance(inside) == Some(Allowance::OwnOnly))
@@ -210,13 +212,10 @@ impl Protection {
         let mut allowed_in_tree = false;
         let plain = is_plain(path);
         // Only the protected paths at or above `path` have a say, and for a
-        // change that moves a directory those beneath it too: the index
-        // finds them without a scan of them all.
-        let candidates: Vec<usize> = match scan_all || !plain {
+        // change that moves a directory those beneath it too.
+        let candidates = match scan_all {
             true => (0..self.paths.len()).collect(),
-            false => self
-                .index
-                .related(&self.paths, path, change.moves_structure()),
+            false => self.candidates(path, change.moves_structure()),
         };
         for protected in candidates.into_iter().map(|i| &self.paths[i]) {
             let plain = plain && is_plain(&protected.path);
@@ -371,160 +370,9 @@ pub(super) fn is_plain(path: &Path) -> bool {
                 .all(|part| !part.is_empty() && part != b"." && part != b".."))
 }
 
-/// How a pattern of a protected tree lets an entry change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Allowance {
-    /// Whoever made it.
-    Any,
-    /// Only an entry this session made (`own:` patterns): the session may
-    /// add entries, but not change those another process, or an earlier or
-    /// concurrent session, made (a client's shell snapshots, which the
-    /// client that wrote them sources before every command).
-    OwnOnly,
-}
+mod patterns;
 
-/// The prefix of a pattern whose entries only their maker may change.
-pub const OWN_ONLY: &str = "own:";
-
-impl ProtectedPath {
-    /// Whether the entry `inside` (relative to this path) may change, at
-    /// least when it is the session's own.
-    pub fn allows(&self, inside: &Path) -> bool {
-        self.allowance(inside).is_some()
-    }
-
-    /// How the entry `inside` (relative to this path) may change; `None`:
-    /// not at all. A pattern that lets any entry change wins over an `own:`
-    /// one.
-    pub fn allowance(&self, inside: &Path) -> Option<Allowance> {
-        let mut found = None;
-        for pattern in &self.allow {
-            let (allowance, pattern) = match pattern.strip_prefix(OWN_ONLY) {
-                Some(pattern) => (Allowance::OwnOnly, pattern),
-                None => (Allowance::Any, pattern.as_str()),
-            };
-            if matches(pattern, inside) {
-                if allowance == Allowance::Any {
-                    return Some(Allowance::Any);
-                }
-                found = Some(allowance);
-            }
-        }
-        found
-    }
-
-    /// Whether a pattern lets the entry `inside` and everything beneath it
-    /// change, whoever made them (`objects/**` for `objects/ab`).
-    pub fn allows_all_beneath(&self, inside: &Path) -> bool {
-        self.allow
-            .iter()
-            .any(|pattern| pattern.ends_with("/**") && matches(pattern, inside))
-    }
-
-    /// Whether a pattern could let the entry `name` directly beneath this
-    /// path, or something beneath that entry, change.
-    pub fn may_change_beneath(&self, name: &std::ffi::OsStr) -> bool {
-        self.allow.iter().any(|pattern| {
-            let pattern = pattern.strip_prefix(OWN_ONLY).unwrap_or(pattern);
-            let first = pattern.split('/').next().unwrap_or_default();
-            matches(first, Path::new(name))
-        })
-    }
-
-    /// The refusal of `change` beneath this tree, for `why`.
-    fn refuse_in_tree(&self, change: Change<'_>, why: &str) -> BoundaryDenial {
-        BoundaryDenial {
-            protected: self.path.display().to_string(),
-            rule: format!(
-                "cannot {} {}: protected tree {} {why} ({})",
-                change.verb(),
-                change.path().display(),
-                self.path.display(),
-                self.because
-            ),
-        }
-    }
-
-    fn refuse(&self, change: Change<'_>, why: &str) -> BoundaryDenial {
-        let path = change.path();
-        let rule = match (path == self.path, self.allow.is_empty()) {
-            (true, _) => format!(
-                "cannot {} {}: it {why} ({})",
-                change.verb(),
-                path.display(),
-                self.because
-            ),
-            (false, true) => format!(
-                "cannot {} {}: it {why}, {} ({})",
-                change.verb(),
-                path.display(),
-                self.path.display(),
-                self.because
-            ),
-            (false, false) => format!(
-                "cannot {} {}: in protected tree {} only {} may change ({})",
-                change.verb(),
-                path.display(),
-                self.path.display(),
-                self.allow.join(", "),
-                self.because
-            ),
-        };
-        BoundaryDenial {
-            protected: self.path.display().to_string(),
-            rule,
-        }
-    }
-}
-
-/// Whether the relative path `inside` matches `pattern`: components compared
-/// one by one, `*` within a component matching any run of characters, and a
-/// last component `**` matching the entry before it and everything beneath.
-pub fn matches(pattern: &str, inside: &Path) -> bool {
-    let mut names = inside.components().map(|c| c.as_os_str().to_string_lossy());
-    let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
-    for (index, part) in parts.iter().enumerate() {
-        if *part == "**" && index == parts.len() - 1 {
-            return index > 0;
-        }
-        match names.next() {
-            Some(name) if glob(part, &name) => {}
-            _ => return false,
-        }
-    }
-    names.next().is_none()
-}
-
-/// `*` in `pattern` matches any run of characters of `name` (one
-/// component), `?` any one character.
-fn glob(pattern: &str, name: &str) -> bool {
-    let (pattern, name): (Vec<char>, Vec<char>) =
-        (pattern.chars().collect(), name.chars().collect());
-    // The classic two-pointer match, backtracking to the last `*`.
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((star_p, star_n)) => {
-                    p = star_p + 1;
-                    n = star_n + 1;
-                    star = Some((star_p, star_n + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
+pub use patterns::{Allowance, matches};
 
 #[cfg(test)]
 mod tests;
