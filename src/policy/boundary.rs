@@ -94,6 +94,15 @@ impl Change<'_> {
     }
 }
 
+/// Whose making [`Protection::judge_owned`] asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// The entry the change acts on (missing: a new one, the session's).
+    Entry,
+    /// The directory the entry is in.
+    Directory,
+}
+
 /// Why the boundary refuses a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundaryDenial {
@@ -104,6 +113,14 @@ pub struct BoundaryDenial {
 }
 
 impl Change<'_> {
+    /// Whether the change puts a new name in a directory.
+    fn adds_an_entry(&self) -> bool {
+        matches!(
+            self,
+            Change::Create(_) | Change::Special(_) | Change::RenameTo(_)
+        )
+    }
+
     /// Whether the change acts on an entry that is there already (which, in
     /// a tree whose entries only their maker may change, must be the
     /// session's own).
@@ -116,17 +133,18 @@ impl Protection {
     /// Whether the session may make `change`, taking every existing entry
     /// for someone else's; the denial names the rule.
     pub fn judge(&self, change: Change<'_>) -> Result<(), BoundaryDenial> {
-        self.judge_among(change, &|| false, false)
+        self.judge_among(change, &|_| false, false)
     }
 
-    /// [`Protection::judge`] for a change whose entry `is_own` can tell
-    /// apart: whether it is missing or was made by this session. Asked only
-    /// where the tree lets only the entries a session made change
-    /// (`own:` patterns).
+    /// [`Protection::judge`] for a change whose entry, and the directory it
+    /// is in, `is_own` can tell apart: whether the entry is missing or was
+    /// made by this session, and whether the session made the directory.
+    /// Asked only where the tree lets only the entries a session made
+    /// change (`own:` patterns).
     pub fn judge_owned(
         &self,
         change: Change<'_>,
-        is_own: &dyn Fn() -> bool,
+        is_own: &dyn Fn(Whose) -> bool,
     ) -> Result<(), BoundaryDenial> {
         self.judge_among(change, is_own, false)
     }
@@ -196,7 +214,7 @@ impl Protection {
     fn judge_among(
         &self,
         change: Change<'_>,
-        is_own: &dyn Fn() -> bool,
+        is_own: &dyn Fn(Whose) -> bool,
         scan_all: bool,
     ) -> Result<(), BoundaryDenial> {
         let path = change.path();
@@ -237,7 +255,21 @@ impl Protection {
                             "takes no link or special file, only regular files and directories",
                         ));
                     }
-                    Some(Allowance::OwnOnly) if change.acts_on_an_existing_entry() && !is_own() => {
+                    Some(Allowance::OwnOnly)
+                        if change.adds_an_entry()
+                            && protected.directory_must_be_own(inside)
+                            && !is_own(Whose::Directory) =>
+                    {
+                        return Err(protected.refuse_in_tree(
+                            change,
+                            "takes new entries only in the directories a session made there \
+                             (a client reads every file of its own session's directory), and \
+                             another process made this one",
+                        ));
+                    }
+                    Some(Allowance::OwnOnly)
+                        if change.acts_on_an_existing_entry() && !is_own(Whose::Entry) =>
+                    {
                         return Err(BoundaryDenial {
                             protected: protected.path.display().to_string(),
                             rule: format!(

@@ -27,7 +27,7 @@ mod session_rules;
 mod vars;
 mod verified;
 
-pub use boundary::{BoundaryDenial, Change, matches};
+pub use boundary::{BoundaryDenial, Change, Whose, matches};
 pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;

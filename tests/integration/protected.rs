@@ -307,12 +307,18 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
                 "chmod 666 ~/.claude/shell-snapshots/snapshot-bash-other.sh".to_string(),
                 "ln ~/.claude/shell-snapshots/snapshot-bash-other.sh ~/.claude/shell-snapshots/link.sh"
                     .to_string(),
+                // A new hook file in the other session's directory: Claude
+                // Code reads every `*-hook-N.sh` there before each command.
+                format!("{plant} > ~/.claude/session-env/other/sessionstart-hook-9.sh"),
+                format!(
+                    "{plant} > ~/.claude/session-env/mine-hook.sh && mv ~/.claude/session-env/mine-hook.sh ~/.claude/session-env/other/setup-hook-9.sh"
+                ),
             ];
             let neighbours = [
                 "echo 'export A=1' > ~/.claude/shell-snapshots/snapshot-bash-mine.sh",
                 "echo 'export B=1' >> ~/.claude/shell-snapshots/snapshot-bash-mine.sh",
                 "mv ~/.claude/shell-snapshots/snapshot-bash-mine.sh ~/.claude/shell-snapshots/snapshot-bash-kept.sh",
-                "mkdir -p ~/.claude/session-env/mine && echo x > ~/.claude/session-env/mine/a.sh && rm -r ~/.claude/session-env/mine",
+                "mkdir -p ~/.claude/session-env/mine && echo x > ~/.claude/session-env/mine/sessionstart-hook-0.sh && rm -r ~/.claude/session-env/mine",
                 "mkdir -p ~/.claude/todos && echo '[]' > ~/.claude/todos/t.json && echo '[1]' > ~/.claude/todos/t.json",
             ];
             let battery = Battery {
@@ -336,12 +342,21 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
                 "export A=1\nexport B=1\n",
                 "{mode:?}"
             );
-            // What the concurrent client does before each command, unconfined.
-            for file in [&theirs, &their_env] {
-                let mut source = env.command("bash");
-                source.arg("-c").arg(format!("source {}", file.display()));
-                assert!(source.output().unwrap().status.success());
-            }
+            // What the concurrent client does before each command, unconfined:
+            // source its snapshot and every hook file of its session.
+            let their_dir = their_env.parent().unwrap();
+            let mut source = env.command("bash");
+            source.arg("-c").arg(format!(
+                "source {} && for f in {}/*; do source \"$f\"; done",
+                theirs.display(),
+                their_dir.display()
+            ));
+            assert!(source.output().unwrap().status.success());
+            let names: Vec<_> = std::fs::read_dir(their_dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["hook-0.sh"], "{mode:?}: {names:?}");
             assert!(!marker.exists(), "{mode:?}: a planted command ran");
             let _ = std::fs::remove_dir_all(&claude);
         }

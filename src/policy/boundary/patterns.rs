@@ -55,6 +55,25 @@ impl ProtectedPath {
             .any(|pattern| pattern.ends_with("/**") && matches(pattern, inside))
     }
 
+    /// Whether a new entry at `inside` must be made in a directory the
+    /// session made: where an `own:` pattern (`own:session-env/**`) covers
+    /// its directory beneath the pattern's root, as another session's
+    /// directory of hook files, all of which its client reads. Directly
+    /// beneath the root (`session-env/ID`) anyone adds.
+    pub fn directory_must_be_own(&self, inside: &Path) -> bool {
+        let Some(directory) = inside.parent() else {
+            return false;
+        };
+        self.allow.iter().any(|pattern| {
+            pattern
+                .strip_prefix(OWN_ONLY)
+                .and_then(|pattern| pattern.strip_suffix("/**"))
+                .is_some_and(|root| {
+                    directory != Path::new(root) && matches(&format!("{root}/**"), directory)
+                })
+        })
+    }
+
     /// Whether a pattern could let the entry `name` directly beneath this
     /// path, or something beneath that entry, change.
     pub fn may_change_beneath(&self, name: &std::ffi::OsStr) -> bool {

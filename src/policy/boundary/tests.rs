@@ -246,7 +246,7 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
         ..protection()
     };
     let snapshot = Path::new("/h/.claude/shell-snapshots/snapshot-bash-1.sh");
-    let (mine, theirs) = (|| true, || false);
+    let (mine, theirs) = (|_: Whose| true, |_: Whose| false);
     assert!(
         protection
             .judge_owned(Change::Create(snapshot), &theirs)
@@ -274,6 +274,26 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
     );
     assert!(protection.ownership_matters(snapshot));
     assert!(!protection.ownership_matters(history));
+    // Beneath the pattern's root, a new entry goes only into a directory
+    // the session made: another session's directory of hook files, all of
+    // which its client reads, takes none.
+    let hook = Path::new("/h/.claude/shell-snapshots/other/sessionstart-hook-9.sh");
+    // A new name: the entry is missing (so the session's), the directory not.
+    let new_in_theirs = |whose: Whose| whose == Whose::Entry;
+    for change in [Change::Create(hook), Change::RenameTo(hook)] {
+        let denial = protection.judge_owned(change, &new_in_theirs).unwrap_err();
+        assert!(
+            denial.rule.contains("directories a session made"),
+            "{denial:?}"
+        );
+        assert!(protection.judge_owned(change, &mine).is_ok(), "{change:?}");
+    }
+    let new_dir = Path::new("/h/.claude/shell-snapshots/mine");
+    assert!(
+        protection
+            .judge_owned(Change::Create(new_dir), &theirs)
+            .is_ok()
+    );
     assert!(!protection.ownership_matters(Path::new("/r/src/main.rs")));
 }
 
@@ -325,7 +345,7 @@ fn the_index_judges_as_a_scan_of_every_protected_path_would() {
         ] {
             assert_eq!(
                 protection.judge(change),
-                protection.judge_among(change, &|| false, true),
+                protection.judge_among(change, &|_| false, true),
                 "{change:?}"
             );
         }

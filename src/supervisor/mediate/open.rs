@@ -69,10 +69,11 @@ pub fn prepare_open(
             (existing.is_none(), existing == Some(SFlag::S_IFIFO))
         }
     };
-    let judged = match created {
-        true => judge.boundary(Change::Create(&path)),
-        false if writes => judge.boundary_on(Change::Write(&path), target.subject()),
-        false => Ok(()),
+    // Only a missing name is created, and a name is an entry.
+    let judged = match &target {
+        Target::Entry(entry) if created => judge.boundary_in(Change::Create(&path), &entry.dir),
+        _ if writes => judge.boundary_on(Change::Write(&path), target.subject()),
+        _ => Ok(()),
     };
     if let Err(rule) = judged {
         return Err(refused(kind(created), &path, rule));

@@ -14,13 +14,13 @@ use super::resolve::{Caller, Entry, Target};
 use super::verified::Replace;
 use crate::audit::EventKind;
 use crate::policy::refusal::Rules;
-use crate::policy::{BoundaryDenial, Change, ObjectRole, Protection};
+use crate::policy::{BoundaryDenial, Change, ObjectRole, Protection, Whose};
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{Mode, SFlag};
 use serde_json::{Map, Value};
 use std::ffi::OsStr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -37,10 +37,14 @@ pub struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    /// The boundary's judgement of a change that makes a new entry.
-    pub(super) fn boundary(&self, change: Change<'_>) -> Result<(), String> {
+    /// The boundary's judgement of a change that makes a new entry in the
+    /// directory `dir`.
+    pub(super) fn boundary_in(&self, change: Change<'_>, dir: &OwnedFd) -> Result<(), String> {
         self.protection
-            .judge(change)
+            .judge_owned(change, &|whose| match whose {
+                Whose::Entry => true,
+                Whose::Directory => self.made.is_own(Subject::Fd(dir)),
+            })
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
@@ -51,7 +55,13 @@ impl Judge<'_> {
         subject: Subject<'_>,
     ) -> Result<(), String> {
         self.protection
-            .judge_owned(change, &|| self.made.is_own(subject))
+            .judge_owned(change, &|whose| match (whose, subject) {
+                (Whose::Entry, _) => self.made.is_own(subject),
+                (Whose::Directory, Subject::Entry(entry)) => {
+                    self.made.is_own(Subject::Fd(&entry.dir))
+                }
+                (Whose::Directory, Subject::Fd(_)) => false,
+            })
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
@@ -199,7 +209,7 @@ fn create(
     if entry.kind().is_some() {
         return failed(kind, path, Errno::EEXIST);
     }
-    if let Err(rule) = judge.boundary(change(&path)) {
+    if let Err(rule) = judge.boundary_in(change(&path), &entry.dir) {
         return refused(kind, &path, rule);
     }
     let made = make(&entry);
@@ -227,8 +237,8 @@ fn link(judge: &Judge<'_>, caller: &Caller, from: &What, to: &PathArg) -> Outcom
     let judged = judge
         .boundary_on(Change::LinkFrom(&source_path), source.subject())
         .and_then(|()| match role {
-            Some(_) => judge.boundary(Change::RenameTo(&new)),
-            None => judge.boundary(Change::Create(&new)),
+            Some(_) => judge.boundary_in(Change::RenameTo(&new), &entry.dir),
+            None => judge.boundary_in(Change::Create(&new), &entry.dir),
         });
     if let Err(rule) = judged {
         return refused(kind, &new, rule);
