@@ -7,10 +7,12 @@
 //! another backend could enforce the same value.
 
 mod boundary;
+mod ci_files;
 mod client_dirs;
 mod compare;
 mod compile;
 mod credentials;
+mod direnv;
 mod error;
 mod exec_deps;
 mod git_index;

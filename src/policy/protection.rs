@@ -7,6 +7,7 @@
 //! configuration names. Each is found when the policy is compiled, from
 //! files the session has not touched yet.
 
+use super::direnv::Loaded;
 use super::error::CompileError;
 use super::gitconfig;
 use super::vars::Variables;
@@ -88,6 +89,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     }
     git_configuration(input, &mut found);
     ci_references(input, &mut found);
+    direnv_loads(input, &mut found);
 
     let writable = |path: &Path| {
         input
@@ -368,6 +370,41 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
     }
 }
 
+/// What the repository's `.envrc` makes direnv load at the user's every
+/// `cd` (see [`super::direnv`]): `.envrc` itself (an edit waits for the
+/// user's `direnv allow`, which users give by habit), the files it reads
+/// or runs, and the directories it puts on `PATH`, whose existing entries
+/// stay writable but which take no new name (a `git` there would shadow
+/// the user's).
+fn direnv_loads(input: &ProtectionInput<'_>, found: &mut Found) {
+    let envrc = input.repo.join(".envrc");
+    let Some(text) = input.read(&envrc) else {
+        return;
+    };
+    found.add(input, envrc, Vec::new(), "direnv's .envrc".into());
+    for (loaded, why) in super::direnv::loaded(&text) {
+        match loaded {
+            Loaded::File(path) => {
+                let path = lexically_normal(&input.repo.join(path));
+                found.add(input, path, Vec::new(), why.into());
+            }
+            // The repository itself on PATH would leave no new file at its
+            // top: not followed (docs/security.md).
+            Loaded::OnPath(dir) if lexically_normal(&input.repo.join(&dir)) == input.repo => {}
+            Loaded::OnPath(dir) => {
+                let dir = lexically_normal(&input.repo.join(dir));
+                let existing = input.host.read_dir(&dir).unwrap_or_default();
+                let allow = existing
+                    .into_iter()
+                    .filter(|name| !name.contains(['*', '?', '/']))
+                    .flat_map(|name| [format!("{name}/**"), name])
+                    .collect();
+                found.add(input, dir, allow, why.into());
+            }
+        }
+    }
+}
+
 /// Files a CI system runs because its (protected) configuration names them:
 /// local actions of GitHub-style workflows (`uses: ./path`) and files a
 /// GitLab pipeline includes (`include: local: path`, or a plain path).
@@ -382,7 +419,7 @@ fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
             let Some(text) = input.read(&file) else {
                 continue;
             };
-            for action in local_actions(&text) {
+            for action in super::ci_files::local_actions(&text) {
                 let path = lexically_normal(&input.repo.join(action));
                 found.add(
                     input,
@@ -395,7 +432,7 @@ fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
     }
     let gitlab = input.repo.join(".gitlab-ci.yml");
     if let Some(text) = input.read(&gitlab) {
-        for include in gitlab_local_includes(&text) {
+        for include in super::ci_files::gitlab_local_includes(&text) {
             let path = lexically_normal(&input.repo.join(include.trim_start_matches('/')));
             found.add(
                 input,
@@ -404,84 +441,5 @@ fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
                 format!("included by {}", gitlab.display()),
             );
         }
-    }
-}
-
-/// `uses: ./path` values of a workflow.
-fn local_actions(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let value = line.trim_start().trim_start_matches("- ").trim_start();
-            let value = value
-                .strip_prefix("uses:")?
-                .trim()
-                .trim_matches(['"', '\'']);
-            let path = value.strip_prefix("./")?;
-            let end = path.find(['@', ' ', '#', '"', '\'']).unwrap_or(path.len());
-            Some(path[..end].trim_end_matches('/').to_string())
-        })
-        .filter(|path| !path.is_empty())
-        .collect()
-}
-
-/// Local files a `.gitlab-ci.yml` includes: `local:` values, and plain
-/// paths under `include:` (those without a scheme).
-fn gitlab_local_includes(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut include_indent: Option<usize> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        if let Some(at) = include_indent
-            && indent <= at
-            && !trimmed.starts_with('-')
-        {
-            include_indent = None;
-        }
-        let item = trimmed.trim_start_matches('-').trim_start();
-        let unquote = |value: &str| value.trim().trim_matches(['"', '\'']).to_string();
-        if let Some(value) = item.strip_prefix("local:") {
-            found.push(unquote(value));
-        } else if let Some(value) = item.strip_prefix("include:") {
-            include_indent = Some(indent);
-            let value = unquote(value);
-            if !value.is_empty() && !value.starts_with('[') && !value.contains("://") {
-                found.push(value);
-            }
-        } else if include_indent.is_some() && trimmed.starts_with('-') && !item.contains(':') {
-            let value = unquote(item);
-            if !value.contains("://") {
-                found.push(value);
-            }
-        }
-    }
-    found.retain(|value| !value.is_empty());
-    found
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn workflow_local_actions() {
-        let text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/setup\n      - name: x\n        uses: './tools/act@main' # pinned\n";
-        assert_eq!(local_actions(text), [".github/actions/setup", "tools/act"]);
-    }
-
-    #[test]
-    fn gitlab_includes_local_and_plain() {
-        let text = "include:\n  - local: '/ci/build.yml'\n  - 'ci/test.yml'\n  - remote: 'https://x/y.yml'\n  - project: a/b\n    file: c.yml\nstages: [build]\njob:\n  script: echo\n";
-        assert_eq!(
-            gitlab_local_includes(text),
-            ["/ci/build.yml", "ci/test.yml"]
-        );
-        assert_eq!(
-            gitlab_local_includes("include: 'ci/one.yml'\n"),
-            ["ci/one.yml"]
-        );
     }
 }

@@ -16,6 +16,7 @@ mod client_trust;
 mod clients;
 mod command_credentials;
 mod credentials;
+mod direnv;
 mod escape;
 mod generated;
 mod git_links;
