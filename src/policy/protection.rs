@@ -370,18 +370,15 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
     }
 }
 
-/// What the repository's `.envrc` makes direnv load at the user's every
-/// `cd` (see [`super::direnv`]): `.envrc` itself (an edit waits for the
-/// user's `direnv allow`, which users give by habit), the files it reads
-/// or runs, and the directories it puts on `PATH`, whose existing entries
-/// stay writable but which take no new name (a `git` there would shadow
-/// the user's).
+/// What the repository's `.envrc` (itself protected at every depth by the
+/// base profile) makes direnv load at the user's every `cd` (see
+/// [`super::direnv`]): the files it reads or runs, and the directories it
+/// puts on `PATH`, whose existing entries stay writable but which take no
+/// new name (a `git` there would shadow the user's).
 fn direnv_loads(input: &ProtectionInput<'_>, found: &mut Found) {
-    let envrc = input.repo.join(".envrc");
-    let Some(text) = input.read(&envrc) else {
+    let Some(text) = input.read(&input.repo.join(".envrc")) else {
         return;
     };
-    found.add(input, envrc, Vec::new(), "direnv's .envrc".into());
     for (loaded, why) in super::direnv::loaded(&text) {
         match loaded {
             Loaded::File(path) => {
