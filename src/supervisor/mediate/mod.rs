@@ -93,10 +93,9 @@ impl Mediator {
     /// The calling thread's file creation mask now: the session's first
     /// mask until some process changed one, then read for every call (a
     /// `clone(CLONE_FS)` sibling's `umask` changes it too); the narrowest
-    /// mask if it cannot be read.
-    /// Whatever the mask, nothing the supervisor makes is writable by every
-    /// user (another local account could plant in it what the user later
-    /// runs).
+    /// mask if it cannot be read. Whatever the mask, nothing the supervisor
+    /// makes is writable by every user (another local account could plant
+    /// in it what the user later runs).
     fn umask_of(&self, caller: &Caller) -> u32 {
         let mask = match self.umasks.changed.load(Ordering::SeqCst) {
             false => self.umasks.at_start,
