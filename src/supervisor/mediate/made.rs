@@ -1,19 +1,28 @@
 //! The entries a session made where only their maker may change them
 //! (`own:` patterns of a protected tree: a client's shell snapshots, which
-//! the client that wrote one sources before every command). Known by device
-//! and inode, so a rename keeps them the session's own; only the makings the
-//! protection asks about are remembered.
+//! the client that wrote one sources before every command). Known by device,
+//! inode and birth time, so a rename keeps them the session's own and an
+//! inode number the filesystem gives again to another process's new entry
+//! (once the client's clean-up removed the session's) is not taken for the
+//! session's; only the makings the protection asks about are remembered.
+//! Where a filesystem keeps no birth time, device and inode alone decide.
 
 use super::resolve::Entry;
-use nix::fcntl::AtFlags;
-use nix::sys::stat::FileStat;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 use std::collections::HashSet;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
-/// The session's own entries, by device and inode.
+/// The session's own entries, by device, inode and birth time.
 #[derive(Debug, Default)]
-pub struct Made(Mutex<HashSet<(u64, u64)>>);
+pub struct Made(Mutex<HashSet<Identity>>);
+
+/// An entry's device, inode and birth time (`None` where the filesystem
+/// keeps none).
+type Identity = (u64, u64, Option<Duration>);
 
 /// What a change acts on, for the question whether it is the session's own.
 #[derive(Debug, Clone, Copy)]
@@ -25,29 +34,31 @@ pub enum Subject<'a> {
 }
 
 impl Made {
-    /// Remembers that the session made what `stat` describes.
-    pub fn note(&self, stat: &FileStat) {
-        self.lock().insert(identity(stat));
+    /// Remembers that the session made the file open at `fd`.
+    pub fn note(&self, fd: &OwnedFd) {
+        if let Ok(identity) = identity_of_fd(fd) {
+            self.lock().insert(identity);
+        }
     }
 
     /// Remembers the entry the session just made.
     pub fn note_entry(&self, entry: &Entry) {
-        if let Ok(stat) = stat_of(entry) {
-            self.note(&stat);
+        if let Ok(identity) = identity_of_entry(entry) {
+            self.lock().insert(identity);
         }
     }
 
     /// Whether `subject` is missing or one the session made.
     pub fn is_own(&self, subject: Subject<'_>) -> bool {
-        let stat = match subject {
+        let identity = match subject {
             Subject::Entry(entry) if entry.kind().is_none() => return true,
-            Subject::Entry(entry) => stat_of(entry),
-            Subject::Fd(fd) => nix::sys::stat::fstat(fd),
+            Subject::Entry(entry) => identity_of_entry(entry),
+            Subject::Fd(fd) => identity_of_fd(fd),
         };
-        stat.is_ok_and(|stat| self.lock().contains(&identity(&stat)))
+        identity.is_ok_and(|identity| self.lock().contains(&identity))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(u64, u64)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<Identity>> {
         // A panic while holding it aborts guard (see the receive loop).
         self.0
             .lock()
@@ -55,14 +66,60 @@ impl Made {
     }
 }
 
-fn stat_of(entry: &Entry) -> nix::Result<FileStat> {
-    nix::sys::stat::fstatat(
-        &entry.dir,
+/// The identity of the entry itself (a last link not followed), through a
+/// descriptor of its own (`O_PATH`), whose metadata comes from `statx`.
+fn identity_of_entry(entry: &Entry) -> nix::Result<Identity> {
+    let fd = nix::fcntl::openat(
+        entry.dir.as_fd(),
         entry.name.as_os_str(),
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    identity_of_fd(&fd)
 }
 
-fn identity(stat: &FileStat) -> (u64, u64) {
-    (stat.st_dev, stat.st_ino)
+fn identity_of_fd(fd: &OwnedFd) -> nix::Result<Identity> {
+    let file = std::fs::File::from(fd.try_clone().map_err(|_| nix::errno::Errno::EBADF)?);
+    let metadata = file
+        .metadata()
+        .map_err(|error| nix::errno::Errno::from_raw(error.raw_os_error().unwrap_or(libc::EIO)))?;
+    let born = metadata
+        .created()
+        .ok()
+        .and_then(|time| time.duration_since(SystemTime::UNIX_EPOCH).ok());
+    Ok((metadata.dev(), metadata.ino(), born))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An inode number given again after the session's entry was removed is
+    /// another entry: its birth time tells.
+    #[test]
+    fn a_reused_inode_is_not_the_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = Made::default();
+        let path = dir.path().join("snapshot.sh");
+        let first = OwnedFd::from(std::fs::File::create(&path).unwrap());
+        made.note(&first);
+        assert!(made.is_own(Subject::Fd(&first)));
+        let (_, inode, born) = identity_of_fd(&first).unwrap();
+        assert!(born.is_some(), "this filesystem keeps birth times");
+        drop(first);
+        std::fs::remove_file(&path).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        // Make files until one takes the freed inode (ext4, this machine's
+        // filesystem, gives it again at once).
+        let reused = (0..64).find_map(|n| {
+            let other = dir.path().join(format!("other-{n}"));
+            let fd = OwnedFd::from(std::fs::File::create(&other).unwrap());
+            (identity_of_fd(&fd).unwrap().1 == inode).then_some(fd)
+        });
+        let reused = reused.expect("the filesystem gave the freed inode to no new file");
+        assert!(
+            !made.is_own(Subject::Fd(&reused)),
+            "the same inode, another entry"
+        );
+    }
 }

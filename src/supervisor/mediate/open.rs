@@ -150,8 +150,8 @@ pub fn open(prepared: PreparedOpen, made: &Made) -> Outcome {
     }
     let answer = match opened {
         Ok(fd) => {
-            if remember && let Ok(stat) = nix::sys::stat::fstat(&fd) {
-                made.note(&stat);
+            if remember {
+                made.note(&fd);
             }
             Answer::Fd { fd, cloexec }
         }
