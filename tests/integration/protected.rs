@@ -34,6 +34,8 @@ fn client_directories_take_only_what_the_client_writes() {
                 "commands/x.md",
                 "hooks/h.sh",
                 "plugins/p.json",
+                // Cached feature gates, acted on at the next start.
+                "statsig/statsig.cached.evaluations.x",
             ],
         ),
         (
