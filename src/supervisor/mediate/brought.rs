@@ -37,15 +37,17 @@ pub fn regular_file(
     tree: &ProtectedPath,
     flags: RenameFlags,
 ) -> Result<(), Replace> {
+    // A name of the supervisor's own, which no one else makes there: a
+    // plain rename (some filesystems, NFS among them, have no
+    // RENAME_NOREPLACE).
     let staged = staging_name();
     let (dir, name) = (target.dir.as_fd(), target.name.as_os_str());
     match &how {
-        Bring::Rename(source) => nix::fcntl::renameat2(
+        Bring::Rename(source) => nix::fcntl::renameat(
             source.dir.as_fd(),
             source.name.as_os_str(),
             dir,
             staged.as_str(),
-            RenameFlags::RENAME_NOREPLACE,
         ),
         Bring::Link(link) => link(&staged),
     }
