@@ -46,7 +46,23 @@ pub fn loaded(text: &str) -> Vec<(Loaded, &'static str)> {
                 found.push((Loaded::File(path.to_string()), why));
             }
         };
+        // `export PATH="$PWD/bin:$PATH"`: the repository's directories in
+        // a PATH it sets itself.
+        let assignment = line.strip_prefix("export ").unwrap_or(line);
+        if let Some(value) = assignment.strip_prefix("PATH=") {
+            for dir in value.trim_matches(['"', '\'']).split(':') {
+                let dir = ["$PWD/", "${PWD}/", "$(pwd)/", "./"]
+                    .iter()
+                    .find_map(|prefix| dir.strip_prefix(prefix));
+                if let Some(dir) = dir {
+                    found.push((Loaded::OnPath(dir.into()), "put on PATH by .envrc"));
+                }
+            }
+            continue;
+        }
         match call {
+            // The shell's own `source FILE` and `. FILE`.
+            "source" | "." => files(&mut found, &args[..args.len().min(1)], "sourced by .envrc"),
             "dotenv" | "dotenv_if_exists" => {
                 let path = args.first().copied().unwrap_or(".env");
                 files(&mut found, &[path], "read by `dotenv` in .envrc");
@@ -146,6 +162,8 @@ path_add PATH tools/bin
 path_add MANPATH man
 layout go
 export FOO=$(cat x)
+export PATH=\"$PWD/tools:${PWD}/node_modules/.bin:$PATH\"
+source ./scripts/env.sh
 ";
         use Loaded::{File, OnPath};
         assert_eq!(
@@ -162,6 +180,8 @@ export FOO=$(cat x)
                 OnPath("tools/bin".into()),
                 File(".direnv".into()),
                 OnPath("bin".into()),
+                OnPath("tools".into()),
+                File("./scripts/env.sh".into()),
             ]
         );
     }
