@@ -7,9 +7,9 @@
 //! configuration names. Each is found when the policy is compiled, from
 //! files the session has not touched yet.
 
-use super::direnv::Loaded;
 use super::error::CompileError;
 use super::gitconfig;
+use super::loaders::Loaded;
 use super::vars::Variables;
 use super::{
     ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
@@ -89,7 +89,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     }
     git_configuration(input, &mut found);
     ci_references(input, &mut found);
-    direnv_loads(input, &mut found);
+    loader_references(input, &mut found);
 
     let writable = |path: &Path| {
         input
@@ -370,16 +370,36 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
     }
 }
 
-/// What the repository's `.envrc` (itself protected at every depth by the
-/// base profile) makes direnv load at the user's every `cd` (see
-/// [`super::direnv`]): the files it reads or runs, and the directories it
-/// puts on `PATH`, whose existing entries stay writable but which take no
-/// new name (a `git` there would shadow the user's).
-fn direnv_loads(input: &ProtectionInput<'_>, found: &mut Found) {
-    let Some(text) = input.read(&input.repo.join(".envrc")) else {
-        return;
-    };
-    for (loaded, why) in super::direnv::loaded(&text) {
+/// mise's configuration files at the top of a project (mise's docs,
+/// "Configuration"), each protected at every depth by the base profile.
+const MISE_CONFIGS: [&str; 8] = [
+    "mise.toml",
+    ".mise.toml",
+    "mise.local.toml",
+    ".mise.local.toml",
+    ".config/mise.toml",
+    ".config/mise/config.toml",
+    ".mise/config.toml",
+    "mise/config.toml",
+];
+
+/// What tools that run at the user's every `cd` load from the repository
+/// (see [`super::loaders`]): direnv by the repository's `.envrc`, mise by
+/// its configuration (both protected themselves by the base profile). The
+/// files they read or run are protected; a directory they put on `PATH`
+/// keeps its existing entries writable but takes no new name (a `git`
+/// there would shadow the user's).
+fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) {
+    let mut loaded = Vec::new();
+    if let Some(text) = input.read(&input.repo.join(".envrc")) {
+        loaded.extend(super::loaders::direnv::loaded(&text));
+    }
+    for config in MISE_CONFIGS {
+        if let Some(text) = input.read(&input.repo.join(config)) {
+            loaded.extend(super::loaders::mise::loaded(&text));
+        }
+    }
+    for (loaded, why) in loaded {
         match loaded {
             Loaded::File(path) => {
                 let path = lexically_normal(&input.repo.join(path));

@@ -10,13 +10,14 @@ mod audit_strace;
 mod bad_input;
 mod boundary;
 mod caches;
+mod cd_loaders;
 mod claude_hooks;
 mod client_state;
 mod client_trust;
 mod clients;
 mod command_credentials;
 mod credentials;
-mod direnv;
+
 mod escape;
 mod generated;
 mod git_links;

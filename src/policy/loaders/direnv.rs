@@ -10,14 +10,7 @@
 //! of direnv's standard library (`direnv stdlib`) written with literal
 //! arguments; what a script computes at run time is not seen.
 
-/// What `.envrc` makes direnv read or run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Loaded {
-    /// A file (or a directory, whole) whose content it reads or runs.
-    File(String),
-    /// A directory it puts on `PATH`: a new name there shadows a command.
-    OnPath(String),
-}
+use super::Loaded;
 
 /// What the `.envrc` text `text` loads, with the call that loads it; paths
 /// as written (relative to the directory of `.envrc`).
@@ -128,20 +121,14 @@ pub fn loaded(text: &str) -> Vec<(Loaded, &'static str)> {
             _ => {}
         }
     }
-    // What lies beneath node_modules is installed by every `npm install`
-    // (its `.bin` links): left to the rule on installed dependencies.
-    found.retain(|(loaded, _)| {
-        let (Loaded::File(path) | Loaded::OnPath(path)) = loaded;
-        !path.split('/').any(|name| name == "node_modules")
-            && !path.contains('$')
-            && !path.is_empty()
-    });
+    super::keep_followable(&mut found);
     found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::loaders::Loaded;
 
     fn paths(text: &str) -> Vec<Loaded> {
         loaded(text).into_iter().map(|(loaded, _)| loaded).collect()

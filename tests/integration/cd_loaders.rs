@@ -1,0 +1,139 @@
+//! direnv and mise load a repository's environment at the user's every
+//! `cd`, once the user has allowed (`direnv allow`) or trusted (`mise
+//! trust`) its configuration; what that configuration loads (a dotenv
+//! file, a sourced script, a directory put first on PATH) is not covered.
+//! A session cannot plant there, in both modes and as both identities; the
+//! user's real direnv and mise, unconfined, then run nothing planted, and
+//! the existing script in the PATH directory stays the session's to edit.
+
+use crate::boundary::MODES;
+use crate::support::*;
+
+#[test]
+fn what_direnv_loads_at_the_next_cd_cannot_be_planted() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let repo = &env.repo;
+            std::fs::write(
+                repo.join(".envrc"),
+                "dotenv\nsource_env_if_exists .envrc.local\nPATH_add bin\n",
+            )
+            .unwrap();
+            std::fs::write(repo.join(".env"), "GREETING=hello\n").unwrap();
+            std::fs::create_dir_all(repo.join("bin")).unwrap();
+            std::fs::write(repo.join("bin/build.sh"), "#!/bin/sh\necho build\n").unwrap();
+            env.give(repo);
+            let allow = env
+                .command("direnv")
+                .arg("allow")
+                .arg(repo)
+                .output()
+                .unwrap();
+            assert!(allow.status.success(), "{}", all_output(&allow));
+
+            let marker = env.home.join("PLANTED-RAN");
+            let touch = format!("touch {}", marker.display());
+            let attacks = [
+                format!("printf '#!/bin/sh\\n{touch}\\n' > bin/git && chmod +x bin/git"),
+                format!(
+                    "printf '#!/bin/sh\\n{touch}\\n' > git-new && chmod +x git-new && mv git-new bin/git"
+                ),
+                format!("echo '{touch}' > .envrc.local"),
+                format!("echo '{touch}' >> .envrc"),
+                "echo 'GREETING=planted' >> .env".to_string(),
+                "mv bin bin-old && mkdir bin".to_string(),
+            ];
+            let work = [
+                "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
+                "echo notes > notes.txt",
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            let output = env.run_script(mode, &battery.script());
+            battery.check(mode, &all_output(&output));
+
+            // The user's next `cd`, unconfined: direnv loads .envrc, then the
+            // user runs git and reads the environment.
+            let mut next = env.command("direnv");
+            next.args(["exec", &repo.display().to_string(), "sh", "-c"])
+                .arg("git --version && echo \"greeting=$GREETING\"");
+            let next = next.output().unwrap();
+            let text = all_output(&next);
+            assert!(next.status.success(), "{mode:?}: {text}");
+            assert!(text.contains("greeting=hello"), "{mode:?}: {text}");
+            assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
+            assert!(!repo.join("bin/git").exists(), "{mode:?}");
+            assert_eq!(
+                std::fs::read_to_string(repo.join("bin/build.sh")).unwrap(),
+                "#!/bin/sh\necho built\n",
+                "{mode:?}: the existing script is the session's to edit"
+            );
+        }
+    });
+}
+
+#[test]
+fn what_mise_loads_at_the_next_cd_cannot_be_planted() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let repo = &env.repo;
+            std::fs::write(
+                repo.join("mise.toml"),
+                "[env]\n_.file = \".env\"\n_.source = \"./scripts/env.sh\"\n_.path = [\"bin\"]\n",
+            )
+            .unwrap();
+            std::fs::write(repo.join(".env"), "GREETING=hello\n").unwrap();
+            std::fs::create_dir_all(repo.join("scripts")).unwrap();
+            std::fs::write(repo.join("scripts/env.sh"), "export FROM_SOURCE=1\n").unwrap();
+            std::fs::create_dir_all(repo.join("bin")).unwrap();
+            std::fs::write(repo.join("bin/build.sh"), "#!/bin/sh\necho build\n").unwrap();
+            env.give(repo);
+            let trust = env
+                .command("mise")
+                .arg("trust")
+                .arg(repo.join("mise.toml"))
+                .output();
+            let trust = trust.unwrap();
+            assert!(trust.status.success(), "{}", all_output(&trust));
+
+            let marker = env.home.join("PLANTED-RAN");
+            let touch = format!("touch {}", marker.display());
+            let attacks = [
+                format!("printf '#!/bin/sh\\n{touch}\\n' > bin/git && chmod +x bin/git"),
+                format!("echo '{touch}' >> scripts/env.sh"),
+                "echo 'GREETING=planted' >> .env".to_string(),
+                "echo '_.source = \"./evil.sh\"' >> mise.toml".to_string(),
+            ];
+            let work = [
+                "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
+                "echo notes > notes.txt",
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            let output = env.run_script(mode, &battery.script());
+            battery.check(mode, &all_output(&output));
+
+            // The user's next command in the repository, unconfined, with
+            // the environment mise makes there.
+            let mut next = env.command("mise");
+            next.args(["exec", "--", "sh", "-c"])
+                .arg("git --version && echo \"greeting=$GREETING source=$FROM_SOURCE\"");
+            let next = next.output().unwrap();
+            let text = all_output(&next);
+            assert!(next.status.success(), "{mode:?}: {text}");
+            assert!(text.contains("greeting=hello source=1"), "{mode:?}: {text}");
+            assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
+            assert_eq!(
+                std::fs::read_to_string(repo.join("bin/build.sh")).unwrap(),
+                "#!/bin/sh\necho built\n",
+                "{mode:?}: the existing script is the session's to edit"
+            );
+        }
+    });
+}
