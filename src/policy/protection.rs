@@ -370,6 +370,21 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
     }
 }
 
+/// Hook managers' YAML configuration at the top of the repository, whose
+/// commands run at the user's next commit (each protected by the base
+/// profile).
+const HOOK_MANAGER_CONFIGS: [&str; 9] = [
+    ".pre-commit-config.yaml",
+    "lefthook.yml",
+    "lefthook.yaml",
+    ".lefthook.yml",
+    ".lefthook.yaml",
+    "lefthook-local.yml",
+    "lefthook-local.yaml",
+    ".lefthook-local.yml",
+    ".lefthook-local.yaml",
+];
+
 /// mise's configuration files at the top of a project (mise's docs,
 /// "Configuration"), each protected at every depth by the base profile.
 const MISE_CONFIGS: [&str; 8] = [
@@ -422,9 +437,11 @@ fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) {
     }
 }
 
-/// Files a CI system runs because its (protected) configuration names them:
-/// local actions of GitHub-style workflows (`uses: ./path`) and files a
-/// GitLab pipeline includes (`include: local: path`, or a plain path).
+/// Files a CI system or a hook manager runs because its (protected)
+/// configuration names them: local actions of GitHub-style workflows
+/// (`uses: ./path`), files a GitLab pipeline includes (`include: local:
+/// path`, or a plain path), and the scripts of pre-commit's and lefthook's
+/// commands.
 fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
     for dir in WORKFLOW_DIRS {
         let dir = input.repo.join(dir);
@@ -445,6 +462,21 @@ fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
                     format!("a local action of {}", file.display()),
                 );
             }
+        }
+    }
+    for config in HOOK_MANAGER_CONFIGS {
+        let file = input.repo.join(config);
+        let Some(text) = input.read(&file) else {
+            continue;
+        };
+        for script in super::ci_files::hook_scripts(&text) {
+            let path = lexically_normal(&input.repo.join(script));
+            found.add(
+                input,
+                path,
+                Vec::new(),
+                format!("run by a hook of {}", file.display()),
+            );
         }
     }
     let gitlab = input.repo.join(".gitlab-ci.yml");

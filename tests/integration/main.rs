@@ -22,6 +22,7 @@ mod escape;
 mod generated;
 mod git_links;
 mod git_objects;
+mod hook_scripts;
 mod hooks;
 mod lifecycle;
 mod network;
