@@ -61,35 +61,93 @@ pub fn gitlab_local_includes(text: &str) -> Vec<String> {
 }
 
 /// The repository's scripts a hook manager's YAML configuration runs: the
-/// words of its `entry:` and `args:` (pre-commit) and `run:` (lefthook)
-/// values that
-/// name a file by a relative path (`./scripts/lint.sh`, `tools/check.py`),
-/// without templates (`{staged_files}`) or options.
+/// program of its `entry:` (pre-commit) and `run:` (lefthook) command
+/// lines when it names a file of the repository (`./scripts/lint.sh`,
+/// `python tools/check.py`: the script an interpreter runs), and a script
+/// among pre-commit's `args:` (`entry: bash`, `args: [./hooks/run.sh]`).
+/// What the commands merely work on (`eslint src/`) is not taken.
 pub fn hook_scripts(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for line in text.lines() {
         let item = line.trim_start().trim_start_matches("- ").trim_start();
-        let Some(value) = item
+        if let Some(command) = item
             .strip_prefix("entry:")
-            .or_else(|| item.strip_prefix("args:"))
             .or_else(|| item.strip_prefix("run:"))
-        else {
-            continue;
-        };
-        for word in value.split_whitespace() {
-            let word = word.trim_matches(['"', '\'', ';', '&', '|', '(', ')', '[', ']', ',']);
-            let path = word.strip_prefix("./").unwrap_or(word);
-            let looks_like_path = word.contains('/')
-                && !word.starts_with(['-', '/', '$', '~', '{'])
-                && !word.contains(['{', '}', '$', '*', '='])
-                && !word.contains("://");
-            if looks_like_path && !path.split('/').any(|part| part == "..") {
-                found.push(path.trim_end_matches('/').to_string());
-            }
+        {
+            found.extend(command_scripts(command));
+        } else if let Some(args) = item.strip_prefix("args:") {
+            found.extend(
+                words(args)
+                    .filter(|word| is_script_name(word))
+                    .filter_map(relative_path),
+            );
         }
     }
-    found.retain(|path| !path.is_empty());
     found
+}
+
+/// The repository's scripts a hook script (`.git/hooks/pre-commit`,
+/// `.husky/pre-commit`) runs, from its lines that are not comments.
+pub fn shell_scripts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(command_scripts)
+        .collect()
+}
+
+/// Programs that run the script named as their first operand.
+const INTERPRETERS: [&str; 11] = [
+    "sh", "bash", "zsh", "dash", "python", "python3", "node", "ruby", "perl", "deno", "bun",
+];
+
+/// The scripts of the repository a command line runs: each command's
+/// program when it names a file by a relative path, or the first operand
+/// of an interpreter (in a shell function's body too).
+pub fn command_scripts(command: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for segment in command.split([';', '&', '|', '{', '}', '\n']) {
+        let mut words = words(segment)
+            .skip_while(|word| word.contains('=') || matches!(*word, "exec" | "env" | "command"));
+        let Some(program) = words.next() else {
+            continue;
+        };
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let script = match INTERPRETERS.contains(&name) {
+            true => words.find(|word| !word.starts_with('-')),
+            false => (program.contains('/') || is_script_name(program)).then_some(program),
+        };
+        found.extend(script.and_then(relative_path));
+    }
+    found
+}
+
+/// The words of a command line, quotes and list punctuation taken away.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace()
+        .map(|word| word.trim_matches(['"', '\'', '(', ')', '[', ']', ',']))
+        .filter(|word| !word.is_empty())
+}
+
+/// Whether `word` names a script by its extension.
+fn is_script_name(word: &str) -> bool {
+    [
+        ".sh", ".bash", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl",
+    ]
+    .iter()
+    .any(|extension| word.ends_with(extension))
+}
+
+/// `word` as a path relative to the repository, if it is one (no option,
+/// absolute path, variable, template, URL or `..`).
+fn relative_path(word: &str) -> Option<String> {
+    let plain = !word.starts_with(['-', '/', '$', '~', '{'])
+        && !word.contains(['{', '}', '$', '*', '=', '`'])
+        && !word.contains("://");
+    let path = word
+        .strip_prefix("./")
+        .unwrap_or(word)
+        .trim_end_matches('/');
+    (plain && !path.is_empty() && !path.split('/').any(|part| part == "..")).then(|| path.into())
 }
 
 #[cfg(test)]
@@ -104,13 +162,27 @@ mod tests {
 
     #[test]
     fn hook_manager_scripts() {
-        let pre_commit = "repos:\n  - repo: local\n    hooks:\n      - id: lint\n        entry: ./scripts/lint.sh --fix\n        language: script\n      - id: check\n        entry: python tools/check.py {staged_files}\n        language: system\n      - id: fmt\n        entry: cargo fmt --\n      - id: sh\n        entry: bash\n        args: [--norc, ./hooks/run.sh]\n";
+        let pre_commit = "repos:\n  - repo: local\n    hooks:\n      - id: lint\n        entry: ./scripts/lint.sh --fix\n        language: script\n      - id: check\n        entry: python tools/check.py {staged_files}\n        language: system\n      - id: fmt\n        entry: cargo fmt -- src/\n      - id: sh\n        entry: bash\n        args: [--norc, ./hooks/run.sh, src/]\n      - id: named\n        entry: lint.sh\n        language: script\n";
         assert_eq!(
             hook_scripts(pre_commit),
-            ["scripts/lint.sh", "tools/check.py", "hooks/run.sh"]
+            [
+                "scripts/lint.sh",
+                "tools/check.py",
+                "hooks/run.sh",
+                "lint.sh"
+            ]
         );
-        let lefthook = "pre-commit:\n  commands:\n    lint:\n      run: \"bin/lint {staged_files} && ./ci/x.sh\"\n    url:\n      run: curl https://example.com/a/b\n";
+        let lefthook = "pre-commit:\n  commands:\n    lint:\n      run: \"bin/lint {staged_files} && ./ci/x.sh\"\n    eslint:\n      run: npx eslint src/ lib/\n    url:\n      run: curl https://example.com/a/b\n";
         assert_eq!(hook_scripts(lefthook), ["bin/lint", "ci/x.sh"]);
+        assert_eq!(
+            command_scripts("f() { ./x.sh \"$1\"; git diff -- src/; }; f"),
+            ["x.sh"]
+        );
+        let husky = "#!/usr/bin/env sh\n# ./not/this.sh\nnpx lint-staged\n./scripts/check.sh && sh tools/x.sh\ncargo fmt --check -- src/\nFOO=1 exec ./bin/hook \"$@\"\n";
+        assert_eq!(
+            shell_scripts(husky),
+            ["scripts/check.sh", "tools/x.sh", "bin/hook"]
+        );
     }
 
     #[test]

@@ -9,7 +9,6 @@
 
 use super::error::CompileError;
 use super::gitconfig;
-use super::loaders::Loaded;
 use super::vars::Variables;
 use super::{
     ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
@@ -20,16 +19,12 @@ use crate::profile::FilesystemSection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod references;
+
 /// How much of a configuration file is read.
 const CONFIG_BYTES: usize = 1024 * 1024;
 /// How deep git configuration includes are followed.
 const MAX_INCLUDE_DEPTH: usize = 10;
-/// Where CI systems keep workflows that may use local actions.
-const WORKFLOW_DIRS: [&str; 3] = [
-    ".github/workflows",
-    ".gitea/workflows",
-    ".forgejo/workflows",
-];
 
 /// What the protection is compiled from.
 pub struct ProtectionInput<'a> {
@@ -88,8 +83,8 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         }
     }
     git_configuration(input, &mut found);
-    ci_references(input, &mut found);
-    loader_references(input, &mut found);
+    references::ci_references(input, &mut found);
+    references::loader_references(input, &mut found);
 
     let writable = |path: &Path| {
         input
@@ -340,12 +335,8 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
         // `!scripts/up.sh`): relative to the top of the work tree, where git
         // runs aliases, filters and drivers.
         for (key, command) in &refs.commands {
-            for word in command.trim_start_matches('!').split_whitespace() {
-                let word = word.trim_matches(['"', '\'']);
-                if !word.contains('/') {
-                    continue;
-                }
-                let path = lexically_normal(&input.repo.join(input.expand_home(word)));
+            for word in super::ci_files::command_scripts(command.trim_start_matches('!')) {
+                let path = lexically_normal(&input.repo.join(input.expand_home(&word)));
                 found.add(
                     input,
                     path,
@@ -366,129 +357,6 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
             if depth < MAX_INCLUDE_DEPTH {
                 queue.push((path, depth + 1));
             }
-        }
-    }
-}
-
-/// Hook managers' YAML configuration at the top of the repository, whose
-/// commands run at the user's next commit (each protected by the base
-/// profile).
-const HOOK_MANAGER_CONFIGS: [&str; 9] = [
-    ".pre-commit-config.yaml",
-    "lefthook.yml",
-    "lefthook.yaml",
-    ".lefthook.yml",
-    ".lefthook.yaml",
-    "lefthook-local.yml",
-    "lefthook-local.yaml",
-    ".lefthook-local.yml",
-    ".lefthook-local.yaml",
-];
-
-/// mise's configuration files at the top of a project (mise's docs,
-/// "Configuration"), each protected at every depth by the base profile.
-const MISE_CONFIGS: [&str; 8] = [
-    "mise.toml",
-    ".mise.toml",
-    "mise.local.toml",
-    ".mise.local.toml",
-    ".config/mise.toml",
-    ".config/mise/config.toml",
-    ".mise/config.toml",
-    "mise/config.toml",
-];
-
-/// What tools that run at the user's every `cd` load from the repository
-/// (see [`super::loaders`]): direnv by the repository's `.envrc`, mise by
-/// its configuration (both protected themselves by the base profile). The
-/// files they read or run are protected; a directory they put on `PATH`
-/// keeps its existing entries writable but takes no new name (a `git`
-/// there would shadow the user's).
-fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) {
-    let mut loaded = Vec::new();
-    if let Some(text) = input.read(&input.repo.join(".envrc")) {
-        loaded.extend(super::loaders::direnv::loaded(&text));
-    }
-    for config in MISE_CONFIGS {
-        if let Some(text) = input.read(&input.repo.join(config)) {
-            loaded.extend(super::loaders::mise::loaded(&text));
-        }
-    }
-    for (loaded, why) in loaded {
-        match loaded {
-            Loaded::File(path) => {
-                let path = lexically_normal(&input.repo.join(path));
-                found.add(input, path, Vec::new(), why.into());
-            }
-            // The repository itself on PATH would leave no new file at its
-            // top: not followed (docs/security.md).
-            Loaded::OnPath(dir) if lexically_normal(&input.repo.join(&dir)) == input.repo => {}
-            Loaded::OnPath(dir) => {
-                let dir = lexically_normal(&input.repo.join(dir));
-                let existing = input.host.read_dir(&dir).unwrap_or_default();
-                let allow = existing
-                    .into_iter()
-                    .filter(|name| !name.contains(['*', '?', '/']))
-                    .flat_map(|name| [format!("{name}/**"), name])
-                    .collect();
-                found.add(input, dir, allow, why.into());
-            }
-        }
-    }
-}
-
-/// Files a CI system or a hook manager runs because its (protected)
-/// configuration names them: local actions of GitHub-style workflows
-/// (`uses: ./path`), files a GitLab pipeline includes (`include: local:
-/// path`, or a plain path), and the scripts of pre-commit's and lefthook's
-/// commands.
-fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
-    for dir in WORKFLOW_DIRS {
-        let dir = input.repo.join(dir);
-        for name in input.host.read_dir(&dir).unwrap_or_default() {
-            let file = dir.join(&name);
-            if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
-                continue;
-            }
-            let Some(text) = input.read(&file) else {
-                continue;
-            };
-            for action in super::ci_files::local_actions(&text) {
-                let path = lexically_normal(&input.repo.join(action));
-                found.add(
-                    input,
-                    path,
-                    Vec::new(),
-                    format!("a local action of {}", file.display()),
-                );
-            }
-        }
-    }
-    for config in HOOK_MANAGER_CONFIGS {
-        let file = input.repo.join(config);
-        let Some(text) = input.read(&file) else {
-            continue;
-        };
-        for script in super::ci_files::hook_scripts(&text) {
-            let path = lexically_normal(&input.repo.join(script));
-            found.add(
-                input,
-                path,
-                Vec::new(),
-                format!("run by a hook of {}", file.display()),
-            );
-        }
-    }
-    let gitlab = input.repo.join(".gitlab-ci.yml");
-    if let Some(text) = input.read(&gitlab) {
-        for include in super::ci_files::gitlab_local_includes(&text) {
-            let path = lexically_normal(&input.repo.join(include.trim_start_matches('/')));
-            found.add(
-                input,
-                path,
-                Vec::new(),
-                format!("included by {}", gitlab.display()),
-            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What a hook runs counts as the hook: a script the (protected)
-//! pre-commit configuration names in a local hook cannot be changed by a
-//! session, or replaced, or moved away with its directory, in both modes
+//! pre-commit configuration names in a local hook, or the user's own git
+//! hook runs, cannot be changed by a session, or replaced, or moved away with its directory, in both modes
 //! and as both identities. The user's next unconfined `git commit` then runs
 //! the real pre-commit and the script as the user wrote it; other scripts
 //! beside it stay the session's to edit.
@@ -27,10 +27,19 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
             // The user's hook leaves a mark of its own where it ran.
             let ran = env.home.join("HOOK-RAN");
             let lint = format!("#!/bin/sh\ntouch {}\n", ran.display());
-            for (name, text) in [("lint.sh", lint.as_str()), ("other.sh", "#!/bin/sh\n")] {
+            let after = format!("#!/bin/sh\ntouch {}-AFTER\n", ran.display());
+            for (name, text) in [
+                ("lint.sh", lint.as_str()),
+                ("after.sh", after.as_str()),
+                ("other.sh", "#!/bin/sh\n"),
+            ] {
                 std::fs::write(repo.join("scripts").join(name), text).unwrap();
                 set_mode(&repo.join("scripts").join(name), 0o755);
             }
+            // The user's own git hook runs a script of the repository too.
+            let post_commit = repo.join(".git/hooks/post-commit");
+            std::fs::write(&post_commit, "#!/bin/sh\n./scripts/after.sh\n").unwrap();
+            set_mode(&post_commit, 0o755);
             env.give(repo);
             for args in [&["add", "-A"][..], &["commit", "-qm", "hooks"][..]] {
                 let done = env.command("git").args(args).output().unwrap();
@@ -48,6 +57,7 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
                     "mv scripts scripts-old && mkdir scripts && printf '#!/bin/sh\\n{touch}\\n' > scripts/lint.sh"
                 ),
                 "chmod 644 scripts/lint.sh".to_string(),
+                format!("echo '{touch}' >> scripts/after.sh"),
             ];
             let work = [
                 "printf '#!/bin/sh\\necho other\\n' > scripts/other.sh",
@@ -71,6 +81,11 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
             assert!(
                 ran.exists(),
                 "{mode:?}: the user's hook did not run: {text}"
+            );
+            let after_ran = env.home.join("HOOK-RAN-AFTER");
+            assert!(
+                after_ran.exists(),
+                "{mode:?}: the post-commit hook did not run"
             );
             assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
             assert_eq!(
