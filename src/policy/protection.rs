@@ -9,6 +9,7 @@
 
 use super::error::CompileError;
 use super::gitconfig;
+use super::loaders::zsh_dotenv_file;
 use super::vars::Variables;
 use super::{
     ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
@@ -71,6 +72,27 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             allow.clone(),
             format!("filesystem.guarded `{entry}`"),
         );
+    }
+    // oh-my-zsh's dotenv plugin sources a file of that name as shell code in
+    // every directory the user's zsh enters.
+    let zdotdir = input
+        .host
+        .var("ZDOTDIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| input.home.to_path_buf());
+    let zshrc = zdotdir.join(".zshrc");
+    let dotenv = input.read(&zshrc).and_then(|text| zsh_dotenv_file(&text));
+    if let Some(name) =
+        dotenv.filter(|name| !everywhere.iter().any(|p| p.components == [name.clone()]))
+    {
+        everywhere.push(EverywherePath {
+            components: vec![name],
+            because: format!(
+                "sourced at every cd by oh-my-zsh's dotenv plugin ({})",
+                zshrc.display()
+            ),
+        });
     }
     // The repository's own instance of each path protected everywhere is a
     // protected path too (bound read-only, checked at the end), unless a

@@ -137,3 +137,54 @@ fn what_mise_loads_at_the_next_cd_cannot_be_planted() {
         }
     });
 }
+
+/// oh-my-zsh's dotenv plugin sources `.env` as shell code in every
+/// directory the user's zsh enters (a directory answered "always" is
+/// remembered by its path): when the user's `.zshrc` enables it, no `.env`
+/// can change or be made anywhere in the repository; without it `.env` is
+/// ordinary work.
+#[test]
+fn what_zshs_dotenv_plugin_sources_at_the_next_cd_cannot_be_planted() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            for enabled in [true, false] {
+                let env = &TestEnv::new(env.identity);
+                let plugins = if enabled { "git dotenv" } else { "git" };
+                std::fs::write(
+                    env.home.join(".zshrc"),
+                    format!("export ZSH=\"$HOME/.oh-my-zsh\"\nplugins=({plugins})\n"),
+                )
+                .unwrap();
+                std::fs::write(env.repo.join(".env"), "GREETING=hello\n").unwrap();
+                std::fs::create_dir_all(env.repo.join("sub")).unwrap();
+                env.give(&env.home);
+                env.give(&env.repo);
+                let marker = env.home.join("PLANTED-RAN");
+                let touch = format!("touch {}", marker.display());
+                let plants = [
+                    format!("echo '{touch}' >> .env"),
+                    format!("echo '{touch}' > sub/.env"),
+                ];
+                let (attacks, work): (&[String], &[&str]) = match enabled {
+                    true => (&plants, &["echo notes > notes.txt"]),
+                    false => (&[], &["echo 'PORT=1' >> .env", "echo 'A=1' > sub/.env"]),
+                };
+                let battery = Battery { attacks, work };
+                let output = env.run_script(mode, &battery.script());
+                battery.check(mode, &all_output(&output));
+                if !enabled {
+                    continue;
+                }
+                // What the plugin does at the user's next cd, unconfined.
+                let mut next = env.command("zsh");
+                next.arg("-c").arg(
+                    "source ./.env && cd sub && { [ ! -f .env ] || source ./.env; } && echo \"greeting=$GREETING\"",
+                );
+                let next = next.output().unwrap();
+                let text = all_output(&next);
+                assert!(text.contains("greeting=hello"), "{mode:?}: {text}");
+                assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
+            }
+        }
+    });
+}
