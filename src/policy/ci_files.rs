@@ -112,9 +112,12 @@ pub fn command_scripts(command: &str) -> Vec<String> {
             continue;
         };
         let name = program.rsplit('/').next().unwrap_or(program);
+        let names_a_file = |word: &str| word.contains('/') || is_script_name(word);
         let script = match INTERPRETERS.contains(&name) {
-            true => words.find(|word| !word.starts_with('-')),
-            false => (program.contains('/') || is_script_name(program)).then_some(program),
+            true => words
+                .find(|word| !word.starts_with('-'))
+                .filter(|word| names_a_file(word)),
+            false => names_a_file(program).then_some(program),
         };
         found.extend(script.and_then(relative_path));
     }
@@ -137,12 +140,13 @@ fn is_script_name(word: &str) -> bool {
     .any(|extension| word.ends_with(extension))
 }
 
-/// `word` as a path relative to the repository, if it is one (no option,
-/// absolute path, variable, template, URL or `..`).
+/// `word` as a path (relative to the repository, absolute, or `~/`), if it
+/// is one: no option, variable, template, URL or `..`.
 fn relative_path(word: &str) -> Option<String> {
-    let plain = !word.starts_with(['-', '/', '$', '~', '{'])
+    let plain = !word.starts_with(['-', '$', '{'])
         && !word.contains(['{', '}', '$', '*', '=', '`'])
-        && !word.contains("://");
+        && !word.contains("://")
+        && (!word.starts_with('~') || word.starts_with("~/"));
     let path = word
         .strip_prefix("./")
         .unwrap_or(word)
@@ -177,6 +181,14 @@ mod tests {
         assert_eq!(
             command_scripts("f() { ./x.sh \"$1\"; git diff -- src/; }; f"),
             ["x.sh"]
+        );
+        assert_eq!(
+            command_scripts("python -m mypkg; node tools/gen.mjs; python check.py"),
+            ["tools/gen.mjs", "check.py"]
+        );
+        assert_eq!(
+            command_scripts("/work/repo/tools/pager -R; ~/bin/x"),
+            ["/work/repo/tools/pager", "~/bin/x"]
         );
         let husky = "#!/usr/bin/env sh\n# ./not/this.sh\nnpx lint-staged\n./scripts/check.sh && sh tools/x.sh\ncargo fmt --check -- src/\nFOO=1 exec ./bin/hook \"$@\"\n";
         assert_eq!(

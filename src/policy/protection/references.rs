@@ -112,7 +112,7 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
             continue;
         };
         for script in crate::policy::ci_files::hook_scripts(&text) {
-            let path = lexically_normal(&input.repo.join(script));
+            let path = lexically_normal(&input.repo.join(input.expand_home(&script)));
             found.add(
                 input,
                 path,
@@ -133,7 +133,7 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
                 continue;
             };
             for script in crate::policy::ci_files::shell_scripts(&text) {
-                let path = lexically_normal(&input.repo.join(script));
+                let path = lexically_normal(&input.repo.join(input.expand_home(&script)));
                 found.add(
                     input,
                     path,
