@@ -2,8 +2,8 @@
 //! and directories made in place. A symbolic link at a name git writes
 //! made the user's next unconfined `git commit --amend` write the session's
 //! commit message outside the repository, and a directory renamed into
-//! `objects/` brought objects no check had seen; nor does a directory
-//! leave one with entries that cannot change. Both modes, every
+//! `objects/` brought objects no check had seen. A directory leaves such a
+//! tree only when every entry in it may change. Both modes, every
 //! identity; then the user's unconfined git, and ordinary work beside it.
 
 use crate::boundary::MODES;
