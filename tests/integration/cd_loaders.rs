@@ -9,67 +9,86 @@
 use crate::boundary::MODES;
 use crate::support::*;
 
+/// A repository whose `config` (file name, text) a loader that runs at
+/// every `cd` takes `.env` (GREETING=hello), a sourced script and `bin/` on
+/// PATH (holding the user's `build.sh`) from, allowed with `allow`. A
+/// session tries `plants` (each given the command that touches the marker)
+/// next to ordinary work; then `next` runs the user's next command through
+/// the loader, unconfined: the environment is the user's, nothing planted
+/// ran, and the existing script stayed the session's to edit.
+fn plants_for_the_next_cd(
+    env: &TestEnv,
+    mode: &[&str],
+    config: (&str, &str),
+    allow: &[&str],
+    plants: &[&str],
+    next: &[&str],
+) {
+    let repo = &env.repo;
+    std::fs::write(repo.join(config.0), config.1).unwrap();
+    std::fs::write(repo.join(".env"), "GREETING=hello\n").unwrap();
+    std::fs::create_dir_all(repo.join("bin")).unwrap();
+    std::fs::create_dir_all(repo.join("scripts")).unwrap();
+    std::fs::write(repo.join("scripts/env.sh"), "export FROM_SOURCE=1\n").unwrap();
+    std::fs::write(repo.join("bin/build.sh"), "#!/bin/sh\necho build\n").unwrap();
+    env.give(repo);
+    let allowed = env.command(allow[0]).args(&allow[1..]).output().unwrap();
+    assert!(allowed.status.success(), "{}", all_output(&allowed));
+
+    let marker = env.home.join("PLANTED-RAN");
+    let touch = format!("touch {}", marker.display());
+    let mut attacks = vec![
+        format!("printf '#!/bin/sh\\n{touch}\\n' > bin/git && chmod +x bin/git"),
+        format!(
+            "printf '#!/bin/sh\\n{touch}\\n' > git-new && chmod +x git-new && mv git-new bin/git"
+        ),
+        format!("echo '{touch}' >> scripts/env.sh"),
+        "echo 'GREETING=planted' >> .env".to_string(),
+        "mv bin bin-old && mkdir bin".to_string(),
+    ];
+    attacks.extend(plants.iter().map(|plant| plant.replace("TOUCH", &touch)));
+    let work = [
+        "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
+        "echo notes > notes.txt",
+    ];
+    let battery = Battery {
+        attacks: &attacks,
+        work: &work,
+    };
+    let output = env.run_script(mode, &battery.script());
+    battery.check(mode, &all_output(&output));
+
+    let mut command = env.command(next[0]);
+    command
+        .args(&next[1..])
+        .arg("git --version && echo \"greeting=$GREETING source=$FROM_SOURCE\"");
+    let done = command.output().unwrap();
+    let text = all_output(&done);
+    assert!(done.status.success(), "{mode:?}: {text}");
+    assert!(text.contains("greeting=hello source=1"), "{mode:?}: {text}");
+    assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
+    assert!(!repo.join("bin/git").exists(), "{mode:?}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("bin/build.sh")).unwrap(),
+        "#!/bin/sh\necho built\n",
+        "{mode:?}: the existing script is the session's to edit"
+    );
+}
+
 #[test]
 fn what_direnv_loads_at_the_next_cd_cannot_be_planted() {
     for_each_identity(|env| {
         for mode in MODES {
             let env = &TestEnv::new(env.identity);
-            let repo = &env.repo;
-            std::fs::write(
-                repo.join(".envrc"),
-                "dotenv\nsource_env_if_exists .envrc.local\nPATH_add bin\n",
-            )
-            .unwrap();
-            std::fs::write(repo.join(".env"), "GREETING=hello\n").unwrap();
-            std::fs::create_dir_all(repo.join("bin")).unwrap();
-            std::fs::write(repo.join("bin/build.sh"), "#!/bin/sh\necho build\n").unwrap();
-            env.give(repo);
-            let allow = env
-                .command("direnv")
-                .arg("allow")
-                .arg(repo)
-                .output()
-                .unwrap();
-            assert!(allow.status.success(), "{}", all_output(&allow));
-
-            let marker = env.home.join("PLANTED-RAN");
-            let touch = format!("touch {}", marker.display());
-            let attacks = [
-                format!("printf '#!/bin/sh\\n{touch}\\n' > bin/git && chmod +x bin/git"),
-                format!(
-                    "printf '#!/bin/sh\\n{touch}\\n' > git-new && chmod +x git-new && mv git-new bin/git"
-                ),
-                format!("echo '{touch}' > .envrc.local"),
-                format!("echo '{touch}' >> .envrc"),
-                "echo 'GREETING=planted' >> .env".to_string(),
-                "mv bin bin-old && mkdir bin".to_string(),
-            ];
-            let work = [
-                "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
-                "echo notes > notes.txt",
-            ];
-            let battery = Battery {
-                attacks: &attacks,
-                work: &work,
-            };
-            let output = env.run_script(mode, &battery.script());
-            battery.check(mode, &all_output(&output));
-
-            // The user's next `cd`, unconfined: direnv loads .envrc, then the
-            // user runs git and reads the environment.
-            let mut next = env.command("direnv");
-            next.args(["exec", &repo.display().to_string(), "sh", "-c"])
-                .arg("git --version && echo \"greeting=$GREETING\"");
-            let next = next.output().unwrap();
-            let text = all_output(&next);
-            assert!(next.status.success(), "{mode:?}: {text}");
-            assert!(text.contains("greeting=hello"), "{mode:?}: {text}");
-            assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
-            assert!(!repo.join("bin/git").exists(), "{mode:?}");
-            assert_eq!(
-                std::fs::read_to_string(repo.join("bin/build.sh")).unwrap(),
-                "#!/bin/sh\necho built\n",
-                "{mode:?}: the existing script is the session's to edit"
+            let repo = env.repo.display().to_string();
+            let envrc = "dotenv\nsource_env scripts/env.sh\nsource_env_if_exists .envrc.local\nPATH_add bin\n";
+            plants_for_the_next_cd(
+                env,
+                mode,
+                (".envrc", envrc),
+                &["direnv", "allow", &repo],
+                &["echo 'TOUCH' > .envrc.local", "echo 'TOUCH' >> .envrc"],
+                &["direnv", "exec", &repo, "sh", "-c"],
             );
         }
     });
@@ -80,59 +99,16 @@ fn what_mise_loads_at_the_next_cd_cannot_be_planted() {
     for_each_identity(|env| {
         for mode in MODES {
             let env = &TestEnv::new(env.identity);
-            let repo = &env.repo;
-            std::fs::write(
-                repo.join("mise.toml"),
-                "[env]\n_.file = \".env\"\n_.source = \"./scripts/env.sh\"\n_.path = [\"bin\"]\n",
-            )
-            .unwrap();
-            std::fs::write(repo.join(".env"), "GREETING=hello\n").unwrap();
-            std::fs::create_dir_all(repo.join("scripts")).unwrap();
-            std::fs::write(repo.join("scripts/env.sh"), "export FROM_SOURCE=1\n").unwrap();
-            std::fs::create_dir_all(repo.join("bin")).unwrap();
-            std::fs::write(repo.join("bin/build.sh"), "#!/bin/sh\necho build\n").unwrap();
-            env.give(repo);
-            let trust = env
-                .command("mise")
-                .arg("trust")
-                .arg(repo.join("mise.toml"))
-                .output();
-            let trust = trust.unwrap();
-            assert!(trust.status.success(), "{}", all_output(&trust));
-
-            let marker = env.home.join("PLANTED-RAN");
-            let touch = format!("touch {}", marker.display());
-            let attacks = [
-                format!("printf '#!/bin/sh\\n{touch}\\n' > bin/git && chmod +x bin/git"),
-                format!("echo '{touch}' >> scripts/env.sh"),
-                "echo 'GREETING=planted' >> .env".to_string(),
-                "echo '_.source = \"./evil.sh\"' >> mise.toml".to_string(),
-            ];
-            let work = [
-                "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
-                "echo notes > notes.txt",
-            ];
-            let battery = Battery {
-                attacks: &attacks,
-                work: &work,
-            };
-            let output = env.run_script(mode, &battery.script());
-            battery.check(mode, &all_output(&output));
-
-            // The user's next command in the repository, unconfined, with
-            // the environment mise makes there.
-            let mut next = env.command("mise");
-            next.args(["exec", "--", "sh", "-c"])
-                .arg("git --version && echo \"greeting=$GREETING source=$FROM_SOURCE\"");
-            let next = next.output().unwrap();
-            let text = all_output(&next);
-            assert!(next.status.success(), "{mode:?}: {text}");
-            assert!(text.contains("greeting=hello source=1"), "{mode:?}: {text}");
-            assert!(!marker.exists(), "{mode:?}: a planted command ran: {text}");
-            assert_eq!(
-                std::fs::read_to_string(repo.join("bin/build.sh")).unwrap(),
-                "#!/bin/sh\necho built\n",
-                "{mode:?}: the existing script is the session's to edit"
+            let config = env.repo.join("mise.toml").display().to_string();
+            let mise =
+                "[env]\n_.file = \".env\"\n_.source = \"./scripts/env.sh\"\n_.path = [\"bin\"]\n";
+            plants_for_the_next_cd(
+                env,
+                mode,
+                ("mise.toml", mise),
+                &["mise", "trust", &config],
+                &["echo '_.source = \"./evil.sh\"' >> mise.toml"],
+                &["mise", "exec", "--", "sh", "-c"],
             );
         }
     });
