@@ -256,6 +256,15 @@ impl Found {
     }
 }
 
+impl Found {
+    /// Adds the path a configuration names (relative to the repository,
+    /// absolute, or `~/`), read-only as a whole.
+    fn add_named(&mut self, input: &ProtectionInput<'_>, named: &str, because: String) {
+        let path = lexically_normal(&input.repo.join(input.expand_home(named)));
+        self.add(input, path, Vec::new(), because);
+    }
+}
+
 impl ProtectionInput<'_> {
     /// An entry of `field` as an absolute path (relative entries are
     /// relative to the repository).
@@ -358,13 +367,7 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
         // runs aliases, filters and drivers.
         for (key, command) in &refs.commands {
             for word in super::ci_files::command_scripts(command.trim_start_matches('!')) {
-                let path = lexically_normal(&input.repo.join(input.expand_home(&word)));
-                found.add(
-                    input,
-                    path,
-                    Vec::new(),
-                    format!("run by {key} in {}", file.display()),
-                );
+                found.add_named(input, &word, format!("run by {key} in {}", file.display()));
             }
         }
         for include in refs.includes {

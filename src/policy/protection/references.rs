@@ -58,10 +58,7 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
     }
     for (loaded, why) in loaded {
         match loaded {
-            Loaded::File(path) => {
-                let path = lexically_normal(&input.repo.join(path));
-                found.add(input, path, Vec::new(), why.into());
-            }
+            Loaded::File(path) => found.add_named(input, &path, why.into()),
             // The repository itself on PATH would leave no new file at its
             // top: not followed (docs/security.md).
             Loaded::OnPath(dir) if lexically_normal(&input.repo.join(&dir)) == input.repo => {}
@@ -96,11 +93,9 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
                 continue;
             };
             for action in crate::policy::ci_files::local_actions(&text) {
-                let path = lexically_normal(&input.repo.join(action));
-                found.add(
+                found.add_named(
                     input,
-                    path,
-                    Vec::new(),
+                    &action,
                     format!("a local action of {}", file.display()),
                 );
             }
@@ -112,11 +107,9 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
             continue;
         };
         for script in crate::policy::ci_files::hook_scripts(&text) {
-            let path = lexically_normal(&input.repo.join(input.expand_home(&script)));
-            found.add(
+            found.add_named(
                 input,
-                path,
-                Vec::new(),
+                &script,
                 format!("run by a hook of {}", file.display()),
             );
         }
@@ -133,24 +126,16 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
                 continue;
             };
             for script in crate::policy::ci_files::shell_scripts(&text) {
-                let path = lexically_normal(&input.repo.join(input.expand_home(&script)));
-                found.add(
-                    input,
-                    path,
-                    Vec::new(),
-                    format!("run by hook {}", file.display()),
-                );
+                found.add_named(input, &script, format!("run by hook {}", file.display()));
             }
         }
     }
     let gitlab = input.repo.join(".gitlab-ci.yml");
     if let Some(text) = input.read(&gitlab) {
         for include in crate::policy::ci_files::gitlab_local_includes(&text) {
-            let path = lexically_normal(&input.repo.join(include.trim_start_matches('/')));
-            found.add(
+            found.add_named(
                 input,
-                path,
-                Vec::new(),
+                include.trim_start_matches('/'),
                 format!("included by {}", gitlab.display()),
             );
         }
