@@ -60,6 +60,44 @@ pub fn gitlab_local_includes(text: &str) -> Vec<String> {
     found
 }
 
+/// The repository's scripts a CI configuration's shell steps run: the
+/// commands of GitHub-style `run:` steps and GitLab's `script:`,
+/// `before_script:` and `after_script:` (one line, a `|`/`>` block, or a
+/// list), read as [`command_scripts`] reads a command line. The CI system
+/// runs them with the repository's secrets when the user pushes.
+pub fn step_scripts(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    // The indentation of the key whose block or list is being read.
+    let mut block: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(at) = block {
+            let item = trimmed.starts_with("- ") && indent >= at;
+            if indent > at || item {
+                found.extend(command_scripts(trimmed.trim_start_matches("- ")));
+                continue;
+            }
+            block = None;
+        }
+        let item = trimmed.trim_start_matches("- ").trim_start();
+        let value = ["run:", "script:", "before_script:", "after_script:"]
+            .iter()
+            .find_map(|key| item.strip_prefix(key));
+        let Some(value) = value.map(str::trim) else {
+            continue;
+        };
+        match value {
+            "" | "|" | ">" | "|-" | ">-" | "|+" | ">+" => block = Some(indent),
+            value => found.extend(command_scripts(value.trim_matches(['"', '\'']))),
+        }
+    }
+    found
+}
+
 /// The repository's scripts a hook manager's YAML configuration runs: the
 /// program of its `entry:` (pre-commit) and `run:` (lefthook) command
 /// lines when it names a file of the repository (`./scripts/lint.sh`,
@@ -162,6 +200,20 @@ mod tests {
     fn workflow_local_actions() {
         let text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/setup\n      - name: x\n        uses: './tools/act@main' # pinned\n";
         assert_eq!(local_actions(text), [".github/actions/setup", "tools/act"]);
+    }
+
+    #[test]
+    fn ci_step_scripts() {
+        let workflow = "jobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n      - run: ./gradlew build\n      - name: deploy\n        run: |\n          echo start\n          bash scripts/deploy.sh --prod\n          cargo test -- src/\n      - run: python tools/gen.py\n";
+        assert_eq!(
+            step_scripts(workflow),
+            ["gradlew", "scripts/deploy.sh", "tools/gen.py"]
+        );
+        let gitlab = "test:\n  before_script:\n    - ./ci/setup.sh\n  script:\n    - make test\n    - sh ci/run.sh\n  after_script: ./ci/clean.sh\nstages: [test]\n";
+        assert_eq!(
+            step_scripts(gitlab),
+            ["ci/setup.sh", "ci/run.sh", "ci/clean.sh"]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a hook runs counts as the hook: a script the (protected)
-//! pre-commit configuration names in a local hook, or the user's own git
-//! hook runs, cannot be changed by a session, or replaced, or moved away with its directory, in both modes
+//! pre-commit configuration names in a local hook, the user's own git hook
+//! or a CI workflow's step runs, cannot be changed by a session, or replaced, or moved away with its directory, in both modes
 //! and as both identities. The user's next unconfined `git commit` then runs
 //! the real pre-commit and the script as the user wrote it; other scripts
 //! beside it stay the session's to edit.
@@ -36,6 +36,13 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
                 std::fs::write(repo.join("scripts").join(name), text).unwrap();
                 set_mode(&repo.join("scripts").join(name), 0o755);
             }
+            // And the CI workflow runs one, with the repository's secrets.
+            std::fs::write(
+                repo.join(".github/workflows/ci.yml"),
+                "on: push\njobs:\n  test:\n    steps:\n      - run: |\n          ./scripts/ci.sh\n",
+            )
+            .unwrap();
+            std::fs::write(repo.join("scripts/ci.sh"), "#!/bin/sh\nexit 0\n").unwrap();
             // The user's own git hook runs a script of the repository too.
             let post_commit = repo.join(".git/hooks/post-commit");
             std::fs::write(&post_commit, "#!/bin/sh\n./scripts/after.sh\n").unwrap();
@@ -58,6 +65,7 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
                 ),
                 "chmod 644 scripts/lint.sh".to_string(),
                 format!("echo '{touch}' >> scripts/after.sh"),
+                format!("echo '{touch}' >> scripts/ci.sh"),
             ];
             let work = [
                 "printf '#!/bin/sh\\necho other\\n' > scripts/other.sh",
@@ -81,6 +89,11 @@ fn a_script_a_hook_manager_runs_cannot_be_planted() {
             assert!(
                 ran.exists(),
                 "{mode:?}: the user's hook did not run: {text}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(repo.join("scripts/ci.sh")).unwrap(),
+                "#!/bin/sh\nexit 0\n",
+                "{mode:?}: what CI runs"
             );
             let after_ran = env.home.join("HOOK-RAN-AFTER");
             assert!(

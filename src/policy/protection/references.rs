@@ -92,6 +92,9 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
             let Some(text) = input.read(&file) else {
                 continue;
             };
+            for script in crate::policy::ci_files::step_scripts(&text) {
+                found.add_named(input, &script, format!("run by {}", file.display()));
+            }
             for action in crate::policy::ci_files::local_actions(&text) {
                 found.add_named(
                     input,
@@ -132,6 +135,9 @@ pub(super) fn ci_references(input: &ProtectionInput<'_>, found: &mut Found) {
     }
     let gitlab = input.repo.join(".gitlab-ci.yml");
     if let Some(text) = input.read(&gitlab) {
+        for script in crate::policy::ci_files::step_scripts(&text) {
+            found.add_named(input, &script, format!("run by {}", gitlab.display()));
+        }
         for include in crate::policy::ci_files::gitlab_local_includes(&text) {
             found.add_named(
                 input,
