@@ -82,9 +82,11 @@ fn client_directories_take_only_what_the_client_writes() {
                 let existing = root.join(loads[0]);
                 std::fs::create_dir_all(&root).unwrap();
                 std::fs::write(&existing, "original\n").unwrap();
-                // What a running client keeps there: the directory a running
-                // Codex puts on its commands' PATH.
-                std::fs::create_dir_all(root.join("tmp/path2/codex-arg0run")).unwrap();
+                // What a running Codex keeps there: the directory it puts on
+                // its commands' PATH.
+                if profile == "codex" {
+                    std::fs::create_dir_all(root.join("tmp/path2/codex-arg0run")).unwrap();
+                }
                 env.give(&root);
                 let mut script = String::new();
                 for name in writes.iter().chain(loads) {
