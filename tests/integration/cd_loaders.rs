@@ -55,8 +55,7 @@ fn plants_for_the_next_cd(
         attacks: &attacks,
         work: &work,
     };
-    let output = env.run_script(mode, &battery.script());
-    battery.check(mode, &all_output(&output));
+    battery.run(env, mode);
 
     let mut command = env.command(next[0]);
     command
@@ -146,8 +145,7 @@ fn what_zshs_dotenv_plugin_sources_at_the_next_cd_cannot_be_planted() {
                     false => (&[], &["echo 'PORT=1' >> .env", "echo 'A=1' > sub/.env"]),
                 };
                 let battery = Battery { attacks, work };
-                let output = env.run_script(mode, &battery.script());
-                battery.check(mode, &all_output(&output));
+                battery.run(env, mode);
                 if !enabled {
                     continue;
                 }

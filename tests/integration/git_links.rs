@@ -69,8 +69,7 @@ fn protected_trees_take_no_links_special_files_or_whole_directories() {
                 attacks: &attacks,
                 work: &work,
             };
-            let output = env.run_script(mode, &battery.script());
-            battery.check(mode, &all_output(&output));
+            battery.run(env, mode);
 
             // The user, unconfined: amend the session's commit (git writes
             // COMMIT_EDITMSG with its message), commit (a reflog line), read

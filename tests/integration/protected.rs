@@ -331,8 +331,7 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
             };
             let mut args = vec!["-p", "claude"];
             args.extend_from_slice(mode);
-            let output = env.run_script(&args, &battery.script());
-            battery.check(mode, &all_output(&output));
+            battery.run(env, &args);
             for file in [&theirs, &their_env] {
                 assert_eq!(
                     std::fs::read_to_string(file).unwrap(),

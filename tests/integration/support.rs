@@ -328,6 +328,13 @@ pub struct Battery<'a> {
 }
 
 impl Battery<'_> {
+    /// Runs the battery in one session of `env` with guard's `args`, and
+    /// fails the test unless every attack was refused and all the work done.
+    pub fn run(&self, env: &TestEnv, args: &[&str]) {
+        let output = env.run_script(args, &self.script());
+        self.check(args, &all_output(&output));
+    }
+
     /// Each attack in a subshell that says when it worked, each piece of
     /// work in one that says when it failed, then a last line.
     pub fn script(&self) -> String {

@@ -76,8 +76,7 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 attacks: &attacks,
                 work: &neighbours,
             };
-            let output = env.run_script(mode, &battery.script());
-            battery.check(mode, &all_output(&output));
+            battery.run(env, mode);
             for planted in [
                 ".cargo",
                 "crates/app/.cargo/config.toml",
