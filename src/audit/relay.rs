@@ -194,10 +194,8 @@ mod tests {
         let mut log = AuditLog::create(dir.path(), "s1").unwrap();
         log.append(Event::new(EventKind::SessionStart, None))
             .unwrap();
-        let writer = log
-            .start_writer(|_| panic!("no failure expected"))
-            .map_err(|failed| failed.1)
-            .unwrap();
+        let mut writer = log.into_handle(|_| panic!("no failure expected"));
+        writer.start().unwrap();
         let (read, write) = std::io::pipe().unwrap();
         let inbound = Inbound::start(file(read), writer.sender()).unwrap();
         let outbound = Outbound::start(file(write)).unwrap();
@@ -228,7 +226,7 @@ mod tests {
     fn a_malformed_line_is_an_error_not_a_record() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::create(dir.path(), "s1").unwrap();
-        let writer = log.start_writer(|_| {}).map_err(|failed| failed.1).unwrap();
+        let writer = log.into_handle(|_| {});
         let (read, mut write) = std::io::pipe().unwrap();
         let inbound = Inbound::start(file(read), writer.sender()).unwrap();
         write.write_all(b"{\"Record\":42}\n").unwrap();

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 /// An open session log and the state of its chain.
 #[derive(Debug)]
@@ -31,12 +32,41 @@ pub(super) enum Message {
     Finish,
 }
 
-/// A running writer thread. Cloned senders go to the supervisor's threads.
+/// The log while the session runs: records queue on a channel from the
+/// moment the handle exists, and a writer thread takes them once
+/// [`AuditHandle::start`] has run. Cloned senders go to the supervisor's
+/// threads.
 #[derive(Debug)]
 pub struct AuditHandle {
     sender: Sender<Message>,
     pause: super::batch::Pause,
-    thread: std::thread::JoinHandle<(AuditLog, Option<AuditError>)>,
+    writer: Writer,
+}
+
+/// What does the writing.
+enum Writer {
+    /// No thread yet: guard is still single-threaded (the session is cloned
+    /// from it, see [`crate::sys::fork_into`]). The slot is shared with the
+    /// thread being started, which takes what is in it.
+    Waiting(Arc<Mutex<Option<Waiting>>>),
+    /// The writer thread.
+    Running(std::thread::JoinHandle<(AuditLog, Option<AuditError>)>),
+}
+
+/// What the writer thread will take.
+struct Waiting {
+    log: AuditLog,
+    receiver: Receiver<Message>,
+    on_failure: Box<dyn FnOnce(&AuditError) + Send>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Writer::Waiting(_) => write!(f, "Waiting"),
+            Writer::Running(_) => write!(f, "Running"),
+        }
+    }
 }
 
 /// Where producers send events while the session runs.
@@ -214,57 +244,21 @@ impl AuditLog {
             })
     }
 
-    /// Moves the log to a writer thread. `on_failure` runs (once) if a write
-    /// fails while the session runs; it should stop the session. If no
-    /// thread can be started, the log comes back with the error.
-    pub fn start_writer(
-        self,
-        on_failure: impl FnOnce(&AuditError) + Send + 'static,
-    ) -> Result<AuditHandle, Box<(AuditLog, std::io::Error)>> {
+    /// Hands the log to an [`AuditHandle`]: records queue from now on, and
+    /// are written once [`AuditHandle::start`] runs the writer thread (or,
+    /// if it never does, when the handle is finished). `on_failure` runs
+    /// (once) if a write fails while the session runs; it should stop the
+    /// session.
+    pub fn into_handle(self, on_failure: impl FnOnce(&AuditError) + Send + 'static) -> AuditHandle {
         let (sender, receiver) = mpsc::channel();
-        // The log goes to the thread through a slot it can be taken back from.
-        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(self)));
-        let handed = std::sync::Arc::clone(&slot);
-        // The session's anchor is cloned from this process right after, by
-        // a raw clone that runs none of glibc's fork handlers: a thread that
-        // is still attaching its malloc arena then holds the allocator's
-        // free-list lock in the clone forever, and every thread the anchor
-        // starts hangs on its first allocation (seen in CI). So the thread
-        // is running its own code, its arena attached, before this returns.
-        let running = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let ready = std::sync::Arc::clone(&running);
-        let pause = super::batch::Pause::default();
-        let paused = pause.clone();
-        let started = std::thread::Builder::new()
-            .name("guard-audit".to_string())
-            .spawn(move || {
-                // The first allocation attaches the arena.
-                drop(std::hint::black_box(Box::new(0u8)));
-                ready.wait();
-                let log = handed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take()
-                    .expect("the log is in its slot until the thread takes it");
-                write_loop(log, receiver, &paused, on_failure)
-            });
-        match started {
-            Ok(thread) => {
-                running.wait();
-                Ok(AuditHandle {
-                    sender,
-                    pause,
-                    thread,
-                })
-            }
-            Err(error) => {
-                let log = slot
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take()
-                    .expect("a thread that never started took nothing");
-                Err(Box::new((log, error)))
-            }
+        AuditHandle {
+            sender,
+            pause: super::batch::Pause::default(),
+            writer: Writer::Waiting(Arc::new(Mutex::new(Some(Waiting {
+                log: self,
+                receiver,
+                on_failure: Box::new(on_failure),
+            })))),
         }
     }
 }
@@ -312,16 +306,62 @@ impl AuditHandle {
         EventSender(self.sender.clone())
     }
 
+    /// Starts the writer thread (once; later calls do nothing). Call it only
+    /// once the session's processes are cloned: guard clones them while it
+    /// is single-threaded. If no thread can be started, the records go on
+    /// queueing and [`AuditHandle::finish`] writes them.
+    pub fn start(&mut self) -> std::io::Result<()> {
+        let Writer::Waiting(slot) = &self.writer else {
+            return Ok(());
+        };
+        let handed = Arc::clone(slot);
+        let pause = self.pause.clone();
+        // If the thread never starts, the closure is dropped unrun and the
+        // slot keeps the log.
+        let thread = std::thread::Builder::new()
+            .name("guard-audit".to_string())
+            .spawn(move || {
+                let Waiting {
+                    log,
+                    receiver,
+                    on_failure,
+                } = take(&handed);
+                write_loop(log, receiver, &pause, on_failure)
+            })?;
+        self.writer = Writer::Running(thread);
+        Ok(())
+    }
+
     /// Writes what is queued and returns the log for the final records, with
     /// the error that stopped the writer, if one did.
     pub fn finish(self) -> (AuditLog, Option<AuditError>) {
         let _ = self.sender.send(Message::Finish);
         self.pause.finishing();
-        match self.thread.join() {
-            Ok(done) => done,
-            Err(panic) => std::panic::resume_unwind(panic),
+        match self.writer {
+            // Never started: the queue is written here, now.
+            Writer::Waiting(slot) => {
+                let Waiting {
+                    log,
+                    receiver,
+                    on_failure,
+                } = take(&slot);
+                write_loop(log, receiver, &self.pause, on_failure)
+            }
+            Writer::Running(thread) => match thread.join() {
+                Ok(done) => done,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
         }
     }
+}
+
+/// What a waiting writer's slot holds: taken once, by the thread or by
+/// `finish`, never both (`start` replaces the slot once a thread has it).
+fn take(slot: &Mutex<Option<Waiting>>) -> Waiting {
+    slot.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .expect("a waiting writer's log is taken once")
 }
 
 #[cfg(test)]
@@ -335,10 +375,8 @@ mod tests {
         let mut log = AuditLog::create(dir.path(), "s1").unwrap();
         log.append(Event::new(EventKind::SessionStart, None))
             .unwrap();
-        let handle = log
-            .start_writer(|_| panic!("no failure expected"))
-            .map_err(|failed| failed.1)
-            .unwrap();
+        let mut handle = log.into_handle(|_| panic!("no failure expected"));
+        handle.start().unwrap();
         let sender = handle.sender();
         for n in 0..100 {
             sender.send(Event::new(EventKind::Open, None).with("path", format!("/f{n}")));

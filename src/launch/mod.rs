@@ -30,7 +30,7 @@ pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
 use crate::audit::relay::Inbound;
-use crate::audit::{AuditLog, Event, EventKind, EventSender};
+use crate::audit::{AuditHandle, AuditLog, Event, EventKind};
 use crate::policy::Policy;
 use crate::proxy::Proxy;
 use crate::sandbox::{EnforceError, seccomp};
@@ -138,25 +138,20 @@ pub fn run(
     // the session (the anchor's end takes every process of it along).
     let anchor = Arc::new(AtomicI32::new(0));
     let stop = Arc::clone(&anchor);
-    let writer = match log.start_writer(move |_| {
+    // Records queue from here; the writer thread starts once the session's
+    // processes are cloned (guard must be single-threaded then).
+    let mut writer = log.into_handle(move |_| {
         let pid = stop.load(Ordering::Acquire);
         if pid > 0 {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
-    }) {
-        Ok(writer) => writer,
-        Err(failed) => {
-            signals.restore();
-            let (log, error) = *failed;
-            return (Err(system("start the audit writer")(error)), log);
-        }
-    };
+    });
     let outcome = prepare_and_run(
         policy,
         session,
         environment,
         quarantine,
-        &writer.sender(),
+        &mut writer,
         &anchor,
         &mut signals,
     );
@@ -199,10 +194,11 @@ fn prepare_and_run(
     session: &Session,
     environment: &SessionEnvironment<'_>,
     quarantine: PathBuf,
-    events: &EventSender,
+    writer: &mut AuditHandle,
     anchor: &AtomicI32,
     signals: &mut wait::SessionSignals,
 ) -> Result<SessionOutcome, LaunchError> {
+    let events = &writer.sender();
     // 1. Prepare everything that can fail before any process exists: the
     //    seccomp programs, argv and environment as C strings.
     let c_string =
@@ -280,7 +276,7 @@ fn prepare_and_run(
         policy,
         prepared,
         quarantine,
-        events,
+        writer,
         anchor,
         signals,
         environment.supervised,
@@ -305,11 +301,12 @@ fn run_in_session(
     policy: &Policy,
     prepared: Prepared,
     quarantine: PathBuf,
-    events: &EventSender,
+    writer: &mut AuditHandle,
     anchor_pid: &AtomicI32,
     signals: &mut wait::SessionSignals,
     supervised: bool,
 ) -> Result<SessionOutcome, LaunchError> {
+    let events = &writer.sender();
     // 3. Save the protected paths the kernel cannot guard by itself.
     let snapshot = Snapshot::take(policy)?;
 
@@ -366,11 +363,15 @@ fn run_in_session(
     anchor_pid.store(anchor.as_raw(), Ordering::Release);
     drop((error_write, alive_read, records_write));
 
-    // 6. Serve the session from outside: the supervisor's records into the
+    // 6. Serve the session from outside: the log's writer (no thread of
+    //    guard's may exist at the clone), the supervisor's records into the
     //    log, the network proxy, the tool-call report watcher. If one cannot
     //    start, the session is stopped, and cleaned up all the same.
     let mut failure = None;
-    let inbound = records_read.and_then(|read| {
+    if let Err(error) = injected_failure("writer").and_then(|()| writer.start()) {
+        failure = Some(system("start the audit writer")(error));
+    }
+    let inbound = records_read.filter(|_| failure.is_none()).and_then(|read| {
         injected_failure("records")
             .and_then(|()| Inbound::start(std::fs::File::from(read), events.clone()))
             .map_err(|error| failure = Some(system("read the supervisor's records")(error)))

@@ -39,12 +39,34 @@ pub fn cloexec_from(first: u32) -> std::io::Result<()> {
     }
 }
 
-/// Forks the calling process. The caller must be single-threaded.
+/// Forks the calling process, which must be single-threaded (checked).
 pub fn fork() -> std::io::Result<nix::unistd::ForkResult> {
-    // SAFETY: guard forks before it starts any thread (the launcher is
-    // single-threaded up to here), so the child may allocate and run
-    // ordinary Rust code until it calls execve.
+    ensure_single_threaded()?;
+    // SAFETY: the process has one thread (checked above), so no lock can be
+    // held by a thread that the child would not have: the child may
+    // allocate and run ordinary Rust code.
     unsafe { nix::unistd::fork() }.map_err(std::io::Error::from)
+}
+
+/// Fails unless the calling process has exactly one thread. A child cloned
+/// from a process with more threads inherits every lock those threads held
+/// at that instant (glibc's allocator locks among them: a raw `clone` runs
+/// none of the fork handlers that reset them), and hangs on it for good.
+/// A thread that was just joined may still be listed for a moment while the
+/// kernel finishes its exit (it runs no code of ours then): asked again for
+/// up to ~100 ms before this fails.
+fn ensure_single_threaded() -> std::io::Result<()> {
+    let mut threads = 0;
+    for _ in 0..100 {
+        threads = std::fs::read_dir("/proc/self/task")?.count();
+        if threads == 1 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Err(std::io::Error::other(format!(
+        "guard has {threads} threads; a session may only be cloned from one"
+    )))
 }
 
 /// Ends the calling process at once with `code`, running no exit handlers and
@@ -67,11 +89,13 @@ pub fn terminal_name() -> Option<std::path::PathBuf> {
 
 /// Forks the calling process into new namespaces (`clone` with `flags` and a
 /// null stack, which behaves like `fork`). With `CLONE_NEWPID` the child is
-/// process 1 of the new pid namespace. The caller must be single-threaded.
+/// process 1 of the new pid namespace. The caller must be single-threaded
+/// (checked).
 pub fn fork_into(flags: nix::sched::CloneFlags) -> std::io::Result<nix::unistd::ForkResult> {
+    ensure_single_threaded()?;
     // SAFETY: with a null stack pointer clone duplicates the caller like fork,
-    // and guard is single-threaded here (see `fork`), so the child may run
-    // ordinary Rust code. No pointer arguments are passed.
+    // and the caller has one thread (checked above, see `fork`), so the child
+    // may run ordinary Rust code. No pointer arguments are passed.
     let pid = unsafe {
         libc::syscall(
             libc::SYS_clone,
@@ -88,5 +112,20 @@ pub fn fork_into(flags: nix::sched::CloneFlags) -> std::io::Result<nix::unistd::
         child => Ok(nix::unistd::ForkResult::Parent {
             child: nix::unistd::Pid::from_raw(child as libc::pid_t),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_process_is_cloned_while_another_thread_runs() {
+        // The test harness runs this on a thread of its own; one more that
+        // waits makes certain there are at least two.
+        let (stop, waiting) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || waiting.recv());
+        let refused = super::fork().map(|_| ()).unwrap_err();
+        assert!(refused.to_string().contains("threads"), "{refused}");
+        drop(stop);
+        let _ = other.join();
     }
 }

@@ -269,6 +269,7 @@ fn doctor_reports_the_toolchain_managers_it_finds() {
 fn each_failure_after_the_fork_stops_the_session_and_cleans_up() {
     use crate::command_credentials::{command_profile, helper};
     for (step, says) in [
+        ("writer@1500", "start the audit writer"),
         ("records@1500", "read the supervisor's records"),
         ("proxy@1500", "start the network proxy"),
         ("watcher@1500", "start the tool-call report watcher"),
