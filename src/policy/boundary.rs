@@ -312,14 +312,25 @@ impl ProtectedEverywhere {
     /// The refusal of `change` by a path protected at every depth, if any.
     fn judge(&self, change: Change<'_>) -> Option<BoundaryDenial> {
         let path = change.path();
-        let inside = path.strip_prefix(&self.within).ok()?;
-        let names: Vec<&OsStr> = inside
-            .components()
-            .filter_map(|component| match component {
-                Component::Normal(name) => Some(name),
-                _ => None,
-            })
-            .collect();
+        let plain = is_plain(path) && is_plain(&self.within);
+        let inside = beneath(path, &self.within, plain)?;
+        let names: Vec<&OsStr> = match plain {
+            // The hot path: split as bytes.
+            true => inside
+                .as_os_str()
+                .as_bytes()
+                .split(|&b| b == b'/')
+                .filter(|name| !name.is_empty())
+                .map(OsStr::from_bytes)
+                .collect(),
+            false => inside
+                .components()
+                .filter_map(|component| match component {
+                    Component::Normal(name) => Some(name),
+                    _ => None,
+                })
+                .collect(),
+        };
         let matches = |names: &[&OsStr], components: &[String]| {
             names.len() == components.len()
                 && names

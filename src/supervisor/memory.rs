@@ -40,12 +40,16 @@ impl Remote {
         if address == 0 {
             return None;
         }
+        // Most strings (paths) are short: read a little at a time, into a
+        // buffer on the stack, rather than up to a page (a page-sized buffer
+        // per trapped call costs more than the read).
+        let mut chunk = [0u8; 256];
         let mut out = Vec::new();
         let mut at = address;
         while out.len() < max {
             let to_page_end = PAGE - (at as usize % PAGE);
-            let mut chunk = vec![0u8; to_page_end.min(max - out.len())];
-            let read = self.read(at, &mut chunk)?;
+            let want = to_page_end.min(max - out.len()).min(chunk.len());
+            let read = self.read(at, &mut chunk[..want])?;
             if read == 0 {
                 return None;
             }
