@@ -195,9 +195,9 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             .iter()
             .map(|entry| HostRule::parse(entry))
             .collect::<Result<_, _>>()
-            .map_err(|message| CompileError::Conflict {
+            .map_err(|refused| CompileError::Conflict {
                 profile: input.profile.name.clone(),
-                message: format!("network.allow: {message}"),
+                message: format!("network.allow: {refused}"),
             })?,
         allow_private: profile.network.allow_private.unwrap_or(false),
         resolve: profile

@@ -39,7 +39,7 @@ pub use error::CompileError;
 pub use git_index::{ObjectFormat, WorkTreeFile};
 pub use host::{HostView, RealHost};
 pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
-pub use network::{HostRule, is_private, split_host_port};
+pub use network::{AuthorityError, HostRule, HostRuleError, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
 pub use vars::Variables;

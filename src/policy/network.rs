@@ -4,6 +4,50 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+/// Why a `network.allow` entry is not a host rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostRuleError {
+    /// The part after the last `:` is not a port.
+    #[error("`{0}`: bad port")]
+    BadPort(String),
+    /// An address where a name belongs; the message says how to allow one.
+    #[error(
+        "`{entry}` is an address; allow a name and resolve it there: \
+         `--allow-domain local.test:{port} --resolve local.test:{port}:{address}` \
+         (in a profile: network.allow = [\"local.test:{port}\"], \
+         network.resolve = [\"local.test:{port}:{address}\"]), then use \
+         http://local.test:{port}"
+    )]
+    Address {
+        /// The entry as written.
+        entry: String,
+        /// Its port, or `PORT`.
+        port: String,
+        /// The address without brackets.
+        address: String,
+    },
+    /// Neither a name nor `*.domain`.
+    #[error("`{0}` is not a host name (or *.domain)")]
+    NotAHost(String),
+}
+
+/// Why an authority (`host[:port]`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorityError {
+    /// `[` without its `]`.
+    #[error("bad IPv6 literal")]
+    BadIpv6Literal,
+    /// The part after the last `:` is not a port.
+    #[error("bad port in {0}")]
+    BadPort(String),
+    /// Nothing before the port.
+    #[error("no host")]
+    NoHost,
+    /// A URL or header trick (`@`, `\`, `%`, spaces), not a host.
+    #[error("`{0}` is not a host name or address")]
+    NotAHost(String),
+}
+
 /// One allowed host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostRule {
@@ -15,13 +59,13 @@ pub struct HostRule {
 
 impl HostRule {
     /// Parses `host`, `*.domain`, optionally with `:port`.
-    pub fn parse(entry: &str) -> Result<HostRule, String> {
+    pub fn parse(entry: &str) -> Result<HostRule, HostRuleError> {
         let (host, port) = match entry.rsplit_once(':') {
             Some((host, port)) => (
                 host,
                 Some(
                     port.parse::<u16>()
-                        .map_err(|_| format!("`{entry}`: bad port"))?,
+                        .map_err(|_| HostRuleError::BadPort(entry.to_string()))?,
                 ),
             ),
             None => (entry, None),
@@ -31,14 +75,11 @@ impl HostRule {
         // who answers there): say how to reach one instead of failing later.
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if bare.parse::<std::net::IpAddr>().is_ok() || entry.starts_with('[') {
-            let port = port.map_or_else(|| "PORT".to_string(), |p| p.to_string());
-            return Err(format!(
-                "`{entry}` is an address; allow a name and resolve it there: \
-                 `--allow-domain local.test:{port} --resolve local.test:{port}:{bare}` \
-                 (in a profile: network.allow = [\"local.test:{port}\"], \
-                 network.resolve = [\"local.test:{port}:{bare}\"]), then use \
-                 http://local.test:{port}"
-            ));
+            return Err(HostRuleError::Address {
+                entry: entry.to_string(),
+                port: port.map_or_else(|| "PORT".to_string(), |p| p.to_string()),
+                address: bare.to_string(),
+            });
         }
         let name = host.strip_prefix("*.").unwrap_or(&host);
         let valid = !name.is_empty()
@@ -46,7 +87,7 @@ impl HostRule {
                 !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if !valid {
-            return Err(format!("`{entry}` is not a host name (or *.domain)"));
+            return Err(HostRuleError::NotAHost(entry.to_string()));
         }
         Ok(HostRule { host, port })
     }
@@ -81,9 +122,12 @@ impl std::fmt::Display for HostRule {
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port` → lowercase host and port
 /// (`default_port` when none is given).
-pub fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), String> {
+pub fn split_host_port(
+    authority: &str,
+    default_port: u16,
+) -> Result<(String, u16), AuthorityError> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or("bad IPv6 literal")?;
+        let (host, after) = rest.split_once(']').ok_or(AuthorityError::BadIpv6Literal)?;
         (host, after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -94,18 +138,18 @@ pub fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u1
     let port = match port {
         Some(port) => port
             .parse()
-            .map_err(|_| format!("bad port in {authority}"))?,
+            .map_err(|_| AuthorityError::BadPort(authority.to_string()))?,
         None => default_port,
     };
     if host.is_empty() {
-        return Err("no host".into());
+        return Err(AuthorityError::NoHost);
     }
     // A name is letters, digits, `-`, `_` and dots; an IPv6 literal came in
     // brackets. Anything else (`@`, `\`, `%`, spaces) is a URL or header
     // trick, not a host.
     let name_like = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if !host.chars().all(name_like) && host.parse::<std::net::Ipv6Addr>().is_err() {
-        return Err(format!("`{host}` is not a host name or address"));
+        return Err(AuthorityError::NotAHost(host.to_string()));
     }
     Ok((host.to_ascii_lowercase(), port))
 }
@@ -155,10 +199,10 @@ mod tests {
     #[test]
     fn an_address_is_refused_with_the_way_to_name_it() {
         for entry in ["127.0.0.1:8765", "10.0.0.2", "[::1]:8765"] {
-            let error = HostRule::parse(entry).unwrap_err();
+            let error = HostRule::parse(entry).unwrap_err().to_string();
             assert!(error.contains("--resolve local.test:"), "{error}");
         }
-        let error = HostRule::parse("127.0.0.1:8765").unwrap_err();
+        let error = HostRule::parse("127.0.0.1:8765").unwrap_err().to_string();
         assert!(
             error.contains("--resolve local.test:8765:127.0.0.1"),
             "{error}"

@@ -149,8 +149,8 @@ fn handle(mut client: TcpStream, shared: &Shared) {
     let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
     let request = match Request::read(&mut client) {
         Ok(request) => request,
-        Err(reason) => {
-            let body = format!("guard refused the request: {reason}\n");
+        Err(refused) => {
+            let body = format!("guard refused the request: {refused}\n");
             let _ = write!(
                 client,
                 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -158,11 +158,11 @@ fn handle(mut client: TcpStream, shared: &Shared) {
             );
             close_after_answer(&mut client);
             // A client that went away sent nothing to refuse.
-            if reason != "connection closed" {
+            if !matches!(refused, request::RequestError::Closed) {
                 let event = Event::new(EventKind::Connect, None)
                     .with("via", "proxy")
                     .with("allowed", false)
-                    .with("rule", reason);
+                    .with("rule", refused.to_string());
                 shared.events.send(event);
             }
             return;

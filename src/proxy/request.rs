@@ -9,6 +9,44 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Most header lines a request head may have.
 const MAX_HEADERS: usize = 128;
 
+/// Why a request head was refused (answered `400 Bad Request`).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The client went away before sending a whole head.
+    #[error("connection closed")]
+    Closed,
+    /// Reading from the client failed.
+    #[error("reading the request: {0}")]
+    Read(#[source] std::io::Error),
+    /// Not HTTP/1 request syntax.
+    #[error("malformed request head: {0}")]
+    Malformed(#[source] httparse::Error),
+    /// More than [`MAX_HEAD`] bytes without the head's end.
+    #[error("request head too large")]
+    TooLarge,
+    /// Neither `CONNECT` nor an absolute `http://` target.
+    #[error("only CONNECT and absolute http:// requests are proxied")]
+    NotProxied,
+    /// The target's authority is not a host and port.
+    #[error(transparent)]
+    Authority(#[from] crate::policy::AuthorityError),
+    /// A plain HTTP request without exactly one `Host` header.
+    #[error("{0} Host headers; a request has one")]
+    HostHeaders(usize),
+    /// The `Host` header is not UTF-8.
+    #[error("the Host header is not text")]
+    HostNotText,
+    /// The `Host` header names another site than the target (domain
+    /// fronting).
+    #[error("the Host header names {claimed}, not {target}, the host the request is for")]
+    HostMismatch {
+        /// `host:port` the header names.
+        claimed: String,
+        /// `host:port` of the request target.
+        target: String,
+    },
+}
+
 /// A parsed proxy request.
 #[derive(Debug)]
 pub struct Request {
@@ -35,7 +73,7 @@ impl Request {
     /// same host and port: a front end shared by many sites routes by
     /// `Host`, so a different one would reach a site the policy never
     /// allowed (domain fronting).
-    pub fn read(stream: &mut impl Read) -> Result<Request, String> {
+    pub fn read(stream: &mut impl Read) -> Result<Request, RequestError> {
         let mut buffer = Vec::new();
         let mut chunk = [0u8; 4096];
         loop {
@@ -46,14 +84,14 @@ impl Request {
                     return Request::from_parsed(&parsed, buffer[length..].to_vec());
                 }
                 Ok(httparse::Status::Partial) => {}
-                Err(error) => return Err(format!("malformed request head: {error}")),
+                Err(error) => return Err(RequestError::Malformed(error)),
             }
             if buffer.len() > MAX_HEAD {
-                return Err("request head too large".into());
+                return Err(RequestError::TooLarge);
             }
-            let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
+            let n = stream.read(&mut chunk).map_err(RequestError::Read)?;
             if n == 0 {
-                return Err("connection closed".into());
+                return Err(RequestError::Closed);
             }
             buffer.extend_from_slice(&chunk[..n]);
         }
@@ -62,9 +100,11 @@ impl Request {
     fn from_parsed(
         parsed: &httparse::Request<'_, '_>,
         buffered_body: Vec<u8>,
-    ) -> Result<Request, String> {
-        let method = parsed.method.ok_or("no method")?;
-        let target = parsed.path.ok_or("no request target")?;
+    ) -> Result<Request, RequestError> {
+        // A complete parse has both (httparse fills them before the headers).
+        let (Some(method), Some(target)) = (parsed.method, parsed.path) else {
+            return Err(RequestError::NotProxied);
+        };
         let version = match parsed.version {
             Some(0) => "HTTP/1.0",
             _ => "HTTP/1.1",
@@ -80,7 +120,7 @@ impl Request {
         } else {
             let rest = target
                 .strip_prefix("http://")
-                .ok_or("only CONNECT and absolute http:// requests are proxied")?;
+                .ok_or(RequestError::NotProxied)?;
             let (authority, path) = match rest.find(['/', '?']) {
                 Some(at) if rest.as_bytes()[at] == b'?' => {
                     (&rest[..at], format!("/{}", &rest[at..]))
@@ -91,16 +131,15 @@ impl Request {
             let (host, port) = crate::policy::split_host_port(authority, 80)?;
             let named = host_headers(&headers);
             let [named] = named.as_slice() else {
-                return Err(format!("{} Host headers; a request has one", named.len()));
+                return Err(RequestError::HostHeaders(named.len()));
             };
-            let claimed = std::str::from_utf8(named)
-                .map_err(|_| "the Host header is not text".to_string())
-                .and_then(|value| crate::policy::split_host_port(value.trim(), 80))?;
+            let value = std::str::from_utf8(named).map_err(|_| RequestError::HostNotText)?;
+            let claimed = crate::policy::split_host_port(value.trim(), 80)?;
             if claimed != (host.clone(), port) {
-                return Err(format!(
-                    "the Host header names {}:{}, not {host}:{port}, the host the request is for",
-                    claimed.0, claimed.1
-                ));
+                return Err(RequestError::HostMismatch {
+                    claimed: format!("{}:{}", claimed.0, claimed.1),
+                    target: format!("{host}:{port}"),
+                });
             }
             (host, port, path)
         };
@@ -247,7 +286,7 @@ mod tests {
                 "malformed",
             ),
         ] {
-            let error = read(raw).unwrap_err();
+            let error = read(raw).unwrap_err().to_string();
             assert!(error.contains(why), "{raw:?}: {error}");
         }
     }
@@ -298,7 +337,7 @@ mod tests {
             for byte in [b'a', b' ', b'\n'] {
                 let error = Request::read(&mut std::io::repeat(byte)).unwrap_err();
                 assert!(
-                    error.contains("too large") || error.contains("malformed"),
+                    matches!(error, RequestError::TooLarge | RequestError::Malformed(_)),
                     "{error}"
                 );
             }
