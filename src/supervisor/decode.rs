@@ -35,51 +35,7 @@ pub enum Operation {
 
 /// The name of a system call the notify filter traps.
 pub fn syscall_name(number: i32) -> &'static str {
-    match number as libc::c_long {
-        libc::SYS_execve => "execve",
-        libc::SYS_execveat => "execveat",
-        libc::SYS_open => "open",
-        libc::SYS_openat => "openat",
-        libc::SYS_creat => "creat",
-        libc::SYS_unlink => "unlink",
-        libc::SYS_unlinkat => "unlinkat",
-        libc::SYS_rmdir => "rmdir",
-        libc::SYS_rename => "rename",
-        libc::SYS_renameat => "renameat",
-        libc::SYS_renameat2 => "renameat2",
-        libc::SYS_mkdir => "mkdir",
-        libc::SYS_mkdirat => "mkdirat",
-        libc::SYS_mknod => "mknod",
-        libc::SYS_mknodat => "mknodat",
-        libc::SYS_link => "link",
-        libc::SYS_linkat => "linkat",
-        libc::SYS_symlink => "symlink",
-        libc::SYS_symlinkat => "symlinkat",
-        libc::SYS_truncate => "truncate",
-        libc::SYS_chmod => "chmod",
-        libc::SYS_fchmod => "fchmod",
-        libc::SYS_fchmodat => "fchmodat",
-        super::mediate::SYS_FCHMODAT2 => "fchmodat2",
-        libc::SYS_chown => "chown",
-        libc::SYS_fchown => "fchown",
-        libc::SYS_lchown => "lchown",
-        libc::SYS_fchownat => "fchownat",
-        libc::SYS_utime => "utime",
-        libc::SYS_utimes => "utimes",
-        libc::SYS_futimesat => "futimesat",
-        libc::SYS_utimensat => "utimensat",
-        libc::SYS_setxattr => "setxattr",
-        libc::SYS_lsetxattr => "lsetxattr",
-        libc::SYS_fsetxattr => "fsetxattr",
-        libc::SYS_removexattr => "removexattr",
-        libc::SYS_lremovexattr => "lremovexattr",
-        libc::SYS_fremovexattr => "fremovexattr",
-        libc::SYS_connect => "connect",
-        libc::SYS_chdir => "chdir",
-        libc::SYS_fchdir => "fchdir",
-        libc::SYS_umask => "umask",
-        _ => "unknown",
-    }
+    crate::sys::syscalls::name(libc::c_long::from(number)).unwrap_or("unknown")
 }
 
 /// Decodes a trapped call; `None` if its memory could not be read (the

@@ -23,7 +23,7 @@ mod memory;
 mod record;
 pub mod trap;
 
-pub use mediate::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2};
+pub use mediate::{MEDIATED, MEDIATED_OPEN_FLAGS};
 
 pub use connect::SocketRules;
 

@@ -26,7 +26,7 @@ mod resolve;
 mod verified;
 
 pub use open::open_mode;
-pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, SYS_FCHMODAT2, is_mediated};
+pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, is_mediated};
 
 use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::policy::Protection;

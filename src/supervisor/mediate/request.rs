@@ -149,8 +149,8 @@ pub enum Request {
 /// Open flags that make an open the supervisor's to perform.
 pub const MEDIATED_OPEN_FLAGS: i32 = libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC;
 
-/// `fchmodat2` (Linux 6.6).
-pub const SYS_FCHMODAT2: libc::c_long = 452;
+/// `fchmodat2` (Linux 6.6; not in `libc` yet).
+const SYS_FCHMODAT2: libc::c_long = crate::sys::syscalls::number::fchmodat2;
 
 /// Whether the supervisor performs this call itself.
 pub fn is_mediated(call: &Notification) -> bool {
