@@ -27,7 +27,7 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
     let call = read
         .map_err(|e| format!("the hook input could not be read: {e}"))
-        .and_then(|_| ToolCall::parse(&input));
+        .and_then(|_| ToolCall::parse(&input).map_err(|refused| refused.to_string()));
     let call = match call {
         Ok(call) => call,
         Err(error) => return Ok(failed(event, &error)),

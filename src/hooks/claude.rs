@@ -26,6 +26,17 @@ use crate::scan::{Finding, Severity};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+/// Why a hook's input is not a tool call.
+#[derive(Debug, thiserror::Error)]
+pub enum HookInputError {
+    /// Not JSON at all.
+    #[error("the hook input is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// JSON without the tool's name.
+    #[error("the hook input has no `tool_name`")]
+    NoToolName,
+}
+
 /// One tool call, as a hook receives it.
 #[derive(Debug, Clone)]
 pub struct ToolCall {
@@ -41,12 +52,11 @@ pub struct ToolCall {
 
 impl ToolCall {
     /// Parses a hook's stdin.
-    pub fn parse(json: &str) -> Result<ToolCall, String> {
-        let value: Value =
-            serde_json::from_str(json).map_err(|e| format!("the hook input is not JSON: {e}"))?;
+    pub fn parse(json: &str) -> Result<ToolCall, HookInputError> {
+        let value: Value = serde_json::from_str(json).map_err(HookInputError::NotJson)?;
         let tool = value["tool_name"]
             .as_str()
-            .ok_or("the hook input has no `tool_name`")?
+            .ok_or(HookInputError::NoToolName)?
             .to_string();
         Ok(ToolCall {
             tool,

@@ -19,8 +19,34 @@ use sha2::Digest;
 use std::io::Read;
 use std::path::{Component, Path};
 
-/// Why a file cannot be merged, or `Ok` when it is vouched for.
-pub type Verdict = Result<(), String>;
+/// Why a file of a cache's private layer is not merged back.
+#[derive(Debug, thiserror::Error)]
+pub enum Unverified {
+    /// Not where a cache files content under its hash.
+    #[error("not a download guard can verify by its content")]
+    NotContentAddressed,
+    /// Under a cacache or pnpm content directory, but not a content path.
+    #[error("not a {0} content path")]
+    NotAContentPath(&'static str),
+    /// pnpm's index and metadata files, named like content.
+    #[error("pnpm store metadata, not content")]
+    PnpmMetadata,
+    /// A hash algorithm guard does not compute.
+    #[error("cacache algorithm {0} is not one guard checks")]
+    UnknownAlgorithm(String),
+    /// A crate with no checksum in the index cargo had before the session.
+    #[error("no checksum for {0} in the index cargo fetched before the session")]
+    NoChecksum(String),
+    /// The file could not be read.
+    #[error("unreadable: {0}")]
+    Unreadable(#[source] std::io::Error),
+    /// The content is not what its name says.
+    #[error("its content does not match the hash it is filed under")]
+    Mismatch,
+}
+
+/// `Ok` when a file is vouched for, else why not.
+pub type Verdict = Result<(), Unverified>;
 
 /// Judges the file at `file`, found at `relative` in the layer of the cache
 /// whose real directory is `cache`.
@@ -51,19 +77,19 @@ pub fn verify(cache: &Path, relative: &Path, file: &Path) -> Verdict {
     {
         return cargo_crate(cache, registry, crate_file, file);
     }
-    Err("not a download guard can verify by its content".into())
+    Err(Unverified::NotContentAddressed)
 }
 
 /// `ALGO/xx/yy/rest`: the hex digest of the content under that algorithm.
 fn cacache(rest: &[&str], file: &Path) -> Verdict {
     let [algo, first, second, last] = rest else {
-        return Err("not a cacache content path".into());
+        return Err(Unverified::NotAContentPath("cacache"));
     };
     let expected = format!("{first}{second}{last}");
     let actual = match *algo {
         "sha512" => digest::<sha2::Sha512>(file)?,
         "sha256" => digest::<sha2::Sha256>(file)?,
-        other => return Err(format!("cacache algorithm {other} is not one guard checks")),
+        other => return Err(Unverified::UnknownAlgorithm(other.to_string())),
     };
     matching(&expected, &actual)
 }
@@ -71,11 +97,11 @@ fn cacache(rest: &[&str], file: &Path) -> Verdict {
 /// `xx/rest[-exec]`: the SHA-512 of the content, in hex.
 fn pnpm(rest: &[&str], file: &Path) -> Verdict {
     let [first, last] = rest else {
-        return Err("not a pnpm store content path".into());
+        return Err(Unverified::NotAContentPath("pnpm store"));
     };
     let last = last.strip_suffix("-exec").unwrap_or(last);
     if last.contains('-') || last.contains('.') {
-        return Err("pnpm store metadata, not content".into());
+        return Err(Unverified::PnpmMetadata);
     }
     matching(&format!("{first}{last}"), &digest::<sha2::Sha512>(file)?)
 }
@@ -98,9 +124,7 @@ fn cargo_crate(cache: &Path, registry: &str, crate_file: &str, file: &Path) -> V
             return matching(&checksum, &digest::<sha2::Sha256>(file)?);
         }
     }
-    Err(format!(
-        "no checksum for {stem} in the index cargo fetched before the session"
-    ))
+    Err(Unverified::NoChecksum(stem.to_string()))
 }
 
 /// Where cargo keeps a crate's index entry (`cargo_util::registry::make_dep_path`).
@@ -132,14 +156,12 @@ fn index_checksum(bytes: &[u8], version: &str) -> Option<String> {
     None
 }
 
-fn digest<D: Digest>(file: &Path) -> Result<String, String> {
+fn digest<D: Digest>(file: &Path) -> Result<String, Unverified> {
     let mut hasher = D::new();
-    let mut input = std::fs::File::open(file).map_err(|e| format!("unreadable: {e}"))?;
+    let mut input = std::fs::File::open(file).map_err(Unverified::Unreadable)?;
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
-        let read = input
-            .read(&mut buffer)
-            .map_err(|e| format!("unreadable: {e}"))?;
+        let read = input.read(&mut buffer).map_err(Unverified::Unreadable)?;
         if read == 0 {
             break;
         }
@@ -155,7 +177,7 @@ fn digest<D: Digest>(file: &Path) -> Result<String, String> {
 fn matching(expected: &str, actual: &str) -> Verdict {
     match expected.eq_ignore_ascii_case(actual) {
         true => Ok(()),
-        false => Err("its content does not match the hash it is filed under".into()),
+        false => Err(Unverified::Mismatch),
     }
 }
 
@@ -175,26 +197,32 @@ mod tests {
             &sha512[2..4],
             &sha512[4..]
         );
-        assert_eq!(verify(dir.path(), Path::new(&npm), &file), Ok(()));
+        assert!(verify(dir.path(), Path::new(&npm), &file).is_ok());
         std::fs::write(&file, b"tampered").unwrap();
-        assert!(verify(dir.path(), Path::new(&npm), &file).is_err());
+        assert!(matches!(
+            verify(dir.path(), Path::new(&npm), &file),
+            Err(Unverified::Mismatch)
+        ));
         std::fs::write(&file, b"hello").unwrap();
         let pnpm = format!("store/v10/files/{}/{}-exec", &sha512[..2], &sha512[2..]);
-        assert_eq!(verify(dir.path(), Path::new(&pnpm), &file), Ok(()));
+        assert!(verify(dir.path(), Path::new(&pnpm), &file).is_ok());
         let index = format!(
             "store/v10/files/{}/{}-index.json",
             &sha512[..2],
             &sha512[2..]
         );
-        assert!(verify(dir.path(), Path::new(&index), &file).is_err());
-        assert!(
+        assert!(matches!(
+            verify(dir.path(), Path::new(&index), &file),
+            Err(Unverified::PnpmMetadata)
+        ));
+        assert!(matches!(
             verify(
                 dir.path(),
                 Path::new("_npx/abc/node_modules/x/index.js"),
                 &file
-            )
-            .is_err()
-        );
+            ),
+            Err(Unverified::NotContentAddressed)
+        ));
     }
 
     #[test]
@@ -213,18 +241,24 @@ mod tests {
         cache.push(0);
         std::fs::write(entry_dir.join("my-crate"), cache).unwrap();
         let found = Path::new("cache/reg/my-crate-1.0.0-rc.1.crate");
-        assert_eq!(verify(registry.path(), found, &file), Ok(()));
+        assert!(verify(registry.path(), found, &file).is_ok());
         std::fs::write(&file, b"with a build.rs").unwrap();
-        assert!(verify(registry.path(), found, &file).is_err());
+        assert!(matches!(
+            verify(registry.path(), found, &file),
+            Err(Unverified::Mismatch)
+        ));
         let unknown = Path::new("cache/reg/other-2.0.0.crate");
-        assert!(verify(registry.path(), unknown, &file).is_err());
-        assert!(
+        assert!(matches!(
+            verify(registry.path(), unknown, &file),
+            Err(Unverified::NoChecksum(_))
+        ));
+        assert!(matches!(
             verify(
                 registry.path(),
                 Path::new("src/reg/my-crate-1.0.0/build.rs"),
                 &file
-            )
-            .is_err()
-        );
+            ),
+            Err(Unverified::NotContentAddressed)
+        ));
     }
 }

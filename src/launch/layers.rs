@@ -127,7 +127,7 @@ fn walk(root: &Path, dir: &Path, cache: &Path, report: &mut Report) {
             continue;
         }
         match artifacts::verify(cache, &relative, &path) {
-            Err(why) => report.drop_file(&relative, metadata.len(), &why),
+            Err(why) => report.drop_file(&relative, metadata.len(), &why.to_string()),
             Ok(()) => match copy_in(&path, &cache.join(&relative), metadata.mode()) {
                 Ok(true) => {
                     report.merged += 1;

@@ -94,7 +94,7 @@ fn compile_one(
     }
     let ttl_seconds = match &section.ttl {
         None => DEFAULT_TTL_SECONDS,
-        Some(value) => parse_ttl(value).map_err(fail)?,
+        Some(value) => parse_ttl(value).map_err(|refused| fail(refused.to_string()))?,
     };
     let not_for = |field: &str, set: bool| {
         if set {
@@ -187,8 +187,25 @@ fn resolve_helper(
     Ok(resolved)
 }
 
+/// Why a `ttl` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TtlError {
+    /// Neither a number nor a string.
+    #[error("`ttl` must be a positive number of seconds or a string like \"15m\"")]
+    NotADuration,
+    /// A string that does not start with a number.
+    #[error("`ttl` {0:?} is not a duration (90s, 15m, 2h)")]
+    NoNumber(String),
+    /// A unit other than s, m, h.
+    #[error("`ttl` {0:?} has an unknown unit (s, m, h)")]
+    UnknownUnit(String),
+    /// Zero, or longer than guard allows.
+    #[error("`ttl` must be between 1 second and {} hours", MAX_TTL_SECONDS / 3600)]
+    OutOfRange,
+}
+
 /// `900`, `"90s"`, `"15m"`, `"2h"` → seconds.
-pub fn parse_ttl(value: &toml::Value) -> Result<u64, String> {
+pub fn parse_ttl(value: &toml::Value) -> Result<u64, TtlError> {
     let seconds = match value {
         toml::Value::Integer(n) if *n > 0 => *n as u64,
         toml::Value::String(text) => {
@@ -198,26 +215,20 @@ pub fn parse_ttl(value: &toml::Value) -> Result<u64, String> {
             );
             let number: u64 = number
                 .parse()
-                .map_err(|_| format!("`ttl` {text:?} is not a duration (90s, 15m, 2h)"))?;
+                .map_err(|_| TtlError::NoNumber(text.clone()))?;
             let unit = match unit {
                 "" | "s" => 1,
                 "m" => 60,
                 "h" => 3600,
-                _ => return Err(format!("`ttl` {text:?} has an unknown unit (s, m, h)")),
+                _ => return Err(TtlError::UnknownUnit(text.clone())),
             };
-            number * unit
+            // Too many hours to count is out of range, not a smaller number.
+            number.checked_mul(unit).ok_or(TtlError::OutOfRange)?
         }
-        _ => {
-            return Err(
-                "`ttl` must be a positive number of seconds or a string like \"15m\"".into(),
-            );
-        }
+        _ => return Err(TtlError::NotADuration),
     };
     if seconds == 0 || seconds > MAX_TTL_SECONDS {
-        return Err(format!(
-            "`ttl` must be between 1 second and {} hours",
-            MAX_TTL_SECONDS / 3600
-        ));
+        return Err(TtlError::OutOfRange);
     }
     Ok(seconds)
 }
@@ -234,6 +245,9 @@ mod tests {
         assert!(parse_ttl(&toml::Value::String("2d".into())).is_err());
         assert!(parse_ttl(&toml::Value::String("25h".into())).is_err());
         assert!(parse_ttl(&toml::Value::Integer(0)).is_err());
+        // 2^64 / 3600 + 1 hours would wrap to a small number.
+        let huge = toml::Value::String(format!("{}h", u64::MAX / 3600 + 1));
+        assert_eq!(parse_ttl(&huge), Err(TtlError::OutOfRange));
     }
 
     #[test]
