@@ -31,6 +31,9 @@ _guard() {
             guard,hook)
                 cmd="guard__subcmd__hook"
                 ;;
+            guard,identity)
+                cmd="guard__subcmd__identity"
+                ;;
             guard,log)
                 cmd="guard__subcmd__log"
                 ;;
@@ -73,6 +76,9 @@ _guard() {
             guard__subcmd__help,hook)
                 cmd="guard__subcmd__help__subcmd__hook"
                 ;;
+            guard__subcmd__help,identity)
+                cmd="guard__subcmd__help__subcmd__identity"
+                ;;
             guard__subcmd__help,log)
                 cmd="guard__subcmd__help__subcmd__log"
                 ;;
@@ -111,6 +117,15 @@ _guard() {
                 ;;
             guard__subcmd__help__subcmd__hook,uninstall)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
+            guard__subcmd__help__subcmd__identity,init)
+                cmd="guard__subcmd__help__subcmd__identity__subcmd__init"
+                ;;
+            guard__subcmd__help__subcmd__identity,jwks)
+                cmd="guard__subcmd__help__subcmd__identity__subcmd__jwks"
+                ;;
+            guard__subcmd__help__subcmd__identity,rotate)
+                cmd="guard__subcmd__help__subcmd__identity__subcmd__rotate"
                 ;;
             guard__subcmd__help__subcmd__log,list)
                 cmd="guard__subcmd__help__subcmd__log__subcmd__list"
@@ -157,6 +172,30 @@ _guard() {
             guard__subcmd__hook__subcmd__help,uninstall)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
+            guard__subcmd__identity,help)
+                cmd="guard__subcmd__identity__subcmd__help"
+                ;;
+            guard__subcmd__identity,init)
+                cmd="guard__subcmd__identity__subcmd__init"
+                ;;
+            guard__subcmd__identity,jwks)
+                cmd="guard__subcmd__identity__subcmd__jwks"
+                ;;
+            guard__subcmd__identity,rotate)
+                cmd="guard__subcmd__identity__subcmd__rotate"
+                ;;
+            guard__subcmd__identity__subcmd__help,help)
+                cmd="guard__subcmd__identity__subcmd__help__subcmd__help"
+                ;;
+            guard__subcmd__identity__subcmd__help,init)
+                cmd="guard__subcmd__identity__subcmd__help__subcmd__init"
+                ;;
+            guard__subcmd__identity__subcmd__help,jwks)
+                cmd="guard__subcmd__identity__subcmd__help__subcmd__jwks"
+                ;;
+            guard__subcmd__identity__subcmd__help,rotate)
+                cmd="guard__subcmd__identity__subcmd__help__subcmd__rotate"
+                ;;
             guard__subcmd__log,help)
                 cmd="guard__subcmd__log__subcmd__help"
                 ;;
@@ -200,7 +239,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust scan hook reap creds shell-init completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust scan hook reap creds identity shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,7 +295,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log trust scan hook reap creds shell-init completions man help"
+            opts="run policy profiles doctor log trust scan hook reap creds identity shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +421,62 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__identity)
+            opts="init jwks rotate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__identity__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__identity__subcmd__jwks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__identity__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -750,6 +845,132 @@ _guard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity)
+            opts="-h -V --no-namespaces --help --version init jwks rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__help)
+            opts="init jwks rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__help__subcmd__jwks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__init)
+            opts="-h -V --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__jwks)
+            opts="-h -V --pem --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__identity__subcmd__rotate)
+            opts="-h -V --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

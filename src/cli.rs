@@ -79,6 +79,10 @@ pub enum Command {
     Reap,
     /// List credential leases: live, orphaned, pending revocation.
     Creds,
+    /// guard's signing identity: the key that signs each session's token
+    /// (which a secrets server such as OpenBao verifies) and seals its log.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
     /// Print shell functions that make the installed assistants (claude,
     /// codex, gemini, aider, and `[shell] wrap = […]` from
     /// `$XDG_CONFIG_HOME/guard/config.toml`) run confined.
@@ -97,6 +101,25 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(hide = true)]
     Man,
+}
+
+/// `guard identity` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Make the signing key (Ed25519, in guard's state directory, mode 0600,
+    /// unreadable from every session) and print its public key as a JWKS.
+    Init,
+    /// Print the public keys whose tokens may still be valid, as a JWKS (RFC
+    /// 7517), for a secrets server's JWT auth method.
+    Jwks {
+        /// Print them as PEM public keys instead (OpenBao's and Vault's
+        /// `jwt_validation_pubkeys`).
+        #[arg(long)]
+        pem: bool,
+    },
+    /// Make a new signing key; the old private key is deleted, its public key
+    /// stays in the JWKS until the last token it signed has expired.
+    Rotate,
 }
 
 /// `guard log` subcommands.

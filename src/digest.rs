@@ -3,10 +3,15 @@
 
 use sha2::{Digest, Sha256};
 
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
 /// SHA-256 of `bytes`, 64 lowercase hex digits.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
+    let digest = sha256(bytes);
     let mut hex = String::with_capacity(64);
     for byte in digest.iter() {
         hex.push(HEX[usize::from(byte >> 4)] as char);

@@ -5,6 +5,7 @@
 //! - [`profile`]: the TOML profiles as written, and where they come from;
 //! - [`policy`]: a profile compiled against the host into plain data;
 //! - [`sandbox`]: kernel enforcement of a policy (Landlock, seccomp, mounts);
+//! - [`identity`]: guard's signing key, session tokens and sealed logs;
 //! - [`session`]: one session, start to end (prepare, log, scan, mint, run,
 //!   revoke, seal): the place to read to follow a `guard run`;
 //! - [`launch`]: the session's processes, from fork to cleanup;
@@ -20,6 +21,7 @@ pub mod credentials;
 pub mod digest;
 pub mod exit;
 pub mod hooks;
+pub mod identity;
 pub mod launch;
 pub mod policy;
 pub mod profile;

@@ -7,8 +7,12 @@ use crate::session::leases::reap;
 use std::path::Path;
 
 /// `guard reap`.
-pub fn reap_command(journal: &Path, log_dir: &Path) -> Result<ExitCode, CommandError> {
-    let lines = reap(journal, log_dir, true);
+pub fn reap_command(
+    journal: &Path,
+    log_dir: &Path,
+    identity: &Path,
+) -> Result<ExitCode, CommandError> {
+    let lines = reap(journal, log_dir, identity, true);
     for line in &lines {
         println!("{line}");
     }

@@ -6,6 +6,7 @@ mod credentials;
 mod doctor;
 mod generate;
 mod hook;
+mod identity;
 mod log;
 mod profiles;
 mod run;
@@ -47,6 +48,9 @@ pub enum CommandError {
     /// A session could not be prepared, run or ended cleanly.
     #[error(transparent)]
     Session(#[from] crate::session::SessionError),
+    /// The signing identity could not be made or read.
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
     /// Writing output or other I/O failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -80,11 +84,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Scan(args) => scan::scan(args),
         Command::Reap => {
             let state = crate::session::StateDir::from_process();
-            credentials::reap_command(&state.leases(), &state.sessions())
+            credentials::reap_command(&state.leases(), &state.sessions(), &state.identity())
         }
         Command::Creds => {
             credentials::creds_command(&crate::session::StateDir::from_process().leases())
         }
+        Command::Identity(command) => identity::identity(command),
         Command::Completions { shell } => {
             print!("{}", completions(shell));
             Ok(ExitCode::SUCCESS)

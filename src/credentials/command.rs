@@ -8,27 +8,35 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Runs the mint helper and reads its answer.
-pub(super) fn mint(plan: &CredentialPlan, session: &str) -> Result<Issued, String> {
+/// Runs the mint helper and reads its answer. With a signer, the helper
+/// gets the session's token in `GUARD_SESSION_TOKEN` (to exchange it, as
+/// for a cloud's STS); the session never does.
+pub(super) fn mint(
+    plan: &CredentialPlan,
+    session: &str,
+    signer: Option<&crate::identity::Signer>,
+) -> Result<Issued, String> {
     let ProviderPlan::Command {
         mint,
         env,
         timeout_seconds,
+        audience,
         ..
     } = &plan.provider
     else {
         unreachable!("only command plans come here")
     };
-    let output = run_helper(
-        mint,
-        *timeout_seconds,
-        None,
-        &[
-            ("GUARD_CREDENTIAL", plan.name.as_str()),
-            ("GUARD_SESSION", session),
-            ("GUARD_TTL_SECONDS", &plan.ttl_seconds.to_string()),
-        ],
-    )?;
+    let token = signer.map(|signer| signer.token(audience, plan.ttl_seconds));
+    let ttl = plan.ttl_seconds.to_string();
+    let mut variables = vec![
+        ("GUARD_CREDENTIAL", plan.name.as_str()),
+        ("GUARD_SESSION", session),
+        ("GUARD_TTL_SECONDS", ttl.as_str()),
+    ];
+    if let Some(token) = &token {
+        variables.push(("GUARD_SESSION_TOKEN", token));
+    }
+    let output = run_helper(mint, *timeout_seconds, None, &variables, &[])?;
     // The output holds the secret: errors describe it, never quote it.
     let answer: Value = serde_json::from_slice(&output)
         .map_err(|_| "the helper did not print a JSON object".to_string())?;
@@ -147,20 +155,27 @@ pub(super) fn revoke(
         timeout_seconds,
         Some(lease),
         &[("GUARD_CREDENTIAL", name)],
+        &[],
     )
     .map(drop)
 }
 
-/// Runs a helper with guard's environment plus `extra`, `stdin` fed to it,
-/// and returns its stdout; fails on a non-zero exit or after the timeout.
-fn run_helper(
+/// Runs a helper with guard's environment without `without`, plus `extra`,
+/// `stdin` fed to it, and returns its stdout; fails on a non-zero exit or
+/// after the timeout.
+pub(super) fn run_helper(
     argv: &[String],
     timeout_seconds: u64,
     stdin: Option<&str>,
     extra: &[(&str, &str)],
+    without: &[&str],
 ) -> Result<Vec<u8>, String> {
     let (program, arguments) = argv.split_first().ok_or("no helper command")?;
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    for name in without {
+        command.env_remove(name);
+    }
+    let mut child = command
         .args(arguments)
         .envs(extra.iter().copied())
         .stdin(if stdin.is_some() {

@@ -44,6 +44,10 @@ pub struct LeaseRecord {
     pub next_attempt: u64,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// The claims of the session's token (`openbao`), for the new login that
+    /// revokes the lease if guard dies holding it. No secret.
+    #[serde(default)]
+    pub claims: Option<serde_json::Value>,
 }
 
 impl Owner {

@@ -10,12 +10,14 @@
 
 mod command;
 pub mod journal;
+mod openbao;
 mod postgres;
 mod secret;
 
 pub use journal::{LeaseRecord, Owner};
 pub use secret::Secret;
 
+use crate::identity::Signer;
 use crate::policy::{CredentialPlan, ProviderPlan};
 use std::path::Path;
 
@@ -26,6 +28,9 @@ pub struct Minted {
     pub lease: LeaseRecord,
     /// The variables for the session, with their secret values.
     pub env: Vec<(String, Secret)>,
+    /// The login the credential was read with (`openbao`), held in memory
+    /// until it is revoked with the lease.
+    pub login: Option<Secret>,
 }
 
 /// Why minting or revoking failed. Messages name the credential and the
@@ -69,6 +74,7 @@ pub fn provider_name(plan: &ProviderPlan) -> &'static str {
     match plan {
         ProviderPlan::Command { .. } => "command",
         ProviderPlan::Postgres { .. } => "postgres",
+        ProviderPlan::OpenBao { .. } => "openbao",
     }
 }
 
@@ -81,12 +87,14 @@ struct Issued {
 
 /// Mints one credential and journals its lease before returning it. On
 /// failure nothing is left behind (a minted-but-unjournaled credential is
-/// revoked at once).
+/// revoked at once). `signer` makes the session's tokens: `openbao` needs
+/// it, a `command` helper gets one when it is there.
 pub fn mint(
     plan: &CredentialPlan,
     session: &str,
     journal_dir: &Path,
     owner: &Owner,
+    signer: Option<&Signer>,
 ) -> Result<Minted, CredentialError> {
     let provider = provider_name(&plan.provider);
     let failed = |cause: String| CredentialError::Mint {
@@ -95,13 +103,36 @@ pub fn mint(
         cause,
     };
     let now = crate::clock::now().as_secs();
+    let mut login = None;
     let issued = match &plan.provider {
-        ProviderPlan::Command { .. } => command::mint(plan, session).map_err(failed)?,
+        ProviderPlan::Command { .. } => command::mint(plan, session, signer).map_err(failed)?,
         ProviderPlan::Postgres {
             admin_url_env,
             role,
         } => postgres::mint(admin_url_env, role, &plan.name, session, plan.ttl_seconds)
             .map_err(failed)?,
+        ProviderPlan::OpenBao {
+            secret,
+            variables,
+            audience,
+            ..
+        } => {
+            let signer = signer.ok_or_else(|| {
+                failed("it needs guard's signing identity (run `guard identity init`)".into())
+            })?;
+            let server = server_of(&plan.provider).expect("an openbao plan");
+            let (issued, held) = openbao::mint(
+                server,
+                secret,
+                variables,
+                signer,
+                audience,
+                plan.ttl_seconds,
+            )
+            .map_err(failed)?;
+            login = Some(held);
+            issued
+        }
     };
     let lease = LeaseRecord {
         session: session.to_string(),
@@ -114,19 +145,52 @@ pub fn mint(
         attempts: 0,
         next_attempt: 0,
         last_error: None,
+        // What a new login must say to revoke this lease if guard dies.
+        claims: login
+            .as_ref()
+            .and(signer)
+            .map(|signer| signer.claims().clone()),
     };
     if let Err(error) = journal::write(journal_dir, &lease) {
-        let _ = revoke(&lease);
+        let _ = revoke(&lease, login.as_ref(), signer);
         return Err(error);
     }
     Ok(Minted {
         lease,
         env: issued.env,
+        login,
     })
 }
 
-/// Revokes a lease at its provider.
-pub fn revoke(lease: &LeaseRecord) -> Result<(), CredentialError> {
+/// The server an openbao plan names.
+fn server_of(plan: &ProviderPlan) -> Option<openbao::Server<'_>> {
+    match plan {
+        ProviderPlan::OpenBao {
+            cli,
+            address,
+            auth_mount,
+            role,
+            timeout_seconds,
+            ..
+        } => Some(openbao::Server {
+            cli,
+            address,
+            auth_mount,
+            role,
+            timeout_seconds: *timeout_seconds,
+        }),
+        _ => None,
+    }
+}
+
+/// Revokes a lease at its provider. `login` is the session's login while
+/// guard holds it; without it an `openbao` lease is revoked through a new
+/// login that `signer` makes.
+pub fn revoke(
+    lease: &LeaseRecord,
+    login: Option<&Secret>,
+    signer: Option<&Signer>,
+) -> Result<(), CredentialError> {
     let result = match &lease.provider {
         ProviderPlan::Command {
             revoke,
@@ -135,6 +199,10 @@ pub fn revoke(lease: &LeaseRecord) -> Result<(), CredentialError> {
         } => command::revoke(revoke, *timeout_seconds, &lease.lease_id, &lease.name),
         ProviderPlan::Postgres { admin_url_env, .. } => {
             postgres::revoke(admin_url_env, &lease.lease_id)
+        }
+        ProviderPlan::OpenBao { audience, .. } => {
+            let server = server_of(&lease.provider).expect("an openbao plan");
+            openbao::revoke(server, &lease.lease_id, login, signer, audience)
         }
     };
     result.map_err(|cause| CredentialError::Revoke {
@@ -150,8 +218,10 @@ pub fn revoke(lease: &LeaseRecord) -> Result<(), CredentialError> {
 pub fn revoke_and_settle(
     journal_dir: &Path,
     lease: &mut LeaseRecord,
+    login: Option<&Secret>,
+    signer: Option<&Signer>,
 ) -> Result<(), CredentialError> {
-    match revoke(lease) {
+    match revoke(lease, login, signer) {
         Ok(()) => journal::remove(journal_dir, lease),
         Err(error) => {
             lease.attempts += 1;

@@ -40,6 +40,29 @@ pub enum ProviderPlan {
         env: Vec<String>,
         /// Seconds a helper may run.
         timeout_seconds: u64,
+        /// The `aud` of the session token the helper gets.
+        audience: String,
+    },
+    /// A dynamic secret from OpenBao (or Vault), read with a login the
+    /// session's token makes through the JWT auth method.
+    #[serde(rename = "openbao")]
+    OpenBao {
+        /// The server's CLI, resolved.
+        cli: String,
+        /// The server's address.
+        address: String,
+        /// Where the JWT auth method is mounted.
+        auth_mount: String,
+        /// The role to log in as.
+        role: String,
+        /// The secret to read.
+        secret: String,
+        /// The session's variables: name → field of the secret.
+        variables: std::collections::BTreeMap<String, String>,
+        /// The `aud` of the session token.
+        audience: String,
+        /// Seconds a CLI call may take.
+        timeout_seconds: u64,
     },
     /// A per-session PostgreSQL login role.
     Postgres {
@@ -110,6 +133,9 @@ fn compile_one(
         "command" => {
             not_for("admin_url_env", section.admin_url_env.is_some())?;
             not_for("role", section.role.is_some())?;
+            for (field, set) in openbao_fields(section) {
+                not_for(field, set)?;
+            }
             let mint = resolve_helper(&section.mint, host, path_var)
                 .map_err(|m| fail(format!("`mint`: {m}")))?;
             let revoke = if section.revoke.is_empty() {
@@ -131,15 +157,24 @@ fn compile_one(
                     .timeout
                     .unwrap_or(DEFAULT_HELPER_TIMEOUT_SECONDS)
                     .max(1),
+                audience: section
+                    .audience
+                    .clone()
+                    .unwrap_or_else(|| format!("guard:{}", section.name)),
             }
         }
+        "openbao" => compile_openbao(section, host, path_var).map_err(fail)?,
         "postgres" => {
             for (field, set) in [
                 ("mint", !section.mint.is_empty()),
                 ("revoke", !section.revoke.is_empty()),
                 ("env", !section.env.is_empty()),
                 ("timeout", section.timeout.is_some()),
-            ] {
+                ("audience", section.audience.is_some()),
+            ]
+            .into_iter()
+            .chain(openbao_fields(section))
+            {
                 not_for(field, set)?;
             }
             let admin_url_env = section.admin_url_env.clone().ok_or_else(|| {
@@ -159,7 +194,7 @@ fn compile_one(
         }
         other => {
             return Err(fail(format!(
-                "unknown provider `{other}` (known: command, postgres)"
+                "unknown provider `{other}` (known: command, postgres, openbao)"
             )));
         }
     };
@@ -167,6 +202,99 @@ fn compile_one(
         name: section.name.clone(),
         ttl_seconds,
         provider,
+    })
+}
+
+/// The fields only the openbao provider takes, and whether each is set.
+fn openbao_fields(section: &CredentialSection) -> [(&'static str, bool); 5] {
+    [
+        ("address", section.address.is_some()),
+        ("auth_mount", section.auth_mount.is_some()),
+        ("secret", section.secret.is_some()),
+        ("variables", !section.variables.is_empty()),
+        ("cli", section.cli.is_some()),
+    ]
+}
+
+fn compile_openbao(
+    section: &CredentialSection,
+    host: &dyn HostView,
+    path_var: &str,
+) -> Result<ProviderPlan, String> {
+    for (field, set) in [
+        ("mint", !section.mint.is_empty()),
+        ("revoke", !section.revoke.is_empty()),
+        ("env", !section.env.is_empty()),
+        ("admin_url_env", section.admin_url_env.is_some()),
+    ] {
+        if set {
+            return Err(format!("`{field}` does not apply to provider `openbao`"));
+        }
+    }
+    let required = |field: &str, value: &Option<String>| {
+        value
+            .clone()
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| format!("`{field}` is required"))
+    };
+    let address = required("address", &section.address)?;
+    if !(address.starts_with("http://") || address.starts_with("https://")) {
+        return Err(format!("`address` {address:?} is not an http(s):// URL"));
+    }
+    let role = required("role", &section.role)?;
+    let secret = required("secret", &section.secret)?;
+    let auth_mount = section.auth_mount.clone().unwrap_or_else(|| "jwt".into());
+    // Path segments the CLI puts in a URL: no way to reach another path.
+    let plain = |text: &str| {
+        !text.is_empty()
+            && text.split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment != ".."
+                    && segment != "."
+                    && segment
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            })
+    };
+    for (field, value) in [
+        ("role", &role),
+        ("secret", &secret),
+        ("auth_mount", &auth_mount),
+    ] {
+        if !plain(value) || (field == "role" && value.contains('/')) {
+            return Err(format!("`{field}` {value:?} is not a plain name or path"));
+        }
+    }
+    if section.variables.is_empty() {
+        return Err("`variables` is required: which field of the secret each variable gets".into());
+    }
+    if let Some(reserved) = section
+        .variables
+        .keys()
+        .find(|name| is_reserved_variable(name))
+    {
+        return Err(format!(
+            "`variables` names {reserved}, which a credential may not set"
+        ));
+    }
+    let cli = match &section.cli {
+        Some(cli) => resolve_helper(std::slice::from_ref(cli), host, path_var)?,
+        None => resolve_helper(&["bao".to_string()], host, path_var)
+            .or_else(|_| resolve_helper(&["vault".to_string()], host, path_var))
+            .map_err(|_| "neither `bao` nor `vault` is on PATH (set `cli`)".to_string())?,
+    };
+    Ok(ProviderPlan::OpenBao {
+        cli: cli[0].clone(),
+        address,
+        auth_mount,
+        role,
+        secret,
+        variables: section.variables.clone(),
+        audience: section.audience.clone().unwrap_or_else(|| "openbao".into()),
+        timeout_seconds: section
+            .timeout
+            .unwrap_or(DEFAULT_HELPER_TIMEOUT_SECONDS)
+            .max(1),
     })
 }
 

@@ -34,7 +34,9 @@ pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::compile;
-pub use credentials::{CredentialPlan, ProviderPlan, TtlError, is_reserved_variable, parse_ttl};
+pub use credentials::{
+    CredentialPlan, MAX_TTL_SECONDS, ProviderPlan, TtlError, is_reserved_variable, parse_ttl,
+};
 pub use error::CompileError;
 pub use git_index::{ObjectFormat, WorkTreeFile};
 pub use host::{HostView, RealHost};

@@ -161,6 +161,15 @@ impl fmt::Display for Policy {
                     } => {
                         format!("postgres: role in {role}, admin URL from ${admin_url_env}")
                     }
+                    ProviderPlan::OpenBao {
+                        address,
+                        role,
+                        secret,
+                        auth_mount,
+                        ..
+                    } => format!(
+                        "openbao: {secret} at {address}, logged in as role {role} of auth/{auth_mount} with the session's token"
+                    ),
                 };
                 writeln!(
                     f,

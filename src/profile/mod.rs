@@ -85,7 +85,7 @@ pub enum ScanOnStart {
 pub struct CredentialSection {
     /// The credential's name (letters, digits, `-`, `_`).
     pub name: String,
-    /// `"command"` or `"postgres"`.
+    /// `"command"`, `"postgres"` or `"openbao"`.
     pub provider: String,
     /// How long the credential lives: seconds, or `90s`, `15m`, `2h`.
     #[serde(default)]
@@ -106,9 +106,30 @@ pub struct CredentialSection {
     /// connection URL (`postgresql://user:password@host:port/database`).
     #[serde(default)]
     pub admin_url_env: Option<String>,
-    /// `postgres`: the role the session role is made a member of.
+    /// `postgres`: the role the session role is made a member of;
+    /// `openbao`: the JWT auth role to log in as.
     #[serde(default)]
     pub role: Option<String>,
+    /// `openbao`: the server's address (`https://bao.example:8200`).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// `openbao`: where the JWT auth method is mounted (default `jwt`).
+    #[serde(default)]
+    pub auth_mount: Option<String>,
+    /// `openbao`: the secret to read (`database/creds/ROLE`).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// `openbao`: the session's variables, each from a field of the secret
+    /// (`{ PGUSER = "username", PGPASSWORD = "password" }`).
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// `openbao`: the server's CLI (default `bao`, else `vault`).
+    #[serde(default)]
+    pub cli: Option<String>,
+    /// `openbao` and `command`: the `aud` of the session token the provider
+    /// gets (default `openbao`, and `guard:NAME` for a helper).
+    #[serde(default)]
+    pub audience: Option<String>,
 }
 
 /// `[log]`: how much the audit log records. Execs and denials are always

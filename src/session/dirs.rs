@@ -94,6 +94,11 @@ impl StateDir {
         self.root.join("quarantine").join(session_id)
     }
 
+    /// guard's signing identity ([`crate::identity`]): no session may read it.
+    pub fn identity(&self) -> PathBuf {
+        self.root.join("identity")
+    }
+
     /// The trust store of repository profiles.
     pub fn trust_store(&self) -> PathBuf {
         self.root.join("trust.json")

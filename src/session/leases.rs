@@ -5,7 +5,8 @@
 use super::SessionError;
 use crate::audit::{AuditLog, Event, EventKind};
 use crate::credentials::{self, CredentialError, LeaseRecord, Minted, Owner, Secret};
-use crate::policy::Policy;
+use crate::identity::Signer;
+use crate::policy::{Policy, ProviderPlan};
 use std::path::{Path, PathBuf};
 
 /// The record of a lease event: names and ids, never values.
@@ -20,6 +21,36 @@ fn lease_event(kind: EventKind, lease: &LeaseRecord) -> Event {
                 lease.expires_at.min(i64::MAX as u64),
             )),
         )
+}
+
+/// The signer of the session's tokens: an `openbao` credential needs it
+/// (an error without guard's identity), a `command` helper gets one when the
+/// identity exists, and none is made otherwise.
+pub fn signer(
+    policy: &Policy,
+    session: &str,
+    identity: &Path,
+) -> Result<Option<Signer>, SessionError> {
+    let needed = policy
+        .credentials
+        .iter()
+        .any(|plan| matches!(plan.provider, ProviderPlan::OpenBao { .. }));
+    let wanted = needed
+        || policy
+            .credentials
+            .iter()
+            .any(|plan| matches!(plan.provider, ProviderPlan::Command { .. }));
+    if !wanted {
+        return Ok(None);
+    }
+    match crate::identity::current(identity) {
+        Ok(key) => Ok(Some(Signer::new(
+            key,
+            super::token::claims(policy, session),
+        ))),
+        Err(crate::identity::IdentityError::Missing(_)) if !needed => Ok(None),
+        Err(error) => Err(SessionError::Identity(error)),
+    }
 }
 
 /// The credentials minted for one session. Dropped, it revokes whatever
@@ -40,6 +71,7 @@ impl Leases {
         policy: &Policy,
         session: &str,
         journal: &Path,
+        signer: Option<&Signer>,
         log: &mut AuditLog,
     ) -> Result<Leases, SessionError> {
         let owner = Owner::current();
@@ -48,7 +80,7 @@ impl Leases {
             journal: journal.to_path_buf(),
         };
         for plan in &policy.credentials {
-            match credentials::mint(plan, session, journal, &owner) {
+            match credentials::mint(plan, session, journal, &owner, signer) {
                 Ok(credential) => {
                     let recorded =
                         log.append(lease_event(EventKind::CredentialMinted, &credential.lease));
@@ -78,7 +110,12 @@ impl Leases {
     pub fn revoke(&mut self, mut log: Option<&mut AuditLog>) -> Vec<CredentialError> {
         let mut failures = Vec::new();
         for mut credential in std::mem::take(&mut self.minted) {
-            let result = credentials::revoke_and_settle(&self.journal, &mut credential.lease);
+            let result = credentials::revoke_and_settle(
+                &self.journal,
+                &mut credential.lease,
+                credential.login.as_ref(),
+                None,
+            );
             let event = match &result {
                 Ok(()) => lease_event(EventKind::CredentialRevoked, &credential.lease),
                 Err(error) => lease_event(EventKind::CredentialRevokeFailed, &credential.lease)
@@ -109,7 +146,7 @@ impl Drop for Leases {
 /// in `log_dir` when that log is still open (its guard died before sealing
 /// it), and a log whose leases are all settled is then sealed. Returns lines
 /// to show the user.
-pub fn reap(journal: &Path, log_dir: &Path, force: bool) -> Vec<String> {
+pub fn reap(journal: &Path, log_dir: &Path, identity: &Path, force: bool) -> Vec<String> {
     let (leases, problems) = credentials::journal::list(journal);
     let now = crate::clock::now().as_secs();
     let mut lines: Vec<String> = problems
@@ -121,7 +158,14 @@ pub fn reap(journal: &Path, log_dir: &Path, force: bool) -> Vec<String> {
         if lease.owner.is_alive() || (!force && lease.next_attempt > now) {
             continue;
         }
-        let result = credentials::revoke_and_settle(journal, &mut lease);
+        // An openbao lease is revoked through a new login, with a token
+        // that says what the session's said.
+        let signer = lease.claims.clone().and_then(|claims| {
+            crate::identity::current(identity)
+                .ok()
+                .map(|key| Signer::new(key, claims))
+        });
+        let result = credentials::revoke_and_settle(journal, &mut lease, None, signer.as_ref());
         let log = logs
             .entry(lease.session.clone())
             .or_insert_with(|| AuditLog::resume(log_dir, &lease.session).ok().flatten());

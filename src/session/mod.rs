@@ -18,6 +18,7 @@ pub mod leases;
 mod prepare;
 mod records;
 mod start_scan;
+mod token;
 
 pub use dirs::{StateDir, config_dir, credentials_file, home_dir, profile_sources};
 pub use prepare::{Context, Prepared, prepare};
@@ -95,6 +96,9 @@ pub enum SessionError {
     /// `scan.on_start = "block"` and the repository scan found something.
     #[error("{0}")]
     ScanBlocked(String),
+    /// guard's signing identity could not be read.
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
     /// Other I/O failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -124,10 +128,11 @@ pub fn run(
     //    results the next session trusts.
     let state = StateDir::of(&prepared.host);
     refuse_writable_state(policy, &[&state.sessions(), &state.scan_cache()])?;
+    refuse_readable_identity(policy, &state.identity())?;
 
     // 3. Leases of sessions whose guard died are revoked first (best
     //    effort; `guard reap` reports in full).
-    for line in leases::reap(&state.leases(), &state.sessions(), false) {
+    for line in leases::reap(&state.leases(), &state.sessions(), &state.identity(), false) {
         notify(&line);
     }
 
@@ -142,7 +147,16 @@ pub fn run(
     //    here also ends its log. From here on the leases are revoked on
     //    every path out (their `Drop`), a panic included.
     let leases = start_scan::scan_before_start(policy, &state.scan_cache(), &mut log, notify)
-        .and_then(|()| Leases::mint(policy, &session.id, &state.leases(), &mut log));
+        .and_then(|()| leases::signer(policy, &session.id, &state.identity()))
+        .and_then(|signer| {
+            Leases::mint(
+                policy,
+                &session.id,
+                &state.leases(),
+                signer.as_ref(),
+                &mut log,
+            )
+        });
     let mut leases = match leases {
         Ok(leases) => leases,
         Err(error) => {
@@ -184,6 +198,24 @@ pub fn run(
     let outcome = outcome?;
     sealed?;
     Ok(outcome)
+}
+
+/// The session must not be able to read guard's signing key: it would sign
+/// tokens that say whatever it likes.
+fn refuse_readable_identity(policy: &Policy, identity: &Path) -> Result<(), SessionError> {
+    let identity = crate::policy::lexically_normal(identity);
+    let exposed = policy.filesystem.iter().find(|(path, rule)| {
+        (rule.access.read || rule.access.write)
+            && (identity.starts_with(path) || path.starts_with(&identity))
+    });
+    match exposed {
+        Some((path, _)) => Err(SessionError::Unsafe(format!(
+            "the profile makes {} readable, which holds guard's signing key ({}); the session could sign tokens of its own",
+            path.display(),
+            identity.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The session must not be able to write its own log, or the scan results

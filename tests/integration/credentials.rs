@@ -9,24 +9,24 @@ use std::time::Duration;
 /// The tests share one server, and one of them stops and restarts it.
 static SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn server() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn server() -> std::sync::MutexGuard<'static, ()> {
     SERVER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The admin URL of the test server; missing is a failure, not a skip.
-fn admin_url() -> String {
+pub(crate) fn admin_url() -> String {
     std::env::var("GUARD_TEST_PG_URL")
         .expect("GUARD_TEST_PG_URL is not set: start the test server with `eval \"$(tests/pg/start.sh)\"` (.ci/run does)")
 }
 
-fn pg_bin() -> String {
+pub(crate) fn pg_bin() -> String {
     std::env::var("GUARD_TEST_PG_BIN").expect("GUARD_TEST_PG_BIN is set by tests/pg/start.sh")
 }
 
 /// Runs SQL as the admin; returns stdout.
-fn admin_sql(sql: &str) -> String {
+pub(crate) fn admin_sql(sql: &str) -> String {
     let output = Command::new(format!("{}/psql", pg_bin()))
         .args(["-X", "-At", "-d", &admin_url(), "-c", sql])
         .output()
@@ -35,14 +35,14 @@ fn admin_sql(sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-fn role_exists(role: &str) -> bool {
+pub(crate) fn role_exists(role: &str) -> bool {
     admin_sql(&format!(
         "SELECT count(*) FROM pg_roles WHERE rolname = '{role}'"
     )) == "1"
 }
 
 /// Whether a login with these credentials works.
-fn can_log_in(user: &str, password: &str) -> bool {
+pub(crate) fn can_log_in(user: &str, password: &str) -> bool {
     let url = admin_url();
     let host_part = url.split('@').nth(1).unwrap();
     Command::new(format!("{}/psql", pg_bin()))

@@ -26,6 +26,7 @@ mod hook_scripts;
 mod hooks;
 mod lifecycle;
 mod network;
+mod openbao;
 mod protected;
 mod scan;
 mod shell_init;

@@ -1,0 +1,398 @@
+//! Workload identity: a session proves what it is with a token guard signs,
+//! and a real OpenBao server, trusting only guard's published key and the
+//! role's bound claims, hands it a real PostgreSQL login that ends with it.
+//! guard's environment holds no secret. Needs the servers `.ci/run` starts
+//! (`tests/pg/start.sh`, then `tests/openbao/start.sh`) and PyJWT
+//! (`/opt/guard-pyjwt`) as the independent verifier of the tokens.
+
+use crate::credentials::{admin_sql, assert_nowhere, can_log_in, pg_bin, role_exists, server};
+use crate::support::*;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn test_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: start the servers with `eval \"$(tests/pg/start.sh)\"; eval \"$(tests/openbao/start.sh)\"` (.ci/run does)")
+    })
+}
+
+/// The real `bao` CLI against the test server, as its root (the tests
+/// configure the server with it; guard never sees this token).
+fn bao(args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(test_var("GUARD_TEST_BAO_CLI"))
+        .args(args)
+        .env("BAO_ADDR", test_var("GUARD_TEST_BAO_ADDR"))
+        .env("BAO_TOKEN", test_var("GUARD_TEST_BAO_ROOT"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "bao {args:?}: {}",
+        all_output(&output)
+    );
+    output
+}
+
+/// Makes the fixture's signing identity, and a JWT auth mount of the test
+/// server's own for it that trusts that identity's key alone, with a role
+/// `session` bound to `bound` claims. Returns the mount.
+fn trusting_mount(env: &TestEnv, bound: serde_json::Value) -> String {
+    let init = env.guard(&["identity", "init"]).output().unwrap();
+    assert!(init.status.success(), "{}", all_output(&init));
+    let pem = env.guard(&["identity", "jwks", "--pem"]).output().unwrap();
+    let pem = String::from_utf8(pem.stdout).unwrap();
+    assert!(pem.contains("BEGIN PUBLIC KEY"), "{pem}");
+    let mount = format!(
+        "jwt-{}",
+        env.home
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(['.', '_'], "-")
+    );
+    bao(&["auth", "enable", &format!("-path={mount}"), "jwt"], None);
+    let config = serde_json::json!({
+        "jwt_validation_pubkeys": [pem],
+        "jwt_supported_algs": ["EdDSA"],
+    });
+    bao(
+        &["write", &format!("auth/{mount}/config"), "-"],
+        Some(&config.to_string()),
+    );
+    let role = serde_json::json!({
+        "role_type": "jwt",
+        "user_claim": "sub",
+        "bound_audiences": ["openbao"],
+        "bound_claims": bound,
+        "token_ttl": "10m",
+        "token_policies": ["guard-session"],
+    });
+    bao(
+        &["write", &format!("auth/{mount}/role/session"), "-"],
+        Some(&role.to_string()),
+    );
+    mount
+}
+
+/// A profile `ob` whose credential `db` is a database login from the test
+/// server, read with a login through `mount`.
+fn profile(env: &TestEnv, mount: &str) -> String {
+    let text = format!(
+        "extends = [\"builtin:default\"]\n[tools]\nallow = [\"psql\"]\n[network]\nmode = \"host\"\n\
+         [[credential]]\nname = \"db\"\nprovider = \"openbao\"\naddress = \"{}\"\nauth_mount = \"{mount}\"\n\
+         role = \"session\"\nsecret = \"database/creds/session\"\ncli = \"{}\"\n\
+         variables = {{ PGUSER = \"username\", PGPASSWORD = \"password\" }}\n",
+        test_var("GUARD_TEST_BAO_ADDR"),
+        test_var("GUARD_TEST_BAO_CLI"),
+    );
+    env.profile_file("ob", &text).to_str().unwrap().to_string()
+}
+
+/// `guard run -p PROFILE -- bash -c SCRIPT`, the real psql first on PATH,
+/// and nothing of OpenBao in guard's environment.
+fn session(env: &TestEnv, profile: &str, script: &str) -> Command {
+    let mut command = env.guard(&["run", "-p", profile, "--", "bash", "-c", script]);
+    command.env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", pg_bin()));
+    command
+}
+
+/// A real query with the minted login, which the session then writes into
+/// the repository for the test to try afterwards.
+fn use_and_leak() -> String {
+    let host = crate::credentials::admin_url()
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    format!(
+        "psql -X -At -d postgresql://{host} -c 'SELECT count(*) FROM items' > count.txt && echo \"$PGUSER $PGPASSWORD\" > minted.txt"
+    )
+}
+
+fn minted(env: &TestEnv) -> (String, String) {
+    let text = std::fs::read_to_string(env.repo.join("minted.txt")).unwrap();
+    let mut words = text.split_whitespace();
+    (
+        words.next().unwrap().to_string(),
+        words.next().unwrap().to_string(),
+    )
+}
+
+/// The bound claims every test's role starts from: this profile, this
+/// repository.
+fn bound_to(env: &TestEnv) -> serde_json::Value {
+    serde_json::json!({ "profile": "ob", "repo_path": env.repo.to_str().unwrap() })
+}
+
+fn assert_gone(env: &TestEnv, output: &Output, what: &str) {
+    let (user, password) = minted(env);
+    assert!(user.starts_with("v-jwt-"), "{what}: {user}");
+    assert!(!role_exists(&user), "{what}: role {user} still exists");
+    assert!(
+        !can_log_in(&user, &password),
+        "{what}: the login still works"
+    );
+    assert_nowhere(env, &password, output);
+    let leases = env.state.join("guard/leases");
+    assert_eq!(
+        std::fs::read_dir(&leases).map(|d| d.count()).unwrap_or(0),
+        0,
+        "{what}: the lease is still journaled"
+    );
+}
+
+#[test]
+fn a_session_logs_in_as_itself_and_its_database_login_ends_with_it() {
+    let _server = server();
+    for_each_identity(|env| {
+        let mount = trusting_mount(env, bound_to(env));
+        let profile = profile(env, &mount);
+        // Exit 0.
+        let output = session(env, &profile, &use_and_leak()).output().unwrap();
+        assert!(output.status.success(), "{}", all_output(&output));
+        assert_eq!(
+            std::fs::read_to_string(env.repo.join("count.txt"))
+                .unwrap()
+                .trim(),
+            "3"
+        );
+        assert_gone(env, &output, "exit 0");
+        let (_, records) = env.last_log();
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "credential_minted" && r["provider"] == "openbao"),
+            "{records:#?}"
+        );
+        // SIGTERM to guard while the session holds the login.
+        std::fs::remove_file(env.repo.join("minted.txt")).unwrap();
+        let script = format!("{}; sleep 300", use_and_leak());
+        let child = session(env, &profile, &script).spawn().unwrap();
+        assert!(wait_until(
+            || env.repo.join("minted.txt").exists(),
+            Duration::from_secs(20)
+        ));
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_gone(env, &output, "SIGTERM");
+    });
+}
+
+#[test]
+fn a_killed_guard_leaves_its_lease_to_guard_reap() {
+    let _server = server();
+    let env = TestEnv::new(identities()[0]);
+    let mount = trusting_mount(&env, bound_to(&env));
+    let profile = profile(&env, &mount);
+    let script = format!("{}; sleep 300", use_and_leak());
+    let mut child = session(&env, &profile, &script).spawn().unwrap();
+    assert!(wait_until(
+        || env.repo.join("minted.txt").exists(),
+        Duration::from_secs(20)
+    ));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (user, _) = minted(&env);
+    assert!(role_exists(&user), "a killed guard revoked nothing");
+    // The journal holds what a new login needs, and no secret.
+    let reap = env.guard(&["reap"]).output().unwrap();
+    assert!(reap.status.success(), "{}", all_output(&reap));
+    assert!(all_output(&reap).contains("revoked credential `db` (openbao)"));
+    assert_gone(&env, &reap, "guard reap");
+    let (_, records) = env.last_log();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["kind"] == "credential_revoked" && r["by"] == "guard reap"),
+        "{records:#?}"
+    );
+}
+
+#[test]
+fn a_session_the_role_does_not_bind_gets_nothing() {
+    let _server = server();
+    let env = TestEnv::new(identities()[0]);
+    let logins = || admin_sql("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'v-jwt-%'");
+    let before = logins();
+    // Bound to another repository.
+    let bound =
+        serde_json::json!({ "profile": "ob", "repo_path": env.other_repo.to_str().unwrap() });
+    let mount = trusting_mount(&env, bound);
+    let profile = profile(&env, &mount);
+    let output = session(&env, &profile, "echo ran > ran.txt")
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert_eq!(output.status.code(), Some(125), "{text}");
+    assert!(text.contains("could not mint"), "{text}");
+    assert!(text.contains("repo_path"), "the server's reason: {text}");
+    assert!(!env.repo.join("ran.txt").exists(), "the command ran");
+    assert_eq!(logins(), before, "a database login was made");
+}
+
+#[test]
+fn without_a_signing_identity_an_openbao_credential_refuses_the_session() {
+    let _server = server();
+    let env = TestEnv::new(identities()[0]);
+    let profile = profile(&env, "jwt");
+    let output = session(&env, &profile, "echo ran > ran.txt")
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert_eq!(output.status.code(), Some(125), "{text}");
+    assert!(text.contains("guard identity init"), "{text}");
+    assert!(!env.repo.join("ran.txt").exists());
+}
+
+/// PyJWT, not guard, checks the token a helper receives: signed by a key of
+/// `guard identity jwks`, for the helper's audience, saying what the session
+/// is. One edited byte and it fails. The session itself never sees it.
+#[test]
+fn pyjwt_verifies_the_session_token_and_not_an_edited_one() {
+    let env = TestEnv::new(identities()[0]);
+    let init = env.guard(&["identity", "init"]).output().unwrap();
+    assert!(init.status.success(), "{}", all_output(&init));
+    let token_file = env.home.join("token.txt");
+    let helper = env.home.join("mint.sh");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nprintf %s \"$GUARD_SESSION_TOKEN\" > {}\necho '{{\"env\": {{\"DEMO\": \"x\"}}, \"expires_in\": 60}}'\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let text = format!(
+        "extends = [\"builtin:default\"]\n[[credential]]\nname = \"demo\"\nprovider = \"command\"\nmint = [\"{}\"]\naudience = \"sts.example\"\n",
+        helper.display()
+    );
+    let profile = env.profile_file("tok", &text);
+    let output = env
+        .guard(&[
+            "run",
+            "-p",
+            profile.to_str().unwrap(),
+            "--",
+            "bash",
+            "-c",
+            "echo \"${GUARD_SESSION_TOKEN:-absent}\" > seen.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert_eq!(
+        std::fs::read_to_string(env.repo.join("seen.txt"))
+            .unwrap()
+            .trim(),
+        "absent"
+    );
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    let jwks = env.guard(&["identity", "jwks"]).output().unwrap();
+    let jwks_file = env.home.join("jwks.json");
+    std::fs::write(&jwks_file, &jwks.stdout).unwrap();
+    let python = std::env::var("GUARD_TEST_PYJWT_PYTHON")
+        .unwrap_or_else(|_| "/opt/guard-pyjwt/bin/python".to_string());
+    let verify = |token: &str| {
+        Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys, jwt\n\
+                 keys = jwt.PyJWKSet.from_dict(json.load(open(sys.argv[1])))\n\
+                 token = sys.argv[2]\n\
+                 kid = jwt.get_unverified_header(token)['kid']\n\
+                 key = next(k for k in keys.keys if k.key_id == kid)\n\
+                 print(json.dumps(jwt.decode(token, key, algorithms=['EdDSA'], audience='sts.example')))",
+                jwks_file.to_str().unwrap(),
+                token,
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("{python} (PyJWT, installed by .ci/run): {e}"))
+    };
+    let verified = verify(&token);
+    assert!(verified.status.success(), "{}", all_output(&verified));
+    let claims: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert!(
+        claims["sub"].as_str().unwrap().starts_with("session:"),
+        "{claims}"
+    );
+    assert_eq!(claims["profile"], "tok");
+    assert_eq!(claims["repo_path"], env.repo.to_str().unwrap());
+    assert_eq!(claims["aud"], "sts.example");
+    assert_eq!(claims["repo_dirty"], false, "{claims}");
+    assert!(
+        claims["repo_head"].as_str().is_some_and(|h| h.len() == 40),
+        "{claims}"
+    );
+    assert!(claims["exp"].as_u64().unwrap() > claims["iat"].as_u64().unwrap());
+    // One byte of the payload changed.
+    let mut edited = token.into_bytes();
+    let at = edited.iter().position(|&b| b == b'.').unwrap() + 5;
+    edited[at] = if edited[at] == b'A' { b'B' } else { b'A' };
+    let refused = verify(&String::from_utf8(edited).unwrap());
+    assert!(!refused.status.success(), "an edited token verified");
+}
+
+/// No session reads the signing key, in either mode, as either identity;
+/// a profile that would let it is refused.
+#[test]
+fn no_session_reads_the_signing_key() {
+    for_each_identity(|env| {
+        let init = env.guard(&["identity", "init"]).output().unwrap();
+        assert!(init.status.success(), "{}", all_output(&init));
+        let identity = env.state.join("guard/identity");
+        let key = std::fs::read_dir(&identity)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "key"))
+            .unwrap();
+        for mode in [&[][..], &["--no-namespaces"][..]] {
+            let script = format!(
+                "cat {} > leaked.bin; ls {} > listed.txt",
+                key.display(),
+                identity.display()
+            );
+            let output = env.run_script(mode, &script);
+            let leaked = std::fs::read(env.repo.join("leaked.bin")).unwrap_or_default();
+            assert!(
+                leaked.is_empty(),
+                "{mode:?}: the key was read: {}",
+                all_output(&output)
+            );
+            let listed = std::fs::read_to_string(env.repo.join("listed.txt")).unwrap_or_default();
+            assert!(!listed.contains(".key"), "{mode:?}: {listed}");
+        }
+        let wide = env.profile_file(
+            "wide",
+            &format!(
+                "extends = [\"builtin:default\"]\n[filesystem]\nread = [\"{}\"]\n",
+                env.state.display()
+            ),
+        );
+        let output = env
+            .guard(&["run", "-p", wide.to_str().unwrap(), "--", "true"])
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert_eq!(output.status.code(), Some(125), "{text}");
+        assert!(text.contains("signing key"), "{text}");
+    });
+}
