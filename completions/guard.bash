@@ -1159,12 +1159,16 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__verify)
-            opts="-h -V --all --no-namespaces --help --version"
+            opts="-h -V --all --jwks --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jwks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

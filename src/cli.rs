@@ -153,9 +153,12 @@ pub enum LogCommand {
         #[arg(default_value = "last")]
         id: String,
     },
-    /// Check that logs are intact: exit 0 when sealed, 3 when intact but
+    /// Check that logs are intact and signed by guard: exit 0 when sealed
+    /// (and signed, when guard had a signing identity), 3 when intact but
     /// without an end record (guard was killed, or the end was cut off), 1
-    /// when a record was edited, deleted, inserted or reordered.
+    /// when a record was edited, deleted, inserted or reordered or the
+    /// signature removed or invalid, 5 when signed by a key that is not
+    /// guard's (re-signed elsewhere, or the JWKS given lacks it).
     Verify {
         /// The session (`last` or a unique id prefix).
         #[arg(required_unless_present = "all")]
@@ -163,6 +166,11 @@ pub enum LogCommand {
         /// Check every session.
         #[arg(long, conflicts_with = "id")]
         all: bool,
+        /// Check signatures against this JWKS (`guard identity jwks` of the
+        /// machine the log comes from) instead of this machine's keys; an
+        /// unsigned log then fails.
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<PathBuf>,
     },
     /// Print the path of a session's log file.
     Path {

@@ -20,6 +20,8 @@ impl ExitCode {
     /// The command succeeded, but the end-of-session check found a protected
     /// path changed and put it back.
     pub const BOUNDARY_VIOLATION: ExitCode = ExitCode(4);
+    /// `guard log verify`: a log signed by a key that is not guard's.
+    pub const UNKNOWN_SIGNER: ExitCode = ExitCode(5);
     /// The command was not found.
     pub const COMMAND_NOT_FOUND: ExitCode = ExitCode(127);
 }

@@ -4,18 +4,24 @@
 //! the SHA-256 of `prev` and its own content; the `session_end` record seals
 //! the chain. [`verify`] finds an edited, deleted, inserted, reordered or
 //! truncated record and says where. Records name credentials and paths, never
-//! the contents of files or the values of environment variables.
+//! the contents of files or the values of environment variables. When guard
+//! has a signing identity, the end record is signed too ([`seal`]), which
+//! tells a log guard wrote from one rewritten elsewhere.
 
 mod batch;
 mod chain;
 mod event;
 mod read;
 pub mod relay;
+pub mod seal;
 mod writer;
 
 pub use chain::{GENESIS, record_hash};
 pub use event::{Event, EventKind, ProcessInfo};
-pub use read::{SessionSummary, Verdict, list_sessions, load_records, resolve_session, verify};
+pub use read::{
+    SessionSummary, Verdict, first_and_last_records, list_sessions, load_records, resolve_session,
+    verify,
+};
 pub use writer::{AuditHandle, AuditLog, EventSender};
 
 use std::path::PathBuf;

@@ -61,6 +61,22 @@ pub fn load_records(path: &Path) -> Result<Vec<Map<String, Value>>, AuditError> 
 }
 
 /// Checks a log's chain.
+/// One record, as read.
+pub type Record = Map<String, Value>;
+
+/// The first and the last record of a log (`None` for an empty one or one
+/// whose ends are not JSON objects): the start, and the end that may carry
+/// the seal's signature.
+pub fn first_and_last_records(path: &Path) -> Result<Option<(Record, Record)>, AuditError> {
+    let text = std::fs::read_to_string(path).map_err(read_error(path))?;
+    let parse = |line: Option<&str>| match serde_json::from_str::<Value>(line?) {
+        Ok(Value::Object(record)) => Some(record),
+        _ => None,
+    };
+    Ok(parse(text.lines().next()).zip(parse(text.lines().last())))
+}
+
+/// Checks a log's chain (not its signature: see [`super::seal`]).
 pub fn verify(path: &Path) -> Result<Verdict, AuditError> {
     let text = std::fs::read_to_string(path).map_err(read_error(path))?;
     let mut prev = GENESIS.to_string();

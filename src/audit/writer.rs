@@ -195,8 +195,25 @@ impl AuditLog {
         self.write_all(line.as_bytes())
     }
 
+    /// Writes the last record now, with a signature `sign` makes over it
+    /// ([`super::seal`]).
+    pub fn append_signed(
+        &mut self,
+        event: Event,
+        sign: &dyn Fn(&Value) -> String,
+    ) -> Result<(), AuditError> {
+        let line = self.chain_with(event, Some(sign));
+        self.write_all(line.as_bytes())
+    }
+
     /// Numbers, times and chains an event; returns its line.
     fn chain(&mut self, event: Event) -> String {
+        self.chain_with(event, None)
+    }
+
+    /// [`AuditLog::chain`], with a signature over the record when `sign` is
+    /// given.
+    fn chain_with(&mut self, event: Event, sign: Option<&dyn Fn(&Value) -> String>) -> String {
         let mut record = Map::new();
         record.insert("seq".into(), Value::from(self.next_seq));
         record.insert("time".into(), Value::from(clock::rfc3339(clock::now())));
@@ -222,6 +239,16 @@ impl AuditLog {
             if body.contains(value.as_str()) {
                 body = body.replace(value.as_str(), "[redacted credential]");
             }
+        }
+        if let Some(sign) = sign {
+            // Signed as written (redacted), then written with the signature.
+            let Ok(Value::Object(mut written)) = serde_json::from_str::<Value>(&body) else {
+                unreachable!("a record just serialised parses");
+            };
+            let signature = sign(&super::seal::payload(&written));
+            written.insert(super::seal::FIELD.into(), Value::from(signature));
+            body = serde_json::to_string(&Value::Object(written))
+                .expect("JSON values always serialise");
         }
         let hash = body_hash(&body);
         let mut line = body;

@@ -348,6 +348,10 @@ pub struct NamespacePlan {
     pub exec_again: Vec<PathBuf>,
     /// Caches overlaid with the session's private layer (before the binds).
     pub overlays: Vec<CacheLayer>,
+    /// Directories covered by an empty, read-only file system inside the
+    /// session, whatever else grants them: guard's signing key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<PathBuf>,
 }
 
 /// One protected path: read-only, and if missing it cannot be created; the

@@ -101,7 +101,23 @@ pub fn apply_plan(plan: &NamespacePlan) -> Result<(), EnforceError> {
     for path in existing(&plan.read_only) {
         rebind(path, Change::ReadOnly)?;
     }
+    for path in existing(&plan.hidden) {
+        hide(path)?;
+    }
     Ok(())
+}
+
+/// Covers `path` with an empty file system nobody can read or write.
+fn hide(path: &Path) -> Result<(), EnforceError> {
+    mount(
+        Some("tmpfs"),
+        path,
+        Some("tmpfs"),
+        MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("size=4k,mode=000"),
+    )
+    .map_err(errno)
+    .map_err(step(format!("hide {}", path.display())))
 }
 
 fn existing(paths: &[PathBuf]) -> impl Iterator<Item = &PathBuf> {

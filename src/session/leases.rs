@@ -203,7 +203,7 @@ pub fn reap(journal: &Path, log_dir: &Path, identity: &Path, force: bool) -> Vec
                     "guard ended without closing the session (killed, or the machine stopped); `guard reap` revoked its credentials",
                 )
                 .with("by", "guard reap");
-            if let Err(error) = log.append(end) {
+            if let Err(error) = super::seal(&mut log, end, identity) {
                 lines.push(error.to_string());
             }
         }

@@ -116,19 +116,19 @@ pub fn check_kernel(prepared: &Prepared) -> Result<(), SessionError> {
 /// Runs a prepared session from start to end. `notify` receives what the
 /// user should read as it happens (each line without guard's prefix).
 pub fn run(
-    prepared: Prepared,
+    mut prepared: Prepared,
     notify: &mut dyn FnMut(&str),
 ) -> Result<SessionOutcome, SessionError> {
     // 1. A kernel that cannot enforce the policy refuses the session.
     check_kernel(&prepared)?;
+
+    // 2. The session cannot write guard's state (its own log, or the scan
+    //    results the next session trusts), nor read guard's signing key.
+    let state = StateDir::of(&prepared.host);
+    refuse_writable_state(&prepared.policy, &[&state.sessions(), &state.scan_cache()])?;
+    hide_identity(&mut prepared.policy, &state.identity())?;
     let policy = &prepared.policy;
     let session = &prepared.session;
-
-    // 2. The session cannot write guard's state: its own log, or the scan
-    //    results the next session trusts.
-    let state = StateDir::of(&prepared.host);
-    refuse_writable_state(policy, &[&state.sessions(), &state.scan_cache()])?;
-    refuse_readable_identity(policy, &state.identity())?;
 
     // 3. Leases of sessions whose guard died are revoked first (best
     //    effort; `guard reap` reports in full).
@@ -161,7 +161,7 @@ pub fn run(
         Ok(leases) => leases,
         Err(error) => {
             let end = Event::new(EventKind::SessionEnd, None).with("error", error.to_string());
-            let _ = log.append(end);
+            let _ = seal(&mut log, end, &state.identity());
             return Err(error);
         }
     };
@@ -192,29 +192,54 @@ pub fn run(
         ));
     }
 
-    // 8. Seal the log with how the session ended.
+    // 8. Seal the log with how the session ended, signed when guard has a
+    //    signing identity.
     let end = records::session_end(&outcome, log.counts(), started.elapsed());
-    let sealed = log.append(end);
+    let sealed = seal(&mut log, end, &state.identity());
     let outcome = outcome?;
     sealed?;
     Ok(outcome)
 }
 
+/// Appends the end record `end`, signed by guard's identity in `identity`
+/// when there is one ([`crate::audit::seal`]).
+pub(crate) fn seal(
+    log: &mut AuditLog,
+    end: Event,
+    identity: &Path,
+) -> Result<(), crate::audit::AuditError> {
+    match crate::identity::current(identity) {
+        Ok(key) => log.append_signed(end, &|payload| key.sign(payload)),
+        Err(_) => log.append(end),
+    }
+}
+
 /// The session must not be able to read guard's signing key: it would sign
-/// tokens that say whatever it likes.
-fn refuse_readable_identity(policy: &Policy, identity: &Path) -> Result<(), SessionError> {
+/// tokens that say whatever it likes. Where the policy grants the key's
+/// directory, a mount namespace covers it with an empty file system; without
+/// one (Landlock cannot take back part of a grant) the session is refused.
+fn hide_identity(policy: &mut Policy, identity: &Path) -> Result<(), SessionError> {
     let identity = crate::policy::lexically_normal(identity);
+    if !identity.exists() {
+        return Ok(());
+    }
     let exposed = policy.filesystem.iter().find(|(path, rule)| {
-        (rule.access.read || rule.access.write)
+        (rule.access.read || rule.access.write || rule.access.exec)
             && (identity.starts_with(path) || path.starts_with(&identity))
     });
-    match exposed {
-        Some((path, _)) => Err(SessionError::Unsafe(format!(
-            "the profile makes {} readable, which holds guard's signing key ({}); the session could sign tokens of its own",
+    let Some((path, _)) = exposed else {
+        return Ok(());
+    };
+    match &mut policy.namespace {
+        Some(namespace) => {
+            namespace.hidden.push(identity);
+            Ok(())
+        }
+        None => Err(SessionError::Unsafe(format!(
+            "the profile makes {} readable, which holds guard's signing key ({}), and without a mount namespace guard cannot hide it; the session could sign tokens of its own",
             path.display(),
             identity.display()
         ))),
-        None => Ok(()),
     }
 }
 

@@ -24,6 +24,7 @@ mod git_links;
 mod git_objects;
 mod hook_scripts;
 mod hooks;
+mod identity;
 mod lifecycle;
 mod network;
 mod openbao;

@@ -3,11 +3,12 @@
 mod glob;
 mod show;
 mod summary;
+mod verify;
 
 pub use crate::text::for_terminal;
 
 use super::CommandError;
-use crate::audit::{self, SessionSummary, Verdict};
+use crate::audit;
 use crate::cli::LogCommand;
 use crate::exit::ExitCode;
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub fn run(command: LogCommand) -> Result<ExitCode, CommandError> {
         LogCommand::Summary { id } => {
             summary::summary(&audit::resolve_session(&dir, &id)?, &mut out)
         }
-        LogCommand::Verify { id, all } => {
+        LogCommand::Verify { id, all, jwks } => {
             let sessions = if all {
                 audit::list_sessions(&dir)?
             } else {
@@ -48,7 +49,8 @@ pub fn run(command: LogCommand) -> Result<ExitCode, CommandError> {
                     id.as_deref().unwrap_or("last"),
                 )?]
             };
-            verify(&sessions, &mut out)
+            let keys = verify::Keys::load(jwks.as_deref())?;
+            verify::verify(&sessions, &keys, &mut out)
         }
         LogCommand::Path { id } => {
             writeln!(out, "{}", audit::resolve_session(&dir, &id)?.path.display())?;
@@ -127,30 +129,4 @@ fn counts_text(counts: Option<&Value>) -> String {
         .map(|(kind, n)| format!("{kind} {n}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn verify(sessions: &[SessionSummary], out: &mut impl Write) -> Result<ExitCode, CommandError> {
-    let mut code = ExitCode::SUCCESS;
-    for session in sessions {
-        match audit::verify(&session.path)? {
-            Verdict::Sealed { records } => {
-                writeln!(out, "{}: ok, sealed ({records} records)", session.id)?
-            }
-            Verdict::Unsealed { records } => {
-                writeln!(
-                    out,
-                    "{}: intact but no end record after {records} records (guard was killed, or the end of the log was cut off)",
-                    session.id
-                )?;
-                if code == ExitCode::SUCCESS {
-                    code = ExitCode::UNSEALED;
-                }
-            }
-            Verdict::Broken { line, reason } => {
-                writeln!(out, "{}: BROKEN at line {line}: {reason}", session.id)?;
-                code = ExitCode::CHECK_FAILED;
-            }
-        }
-    }
-    Ok(code)
 }

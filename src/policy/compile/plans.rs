@@ -70,5 +70,6 @@ pub(super) fn namespace_plan(
         no_exec,
         exec_again,
         overlays: layers.to_vec(),
+        hidden: Vec::new(),
     }
 }
