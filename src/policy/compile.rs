@@ -253,8 +253,13 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     })
 }
 
+/// A `network.resolve` entry that is not `host:port:address`.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not host:port:address")]
+struct NotAResolveEntry(String);
+
 /// `host:port:address` → (`host:port`, address).
-fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), String> {
+fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), NotAResolveEntry> {
     let mut parts = entry.splitn(3, ':');
     let (host, port, address) = (parts.next(), parts.next(), parts.next());
     match (
@@ -265,7 +270,7 @@ fn parse_resolve(entry: &str) -> Result<(String, std::net::IpAddr), String> {
         (Some(host), Some(port), Some(address)) if !host.is_empty() => {
             Ok((format!("{}:{port}", host.to_ascii_lowercase()), address))
         }
-        _ => Err(format!("`{entry}` is not host:port:address")),
+        _ => Err(NotAResolveEntry(entry.to_string())),
     }
 }
 

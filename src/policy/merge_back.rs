@@ -37,18 +37,35 @@ pub enum KeySegment {
     Beneath(PathBuf),
 }
 
+/// Why a `merge` entry is not a key path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyPathError {
+    /// `a..b`, `.a`, `a.`.
+    #[error("`{0}` has an empty key")]
+    EmptyKey(String),
+    /// A `{…}` other than `{repo}`.
+    #[error("`{path}`: `{segment}` is no key; only `{{repo}}` stands for keys")]
+    Placeholder {
+        /// The entry.
+        path: String,
+        /// The segment.
+        segment: String,
+    },
+}
+
 impl KeyPath {
     /// Parses `a.b.c`, where the segment `{repo}` becomes
     /// [`KeySegment::Beneath`] `repo`.
-    pub fn parse(text: &str, repo: &Path) -> Result<KeyPath, String> {
+    pub fn parse(text: &str, repo: &Path) -> Result<KeyPath, KeyPathError> {
         let segments = text
             .split('.')
             .map(|segment| match segment {
-                "" => Err(format!("`{text}` has an empty key")),
+                "" => Err(KeyPathError::EmptyKey(text.to_string())),
                 "{repo}" => Ok(KeySegment::Beneath(repo.to_path_buf())),
-                _ if segment.contains(['{', '}']) => Err(format!(
-                    "`{text}`: `{segment}` is no key; only `{{repo}}` stands for keys"
-                )),
+                _ if segment.contains(['{', '}']) => Err(KeyPathError::Placeholder {
+                    path: text.to_string(),
+                    segment: segment.to_string(),
+                }),
                 _ => Ok(KeySegment::Name(segment.to_string())),
             })
             .collect::<Result<_, _>>()?;
@@ -401,7 +418,13 @@ mod tests {
 
     #[test]
     fn only_repo_stands_for_keys() {
-        assert!(KeyPath::parse("projects.{home}.x", Path::new("/r")).is_err());
-        assert!(KeyPath::parse("a..b", Path::new("/r")).is_err());
+        assert!(matches!(
+            KeyPath::parse("projects.{home}.x", Path::new("/r")),
+            Err(KeyPathError::Placeholder { .. })
+        ));
+        assert_eq!(
+            KeyPath::parse("a..b", Path::new("/r")).unwrap_err(),
+            KeyPathError::EmptyKey("a..b".into())
+        );
     }
 }
