@@ -2,6 +2,7 @@
 //! assistant reads; and the commit checks' secret rules (`secrets`) over
 //! the added lines of a staged diff (`diff`).
 
+pub mod agent_files;
 mod cache;
 pub mod diff;
 pub mod rules;
@@ -199,9 +200,16 @@ pub fn files_under(root: &Path, limit: usize) -> Vec<PathBuf> {
     files
 }
 
+/// Formats that are binary though their first bytes may all be text (a
+/// PDF's streams, a font's tables): no model reads them as text.
+const BINARY_FORMATS: &[&str] = &[".pdf", ".ttf", ".otf", ".woff", ".woff2", ".eot"];
+
 /// Scans a file's contents; binary files have no findings.
 fn scan_bytes(display: &str, bytes: &[u8]) -> Vec<Finding> {
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    let binary_format = BINARY_FORMATS
+        .iter()
+        .any(|ext| display.to_ascii_lowercase().ends_with(ext));
+    if binary_format || bytes.iter().take(8192).any(|&b| b == 0) {
         return Vec::new();
     }
     scan_text(display, &String::from_utf8_lossy(bytes))

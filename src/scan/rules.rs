@@ -26,7 +26,7 @@ pub type RuleId = &'static str;
 
 /// Bumped whenever a rule changes what it finds, so that results cached by
 /// an older rule set are not reused.
-pub const RULES_VERSION: u32 = 4;
+pub const RULES_VERSION: u32 = 5;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,12 +82,25 @@ fn rule_id<'de, D: serde::Deserializer<'de>>(input: D) -> Result<RuleId, D::Erro
         .ok_or_else(|| serde::de::Error::custom(format!("unknown scan rule `{name}`")))
 }
 
-/// Phrases that address a model rather than a human reader.
-const INSTRUCTION_PATTERN: &str = r"(?i)\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|disregard (?:all |the )?(?:previous|prior|above)|you are now\b|new instructions:|do not (?:tell|inform|mention (?:this )?to) the user|don'?t tell the user|without telling the user|run (?:this|the following) command|execute (?:this|the following) command|(?:send|post|upload|exfiltrate)\b.{0,60}\bto https?://|as an ai (?:assistant|agent|model),? you (?:must|should))";
+/// Phrases that address a model rather than a human reader. Word
+/// boundaries are ASCII ones (`(?-u:\b)`): a Unicode boundary makes the
+/// regex engine fall back to its slowest search on non-ASCII text.
+const INSTRUCTION_PATTERN: &str = r"(?i)(?-u:\b)(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|disregard (?:all |the )?(?:previous|prior|above)|you are now(?-u:\b)|new instructions:|do not (?:tell|inform|mention (?:this )?to) the user|don'?t tell the user|without telling the user|run (?:this|the following) command|execute (?:this|the following) command|(?:send|post|upload|exfiltrate)(?-u:\b).{0,60}(?-u:\b)to https?://|as an ai (?:assistant|agent|model),? you (?:must|should))";
 
 fn instruction() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(INSTRUCTION_PATTERN).expect("valid"))
+}
+
+/// The phrases of [`INSTRUCTION_PATTERN`] that only a model is addressed
+/// with: in a code comment "run the following command", "you are now the
+/// session leader" or "send the request to https://…" is ordinary talk
+/// between developers.
+const MODEL_ADDRESS_PATTERN: &str = r"(?i)(?-u:\b)(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|disregard (?:all |the )?(?:previous|prior|above)|new instructions:|do not (?:tell|inform|mention (?:this )?to) the user|don'?t tell the user|without telling the user|as an ai (?:assistant|agent|model),? you (?:must|should))";
+
+fn model_address() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(MODEL_ADDRESS_PATTERN).expect("valid"))
 }
 
 /// Makes hidden characters visible for an excerpt.
@@ -101,152 +114,6 @@ pub fn visible(text: &str) -> String {
         }
     }
     out
-}
-
-/// Pictographic enough for an emoji ZWJ sequence (👨‍👩‍👧, 🏳️‍🌈).
-fn is_emoji_like(c: char) -> bool {
-    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F)
-}
-
-/// The scripts an identifier's letters come from (Latin, Cyrillic, Greek).
-fn script(c: char) -> Option<&'static str> {
-    match c as u32 {
-        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => Some("Latin"),
-        0x370..=0x3FF => Some("Greek"),
-        0x400..=0x52F => Some("Cyrillic"),
-        _ => None,
-    }
-}
-
-/// The Latin letter a Cyrillic or Greek letter is drawn like in common fonts
-/// (after Unicode's confusables list), if any: `а` (U+0430) for `a`.
-fn latin_look_alike(c: char) -> Option<char> {
-    let latin = match c {
-        'а' | 'α' => 'a',
-        'с' => 'c',
-        'ԁ' => 'd',
-        'е' => 'e',
-        'һ' => 'h',
-        'і' | 'ι' => 'i',
-        'ј' => 'j',
-        'ӏ' => 'l',
-        'о' | 'ο' => 'o',
-        'р' | 'ρ' => 'p',
-        'ԛ' => 'q',
-        'ѕ' => 's',
-        'υ' => 'u',
-        'ν' => 'v',
-        'ԝ' => 'w',
-        'х' => 'x',
-        'у' => 'y',
-        'А' | 'Α' => 'A',
-        'В' | 'Β' => 'B',
-        'Е' | 'Ε' => 'E',
-        'Н' | 'Η' | 'Һ' => 'H',
-        'І' | 'Ι' | 'Ӏ' => 'I',
-        'Ј' => 'J',
-        'К' | 'Κ' => 'K',
-        'М' | 'Μ' => 'M',
-        'Ν' => 'N',
-        'О' | 'Ο' => 'O',
-        'Р' | 'Ρ' => 'P',
-        'Ѕ' => 'S',
-        'Т' | 'Τ' => 'T',
-        'Х' | 'Χ' => 'X',
-        'У' | 'Υ' | 'Ү' => 'Y',
-        'Ζ' => 'Z',
-        _ => return None,
-    };
-    Some(latin)
-}
-
-/// The Latin spelling of an identifier written only in Cyrillic or Greek
-/// letters that each look like a Latin one (`раура` → `paypa`), if it is one.
-fn whole_script_confusable(
-    word: &str,
-    scripts: &std::collections::BTreeSet<&str>,
-) -> Option<String> {
-    if scripts.contains("Latin") || scripts.is_empty() {
-        return None;
-    }
-    word.chars()
-        .map(|c| match script(c) {
-            Some(_) => latin_look_alike(c),
-            None => Some(c).filter(|c| c.is_ascii_digit() || *c == '_'),
-        })
-        .collect()
-}
-
-/// Where instruction-like text is hidden from a human reviewer.
-fn hidden_regions(name: &str, text: &str) -> Vec<(usize, usize, &'static str)> {
-    static HTML_COMMENT: OnceLock<Regex> = OnceLock::new();
-    static DETAILS: OnceLock<Regex> = OnceLock::new();
-    static ALT_OR_TITLE: OnceLock<Regex> = OnceLock::new();
-    let mut regions = Vec::new();
-    let markup = [
-        ".md",
-        ".markdown",
-        ".html",
-        ".htm",
-        ".mdx",
-        ".txt",
-        ".rst",
-        ".xml",
-        ".svg",
-    ]
-    .iter()
-    .any(|ext| name.ends_with(ext));
-    if markup {
-        let comment = HTML_COMMENT.get_or_init(|| Regex::new(r"(?s)<!--.*?-->").expect("valid"));
-        regions.extend(
-            comment
-                .find_iter(text)
-                .map(|m| (m.start(), m.end(), "an HTML comment")),
-        );
-        let details = DETAILS
-            .get_or_init(|| Regex::new(r"(?is)<details(?:\s[^>]*)?>.*?</details>").expect("valid"));
-        regions.extend(
-            details
-                .find_iter(text)
-                .map(|m| (m.start(), m.end(), "a collapsed <details> block")),
-        );
-        let alt = ALT_OR_TITLE.get_or_init(|| {
-            Regex::new(r#"(?s)!\[[^\]]{20,}\]\(|\]\([^)\s]+\s+"[^"]{20,}"\)|\balt\s*=\s*"[^"]{20,}"|\btitle\s*=\s*"[^"]{20,}""#).expect("valid")
-        });
-        regions.extend(
-            alt.find_iter(text)
-                .map(|m| (m.start(), m.end(), "image alt text or a link title")),
-        );
-    }
-    // Lines long enough to push text off-screen.
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.chars().count() > 300 {
-            let start = offset + line.char_indices().nth(200).map_or(0, |(i, _)| i);
-            regions.push((
-                start,
-                offset + line.len(),
-                "the far end of a very long line",
-            ));
-        }
-        offset += line.len();
-    }
-    // Comments in data files.
-    let data = [
-        ".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".lock",
-    ]
-    .iter()
-    .any(|ext| name.ends_with(ext));
-    if data {
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            if let Some(at) = line.find('#').or_else(|| line.find("//")) {
-                regions.push((offset + at, offset + line.len(), "a comment in a data file"));
-            }
-            offset += line.len();
-        }
-    }
-    regions
 }
 
 fn position(text: &str, byte: usize) -> (usize, usize, String) {
@@ -276,7 +143,9 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
             }
             continue;
         }
-        if let Some((start, hidden)) = tag_run.take() {
+        if let Some((start, hidden)) = tag_run.take()
+            && spells_hidden_text(text, start, &hidden)
+        {
             add(
                 start,
                 "unicode-tag-characters",
@@ -284,7 +153,7 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
                 format!("invisible tag characters spelling {:?}", hidden),
             );
         }
-        if is_bidi_control(c) {
+        if is_bidi_control(c) && !names_itself(text, byte, c) {
             add(
                 byte,
                 "unicode-bidi-control",
@@ -294,8 +163,13 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
         } else if is_zero_width(c) {
             let prev = index.checked_sub(1).map(|i| chars[i].1);
             let next = chars.get(index + 1).map(|&(_, c)| c);
-            let inside_word =
-                prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric);
+            // Between two letters, one of them ASCII: `pass<U+200B>word`. Between
+            // letters of a script that writes words with them (Persian's
+            // non-joiner, Thai's and Khmer's word breaks), it is spelling.
+            let inside_word = prev.is_some_and(char::is_alphanumeric)
+                && next.is_some_and(char::is_alphanumeric)
+                && (prev.is_some_and(|c| c.is_ascii_alphanumeric())
+                    || next.is_some_and(|c| c.is_ascii_alphanumeric()));
             let emoji_join = c == '\u{200D}'
                 && (prev.is_some_and(is_emoji_like) || next.is_some_and(is_emoji_like));
             let bom = c == '\u{FEFF}' && byte == 0;
@@ -309,7 +183,9 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
             }
         }
     }
-    if let Some((start, hidden)) = tag_run {
+    if let Some((start, hidden)) =
+        tag_run.filter(|(start, hidden)| spells_hidden_text(text, *start, hidden))
+    {
         add(
             start,
             "unicode-tag-characters",
@@ -334,9 +210,11 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
         .filter(|word| word.is_ascii())
         .collect();
     for word in words {
-        let scripts: std::collections::BTreeSet<&str> =
-            word.as_str().chars().filter_map(script).collect();
-        if let Some(imitated) = whole_script_confusable(word.as_str(), &scripts)
+        let scripts = Scripts::of(word.as_str());
+        // Three letters are a word of the other language as often as a
+        // disguise (`Μαρ`, March in Greek, next to `Map`).
+        if let Some(imitated) = whole_script_confusable(word.as_str(), scripts)
+            .filter(|skeleton| skeleton.chars().filter(|c| c.is_alphabetic()).count() >= 4)
             .filter(|skeleton| ascii_words.contains(skeleton.as_str()))
         {
             add(
@@ -346,17 +224,22 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
                 format!(
                     "`{}` is written in {} letters that look like `{imitated}`, another identifier of this file",
                     word.as_str(),
-                    scripts.iter().copied().collect::<Vec<_>>().join(" and ")
+                    scripts.joined()
                 ),
             );
         }
+        // `\u0301λος` is an escape followed by Greek, not a mixed word.
+        let judged = without_escape_prefix(word.as_str());
+        let scripts = Scripts::of(judged);
         if scripts.len() > 1 {
-            // A look-alike letter is a homoglyph attack; `βa1` or `xσxς` in
-            // test data is ordinary multilingual text, worth only a glance.
-            let look_alike = word
-                .as_str()
+            // A look-alike letter among plain ASCII ones is a homoglyph
+            // attack; `βa1`, `xσxς` in test data or a code page's table
+            // (`αßΓπΣσµτΦΘΩδ`, no ASCII letter) is ordinary text, worth
+            // only a glance.
+            let look_alike = judged
                 .chars()
-                .find_map(|c| latin_look_alike(c).map(|latin| (c, latin)));
+                .find_map(|c| latin_look_alike(c).map(|latin| (c, latin)))
+                .filter(|_| judged.chars().any(|c| c.is_ascii_alphabetic()));
             let (severity, why) = match look_alike {
                 Some((c, latin)) => (
                     Severity::High,
@@ -368,11 +251,7 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
                 word.start(),
                 "unicode-mixed-script-identifier",
                 severity,
-                format!(
-                    "`{}` mixes {}{why}",
-                    word.as_str(),
-                    scripts.into_iter().collect::<Vec<_>>().join(" and ")
-                ),
+                format!("`{}` mixes {}{why}", word.as_str(), scripts.joined()),
             );
         }
     }
@@ -381,7 +260,11 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
     let blob =
         BLOB.get_or_init(|| Regex::new(r"[A-Za-z0-9+/=]{200,}|(?i)[0-9a-f]{200,}").expect("valid"));
     for (start, end, place) in hidden_regions(name, text) {
-        if let Some(found) = instruction().find(&text[start..end]) {
+        let phrases = match place {
+            hidden::CODE_COMMENT => model_address(),
+            _ => instruction(),
+        };
+        if let Some(found) = phrases.find(&text[start..end]) {
             add(
                 start + found.start(),
                 "hidden-instruction",
@@ -389,8 +272,12 @@ pub fn scan_text(name: &str, text: &str) -> Vec<Finding> {
                 format!("instruction-like text ({:?}) in {place}", found.as_str()),
             );
         }
-        if place != "the far end of a very long line"
-            && let Some(found) = blob.find(&text[start..end])
+        // A long line's end is often minified code, and a code comment's
+        // blob an inline source map: neither is where a payload hides.
+        if !matches!(
+            place,
+            "the far end of a very long line" | hidden::CODE_COMMENT
+        ) && let Some(found) = blob.find(&text[start..end])
         {
             add(
                 start + found.start(),
@@ -447,28 +334,69 @@ fn agent_configuration(name: &str, text: &str) -> Vec<Finding> {
             "folderOpen",
         ));
     }
-    if matches!(
-        base,
-        "CLAUDE.md"
-            | "AGENTS.md"
-            | "GEMINI.md"
-            | ".cursorrules"
-            | "CLAUDE.local.md"
-            | ".windsurfrules"
-    ) {
+    if let Some(row) = super::agent_files::agent_file(name)
+        .filter(|row| row.used_as == super::agent_files::Use::Instructions)
+    {
+        // The whole file is read as instructions: text that tries to take
+        // the model over matters wherever it is, not only where it hides.
+        if let Some(found) = instruction().find(text) {
+            findings.push(finding(
+                "agent-instructions",
+                Severity::High,
+                format!(
+                    "{base} ({} loads it as instructions) tells the model {:?}",
+                    row.clients,
+                    found.as_str()
+                ),
+                found.as_str(),
+            ));
+        }
         static COMMAND: OnceLock<Regex> = OnceLock::new();
         let command = COMMAND.get_or_init(|| Regex::new(r"(?m)https?://\S+|^\s*(?:\$ )?(?:curl|wget|bash|sh|sudo|chmod|nc|python3? -c)\b|```(?:bash|sh|shell|console)").expect("valid"));
         if let Some(found) = command.find(text) {
             findings.push(finding(
                 "agent-instructions",
                 Severity::Medium,
-                format!("{base} contains commands or URLs the assistant will read as instructions"),
+                format!(
+                    "{base} ({} loads it as instructions) contains commands or URLs",
+                    row.clients
+                ),
                 found.as_str(),
             ));
         }
     }
+    if base == "config.toml"
+        && name.contains(".codex/")
+        && let Some(key) = ["[mcp_servers", "notify", "[hooks"]
+            .into_iter()
+            .find(|key| text.contains(key))
+    {
+        findings.push(finding(
+            "agent-config",
+            Severity::High,
+            format!("Codex configuration in the repository sets {key}: it runs programs"),
+            key,
+        ));
+    }
+    if base == "settings.json" && name.contains(".gemini/") && text.contains("\"hooks\"") {
+        findings.push(finding(
+            "agent-config",
+            Severity::High,
+            "Gemini CLI settings in the repository set hooks".into(),
+            "\"hooks\"",
+        ));
+    }
     findings
 }
+
+mod hidden;
+mod unicode;
+
+use hidden::hidden_regions;
+use unicode::{
+    Scripts, is_emoji_like, latin_look_alike, names_itself, spells_hidden_text,
+    whole_script_confusable, without_escape_prefix,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,2 @@
+const months = ["Ιαν", "Φεβ", "Μαρ"];
+const seen = new Map();
