@@ -26,6 +26,18 @@ use crate::scan::{Finding, Severity};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+/// Claude Code settings that register guard's two hooks for every tool, run
+/// by the `guard` binary at `guard`: what `guard run -- claude` hands the
+/// session's Claude Code with `--settings` (the user's settings files stay
+/// as they are).
+pub fn session_settings(guard: &Path) -> String {
+    // The command runs through a shell: the path goes in single quotes.
+    let quoted = format!("'{}'", guard.to_string_lossy().replace('\'', "'\\''"));
+    let hook = |event: &str| json!([{"matcher": "*", "hooks": [{"type": "command", "command": format!("{quoted} hook claude {event}")}]}]);
+    json!({"hooks": {"PreToolUse": hook("pre-tool-use"), "PostToolUse": hook("post-tool-use")}})
+        .to_string()
+}
+
 /// Why a hook's input is not a tool call.
 #[derive(Debug, thiserror::Error)]
 pub enum HookInputError {

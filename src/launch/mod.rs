@@ -252,6 +252,11 @@ fn prepare_and_run(
     rules
         .and_then(|rules| std::fs::write(&rules_file, rules))
         .map_err(system(format!("write {}", rules_file.display())))?;
+    if let Some(hooks) = &policy.client_hooks {
+        let settings = crate::hooks::claude::session_settings(&hooks.guard);
+        std::fs::write(&hooks.settings, settings)
+            .map_err(system(format!("write {}", hooks.settings.display())))?;
+    }
     if !policy.session_rc.is_empty() {
         let rc = session.paths.shell_rc();
         std::fs::write(&rc, SESSION_RC).map_err(system(format!("write {}", rc.display())))?;

@@ -33,6 +33,9 @@ pub struct CompileInput<'a> {
     pub terminal: Option<&'a Path>,
     /// Whether a private mount namespace can be set up on this host.
     pub mount_namespace_available: bool,
+    /// The running guard binary, for hooks the profile registers with its
+    /// client (`[tools] client_hooks`).
+    pub guard_exe: Option<&'a Path>,
 }
 
 /// Compiles a resolved profile into the policy for one session.
@@ -100,6 +103,28 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         Access::READ_WRITE,
         "tool-call reports of hook adapters",
     );
+    // guard's hooks for the session's client, registered for it alone.
+    let client_hooks = plans::client_hooks(
+        input.command,
+        &profile.tools.client_hooks,
+        input.guard_exe,
+        &input.session,
+    );
+    let mut command_args = profile.tools.command_args.clone();
+    if let Some(hooks) = &client_hooks {
+        builder.add_tool(&hooks.guard.to_string_lossy())?;
+        builder.grant(
+            &hooks.settings,
+            PathKind::File,
+            Access::READ,
+            "the settings that register guard's hooks",
+        );
+        let settings = hooks.settings.to_string_lossy().into_owned();
+        command_args
+            .entry(hooks.client.clone())
+            .or_default()
+            .splice(0..0, ["--settings".to_string(), settings]);
+    }
     // Layered caches: their grants come before the protection and the
     // namespace plan, which look at what is writable.
     let layers = super::layers::compile(
@@ -220,7 +245,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         },
         repo: input.repo.to_path_buf(),
         command: CommandPlan {
-            argv: plans::with_command_args(input.command, &profile.tools.command_args),
+            argv: plans::with_command_args(input.command, &command_args),
             path,
             program,
         },
@@ -244,6 +269,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         layers: layers.layers,
         client_dirs: client_dirs.dirs,
         session_rc,
+        client_hooks,
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,

@@ -94,6 +94,22 @@ pub struct Policy {
     /// Shell start-up files the session reads as the session rc
     /// ([`SessionPaths::shell_rc`]) instead.
     pub session_rc: Vec<PathBuf>,
+    /// guard's hooks registered for this session's client, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_hooks: Option<ClientHooks>,
+}
+
+/// guard's hook adapters, registered for one session of a client: the
+/// settings file guard writes (readable, not writable, by the session) and
+/// the guard binary the hooks run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientHooks {
+    /// The client (`claude`).
+    pub client: String,
+    /// The settings file the client is pointed at.
+    pub settings: PathBuf,
+    /// The guard binary its hooks run.
+    pub guard: PathBuf,
 }
 
 /// A cache shared with the host that the session writes through a private
@@ -181,6 +197,12 @@ impl SessionPaths {
     /// but not writable by the session.
     pub fn rules_file(&self) -> PathBuf {
         self.dir.join("rules.json")
+    }
+
+    /// The settings file that registers guard's hooks with `client` for
+    /// this session (readable, not writable, by the session).
+    pub fn client_settings(&self, client: &str) -> PathBuf {
+        self.dir.join(format!("{client}-settings.json"))
     }
 
     /// Where hook adapters in the session report tool calls; guard adds the

@@ -45,6 +45,7 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
                 .into_iter()
                 .chain(top.tools.command_args)
                 .collect(),
+            client_hooks: append(base.tools.client_hooks, top.tools.client_hooks),
         },
         env: super::EnvSection {
             pass: append(base.env.pass, top.env.pass),

@@ -283,6 +283,12 @@ pub struct ToolsSection {
     /// --no-daemon`). Keys are program names.
     #[serde(default)]
     pub command_args: BTreeMap<String, Vec<String>>,
+    /// Clients whose tool calls guard's hook adapters judge: when the
+    /// session's command is one of them, guard registers its hooks for that
+    /// session alone, without touching the user's settings (`claude`:
+    /// through `--settings`, docs/claude-hooks.md).
+    #[serde(default)]
+    pub client_hooks: Vec<String>,
 }
 
 /// `[env]`: the session's environment. Nothing of the parent's environment

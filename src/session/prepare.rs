@@ -149,6 +149,10 @@ impl Context {
                 self.repo.join(crate::trust::REPO_PROFILE).display()
             ));
         }
+        // The binary running now (its hooks run it again inside the session).
+        let guard_exe = std::env::current_exe()
+            .ok()
+            .and_then(|exe| std::fs::canonicalize(exe).ok());
         let input = CompileInput {
             profile: &profile,
             repo: &self.repo,
@@ -157,6 +161,7 @@ impl Context {
             home: &self.home,
             terminal: self.terminal.as_deref(),
             mount_namespace_available: self.features.mount_namespace,
+            guard_exe: guard_exe.as_deref(),
         };
         Ok(compile(&input, &self.host)?)
     }

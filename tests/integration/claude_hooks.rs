@@ -283,12 +283,11 @@ fn the_claude_profile_keeps_claudes_settings_read_only() {
     });
 }
 
-/// `claude -p` confined by the `claude` profile, its hooks registered with
-/// `--settings`, talking to `api`.
+/// `claude -p` confined by the `claude` profile, talking to `api`. Nothing
+/// registers guard's hooks but `guard run` itself (`client_hooks`): no
+/// settings file of the user's, no `--settings` on this command line.
 fn confined_claude(env: &TestEnv, api: &MockApi) -> std::process::Output {
     let guard = guard_binary().to_str().unwrap();
-    let hook = |event: &str| json!([{"matcher": "*", "hooks": [{"type": "command", "command": format!("{guard} hook claude {event}")}]}]);
-    let settings = json!({"hooks": {"PreToolUse": hook("pre-tool-use"), "PostToolUse": hook("post-tool-use")}});
     env.command("timeout")
         .args([
             "120",
@@ -298,13 +297,9 @@ fn confined_claude(env: &TestEnv, api: &MockApi) -> std::process::Output {
             "claude",
             "--network",
             "host",
-            "--allow-exec",
-            guard,
             "--",
         ])
         .args(["claude", "-p", "Read the file.", "--output-format", "json"])
-        .arg("--settings")
-        .arg(settings.to_string())
         .env(
             "ANTHROPIC_BASE_URL",
             format!("http://127.0.0.1:{}", api.port),

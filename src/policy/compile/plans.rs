@@ -25,6 +25,29 @@ pub(super) fn with_command_args(
     argv
 }
 
+/// guard's hooks for the session's client, when the profile registers them
+/// for the program the command runs and guard knows its own binary.
+pub(super) fn client_hooks(
+    command: &[String],
+    clients: &[String],
+    guard: Option<&Path>,
+    session: &super::super::SessionPaths,
+) -> Option<super::super::ClientHooks> {
+    let name = command
+        .first()
+        .and_then(|program| Path::new(program).file_name())
+        .and_then(|name| name.to_str())?;
+    // Today's one client with hooks guard speaks: Claude Code.
+    let client = clients
+        .iter()
+        .find(|client| *client == name && name == "claude")?;
+    Some(super::super::ClientHooks {
+        client: client.clone(),
+        settings: session.client_settings(client),
+        guard: guard?.to_path_buf(),
+    })
+}
+
 /// Which binds the private mount namespace makes.
 pub(super) fn namespace_plan(
     filesystem: &BTreeMap<PathBuf, PathRule>,

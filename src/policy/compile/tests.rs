@@ -189,6 +189,7 @@ fn compile_profile(
         home: Path::new("/home/u"),
         terminal: Some(Path::new("/dev/pts/3")),
         mount_namespace_available: mount_ns,
+        guard_exe: Some(Path::new("/usr/local/bin/guard")),
     };
     compile(&input, host)
 }
@@ -393,4 +394,44 @@ fn package_names_are_names_not_paths() {
     for name in ["..", "../evil", "@scope/..", "@scope", "a/b", "@a/b/c", ""] {
         assert!(!is_package_name(name), "{name}");
     }
+}
+
+#[test]
+fn client_hooks_are_registered_for_that_client_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("hooked.toml");
+    std::fs::write(
+        &profile,
+        "extends = [\"builtin:default\"]\n[tools]\nclient_hooks = [\"claude\"]\n",
+    )
+    .unwrap();
+    let mut host = FakeHost::typical();
+    host.files.insert("/usr/local/bin/guard".into(), Vec::new());
+    let spec = profile.to_str().unwrap();
+    let policy = compile_profile(spec, &["claude", "-p", "hi"], &host, true).unwrap();
+    let hooks = policy.client_hooks.clone().expect("hooks for claude");
+    let settings = Path::new("/tmp/guard-s/claude-settings.json");
+    assert_eq!(hooks.settings, settings);
+    assert_eq!(
+        policy.command.argv,
+        [
+            "claude",
+            "--settings",
+            settings.to_str().unwrap(),
+            "-p",
+            "hi"
+        ]
+    );
+    // The session runs guard and reads, but cannot write, its settings.
+    assert_eq!(policy.filesystem[settings].access, Access::READ);
+    assert!(
+        policy
+            .tools
+            .values()
+            .any(|tool| tool == Path::new("/usr/local/bin/guard"))
+    );
+    // Another command gets nothing.
+    let policy = compile_profile(spec, &["bash"], &host, true).unwrap();
+    assert!(policy.client_hooks.is_none());
+    assert!(!policy.command.argv.iter().any(|arg| arg == "--settings"));
 }
