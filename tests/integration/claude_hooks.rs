@@ -212,22 +212,11 @@ fn outside_a_session_pre_tool_use_has_no_opinion_and_bad_input_blocks() {
         json!({"file_path": "/etc/shadow"}),
     );
     let run = |stdin: String| {
-        let mut child = env
-            .command(guard_binary())
-            .args(["hook", "claude", "pre-tool-use"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        output_with_stdin(
+            env.command(guard_binary())
+                .args(["hook", "claude", "pre-tool-use"]),
+            &stdin,
+        )
     };
     let outside = run(input.to_string());
     assert_eq!(outside.status.code(), Some(0), "{}", all_output(&outside));

@@ -19,23 +19,13 @@ fn test_var(name: &str) -> String {
 /// The real `bao` CLI against the test server, as its root (the tests
 /// configure the server with it; guard never sees this token).
 fn bao(args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(test_var("GUARD_TEST_BAO_CLI"))
-        .args(args)
-        .env("BAO_ADDR", test_var("GUARD_TEST_BAO_ADDR"))
-        .env("BAO_TOKEN", test_var("GUARD_TEST_BAO_ROOT"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = output_with_stdin(
+        Command::new(test_var("GUARD_TEST_BAO_CLI"))
+            .args(args)
+            .env("BAO_ADDR", test_var("GUARD_TEST_BAO_ADDR"))
+            .env("BAO_TOKEN", test_var("GUARD_TEST_BAO_ROOT")),
+        stdin.unwrap_or(""),
+    );
     assert!(
         output.status.success(),
         "bao {args:?}: {}",

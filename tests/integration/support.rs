@@ -284,6 +284,24 @@ pub fn all_output(output: &Output) -> String {
     )
 }
 
+/// Runs `command` with `stdin` as its standard input; its output.
+pub fn output_with_stdin(command: &mut Command, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Starts a process outside any session, as `env`'s identity.
 pub fn outside_process(env: &TestEnv, program: &str, args: &[&str]) -> std::process::Child {
     let mut command = Command::new(program);
