@@ -355,6 +355,9 @@ pub enum ClaudeHookEvent {
     PreToolUse,
     /// `PostToolUse`.
     PostToolUse,
+    /// `UserPromptSubmit`: the user's prompt into the session's log (in
+    /// full, as a digest, or not, as `log.prompts` says).
+    UserPromptSubmit,
 }
 
 /// Shells `guard shell-init` writes for.

@@ -36,6 +36,9 @@ pub enum EventKind {
     /// A hook adapter in the session judged an assistant's tool call
     /// (reported by the session).
     ToolCall,
+    /// The user's prompt to the assistant, in full or as a digest (reported
+    /// by the session's hook adapter).
+    Prompt,
     /// A credential was minted for the session (name, provider, lease, expiry).
     CredentialMinted,
     /// A credential was revoked at its provider.
@@ -78,6 +81,7 @@ impl EventKind {
             EventKind::Connect => "connect",
             EventKind::Denied => "denied",
             EventKind::ToolCall => "tool_call",
+            EventKind::Prompt => "prompt",
             EventKind::CredentialMinted => "credential_minted",
             EventKind::CredentialRevoked => "credential_revoked",
             EventKind::CredentialRevokeFailed => "credential_revoke_failed",

@@ -25,6 +25,16 @@ const BLOCK: ExitCode = ExitCode(2);
 pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     let mut input = String::new();
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    if event == ClaudeHookEvent::UserPromptSubmit {
+        return Ok(read
+            .map_err(|e| e.to_string())
+            .and_then(|_| user_prompt_submit(&input))
+            .unwrap_or_else(|error| {
+                // Never in the way of the user's prompt: shown, not blocking.
+                eprintln!("guard: {error}");
+                ExitCode::CHECK_FAILED
+            }));
+    }
     let call = read
         .map_err(|e| format!("the hook input could not be read: {e}"))
         .and_then(|_| ToolCall::parse(&input).map_err(|refused| refused.to_string()));
@@ -35,6 +45,8 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     match event {
         ClaudeHookEvent::PreToolUse => pre_tool_use(&call),
         ClaudeHookEvent::PostToolUse => post_tool_use(&call),
+        // Answered before the input was read as a tool call.
+        ClaudeHookEvent::UserPromptSubmit => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -43,8 +55,44 @@ fn failed(event: ClaudeHookEvent, error: &str) -> ExitCode {
     eprintln!("guard: {error}");
     match event {
         ClaudeHookEvent::PreToolUse => BLOCK,
-        ClaudeHookEvent::PostToolUse => ExitCode::CHECK_FAILED,
+        ClaudeHookEvent::PostToolUse | ClaudeHookEvent::UserPromptSubmit => ExitCode::CHECK_FAILED,
     }
+}
+
+/// The longest prompt text a report keeps (beyond: cut, and said so).
+const MAX_PROMPT_TEXT: usize = 64 * 1024;
+
+/// Reports the user's prompt for the session's log, as the session's rules
+/// say (full, digest or nothing); the prompt goes on to the model.
+fn user_prompt_submit(input: &str) -> Result<ExitCode, String> {
+    let value: Value =
+        serde_json::from_str(input).map_err(|e| format!("the hook input is not JSON: {e}"))?;
+    let prompt = value["prompt"]
+        .as_str()
+        .ok_or("the hook input has no `prompt`")?;
+    let Some(rules_file) = std::env::var_os(crate::launch::RULES_VAR) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let session = load_rules(Path::new(&rules_file))?;
+    let digest = crate::digest::sha256_hex(prompt.as_bytes());
+    let text = match session.prompts {
+        crate::policy::PromptLogging::None => return Ok(ExitCode::SUCCESS),
+        crate::policy::PromptLogging::Digest => Value::Null,
+        crate::policy::PromptLogging::Full => {
+            let mut end = prompt.len().min(MAX_PROMPT_TEXT);
+            while !prompt.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::from(&prompt[..end])
+        }
+    };
+    report(&json!({
+        "hook": crate::launch::PROMPT_HOOK,
+        "prompt": text,
+        "prompt_sha256": digest,
+        "prompt_bytes": prompt.len(),
+    }));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {

@@ -34,8 +34,12 @@ pub fn session_settings(guard: &Path) -> String {
     // The command runs through a shell: the path goes in single quotes.
     let quoted = format!("'{}'", guard.to_string_lossy().replace('\'', "'\\''"));
     let hook = |event: &str| json!([{"matcher": "*", "hooks": [{"type": "command", "command": format!("{quoted} hook claude {event}")}]}]);
-    json!({"hooks": {"PreToolUse": hook("pre-tool-use"), "PostToolUse": hook("post-tool-use")}})
-        .to_string()
+    json!({"hooks": {
+        "PreToolUse": hook("pre-tool-use"),
+        "PostToolUse": hook("post-tool-use"),
+        "UserPromptSubmit": hook("user-prompt-submit"),
+    }})
+    .to_string()
 }
 
 /// Why a hook's input is not a tool call.

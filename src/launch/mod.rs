@@ -24,7 +24,7 @@ mod wait;
 
 pub use env::{CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
 pub use reap::descendants_of;
-pub use reports::TOOL_CALLS_FILE;
+pub use reports::{PROMPT_HOOK, TOOL_CALLS_FILE};
 pub use session::Session;
 pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};

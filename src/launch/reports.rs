@@ -26,9 +26,21 @@ const MAX_LINE: usize = 256 * 1024;
 /// How often the watcher looks for new reports.
 const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 /// The fields a report may carry.
-const FIELDS: [&str; 7] = [
-    "hook", "tool", "decision", "reason", "path", "program", "findings",
+const FIELDS: [&str; 10] = [
+    "hook",
+    "tool",
+    "decision",
+    "reason",
+    "path",
+    "program",
+    "findings",
+    "prompt",
+    "prompt_sha256",
+    "prompt_bytes",
 ];
+
+/// The hook whose reports are prompts, not tool calls.
+pub const PROMPT_HOOK: &str = "user-prompt-submit";
 
 /// Reads the reports file as it grows, line by line, within the bounds.
 struct ReportReader {
@@ -147,6 +159,9 @@ fn event_of(line: &str) -> Event {
     let mut event = Event::new(EventKind::ToolCall, None).with("reported_by", "session");
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
         Ok(report) => {
+            if report.get("hook").and_then(|hook| hook.as_str()) == Some(PROMPT_HOOK) {
+                event = Event::new(EventKind::Prompt, None).with("reported_by", "session");
+            }
             for (name, value) in report {
                 if FIELDS.contains(&name.as_str()) {
                     event = event.with(&name, value);
@@ -186,6 +201,16 @@ mod tests {
         assert_eq!(second.len(), 2);
         assert_eq!(second[0].fields["tool"], "Bash");
         assert_eq!(second[1].fields["malformed"], true);
+
+        // A prompt report is a prompt record.
+        std::io::Write::write_all(
+            &mut file,
+            b"{\"hook\": \"user-prompt-submit\", \"prompt\": null, \"prompt_sha256\": \"ab\", \"prompt_bytes\": 3}\n",
+        )
+        .unwrap();
+        let third = reader.new_reports();
+        assert_eq!(third[0].kind, EventKind::Prompt);
+        assert_eq!(third[0].fields["prompt_bytes"], 3);
 
         let linked = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(&path, linked.path().join(TOOL_CALLS_FILE)).unwrap();

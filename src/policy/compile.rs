@@ -258,6 +258,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         env,
         network,
         file_logging: profile.log.files.unwrap_or(FileLogging::All),
+        prompt_logging: profile.log.prompts.unwrap_or_default(),
         scan: ScanPlan {
             on_start: profile.scan.on_start.unwrap_or(ScanOnStart::Off),
             fail_on: profile

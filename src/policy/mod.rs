@@ -83,6 +83,8 @@ pub struct Policy {
     pub network: NetworkPolicy,
     /// Which file accesses the audit log records.
     pub file_logging: FileLogging,
+    /// How much of each user prompt the audit log keeps.
+    pub prompt_logging: PromptLogging,
     /// Credentials minted for the session and revoked when it ends.
     pub credentials: Vec<CredentialPlan>,
     /// The repository scan before launch.
@@ -143,7 +145,7 @@ impl CacheLayer {
     }
 }
 
-pub use crate::profile::{FileLogging, ScanOnStart};
+pub use crate::profile::{FileLogging, PromptLogging, ScanOnStart};
 
 /// What `guard run` scans before launch, and what a finding does.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]

@@ -23,6 +23,9 @@ pub struct SessionRules {
     pub network: NetworkMode,
     /// With `allow`: the hosts the proxy lets through.
     pub allowed_hosts: Vec<HostRule>,
+    /// How much of each user prompt the hook reports for the log.
+    #[serde(default)]
+    pub prompts: super::PromptLogging,
 }
 
 impl Policy {
@@ -44,6 +47,7 @@ impl Policy {
             tools: self.tools.clone(),
             network: self.network.mode,
             allowed_hosts: self.network.allow.clone(),
+            prompts: self.prompt_logging,
         }
     }
 }

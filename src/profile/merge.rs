@@ -64,6 +64,7 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
         },
         log: super::LogSection {
             files: top.log.files.or(base.log.files),
+            prompts: top.log.prompts.or(base.log.prompts),
         },
         scan: super::ScanSection {
             on_start: top.scan.on_start.or(base.scan.on_start),

@@ -141,6 +141,25 @@ pub struct LogSection {
     /// read-only opens are not even trapped) or `"none"`. Unset: `"all"`.
     #[serde(default)]
     pub files: Option<FileLogging>,
+    /// `"full"` (the text of each prompt the user gives the assistant),
+    /// `"digest"` (its SHA-256 and size) or `"none"`, where the client
+    /// reports prompts (Claude Code's `UserPromptSubmit` hook). Unset:
+    /// `"digest"`.
+    #[serde(default)]
+    pub prompts: Option<PromptLogging>,
+}
+
+/// How much of a prompt the audit log keeps.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptLogging {
+    /// The text (credential values redacted as everywhere).
+    Full,
+    /// Its SHA-256 and size.
+    #[default]
+    Digest,
+    /// Nothing.
+    None,
 }
 
 /// Which file accesses the audit log records.

@@ -331,6 +331,19 @@ fn real_claude_code_gets_the_hooks_answers() {
         assert!(records.iter().any(|r| r["kind"] == "tool_call"
             && r["decision"] == "deny"
             && r["path"] == secret.to_str().unwrap()));
+        // The user's prompt is in the log, as a digest by default: the
+        // prompt, then the refused call, in that order.
+        let digest = guard::digest::sha256_hex(b"Read the file.");
+        let prompt = records
+            .iter()
+            .position(|r| r["kind"] == "prompt" && r["prompt_sha256"] == digest.as_str())
+            .unwrap_or_else(|| panic!("no prompt record: {records:#?}"));
+        assert!(records[prompt]["prompt"].is_null());
+        let refused = records
+            .iter()
+            .position(|r| r["kind"] == "tool_call" && r["decision"] == "deny")
+            .unwrap();
+        assert!(prompt < refused, "{records:#?}");
         drop(api);
 
         // Post: a repository file with planted instructions is read, and the

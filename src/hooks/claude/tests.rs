@@ -25,6 +25,7 @@ fn session() -> SessionRules {
             HostRule::parse("docs.rs").unwrap(),
             HostRule::parse("*.example.com:8443").unwrap(),
         ],
+        prompts: crate::policy::PromptLogging::Digest,
     }
 }
 
