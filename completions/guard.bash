@@ -701,7 +701,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook__subcmd__claude)
-            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use"
+            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use user-prompt-submit"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
