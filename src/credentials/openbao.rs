@@ -33,11 +33,6 @@ pub(super) struct Server<'a> {
 /// user's shell has (the login this session makes is the only one used).
 const TOKEN_VARIABLES: &[&str] = &["BAO_TOKEN", "VAULT_TOKEN"];
 
-/// A login: the token and how long it lives.
-struct Login {
-    token: Secret,
-}
-
 /// Logs in with a token `signer` makes for `audience`, reads `secret`, and
 /// maps its data to the session's variables (`variables`: name → data key).
 /// Returns the secret and the login that read it (revoked with the lease).
@@ -54,12 +49,12 @@ pub(super) fn mint(
         server,
         &["read", "-format=json", secret],
         None,
-        Some(&login.token),
+        Some(&login),
     );
     let answer = match read.and_then(|output| parse(&output, "the secret")) {
         Ok(answer) => answer,
         Err(error) => {
-            let _ = revoke_login(server, &login.token);
+            let _ = revoke_login(server, &login);
             return Err(error);
         }
     };
@@ -70,8 +65,8 @@ pub(super) fn mint(
         match answer["data"][key].as_str() {
             Some(value) => env.push((name.clone(), Secret::new(value.to_string()))),
             None => {
-                let _ = revoke_lease(server, &lease_id, &login.token);
-                let _ = revoke_login(server, &login.token);
+                let _ = revoke_lease(server, &lease_id, &login);
+                let _ = revoke_login(server, &login);
                 return Err(format!("the secret has no text field `{key}` (for {name})"));
             }
         }
@@ -82,7 +77,7 @@ pub(super) fn mint(
         lease_id,
         expires_at: now + lease_seconds.min(ttl_seconds),
     };
-    Ok((issued, login.token))
+    Ok((issued, login))
 }
 
 /// Revokes the lease, then the login. `held` is the session's login while
@@ -100,7 +95,7 @@ pub(super) fn revoke(
         (Some(token), _) => token,
         (None, Some(signer)) => {
             fresh = log_in(server, signer, audience, 60)?;
-            &fresh.token
+            &fresh
         }
         (None, None) => {
             return Err("no login to revoke it with (is guard's signing identity gone?)".into());
@@ -120,7 +115,7 @@ fn log_in(
     signer: &Signer,
     audience: &str,
     ttl_seconds: u64,
-) -> Result<Login, String> {
+) -> Result<Secret, String> {
     let jwt = signer.token(audience, ttl_seconds);
     let path = format!("auth/{}/login", server.auth_mount);
     let role = format!("role={}", server.role);
@@ -136,9 +131,7 @@ fn log_in(
         .as_str()
         .filter(|token| !token.is_empty())
         .ok_or("the login answer has no token")?;
-    Ok(Login {
-        token: Secret::new(token.to_string()),
-    })
+    Ok(Secret::new(token.to_string()))
 }
 
 fn revoke_lease(server: Server<'_>, lease_id: &str, token: &Secret) -> Result<(), String> {
