@@ -109,6 +109,14 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
     let path_var = std::env::var("PATH").unwrap_or_default();
     let find = |name: &str| host.find_program(name, &path_var);
     let Some(refusal) = Judge::new(&session, &find).pre_tool_use(call) else {
+        // Allowed calls are part of the chain too: what was called, on what.
+        report(&json!({
+            "hook": "pre-tool-use",
+            "tool": call.tool,
+            "decision": "allow",
+            "path": call.input["file_path"].as_str().or(call.input["url"].as_str()),
+            "input_sha256": crate::digest::sha256_hex(call.input.to_string().as_bytes()),
+        }));
         return Ok(ExitCode::SUCCESS);
     };
     report(&json!({
@@ -118,6 +126,7 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
         "reason": refusal.reason,
         "path": refusal.path.as_ref().map(|p| p.to_string_lossy()),
         "program": refusal.program,
+        "input_sha256": crate::digest::sha256_hex(call.input.to_string().as_bytes()),
     }));
     println!("{}", claude::deny_output(&refusal));
     Ok(ExitCode::SUCCESS)
@@ -125,7 +134,22 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
 
 fn post_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
     let findings = claude::post_tool_use(call);
+    let result = call
+        .response
+        .as_ref()
+        .map(|response| response.to_string())
+        .unwrap_or_default();
+    let (result_sha256, result_bytes) =
+        (crate::digest::sha256_hex(result.as_bytes()), result.len());
     if findings.is_empty() {
+        report(&json!({
+            "hook": "post-tool-use",
+            "tool": call.tool,
+            "decision": "clean",
+            "path": call.input["file_path"].as_str().or(call.input["url"].as_str()),
+            "result_sha256": result_sha256,
+            "result_bytes": result_bytes,
+        }));
         return Ok(ExitCode::SUCCESS);
     }
     let message = claude::untrusted_message(call, &findings);
@@ -133,6 +157,8 @@ fn post_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
         "hook": "post-tool-use",
         "tool": call.tool,
         "decision": "untrusted",
+        "result_sha256": result_sha256,
+        "result_bytes": result_bytes,
         "path": call.input["file_path"].as_str().or(call.input["url"].as_str()),
         "findings": findings.iter().take(20).map(|f| json!({
             "line": f.line,

@@ -26,7 +26,7 @@ const MAX_LINE: usize = 256 * 1024;
 /// How often the watcher looks for new reports.
 const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 /// The fields a report may carry.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 13] = [
     "hook",
     "tool",
     "decision",
@@ -37,6 +37,9 @@ const FIELDS: [&str; 10] = [
     "prompt",
     "prompt_sha256",
     "prompt_bytes",
+    "input_sha256",
+    "result_sha256",
+    "result_bytes",
 ];
 
 /// The hook whose reports are prompts, not tool calls.

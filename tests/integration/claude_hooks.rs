@@ -120,16 +120,19 @@ fn pre_tool_use_refuses_what_the_sandbox_would_with_a_reason() {
         assert!(fetch.to_string().contains("it has no network"), "{fetch}");
 
         let (_, records) = env.last_log();
-        let reported: Vec<&Value> = records
+        // Every call is recorded, allowed ones too, each as the session's word.
+        let calls: Vec<&Value> = records
             .iter()
             .filter(|r| r["kind"] == "tool_call")
             .collect();
-        assert_eq!(reported.len(), 4, "{reported:#?}");
-        assert!(
-            reported
-                .iter()
-                .all(|r| r["reported_by"] == "session" && r["decision"] == "deny")
+        assert!(calls.iter().all(|r| r["reported_by"] == "session"));
+        assert_eq!(
+            calls.iter().filter(|r| r["decision"] == "allow").count(),
+            3,
+            "{calls:#?}"
         );
+        let reported: Vec<&&Value> = calls.iter().filter(|r| r["decision"] == "deny").collect();
+        assert_eq!(reported.len(), 4, "{reported:#?}");
         assert_eq!(reported[0]["path"], secret.to_str().unwrap());
         assert_eq!(reported[1]["program"], "ssh");
     });
@@ -193,12 +196,20 @@ fn post_tool_use_tells_the_model_the_content_is_untrusted() {
     );
 
     let (_, records) = env.last_log();
-    let reported: Vec<&Value> = records
+    let results: Vec<&Value> = records
         .iter()
         .filter(|r| r["kind"] == "tool_call")
         .collect();
+    assert_eq!(
+        results.iter().filter(|r| r["decision"] == "clean").count(),
+        1,
+        "{results:#?}"
+    );
+    let reported: Vec<&&Value> = results
+        .iter()
+        .filter(|r| r["decision"] == "untrusted")
+        .collect();
     assert_eq!(reported.len(), 2);
-    assert_eq!(reported[0]["decision"], "untrusted");
     assert_eq!(reported[0]["findings"][0]["rule"], "hidden-instruction");
 }
 
@@ -368,11 +379,23 @@ fn real_claude_code_gets_the_hooks_answers() {
             "the model is warned: {answer}"
         );
         let (_, records) = env.last_log();
-        assert!(
+        // The chain: the prompt, the call allowed, its result found untrusted.
+        let at = |decision: &str| {
             records
                 .iter()
-                .any(|r| r["kind"] == "tool_call" && r["decision"] == "untrusted")
+                .position(|r| r["kind"] == "tool_call" && r["decision"] == decision)
+                .unwrap_or_else(|| panic!("no {decision} record: {records:#?}"))
+        };
+        let prompt = records.iter().position(|r| r["kind"] == "prompt").unwrap();
+        let (allowed, untrusted) = (at("allow"), at("untrusted"));
+        assert!(prompt < allowed && allowed < untrusted, "{records:#?}");
+        assert_eq!(records[allowed]["path"], planted.to_str().unwrap());
+        assert!(
+            records[untrusted]["result_sha256"]
+                .as_str()
+                .is_some_and(|d| d.len() == 64)
         );
+        assert!(records[untrusted]["result_bytes"].as_u64().unwrap() > 0);
     });
 }
 
