@@ -50,23 +50,9 @@ pub fn judge(end: &Map<String, Value>, keys: &dyn Fn(&str) -> Option<VerifyingKe
         return SealVerdict::Invalid("the signature is not a JWS".into());
     };
     match jws::verify(token, keys) {
-        Ok(signed) if signed == payload(end) => {
-            let kid = kid_of(token).unwrap_or_default();
-            SealVerdict::Signed(kid)
-        }
+        Ok((kid, signed)) if signed == payload(end) => SealVerdict::Signed(kid),
         Ok(_) => SealVerdict::Invalid("the signature is for another record".into()),
         Err(JwsError::UnknownKey(kid)) => SealVerdict::UnknownKey(kid),
         Err(error) => SealVerdict::Invalid(error.to_string()),
     }
-}
-
-/// The `kid` of a compact JWS's header.
-fn kid_of(token: &str) -> Option<String> {
-    use base64::Engine;
-    let header = token.split('.').next()?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .ok()?;
-    let header: Value = serde_json::from_slice(&bytes).ok()?;
-    Some(header["kid"].as_str()?.to_string())
 }

@@ -40,9 +40,13 @@ pub fn sign(key: &SigningKey, kid: &str, claims: &Value) -> String {
     format!("{signing_input}.{}", base64url(&signature.to_bytes()))
 }
 
-/// Checks a compact JWS against `keys` (kid → key) and returns its payload.
-/// The payload's claims (`exp`, `aud`, …) are the caller's to judge.
-pub fn verify(token: &str, keys: &dyn Fn(&str) -> Option<VerifyingKey>) -> Result<Value, JwsError> {
+/// Checks a compact JWS against `keys` (kid → key) and returns the kid of
+/// the key that signed it and the payload. The payload's claims (`exp`,
+/// `aud`, …) are the caller's to judge.
+pub fn verify(
+    token: &str,
+    keys: &dyn Fn(&str) -> Option<VerifyingKey>,
+) -> Result<(String, Value), JwsError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -72,7 +76,7 @@ pub fn verify(token: &str, keys: &dyn Fn(&str) -> Option<VerifyingKey>) -> Resul
         &ed25519_dalek::Signature::from_bytes(&signature),
     )
     .map_err(|_| JwsError::BadSignature)?;
-    json(decode(payload)?)
+    Ok((kid.to_string(), json(decode(payload)?)?))
 }
 
 #[cfg(test)]
@@ -85,7 +89,8 @@ mod tests {
         let public = key.verifying_key();
         let keys = |kid: &str| (kid == "k1").then_some(public);
         let token = sign(&key, "k1", &json!({"sub": "session:x"}));
-        assert_eq!(verify(&token, &keys).unwrap()["sub"], "session:x");
+        let (kid, claims) = verify(&token, &keys).unwrap();
+        assert_eq!((kid.as_str(), &claims["sub"]), ("k1", &json!("session:x")));
         // One byte of the payload changed.
         let (head, rest) = token.split_once('.').unwrap();
         let (payload, signature) = rest.split_once('.').unwrap();
