@@ -44,6 +44,28 @@ static void *thread_read(void *unused) {
     return NULL;
 }
 
+/* The threads of the "flood" operation: each opens its own file, many times. */
+static const char *flood_dir;
+static int flood_opens;
+static void *flood_thread(void *number) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/flood-%ld.txt", flood_dir, (long)number);
+    for (int i = 0; i < flood_opens; i++) {
+        int fd = open(path, O_RDONLY);
+        if (fd >= 0) close(fd);
+    }
+    return NULL;
+}
+
+/* The thread of the "thread_exec" operation: executes cat on a file, so the
+ * process goes on as cat under the leader's id. */
+static const char *thread_exec_file;
+static void *exec_thread(void *unused) {
+    (void)unused;
+    execl("/bin/cat", "cat", thread_exec_file, (char *)NULL);
+    return NULL;
+}
+
 /* A child sharing its parent's filesystem state (clone(CLONE_FS)) moves the
  * working directory and narrows the creation mask of both. */
 static const char *clone_dir;
@@ -229,6 +251,29 @@ int main(int argc, char **argv) {
             _exit(0);
         }
         return result(0);
+    }
+    if (!strcmp(op, "flood") && argc > 4) {
+        /* flood DIR THREADS N: THREADS threads each open DIR/flood-T.txt N
+         * times, as fast as they can. */
+        flood_dir = arg;
+        int threads = atoi(argv[3]);
+        flood_opens = atoi(argv[4]);
+        pthread_t ids[64];
+        if (threads < 1 || threads > 64) return 2;
+        for (long t = 0; t < threads; t++) pthread_create(&ids[t], NULL, flood_thread, (void *)t);
+        for (int t = 0; t < threads; t++) pthread_join(ids[t], NULL);
+        return result(0);
+    }
+    if (!strcmp(op, "thread_exec")) {
+        /* thread_exec FILE: read FILE here, then a second thread executes
+         * cat FILE (which then reads it as the leader). */
+        thread_exec_file = arg;
+        int fd = open(arg, O_RDONLY);
+        if (fd >= 0) close(fd);
+        pthread_t thread;
+        pthread_create(&thread, NULL, exec_thread, NULL);
+        pthread_join(thread, NULL);
+        return 1; /* the exec failed */
     }
     if (!strcmp(op, "audit_ops")) {
         /* Known operations for the audit-log test, in DIR (an absolute path). */

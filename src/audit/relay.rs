@@ -11,10 +11,13 @@ use super::event::Event;
 use super::writer::{EventSender, Message};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 
 /// The reader's buffer.
 const READ_BUFFER: usize = 64 * 1024;
+/// How many records may wait for the pipe in the anchor (the supervisor
+/// waits for room beyond that: see [`super::writer::WRITER_QUEUE`]).
+const OUTBOUND_QUEUE: usize = 1024;
 /// A longer line is not one the anchor wrote.
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
@@ -37,7 +40,7 @@ pub struct SessionEnd {
 /// The anchor's end: a thread that sends what the supervisor records.
 #[derive(Debug)]
 pub struct Outbound {
-    sender: mpsc::Sender<Message>,
+    sender: SyncSender<Message>,
     pause: super::batch::Pause,
     thread: std::thread::JoinHandle<std::io::Result<std::fs::File>>,
 }
@@ -45,7 +48,7 @@ pub struct Outbound {
 impl Outbound {
     /// Starts sending records to `pipe`.
     pub fn start(pipe: std::fs::File) -> std::io::Result<Outbound> {
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = mpsc::sync_channel(OUTBOUND_QUEUE);
         let pause = super::batch::Pause::default();
         let paused = pause.clone();
         let thread = std::thread::Builder::new()

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// An open session log and the state of its chain.
@@ -26,6 +26,14 @@ pub struct AuditLog {
     redactions: Vec<String>,
 }
 
+/// How many records may wait for the writer. A session that makes records
+/// faster than they are written waits for room at its next trapped call
+/// (the supervisor's send blocks, and with it the pipe from the anchor):
+/// nothing is dropped, and the queue's memory stays bounded. Before the
+/// writer thread starts only guard's own few set-up records are sent, far
+/// fewer than this.
+pub(super) const WRITER_QUEUE: usize = 4096;
+
 /// What a writer thread receives.
 pub(super) enum Message {
     Record(Box<Event>),
@@ -38,7 +46,7 @@ pub(super) enum Message {
 /// threads.
 #[derive(Debug)]
 pub struct AuditHandle {
-    sender: Sender<Message>,
+    sender: SyncSender<Message>,
     pause: super::batch::Pause,
     writer: Writer,
 }
@@ -71,10 +79,11 @@ impl std::fmt::Debug for Writer {
 
 /// Where producers send events while the session runs.
 #[derive(Debug, Clone)]
-pub struct EventSender(pub(super) Sender<Message>);
+pub struct EventSender(pub(super) SyncSender<Message>);
 
 impl EventSender {
-    /// Queues an event; dropped silently once the session has ended.
+    /// Queues an event, waiting for room while the queue is full; dropped
+    /// silently once the session has ended.
     pub fn send(&self, event: Event) {
         let _ = self.0.send(Message::Record(Box::new(event)));
     }
@@ -277,7 +286,7 @@ impl AuditLog {
     /// (once) if a write fails while the session runs; it should stop the
     /// session.
     pub fn into_handle(self, on_failure: impl FnOnce(&AuditError) + Send + 'static) -> AuditHandle {
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = mpsc::sync_channel(WRITER_QUEUE);
         AuditHandle {
             sender,
             pause: super::batch::Pause::default(),
@@ -416,6 +425,31 @@ mod tests {
             verify(log.path()).unwrap(),
             Verdict::Sealed { records: 102 }
         );
+    }
+
+    #[test]
+    fn a_full_queue_makes_the_sender_wait_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::create(dir.path(), "s1").unwrap();
+        let mut handle = log.into_handle(|_| panic!("no failure expected"));
+        let sender = handle.sender();
+        let total = WRITER_QUEUE + 10;
+        let producer = std::thread::spawn(move || {
+            for n in 0..total {
+                sender.send(Event::new(EventKind::Open, None).with("path", format!("/f{n}")));
+            }
+        });
+        // No writer yet: the queue fills and the producer waits for room.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            !producer.is_finished(),
+            "the producer went on past a full queue"
+        );
+        handle.start().unwrap();
+        producer.join().unwrap();
+        let (log, error) = handle.finish();
+        assert!(error.is_none());
+        assert_eq!(log.counts()["open"], total as u64);
     }
 
     #[test]

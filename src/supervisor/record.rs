@@ -6,25 +6,50 @@ use crate::policy::refusal::Denial;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// What is known about the processes of the session, per thread id. A thread
-/// keeps its entry until it executes a new program.
+/// What is known about the processes of the session, per thread id. A
+/// thread's process, parent and executable are read from `/proc` the first
+/// time it traps; after it executes a program only the executable is read
+/// again (an exec keeps the process and its parent, and a thread that execs
+/// becomes its process's leader).
 #[derive(Debug, Default)]
 pub struct Processes {
-    known: HashMap<u32, ProcessInfo>,
+    known: HashMap<u32, Known>,
+}
+
+/// One thread's entry.
+#[derive(Debug)]
+struct Known {
+    info: ProcessInfo,
+    /// The thread executed a program since `info.exe` was read.
+    exe_stale: bool,
 }
 
 impl Processes {
     /// Who thread `tid` is (reading `/proc` the first time).
     pub fn get(&mut self, tid: u32) -> ProcessInfo {
-        self.known
-            .entry(tid)
-            .or_insert_with(|| read_process(tid))
-            .clone()
+        let known = self.known.entry(tid).or_insert_with(|| Known {
+            info: read_process(tid),
+            exe_stale: false,
+        });
+        if known.exe_stale {
+            known.info.exe = read_exe(known.info.pid);
+            known.exe_stale = false;
+        }
+        known.info.clone()
     }
 
-    /// Forgets `tid` (it executed a new program).
-    pub fn forget(&mut self, tid: u32) {
-        self.known.remove(&tid);
+    /// Thread `tid` of process `pid` executed a program (or tried to: a
+    /// failed exec keeps the old one, which the next read finds).
+    pub fn executed(&mut self, tid: u32, pid: u32) {
+        for id in [tid, pid] {
+            if let Some(known) = self.known.get_mut(&id) {
+                known.exe_stale = true;
+            }
+        }
+        if tid != pid {
+            // The thread now runs as the leader, under the process's id.
+            self.known.remove(&tid);
+        }
     }
 }
 
@@ -42,10 +67,14 @@ fn read_process(tid: u32) -> ProcessInfo {
         pid,
         tid,
         ppid: field("PPid:"),
-        exe: std::fs::read_link(format!("/proc/{pid}/exe"))
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        exe: read_exe(pid),
     }
+}
+
+fn read_exe(pid: u32) -> String {
+    std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn path_value(path: &std::path::Path) -> Value {
