@@ -359,10 +359,16 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
     let output = env.guard(&["log", "summary"]).output().unwrap();
     assert!(output.status.success(), "{}", all_output(&output));
     let text = String::from_utf8_lossy(&output.stdout);
-    let changed = text
-        .split("\nfiles changed\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\ndenials by rule\n").next())
+    // Denials first, then reads outside the repository, then changes.
+    let denials_at = text.find("\ndenials by rule\n").expect("denials");
+    let reads_at = text
+        .find("\nread outside the repository")
+        .expect("reads outside");
+    let changed_at = text.find("\nfiles changed\n").expect("changes");
+    assert!(denials_at < reads_at && reads_at < changed_at, "{text}");
+    let changed = text[changed_at..]
+        .split("\nprocesses (execs, by parent)\n")
+        .next()
         .unwrap_or_else(|| panic!("{text}"));
     assert!(changed.contains("made.txt"), "{text}");
     for attempt in ["never-there", ".git/config"] {
@@ -371,8 +377,14 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
             "{attempt} did not change:\n{text}"
         );
     }
-    let denials = text.split("\ndenials by rule\n").nth(1).unwrap_or_default();
+    let denials = &text[denials_at..reads_at];
     assert!(denials.contains(".git/config"), "{text}");
+    let outside = &text[reads_at..changed_at];
+    assert!(outside.contains("/usr/lib"), "{text}");
+    assert!(
+        !outside.contains(env.repo.to_str().unwrap()),
+        "reads in the repository are not outside it:\n{text}"
+    );
 }
 
 #[test]

@@ -9,10 +9,92 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
-/// Prints the summary of `session`.
+/// Prints the summary of `session`: first what the session was stopped
+/// from doing, then what it read outside the repository, then what it
+/// changed (only what happened: a refused or failed call changed nothing),
+/// then its processes.
 pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCode, CommandError> {
     let records = audit::load_records(&session.path)?;
     writeln!(out, "session {} ({})", session.id, session.path.display())?;
+    let repo = Path::new(text(&session.start, "repo"));
+
+    let mut changed: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut outside_reads: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reads = 0u64;
+    let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for record in &records {
+        let path = text(record, "path");
+        // A call that failed (an `errno`) changed nothing.
+        let failed = record.contains_key("errno");
+        match text(record, "kind") {
+            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
+                if !failed =>
+            {
+                changed.entry(kind).or_default().insert(path.to_string());
+            }
+            "open" => {
+                reads += 1;
+                let path = Path::new(path);
+                if repo.as_os_str().is_empty() || !path.starts_with(repo) {
+                    let dir = path
+                        .parent()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    *outside_reads.entry(dir).or_default() += 1;
+                }
+            }
+            "denied" => denials
+                .entry(text(record, "rule").to_string())
+                .or_default()
+                .push(format!("{} {}", text(record, "operation"), path)),
+            _ => {}
+        }
+    }
+
+    writeln!(out, "\ndenials by rule")?;
+    if denials.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (rule, what) in &denials {
+        writeln!(out, "  {} ({}×)", rule, what.len())?;
+        for item in what.iter().take(10) {
+            writeln!(out, "    {}", crate::text::for_terminal(item))?;
+        }
+        if what.len() > 10 {
+            writeln!(out, "    … and {} more", what.len() - 10)?;
+        }
+    }
+
+    let mut top: Vec<(String, u64)> = outside_reads.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    writeln!(
+        out,
+        "\nread outside the repository (files opened, by directory)"
+    )?;
+    if reads == 0 {
+        writeln!(
+            out,
+            "  (no reads recorded: log.files = \"all\" records them)"
+        )?;
+    } else if top.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (dir, count) in top.iter().take(20) {
+        writeln!(out, "  {count:>6}  {}", crate::text::for_terminal(dir))?;
+    }
+    if top.len() > 20 {
+        writeln!(out, "  … and {} more directories", top.len() - 20)?;
+    }
+
+    writeln!(out, "\nfiles changed")?;
+    if changed.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (kind, paths) in &changed {
+        for path in paths {
+            writeln!(out, "  {kind:<7} {}", crate::text::for_terminal(path))?;
+        }
+    }
 
     writeln!(out, "\nprocesses (execs, by parent)")?;
     let execs: Vec<&Map<String, Value>> = records
@@ -34,65 +116,6 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut printed = BTreeSet::new();
     for root in roots {
         print_tree(out, &execs, root, 1, &mut printed)?;
-    }
-
-    let mut changed: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut read_dirs: BTreeMap<String, u64> = BTreeMap::new();
-    let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for record in &records {
-        let path = text(record, "path");
-        // A call that failed (an `errno`) changed nothing.
-        let failed = record.contains_key("errno");
-        match text(record, "kind") {
-            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
-                if !failed =>
-            {
-                changed.entry(kind).or_default().insert(path.to_string());
-            }
-            "open" => {
-                let dir = Path::new(path)
-                    .parent()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                *read_dirs.entry(dir).or_default() += 1;
-            }
-            "denied" => denials
-                .entry(text(record, "rule").to_string())
-                .or_default()
-                .push(format!("{} {}", text(record, "operation"), path)),
-            _ => {}
-        }
-    }
-    writeln!(out, "\nfiles changed")?;
-    if changed.is_empty() {
-        writeln!(out, "  (none)")?;
-    }
-    for (kind, paths) in &changed {
-        for path in paths {
-            writeln!(out, "  {kind:<7} {}", crate::text::for_terminal(path))?;
-        }
-    }
-    writeln!(out, "\ndenials by rule")?;
-    if denials.is_empty() {
-        writeln!(out, "  (none)")?;
-    }
-    for (rule, what) in &denials {
-        writeln!(out, "  {} ({}×)", rule, what.len())?;
-        for item in what.iter().take(10) {
-            writeln!(out, "    {}", crate::text::for_terminal(item))?;
-        }
-    }
-    let mut top: Vec<(String, u64)> = read_dirs.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    writeln!(out, "\ndirectories read most")?;
-    if top.is_empty() {
-        writeln!(
-            out,
-            "  (no reads recorded: log.files = \"all\" records them)"
-        )?;
-    }
-    for (dir, count) in top.iter().take(10) {
-        writeln!(out, "  {count:>6}  {}", crate::text::for_terminal(dir))?;
     }
     Ok(ExitCode::SUCCESS)
 }
