@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Cost of the audit log: bare against guard with log.files = all / writes /
-# none, and strace (what people use to log this today), on an open storm, an
-# exec storm and two realistic jobs. Installs hyperfine, ripgrep and strace
-# from Debian when missing. Writes bench/results/audit-*.md and .json.
+# none, bubblewrap (confinement without a log) and strace (what people use to
+# log this today), on an open storm, an exec storm and two realistic jobs.
+# Installs hyperfine, ripgrep, bubblewrap and strace from Debian when missing. Writes bench/results/audit-*.md and .json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 mkdir -p bench/results
 missing=()
-for pair in hyperfine:hyperfine rg:ripgrep strace:strace git:git; do
+for pair in hyperfine:hyperfine rg:ripgrep strace:strace git:git bwrap:bubblewrap; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -45,6 +45,8 @@ for level in all writes none; do
 done
 cd "$work/repo"
 trace="strace -f -qq -o /dev/null -e trace=execve,execveat,openat,open,creat"
+# The repository writable, the rest read-only, as a session sees it.
+bwrap="bwrap --ro-bind / / --dev /dev --proc /proc --bind $work/repo $work/repo --unshare-all --chdir $work/repo"
 
 run() {
     local name=$1 command=$2 prepare=${3:-true}
@@ -54,6 +56,7 @@ run() {
         -n "guard all" "$guard run -p $work/all.toml -- $command" \
         -n "guard writes" "$guard run -p $work/writes.toml -- $command" \
         -n "guard none" "$guard run -p $work/none.toml -- $command" \
+        -n bwrap "$bwrap $command" \
         -n strace "$trace $command"
 }
 

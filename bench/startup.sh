@@ -28,6 +28,7 @@ git -C "$work" init -q
 commands=(
     -n bare "/bin/true"
     -n guard "$guard run -- /bin/true"
+    -n "guard -p claude" "$guard run -p claude -- /bin/true"
     -n "guard (no namespaces)" "$guard --no-namespaces run -- /bin/true"
     -n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all /bin/true"
     -n firejail "firejail --quiet --noprofile /bin/true"
