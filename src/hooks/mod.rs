@@ -3,6 +3,7 @@
 
 pub mod claude;
 pub mod shell;
+pub mod trust;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -271,6 +271,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         client_dirs: client_dirs.dirs,
         session_rc,
         client_hooks,
+        trust: super::trust::TrustPlan::from_section(&profile.trust),
         credentials: credentials::compile_credentials(
             &input.profile.name,
             &profile.credentials,

@@ -26,6 +26,7 @@ mod protection;
 pub mod refusal;
 mod render;
 mod session_rules;
+pub mod trust;
 mod vars;
 mod verified;
 
@@ -99,6 +100,8 @@ pub struct Policy {
     /// guard's hooks registered for this session's client, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_hooks: Option<ClientHooks>,
+    /// Which sources make the session untrusted, and what it may do then.
+    pub trust: trust::TrustPlan,
 }
 
 /// guard's hook adapters, registered for one session of a client: the

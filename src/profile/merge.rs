@@ -71,6 +71,7 @@ pub fn merge(base: Profile, top: Profile) -> Profile {
             fail_on: top.scan.fail_on.or(base.scan.fail_on),
             max_files: top.scan.max_files.or(base.scan.max_files),
         },
+        trust: top.trust.merged_over(base.trust),
         credentials: {
             let mut credentials = base.credentials;
             for credential in top.credentials {

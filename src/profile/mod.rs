@@ -7,11 +7,13 @@ mod builtin;
 mod credentials;
 mod load;
 mod merge;
+mod trust;
 
 pub use builtin::BUILTIN_PROFILES;
 pub use credentials::{CredentialSection, CredentialsFile};
 pub use load::{ProfileError, ProfileOrigin, ProfileSources, ResolvedProfile, available_profiles};
 pub use merge::merge as overlay;
+pub use trust::{Gate, TrustActions, TrustSection};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,6 +46,9 @@ pub struct Profile {
     /// What `guard run` scans before the session starts.
     #[serde(default)]
     pub scan: ScanSection,
+    /// Which sources make the session untrusted, and what it may do then.
+    #[serde(default)]
+    pub trust: TrustSection,
     /// Credentials minted for each session and revoked when it ends.
     #[serde(default, rename = "credential")]
     pub credentials: Vec<CredentialSection>,
