@@ -14,6 +14,7 @@
 //! Every `unsafe` system call lives in [`sys`].
 
 pub mod audit;
+pub mod channel;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -36,6 +36,9 @@ pub enum EventKind {
     /// A hook adapter in the session judged an assistant's tool call
     /// (reported by the session).
     ToolCall,
+    /// The session's trust changed: untrusted content entered it (the
+    /// source is named).
+    Trust,
     /// The user's prompt to the assistant, in full or as a digest (reported
     /// by the session's hook adapter).
     Prompt,
@@ -81,6 +84,7 @@ impl EventKind {
             EventKind::Connect => "connect",
             EventKind::Denied => "denied",
             EventKind::ToolCall => "tool_call",
+            EventKind::Trust => "trust",
             EventKind::Prompt => "prompt",
             EventKind::CredentialMinted => "credential_minted",
             EventKind::CredentialRevoked => "credential_revoked",

@@ -42,6 +42,15 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
         Ok(call) => call,
         Err(error) => return Ok(failed(event, &error)),
     };
+    // Inside a supervised session guard itself decides, over the session's
+    // channel, with the trust state it keeps.
+    if let Some(channel) = crate::channel::from_env() {
+        return Ok(match event {
+            ClaudeHookEvent::PreToolUse => pre_tool_use_by_guard(&channel, &call, &input),
+            ClaudeHookEvent::PostToolUse => post_tool_use_by_guard(&channel, &call, &input),
+            ClaudeHookEvent::UserPromptSubmit => ExitCode::SUCCESS,
+        });
+    }
     match event {
         ClaudeHookEvent::PreToolUse => pre_tool_use(&call),
         ClaudeHookEvent::PostToolUse => post_tool_use(&call),
@@ -93,6 +102,84 @@ fn user_prompt_submit(input: &str) -> Result<ExitCode, String> {
         "prompt_bytes": prompt.len(),
     }));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sandbox's refusal of `call`, if it would refuse it; `Err` if the
+/// session's rules cannot be read.
+fn sandbox_refusal(call: &ToolCall) -> Result<Option<claude::Refusal>, String> {
+    let Some(rules_file) = std::env::var_os(crate::launch::RULES_VAR) else {
+        return Ok(None);
+    };
+    let session = load_rules(Path::new(&rules_file))?;
+    let host = crate::policy::RealHost::from_process();
+    let path_var = std::env::var("PATH").unwrap_or_default();
+    let find = |name: &str| host.find_program(name, &path_var);
+    Ok(Judge::new(&session, &find).pre_tool_use(call))
+}
+
+/// Before a call, in a supervised session: the sandbox's refusal, if any,
+/// goes to guard with the call; guard's answer (allow, ask the user, deny)
+/// is the decision, and guard records it. Fails closed.
+fn pre_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCode {
+    let refusal = match sandbox_refusal(call) {
+        Ok(refusal) => refusal,
+        Err(error) => return failed(ClaudeHookEvent::PreToolUse, &error),
+    };
+    let request = json!({
+        "op": "pre-tool-use",
+        "input": serde_json::from_str::<Value>(input).unwrap_or_default(),
+        "sandbox_refusal": refusal.as_ref().map(|r| json!({
+            "reason": r.reason,
+            "path": r.path.as_ref().map(|p| p.to_string_lossy()),
+            "program": r.program,
+        })),
+    });
+    let answer = match crate::channel::request(channel, &request) {
+        Ok(answer) => answer,
+        Err(error) => return failed(ClaudeHookEvent::PreToolUse, &error.to_string()),
+    };
+    let reason = answer["reason"]
+        .as_str()
+        .unwrap_or("guard refused the call");
+    match answer["decision"].as_str() {
+        Some("allow") => ExitCode::SUCCESS,
+        Some("ask") => {
+            println!("{}", claude::decision_output("ask", reason));
+            ExitCode::SUCCESS
+        }
+        Some("deny") => {
+            println!("{}", claude::decision_output("deny", reason));
+            ExitCode::SUCCESS
+        }
+        _ => failed(
+            ClaudeHookEvent::PreToolUse,
+            &format!("guard's channel gave no decision: {answer}"),
+        ),
+    }
+}
+
+/// After a call, in a supervised session: guard scans the result, records
+/// it and updates the session's trust; the model is told when the content
+/// is untrusted.
+fn post_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCode {
+    let request = json!({
+        "op": "post-tool-use",
+        "input": serde_json::from_str::<Value>(input).unwrap_or_default(),
+    });
+    match crate::channel::request(channel, &request) {
+        Ok(answer) => {
+            if let Some(message) = answer["message"].as_str() {
+                println!("{}", claude::untrusted_output(message));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            // Cannot undo the call: scan here and say what failed.
+            eprintln!("guard: {error}");
+            let _ = post_tool_use(call);
+            ExitCode::CHECK_FAILED
+        }
+    }
 }
 
 fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
@@ -186,8 +273,17 @@ fn load_rules(path: &Path) -> Result<SessionRules, String> {
     })
 }
 
-/// Appends a report for the session's audit log (inside a session only).
+/// Sends a report for the session's audit log (inside a session only):
+/// over the session's channel when there is one, else into the reports
+/// directory.
 fn report(report: &Value) {
+    if let Some(channel) = crate::channel::from_env() {
+        let request = json!({"op": "report", "report": report});
+        match crate::channel::request(&channel, &request) {
+            Ok(_) => return,
+            Err(error) => eprintln!("guard: {error}"),
+        }
+    }
     let Some(dir) = std::env::var_os(crate::launch::REPORTS_VAR) else {
         return;
     };

@@ -70,6 +70,11 @@ impl ToolCall {
     /// Parses a hook's stdin.
     pub fn parse(json: &str) -> Result<ToolCall, HookInputError> {
         let value: Value = serde_json::from_str(json).map_err(HookInputError::NotJson)?;
+        ToolCall::from_value(&value)
+    }
+
+    /// Reads a hook's input, already parsed as JSON.
+    pub fn from_value(value: &Value) -> Result<ToolCall, HookInputError> {
         let tool = value["tool_name"]
             .as_str()
             .ok_or(HookInputError::NoToolName)?
@@ -292,11 +297,17 @@ fn collect_strings(value: &Value, out: &mut String) {
 
 /// What a `PreToolUse` hook prints to refuse a call.
 pub fn deny_output(refusal: &Refusal) -> Value {
+    decision_output("deny", &refusal.reason)
+}
+
+/// What a `PreToolUse` hook prints to decide a call: `"deny"`, or `"ask"`
+/// (the client asks the user, showing `reason`).
+pub fn decision_output(decision: &str, reason: &str) -> Value {
     json!({
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": refusal.reason,
+            "permissionDecision": decision,
+            "permissionDecisionReason": reason,
         }
     })
 }

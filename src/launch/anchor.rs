@@ -43,6 +43,9 @@ pub struct AnchorEnds {
     pub guard_alive: OwnedFd,
     /// Where the supervisor's records go (supervised sessions).
     pub records: Option<OwnedFd>,
+    /// Where the supervisor hands guard the session's connections to its
+    /// channel (supervised sessions).
+    pub channel: Option<OwnedFd>,
 }
 
 /// Runs in the process guard forked; never returns.
@@ -51,6 +54,7 @@ pub fn run(plan: &Plan<'_>, ends: AnchorEnds) -> ! {
         error_pipe,
         guard_alive,
         records,
+        channel,
     } = ends;
     let confined = confine(plan, &guard_alive);
     drop(guard_alive);
@@ -63,7 +67,7 @@ pub fn run(plan: &Plan<'_>, ends: AnchorEnds) -> ! {
         let error = command::run(plan, None);
         report(error_pipe, &error)
     }
-    serve(plan, error_pipe, records)
+    serve(plan, error_pipe, records, channel)
 }
 
 fn confine(plan: &Plan<'_>, guard_alive: &OwnedFd) -> Result<(), SetupError> {
@@ -134,7 +138,12 @@ fn confine(plan: &Plan<'_>, guard_alive: &OwnedFd) -> Result<(), SetupError> {
 
 /// Starts the command, supervises it, waits for it, ends the rest of the
 /// session and exits with the command's status.
-fn serve(plan: &Plan<'_>, error_pipe: OwnedFd, records: Option<OwnedFd>) -> ! {
+fn serve(
+    plan: &Plan<'_>,
+    error_pipe: OwnedFd,
+    records: Option<OwnedFd>,
+    channel: Option<OwnedFd>,
+) -> ! {
     // 8. Orphans of the session come here (as init of a pid namespace they
     //    do anyway), so the anchor can end them all.
     if let Err(error) = prctl::set_child_subreaper() {
@@ -176,7 +185,7 @@ fn serve(plan: &Plan<'_>, error_pipe: OwnedFd, records: Option<OwnedFd>) -> ! {
     // 10. Supervise: take the command's listener, start the supervisor, let
     //     the command go on to execve.
     let supervisor = match control {
-        Some(mut control) => match start_supervisor(plan, &mut control, records) {
+        Some(mut control) => match start_supervisor(plan, &mut control, records, channel) {
             Ok(supervisor) => supervisor,
             Err(error) => {
                 let _ = kill(command, Signal::SIGKILL);
@@ -229,6 +238,7 @@ fn start_supervisor(
     plan: &Plan<'_>,
     control: &mut UnixStream,
     records: Option<OwnedFd>,
+    channel: Option<OwnedFd>,
 ) -> Result<Option<(Supervisor, Outbound)>, SetupError> {
     let Some(listener) =
         handoff::receive(control).map_err(system("receive the seccomp listener"))?
@@ -240,7 +250,13 @@ fn start_supervisor(
     })?;
     let outbound =
         Outbound::start(std::fs::File::from(records)).map_err(system("start the record relay"))?;
-    let supervision = Supervision::for_policy(plan.policy, plan.proxy, outbound.sender());
+    let mut supervision = Supervision::for_policy(plan.policy, plan.proxy, outbound.sender());
+    supervision.channel = channel.map(|to_guard| {
+        crate::channel::broker::Broker::new(
+            plan.policy.session.channel(),
+            UnixStream::from(to_guard),
+        )
+    });
     let supervisor = supervisor::spawn(Listener::new(listener), supervision)
         .map_err(system("start the supervisor"))?;
     handoff::acknowledge(control).map_err(system("release the command"))?;

@@ -16,11 +16,17 @@ pub const RULES_VAR: &str = "GUARD_SESSION_RULES";
 /// The directory hook adapters report tool calls to.
 pub const REPORTS_VAR: &str = "GUARD_SESSION_REPORTS";
 
+/// The session's channel to guard ([`crate::channel`]), set for supervised
+/// sessions.
+pub const CHANNEL_VAR: &str = "GUARD_SESSION_CHANNEL";
+
 /// Builds the command's environment, sorted by name: the parent's variables
-/// the policy passes, the profile's, the minted credentials', the session id.
+/// the policy passes, the profile's, the minted credentials', the session id
+/// (and, in a `supervised` session, its channel to guard).
 pub fn session_env(
     policy: &Policy,
     session_id: &str,
+    supervised: bool,
     parent: &[(String, String)],
     credentials: &[(String, Secret)],
     proxy: &[(String, Secret)],
@@ -56,5 +62,8 @@ pub fn session_env(
     let path = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
     env.insert(RULES_VAR.to_string(), path(policy.session.rules_file()));
     env.insert(REPORTS_VAR.to_string(), path(policy.session.reports_dir()));
+    if supervised {
+        env.insert(CHANNEL_VAR.to_string(), path(policy.session.channel()));
+    }
     env.into_iter().collect()
 }

@@ -16,13 +16,13 @@ mod config_text;
 mod env;
 mod layers;
 mod reap;
-mod reports;
+pub(crate) mod reports;
 mod session;
 mod setup;
 mod snapshot;
 mod wait;
 
-pub use env::{CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
+pub use env::{CHANNEL_VAR, CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
 pub use reap::descendants_of;
 pub use reports::{PROMPT_HOOK, TOOL_CALLS_FILE};
 pub use session::Session;
@@ -229,6 +229,7 @@ fn prepare_and_run(
         env: env::session_env(
             policy,
             &session.id,
+            environment.supervised,
             environment.parent,
             environment.credentials,
             &proxy_env,
@@ -333,6 +334,18 @@ fn run_in_session(
         }
         false => (None, None),
     };
+    // The session's channel: the supervisor hands guard each connection.
+    let (channel_guard, channel_anchor) = match supervised {
+        true => {
+            let (guard_end, anchor_end) =
+                crate::sys::handoff::pair().map_err(system("socketpair for the channel"))?;
+            (
+                Some(guard_end),
+                Some(std::os::fd::OwnedFd::from(anchor_end)),
+            )
+        }
+        false => (None, None),
+    };
     let plan = setup::Plan {
         policy,
         seccomp: &prepared.seccomp,
@@ -355,18 +368,19 @@ fn run_in_session(
     };
     let anchor = match forked {
         ForkResult::Child => {
-            drop((error_read, alive_write, records_read));
+            drop((error_read, alive_write, records_read, channel_guard));
             let ends = anchor::AnchorEnds {
                 error_pipe: error_write,
                 guard_alive: alive_read,
                 records: records_write,
+                channel: channel_anchor,
             };
             anchor::run(&plan, ends)
         }
         ForkResult::Parent { child } => child,
     };
     anchor_pid.store(anchor.as_raw(), Ordering::Release);
-    drop((error_write, alive_read, records_write));
+    drop((error_write, alive_read, records_write, channel_anchor));
 
     // 6. Serve the session from outside: the log's writer (no thread of
     //    guard's may exist at the clone), the supervisor's records into the
@@ -389,6 +403,20 @@ fn run_in_session(
     {
         failure = Some(system("start the network proxy")(error));
     }
+    let channel = match (channel_guard, &failure) {
+        (Some(from_anchor), None) => {
+            let context = crate::channel::server::ServerContext {
+                plan: policy.trust.clone(),
+                repo: policy.repo.clone(),
+                events: events.clone(),
+            };
+            injected_failure("channel")
+                .and_then(|()| crate::channel::server::Server::start(from_anchor, context))
+                .map_err(|error| failure = Some(system("serve the session's channel")(error)))
+                .ok()
+        }
+        _ => None,
+    };
     let watcher = match (supervised, &failure) {
         (true, None) => injected_failure("watcher")
             .and_then(|()| reports::Watcher::start(&policy.session.reports_dir(), events.clone()))
@@ -427,6 +455,9 @@ fn run_in_session(
     }
     if let Some(watcher) = watcher {
         watcher.finish();
+    }
+    if let Some(channel) = channel {
+        channel.finish();
     }
     // 9. Put protected paths back as they were, keeping the session's
     //    version: this judges what the session did, before guard writes

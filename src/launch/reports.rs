@@ -158,7 +158,7 @@ fn open_reports(dir: &Path) -> Option<std::fs::File> {
 }
 
 /// One report line as a record.
-fn event_of(line: &str) -> Event {
+pub(crate) fn event_of(line: &str) -> Event {
     let mut event = Event::new(EventKind::ToolCall, None).with("reported_by", "session");
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
         Ok(report) => {

@@ -216,6 +216,13 @@ impl SessionPaths {
         self.dir.join("reports")
     }
 
+    /// The path whose open gives a session process a connection to guard
+    /// ([`crate::channel`]): the supervisor answers the open, so nothing
+    /// exists there.
+    pub fn channel(&self) -> PathBuf {
+        self.dir.join("channel")
+    }
+
     /// The session's shell rc, which the session reads in place of the
     /// user's start-up files (readable, not writable).
     pub fn shell_rc(&self) -> PathBuf {

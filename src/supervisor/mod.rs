@@ -54,6 +54,8 @@ pub struct Supervision {
     pub events: EventSender,
     /// Shell start-up files read as the session rc, and that file.
     pub session_rc: SessionRc,
+    /// The session's channel to guard, when guard serves one.
+    pub channel: Option<crate::channel::broker::Broker>,
 }
 
 impl Supervision {
@@ -74,6 +76,7 @@ impl Supervision {
                 replaced: policy.session_rc.iter().cloned().collect(),
                 file: policy.session.shell_rc(),
             },
+            channel: None,
         }
     }
 }
@@ -211,6 +214,14 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             spawn_connect(listener, supervision, call, &mut processes);
             continue;
         }
+        if let Some(broker) = &supervision.supervision.channel
+            && broker.is_channel_open(&call, |address| {
+                memory::Remote::new(call.pid).c_string(address, memory::MAX_PATH)
+            })
+        {
+            connect_channel(listener, broker, &call);
+            continue;
+        }
         // A supervisor that stops answering would hang the session: if
         // handling a call panics, guard aborts, and the session dies with it
         // (parent-death signal, pid namespace).
@@ -331,6 +342,24 @@ impl SessionRc {
         listener
             .respond_with_fd(call.id, &fd, flags & libc::O_CLOEXEC != 0)
             .is_ok()
+    }
+}
+
+/// Answers an open of the channel's path with a new connection to guard.
+fn connect_channel(
+    listener: &Listener,
+    broker: &crate::channel::broker::Broker,
+    call: &Notification,
+) {
+    let flags = match call.syscall as libc::c_long {
+        libc::SYS_open => call.args[1],
+        _ => call.args[2],
+    } as i32;
+    let answered = broker
+        .connect()
+        .and_then(|end| listener.respond_with_fd(call.id, &end, flags & libc::O_CLOEXEC != 0));
+    if answered.is_err() {
+        let _ = listener.respond(call.id, Response::Fail(libc::ECONNREFUSED));
     }
 }
 

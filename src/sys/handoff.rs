@@ -22,8 +22,8 @@ pub fn pair() -> std::io::Result<(UnixStream, UnixStream)> {
     Ok((UnixStream::from(parent), UnixStream::from(child)))
 }
 
-/// Child side: sends `fd` and waits for the acknowledgement.
-pub fn send_and_wait(control: &mut UnixStream, fd: &OwnedFd) -> std::io::Result<()> {
+/// Sends `fd` (one byte and the descriptor).
+pub fn send(control: &UnixStream, fd: &OwnedFd) -> std::io::Result<()> {
     let fds = [fd.as_raw_fd()];
     let message = [IoSlice::new(b"L")];
     sendmsg::<()>(
@@ -33,6 +33,12 @@ pub fn send_and_wait(control: &mut UnixStream, fd: &OwnedFd) -> std::io::Result<
         MsgFlags::empty(),
         None,
     )?;
+    Ok(())
+}
+
+/// Child side: sends `fd` and waits for the acknowledgement.
+pub fn send_and_wait(control: &mut UnixStream, fd: &OwnedFd) -> std::io::Result<()> {
+    send(control, fd)?;
     let mut ack = [0u8; 1];
     control.read_exact(&mut ack)?;
     Ok(())
