@@ -5,45 +5,11 @@
 use crate::support::*;
 use serde_json::{Value, json};
 
-/// A hook input as Claude Code sends it.
-fn hook_input(event: &str, tool: &str, cwd: &std::path::Path, input: Value) -> Value {
-    json!({
-        "session_id": "0d6c5a4e-1111-2222-3333-444455556666",
-        "transcript_path": "/tmp/transcript.jsonl",
-        "cwd": cwd,
-        "permission_mode": "default",
-        "hook_event_name": event,
-        "tool_name": tool,
-        "tool_input": input,
-        "tool_use_id": "toolu_01ABC",
-    })
-}
-
 /// Runs `guard hook claude EVENT` on each input inside one session; returns
 /// each answer's exit status and stdout.
 fn answers(env: &TestEnv, event: &str, inputs: &[Value]) -> Vec<(i32, String)> {
-    let guard = guard_binary().to_str().unwrap();
-    let mut script = String::new();
-    for (index, input) in inputs.iter().enumerate() {
-        let file = env.repo.join(format!("hook-input-{event}-{index}.json"));
-        std::fs::write(&file, input.to_string()).unwrap();
-        env.give(&file);
-        script.push_str(&format!(
-            "{guard} hook claude {event} < {file} > {file}.out; echo $? > {file}.status\n",
-            file = file.display()
-        ));
-    }
-    let output = env.run_script(&["--allow-exec", guard], &script);
-    assert!(output.status.success(), "{}", all_output(&output));
-    (0..inputs.len())
-        .map(|index| {
-            let file = env.repo.join(format!("hook-input-{event}-{index}.json"));
-            let read = |suffix: &str| {
-                std::fs::read_to_string(format!("{}{suffix}", file.display())).unwrap()
-            };
-            (read(".status").trim().parse().unwrap(), read(".out"))
-        })
-        .collect()
+    let calls: Vec<(&str, Value)> = inputs.iter().map(|input| (event, input.clone())).collect();
+    hook_answers(env, &[], &calls)
 }
 
 #[test]

@@ -36,3 +36,4 @@ mod sockets;
 mod terminal;
 mod tool_settings;
 mod trust;
+mod trust_gate;

@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 mod clients;
+mod hooks;
 pub use clients::{MockApi, Pane};
+pub use hooks::{hook_answers, hook_input};
 
 /// A value planted in the parent's environment that must never reach a session.
 pub const PARENT_SECRET: &str = "parent-secret-7f3a9c";

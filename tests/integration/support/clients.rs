@@ -25,6 +25,12 @@ impl MockApi {
         MockApi::spawn("mock_anthropic.py", &[&input.to_string(), tool])
     }
 
+    /// Starts the Anthropic one, whose model makes `calls` (each
+    /// `{"name": TOOL, "input": {...}}`) one after the other, then answers.
+    pub fn scripted(calls: serde_json::Value) -> MockApi {
+        MockApi::spawn("mock_anthropic.py", &[&calls.to_string()])
+    }
+
     /// Starts the OpenAI Responses one, answering every request with `reply`.
     pub fn responses(reply: &str) -> MockApi {
         MockApi::spawn("mock_openai.py", &[reply])
@@ -73,6 +79,27 @@ impl MockApi {
             .and_then(|m| m.last())
             .cloned()
             .unwrap_or_default()
+    }
+}
+
+impl MockApi {
+    /// Every tool result the client sent back, in order (from its last
+    /// request, which carries the whole conversation).
+    pub fn tool_results(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let last: serde_json::Value =
+            serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
+        body["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|message| message["content"].as_array())
+            .flatten()
+            .filter(|block| block["type"] == "tool_result")
+            .cloned()
+            .collect()
     }
 }
 
