@@ -19,6 +19,9 @@ _guard() {
             guard,completions)
                 cmd="guard__subcmd__completions"
                 ;;
+            guard,credential)
+                cmd="guard__subcmd__credential"
+                ;;
             guard,creds)
                 cmd="guard__subcmd__creds"
                 ;;
@@ -61,8 +64,23 @@ _guard() {
             guard,trust)
                 cmd="guard__subcmd__trust"
                 ;;
+            guard__subcmd__credential,get)
+                cmd="guard__subcmd__credential__subcmd__get"
+                ;;
+            guard__subcmd__credential,help)
+                cmd="guard__subcmd__credential__subcmd__help"
+                ;;
+            guard__subcmd__credential__subcmd__help,get)
+                cmd="guard__subcmd__credential__subcmd__help__subcmd__get"
+                ;;
+            guard__subcmd__credential__subcmd__help,help)
+                cmd="guard__subcmd__credential__subcmd__help__subcmd__help"
+                ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
+                ;;
+            guard__subcmd__help,credential)
+                cmd="guard__subcmd__help__subcmd__credential"
                 ;;
             guard__subcmd__help,creds)
                 cmd="guard__subcmd__help__subcmd__creds"
@@ -105,6 +123,9 @@ _guard() {
                 ;;
             guard__subcmd__help,trust)
                 cmd="guard__subcmd__help__subcmd__trust"
+                ;;
+            guard__subcmd__help__subcmd__credential,get)
+                cmd="guard__subcmd__help__subcmd__credential__subcmd__get"
                 ;;
             guard__subcmd__help__subcmd__hook,claude)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__claude"
@@ -239,7 +260,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust scan hook reap creds identity shell-init completions man help"
+            opts="-h -V --no-namespaces --help --version run policy profiles doctor log trust scan hook reap creds credential identity shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +276,76 @@ _guard() {
         guard__subcmd__completions)
             opts="-h -V --no-namespaces --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__credential)
+            opts="-h -V --no-namespaces --help --version get help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__credential__subcmd__get)
+            opts="-h -V --json --no-namespaces --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__credential__subcmd__help)
+            opts="get help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__credential__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__credential__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -295,7 +386,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="run policy profiles doctor log trust scan hook reap creds identity shell-init completions man help"
+            opts="run policy profiles doctor log trust scan hook reap creds credential identity shell-init completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,6 +402,34 @@ _guard() {
         guard__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__credential)
+            opts="get"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__credential__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -79,6 +79,13 @@ pub enum Command {
     Reap,
     /// List credential leases: live, orphaned, pending revocation.
     Creds,
+    /// Inside a session: ask guard for a credential the profile offers on
+    /// demand (`on_demand = true`). The session's trust decides (an
+    /// untrusted session is refused, unless the profile allows it or the
+    /// user approved the call that asks); the credential is revoked when the
+    /// session ends.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
     /// guard's signing identity: the key that signs each session's token
     /// (which a secrets server such as OpenBao verifies) and seals its log.
     #[command(subcommand)]
@@ -101,6 +108,20 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(hide = true)]
     Man,
+}
+
+/// `guard credential` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// Print the credential's variables as `export VAR='value'` lines, for
+    /// `eval "$(guard credential get NAME)"`; exit 1 if guard refuses.
+    Get {
+        /// The credential's name in the profile.
+        name: String,
+        /// Print them as a JSON object instead.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `guard identity` subcommands.

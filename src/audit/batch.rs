@@ -7,7 +7,6 @@
 //! without a futex wake-up each, and a record waits at most the window.
 //! The one who finishes the channel cuts the window short ([`Pause`]).
 
-use super::event::Event;
 use super::writer::Message;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -47,18 +46,19 @@ impl Pause {
     }
 }
 
-/// Fills `batch` with the next records (in order); blocks until there is one.
-pub fn receive(receiver: &Receiver<Message>, pause: &Pause, batch: &mut Vec<Event>) -> Next {
+/// Fills `batch` with the next messages (in order, `Finish` aside); blocks
+/// until there is one.
+pub fn receive(receiver: &Receiver<Message>, pause: &Pause, batch: &mut Vec<Message>) -> Next {
     match receiver.recv() {
-        Ok(Message::Record(event)) => batch.push(*event),
         Ok(Message::Finish) | Err(_) => return Next::Last,
+        Ok(message) => batch.push(message),
     }
     pause.wait(WINDOW);
     loop {
         match receiver.try_recv() {
-            Ok(Message::Record(event)) => batch.push(*event),
             Err(TryRecvError::Empty) => return Next::More,
             Ok(Message::Finish) | Err(TryRecvError::Disconnected) => return Next::Last,
+            Ok(message) => batch.push(message),
         }
     }
 }

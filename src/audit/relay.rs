@@ -90,10 +90,13 @@ fn send_loop(
     let mut lines = Vec::new();
     loop {
         let next = super::batch::receive(receiver, pause, &mut events);
-        for event in events.drain(..) {
-            serde_json::to_writer(&mut lines, &Line::Record(event))
-                .map_err(std::io::Error::other)?;
-            lines.push(b'\n');
+        for message in events.drain(..) {
+            // Only records cross the pipe: values to redact stay in guard.
+            if let Message::Record(event) = message {
+                serde_json::to_writer(&mut lines, &Line::Record(*event))
+                    .map_err(std::io::Error::other)?;
+                lines.push(b'\n');
+            }
         }
         if !lines.is_empty() {
             pipe.write_all(&lines)?;

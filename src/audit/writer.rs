@@ -37,6 +37,8 @@ pub(super) const WRITER_QUEUE: usize = 4096;
 /// What a writer thread receives.
 pub(super) enum Message {
     Record(Box<Event>),
+    /// Credential values no later record may contain.
+    Redact(Vec<String>),
     Finish,
 }
 
@@ -87,12 +89,19 @@ impl EventSender {
     pub fn send(&self, event: Event) {
         let _ = self.0.send(Message::Record(Box::new(event)));
     }
+
+    /// Keeps these credential values out of every record sent after this
+    /// call (see [`AuditLog::redact`]).
+    pub fn redact(&self, values: Vec<String>) {
+        let _ = self.0.send(Message::Redact(values));
+    }
 }
 
 impl std::fmt::Debug for Message {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Message::Record(event) => write!(f, "Record({:?})", event.kind),
+            Message::Redact(values) => write!(f, "Redact({} values)", values.len()),
             Message::Finish => write!(f, "Finish"),
         }
     }
@@ -315,9 +324,11 @@ fn write_loop(
     let mut lines = String::new();
     loop {
         let next = super::batch::receive(&receiver, pause, &mut events);
-        for event in events.drain(..) {
-            if failed.is_none() {
-                lines.push_str(&log.chain(event));
+        for message in events.drain(..) {
+            match message {
+                Message::Record(event) if failed.is_none() => lines.push_str(&log.chain(*event)),
+                Message::Redact(values) => log.redact(values.iter().map(String::as_str)),
+                _ => {}
             }
         }
         if failed.is_none()
@@ -450,6 +461,25 @@ mod tests {
         let (log, error) = handle.finish();
         assert!(error.is_none());
         assert_eq!(log.counts()["open"], total as u64);
+    }
+
+    #[test]
+    fn values_redacted_while_the_session_runs_stay_out_of_later_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::create(dir.path(), "s1").unwrap();
+        let mut handle = log.into_handle(|_| panic!("no failure expected"));
+        handle.start().unwrap();
+        let sender = handle.sender();
+        sender.redact(vec!["minted-on-demand-77".to_string()]);
+        sender.send(
+            Event::new(EventKind::Exec, None)
+                .with("argv", vec!["env", "true", "minted-on-demand-77"]),
+        );
+        let (log, error) = handle.finish();
+        assert!(error.is_none());
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(!text.contains("minted-on-demand-77"), "{text}");
+        assert!(text.contains("[redacted credential]"), "{text}");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct ServerContext {
     pub repo: PathBuf,
     /// Where records go.
     pub events: EventSender,
+    /// The credentials the session may ask for.
+    pub credentials: Option<crate::session::leases::OnDemand>,
 }
 
 /// The session's trust, as guard knows it.
@@ -39,7 +41,14 @@ pub struct TrustState {
     /// Reports recorded, and refused beyond the limit.
     reports: usize,
     refused_reports: usize,
+    /// Credentials a call put to the user asked for (`ask`), and when: the
+    /// next request for one within [`APPROVAL`] goes ahead.
+    asked: std::collections::BTreeMap<String, std::time::Instant>,
 }
+
+/// How long a credential asked for in a call put to the user may be
+/// retrieved without asking again.
+const APPROVAL: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The running server.
 #[derive(Debug)]
@@ -115,6 +124,7 @@ pub fn answer(request: &Value, context: &ServerContext, state: &mut TrustState) 
             Ok(call) => post_tool_use(&call, context, state),
             Err(error) => json!({"error": error.to_string()}),
         },
+        Some("credential") => credential(request["name"].as_str().unwrap_or(""), context, state),
         _ => json!({"error": "unknown request"}),
     }
 }
@@ -145,6 +155,9 @@ fn pre_tool_use(
         _ => None,
     };
     let sandbox_refusal = sandbox["reason"].as_str();
+    if let (Some((Gate::Ask, _)), Some((Action::Credentials, name))) = (&gated, &sensitive) {
+        state.asked.insert(name.clone(), std::time::Instant::now());
+    }
     let (decision, reason) = match (gated, sandbox_refusal) {
         (Some((Gate::Ask, reason)), None) => ("ask", Some(reason)),
         (Some((_, reason)), _) => ("deny", Some(reason)),
@@ -254,4 +267,79 @@ fn post_tool_use(call: &ToolCall, context: &ServerContext, state: &mut TrustStat
     }
     let message = (!findings.is_empty()).then(|| claude::untrusted_message(call, &findings));
     json!({"message": message, "untrusted_by": state.untrusted_by})
+}
+
+/// A credential the session asks for: offered by the profile, allowed by
+/// the session's trust (an untrusted session gets it only if the profile
+/// allows it, or the user approved the call that asked), minted once and
+/// revoked with the session's others. Its values go only to the process
+/// that asked, and out of every later record.
+fn credential(name: &str, context: &ServerContext, state: &mut TrustState) -> Value {
+    let refuse = |reason: String, state: &TrustState| {
+        let mut event = Event::new(EventKind::ToolCall, None)
+            .with("hook", "credential")
+            .with("credential", name)
+            .with("decided_by", "guard")
+            .with("decision", "deny")
+            .with("reason", reason.clone());
+        if let Some(source) = &state.untrusted_by {
+            event = event.with("untrusted_by", json!(source));
+        }
+        context.events.send(event);
+        json!({"error": reason})
+    };
+    let Some(on_demand) = context.credentials.as_ref().filter(|o| o.offers(name)) else {
+        let offered = context
+            .credentials
+            .as_ref()
+            .map(|o| o.names().join(", "))
+            .filter(|names| !names.is_empty())
+            .unwrap_or_else(|| "none".into());
+        return refuse(
+            format!(
+                "guard: this session's profile offers no credential `{name}` on demand (it offers: {offered})"
+            ),
+            state,
+        );
+    };
+    if let Some(source) = &state.untrusted_by {
+        let approved = state
+            .asked
+            .remove(name)
+            .is_some_and(|asked| asked.elapsed() < APPROVAL);
+        match context.plan.gate(Action::Credentials) {
+            Gate::Allow => {}
+            Gate::Ask if approved => {}
+            gate => {
+                let reason = gate_reason(Action::Credentials, name, source, gate);
+                return refuse(reason, state);
+            }
+        }
+    }
+    match on_demand.get(name, &context.events) {
+        Some(Ok(variables)) => {
+            context.events.redact(
+                variables
+                    .iter()
+                    .map(|(_, value)| value.expose().to_string())
+                    .collect(),
+            );
+            let mut event = Event::new(EventKind::ToolCall, None)
+                .with("hook", "credential")
+                .with("credential", name)
+                .with("decided_by", "guard")
+                .with("decision", "allow");
+            if let Some(source) = &state.untrusted_by {
+                event = event.with("untrusted_by", json!(source));
+            }
+            context.events.send(event);
+            let variables: serde_json::Map<String, Value> = variables
+                .iter()
+                .map(|(variable, value)| (variable.clone(), Value::from(value.expose())))
+                .collect();
+            json!({"variables": variables})
+        }
+        Some(Err(error)) => refuse(format!("guard: {error}"), state),
+        None => refuse(format!("guard: no credential `{name}`"), state),
+    }
 }

@@ -1,4 +1,5 @@
-//! `guard reap` and `guard creds`: the lease journal, for the user.
+//! `guard reap` and `guard creds`: the lease journal, for the user; and
+//! `guard credential get`, a session's request for a credential.
 
 use super::CommandError;
 use crate::credentials;
@@ -65,6 +66,38 @@ pub fn creds_command(journal: &Path) -> Result<ExitCode, CommandError> {
     }
     for problem in problems {
         println!("unreadable: {problem}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `guard credential get NAME`: asks guard, over the session's channel.
+pub fn get_command(name: &str, json: bool) -> Result<ExitCode, CommandError> {
+    let Some(channel) = crate::channel::from_env() else {
+        eprintln!("guard: `guard credential get` works inside a guard session only");
+        return Ok(ExitCode::USAGE);
+    };
+    let request = serde_json::json!({"op": "credential", "name": name});
+    let answer = match crate::channel::request(&channel, &request) {
+        Ok(answer) => answer,
+        Err(error) => {
+            eprintln!("guard: {error}");
+            return Ok(ExitCode::CHECK_FAILED);
+        }
+    };
+    let Some(variables) = answer["variables"].as_object() else {
+        let reason = answer["error"]
+            .as_str()
+            .unwrap_or("guard gave no credential");
+        eprintln!("{reason}");
+        return Ok(ExitCode::CHECK_FAILED);
+    };
+    if json {
+        println!("{}", serde_json::Value::Object(variables.clone()));
+    } else {
+        for (variable, value) in variables {
+            let value = value.as_str().unwrap_or_default().replace('\'', "'\\''");
+            println!("export {variable}='{value}'");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -90,6 +90,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, CommandError> {
             credentials::creds_command(&crate::session::StateDir::from_process().leases())
         }
         Command::Identity(command) => identity::identity(command),
+        Command::Credential(crate::cli::CredentialCommand::Get { name, json }) => {
+            credentials::get_command(&name, json)
+        }
         Command::Completions { shell } => {
             print!("{}", completions(shell));
             Ok(ExitCode::SUCCESS)

@@ -206,6 +206,14 @@ pub(super) fn run_helper(
                 return Err(format!("{program} timed out after {timeout_seconds} s"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            // Reaped by guard's main thread while a session runs (a
+            // credential minted on demand): the status was kept for us.
+            Err(error) if error.raw_os_error() == Some(libc::ECHILD) => {
+                match crate::sys::reaped::take(child.id(), Duration::from_secs(1)) {
+                    Some(status) => break status,
+                    None => return Err(format!("waiting for {program}: {error}")),
+                }
+            }
             Err(error) => return Err(format!("waiting for {program}: {error}")),
         }
     };

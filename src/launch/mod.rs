@@ -177,6 +177,8 @@ pub struct SessionEnvironment<'a> {
     /// session, whose supervisor already does (a process can have one
     /// seccomp listener).
     pub supervised: bool,
+    /// The credentials the session may ask for while it runs.
+    pub on_demand: Option<&'a crate::session::leases::OnDemand>,
 }
 
 /// The command as C strings and the compiled seccomp programs: everything
@@ -285,7 +287,7 @@ fn prepare_and_run(
         writer,
         anchor,
         signals,
-        environment.supervised,
+        environment,
     );
     // A supervised session's reports were recorded as they came.
     if !environment.supervised {
@@ -310,8 +312,9 @@ fn run_in_session(
     writer: &mut AuditHandle,
     anchor_pid: &AtomicI32,
     signals: &mut wait::SessionSignals,
-    supervised: bool,
+    environment: &SessionEnvironment<'_>,
 ) -> Result<SessionOutcome, LaunchError> {
+    let (supervised, on_demand) = (environment.supervised, environment.on_demand);
     let events = &writer.sender();
     // 3. Save the protected paths the kernel cannot guard by itself.
     let snapshot = Snapshot::take(policy)?;
@@ -409,6 +412,7 @@ fn run_in_session(
                 plan: policy.trust.clone(),
                 repo: policy.repo.clone(),
                 events: events.clone(),
+                credentials: on_demand.cloned(),
             };
             injected_failure("channel")
                 .and_then(|()| crate::channel::server::Server::start(from_anchor, context))

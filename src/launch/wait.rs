@@ -98,7 +98,16 @@ pub fn wait_forwarding(
                     return Ok(128 + signal as i32);
                 }
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
-                Ok(_) => {} // another child (an orphan of the session) was reaped
+                // Another child: an orphan of the session, or a helper a
+                // thread of guard's started, which finds its status here.
+                Ok(WaitStatus::Exited(pid, code)) => {
+                    crate::sys::reaped::record(pid.as_raw(), crate::sys::reaped::raw_exit(code))
+                }
+                Ok(WaitStatus::Signaled(pid, signal, _)) => crate::sys::reaped::record(
+                    pid.as_raw(),
+                    crate::sys::reaped::raw_signal(signal as i32),
+                ),
+                Ok(_) => {}
             }
         }
     }

@@ -22,6 +22,8 @@ pub struct CredentialPlan {
     pub ttl_seconds: u64,
     /// Who mints and revokes it.
     pub provider: ProviderPlan,
+    /// Minted when the session asks for it, not at the start.
+    pub on_demand: bool,
 }
 
 /// A provider and what it needs (never a secret value).
@@ -202,6 +204,7 @@ fn compile_one(
         name: section.name.clone(),
         ttl_seconds,
         provider,
+        on_demand: section.on_demand.unwrap_or(false),
     })
 }
 

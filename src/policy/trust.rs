@@ -315,6 +315,10 @@ pub fn command_action(command: &str) -> Option<(Action, String)> {
         if publish {
             return Some((Action::Publish, segment.trim().to_string()));
         }
+        if program == "guard" && sub == "credential" && words.get(2) == Some(&"get") {
+            let name = words.get(3).copied().unwrap_or("").to_string();
+            return Some((Action::Credentials, name));
+        }
         let adds = matches!(
             (program, sub),
             (

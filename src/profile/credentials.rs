@@ -56,6 +56,10 @@ pub struct CredentialSection {
     /// gets (default `openbao`, and `guard:NAME` for a helper).
     #[serde(default)]
     pub audience: Option<String>,
+    /// Minted only when the session asks for it (`guard credential get
+    /// NAME`), as the session's trust allows, instead of at the start.
+    #[serde(default)]
+    pub on_demand: Option<bool>,
 }
 
 /// any session with `guard run --cred NAME`.

@@ -3,11 +3,12 @@
 //! died, revoked by [`reap`].
 
 use super::SessionError;
-use crate::audit::{AuditLog, Event, EventKind};
+use crate::audit::{AuditLog, Event, EventKind, EventSender};
 use crate::credentials::{self, CredentialError, LeaseRecord, Minted, Owner, Secret};
 use crate::identity::Signer;
-use crate::policy::{Policy, ProviderPlan};
+use crate::policy::{CredentialPlan, Policy, ProviderPlan};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The record of a lease event: names and ids, never values.
 fn lease_event(kind: EventKind, lease: &LeaseRecord) -> Event {
@@ -79,7 +80,7 @@ impl Leases {
             minted: Vec::new(),
             journal: journal.to_path_buf(),
         };
-        for plan in &policy.credentials {
+        for plan in policy.credentials.iter().filter(|plan| !plan.on_demand) {
             match credentials::mint(plan, session, journal, &owner, signer) {
                 Ok(credential) => {
                     let recorded =
@@ -129,6 +130,80 @@ impl Leases {
             }
         }
         failures
+    }
+}
+
+/// The credentials a session may ask for while it runs (`on_demand`): minted
+/// on its request, once each, into the session's [`Leases`], so that they
+/// are revoked with the others when it ends.
+#[derive(Debug, Clone)]
+pub struct OnDemand {
+    plans: Vec<CredentialPlan>,
+    session: String,
+    leases: Arc<Mutex<Leases>>,
+    signer: Option<Arc<Signer>>,
+}
+
+impl OnDemand {
+    /// The on-demand credentials of `policy`, if it has any.
+    pub fn of(
+        policy: &Policy,
+        session: &str,
+        leases: &Arc<Mutex<Leases>>,
+        signer: Option<Arc<Signer>>,
+    ) -> Option<OnDemand> {
+        let plans: Vec<CredentialPlan> = policy
+            .credentials
+            .iter()
+            .filter(|plan| plan.on_demand)
+            .cloned()
+            .collect();
+        (!plans.is_empty()).then(|| OnDemand {
+            plans,
+            session: session.to_string(),
+            leases: Arc::clone(leases),
+            signer,
+        })
+    }
+
+    /// The names the session may ask for.
+    pub fn names(&self) -> Vec<&str> {
+        self.plans.iter().map(|plan| plan.name.as_str()).collect()
+    }
+
+    /// Whether `name` is one of them.
+    pub fn offers(&self, name: &str) -> bool {
+        self.plans.iter().any(|plan| plan.name == name)
+    }
+
+    /// The variables of credential `name`, minted now (journaled, and
+    /// recorded through `events`) or, if it was minted before, as then.
+    /// `None` if the profile offers no such credential.
+    pub fn get(
+        &self,
+        name: &str,
+        events: &EventSender,
+    ) -> Option<Result<Vec<(String, Secret)>, CredentialError>> {
+        let plan = self.plans.iter().find(|plan| plan.name == name)?;
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(minted) = leases.minted.iter().find(|m| m.lease.name == name) {
+            return Some(Ok(minted.env.clone()));
+        }
+        let minted = credentials::mint(
+            plan,
+            &self.session,
+            &leases.journal,
+            &Owner::current(),
+            self.signer.as_deref(),
+        );
+        Some(minted.map(|credential| {
+            events.send(
+                lease_event(EventKind::CredentialMinted, &credential.lease).with("on_demand", true),
+            );
+            let env = credential.env.clone();
+            leases.minted.push(credential);
+            env
+        }))
     }
 }
 

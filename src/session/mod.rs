@@ -104,6 +104,10 @@ pub enum SessionError {
     Io(#[from] std::io::Error),
 }
 
+fn lock(leases: &std::sync::Mutex<Leases>) -> std::sync::MutexGuard<'_, Leases> {
+    leases.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Refuses a kernel that cannot enforce the prepared policy.
 pub fn check_kernel(prepared: &Prepared) -> Result<(), SessionError> {
     let missing = prepared.features.missing_requirements();
@@ -156,16 +160,26 @@ pub fn run(
                 signer.as_ref(),
                 &mut log,
             )
+            .map(|leases| (signer, leases))
         });
-    let mut leases = match leases {
-        Ok(leases) => leases,
+    let (signer, leases) = match leases {
+        Ok(minted) => minted,
         Err(error) => {
             let end = Event::new(EventKind::SessionEnd, None).with("error", error.to_string());
             let _ = seal(&mut log, end, &state.identity());
             return Err(error);
         }
     };
-    let secrets = leases.variables();
+    // Shared with the session's channel, which mints what the session asks
+    // for into the same leases.
+    let leases = std::sync::Arc::new(std::sync::Mutex::new(leases));
+    let on_demand = leases::OnDemand::of(
+        policy,
+        &session.id,
+        &leases,
+        signer.map(std::sync::Arc::new),
+    );
+    let secrets = lock(&leases).variables();
     log.redact(secrets.iter().map(|(_, secret)| secret.expose()));
 
     // 6. The session's processes, from the fork to the last of them ended
@@ -180,13 +194,15 @@ pub fn run(
         // Inside another session, that session's supervisor records what
         // this one does (a process can have one seccomp listener).
         supervised: std::env::var_os(launch::SESSION_VAR).is_none(),
+        on_demand: on_demand.as_ref(),
     };
     let quarantine = state.quarantine(&session.id);
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
 
     // 7. Revoke the credentials: nothing of the session runs any more.
-    for failure in leases.revoke(Some(&mut log)) {
+    drop(on_demand);
+    for failure in lock(&leases).revoke(Some(&mut log)) {
         notify(&format!(
             "{failure}; the lease stays in the journal and is retried (`guard creds`, `guard reap`)"
         ));

@@ -6,6 +6,7 @@ pub mod handoff;
 pub mod notify;
 pub mod prctl;
 pub mod proc_stat;
+pub mod reaped;
 pub mod syscalls;
 pub mod xattr;
 

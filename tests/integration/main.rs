@@ -18,6 +18,7 @@ mod client_trust;
 mod clients;
 mod command_credentials;
 mod credentials;
+mod credentials_on_demand;
 
 mod escape;
 mod generated;
