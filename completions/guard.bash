@@ -1238,7 +1238,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__log__subcmd__show)
-            opts="-h -V --kind --path --pid --json --no-namespaces --help --version"
+            opts="-h -V --kind --path --pid --json --tree --no-namespaces --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -97,7 +97,8 @@ complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcomm
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l kind -d 'Only records of this kind (exec, open, write, create, delete, rename, mkdir, link, chmod, connect, denied, …); repeatable' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l path -d 'Only records whose path matches this glob (`*` within a component, `**` across)' -r
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l pid -d 'Only records of this process id' -r
-complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l json -d 'Print the records as JSON Lines, as stored'
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l json -d 'Print the records as JSON Lines, as stored (with --tree: the tree as one JSON object)'
+complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l tree -d 'Show the prompt chain as a tree: each prompt, the tool calls that followed it with guard\'s decisions and their results, changes of trust, and what the session\'s processes did during each call'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -l no-namespaces -d 'Pretend user and mount namespaces are unavailable, so protected paths use the snapshot-and-restore fallback'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand log; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'

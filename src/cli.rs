@@ -163,9 +163,15 @@ pub enum LogCommand {
         /// Only records of this process id.
         #[arg(long)]
         pid: Option<u64>,
-        /// Print the records as JSON Lines, as stored.
+        /// Print the records as JSON Lines, as stored (with --tree: the
+        /// tree as one JSON object).
         #[arg(long)]
         json: bool,
+        /// Show the prompt chain as a tree: each prompt, the tool calls that
+        /// followed it with guard's decisions and their results, changes of
+        /// trust, and what the session's processes did during each call.
+        #[arg(long)]
+        tree: bool,
     },
     /// Summarise a session: the process tree of execs, files changed, denials
     /// by rule, the directories read most.

@@ -171,6 +171,7 @@ fn pre_tool_use(
         .with("decided_by", "guard")
         .with("tool", call.tool.clone())
         .with("decision", decision)
+        .with("tool_use_id", call.id.clone())
         .with(
             "input_sha256",
             crate::digest::sha256_hex(call.input.to_string().as_bytes()),

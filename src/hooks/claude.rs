@@ -64,6 +64,9 @@ pub struct ToolCall {
     pub response: Option<Value>,
     /// The assistant's working directory.
     pub cwd: Option<PathBuf>,
+    /// The client's id of this call (`tool_use_id`), which pairs the call
+    /// with its result.
+    pub id: Option<String>,
 }
 
 impl ToolCall {
@@ -84,6 +87,7 @@ impl ToolCall {
             input: value["tool_input"].clone(),
             response: value.get("tool_response").cloned(),
             cwd: value["cwd"].as_str().map(PathBuf::from),
+            id: value["tool_use_id"].as_str().map(str::to_string),
         })
     }
 

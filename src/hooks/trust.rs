@@ -119,6 +119,7 @@ mod tests {
             input,
             response: None,
             cwd: Some("/work/repo".into()),
+            id: None,
         }
     }
 

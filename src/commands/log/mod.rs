@@ -3,6 +3,7 @@
 mod glob;
 mod show;
 mod summary;
+mod tree;
 mod verify;
 
 pub use crate::text::for_terminal;
@@ -32,8 +33,18 @@ pub fn run(command: LogCommand) -> Result<ExitCode, CommandError> {
             path,
             pid,
             json,
+            tree,
         } => {
             let session = audit::resolve_session(&dir, &id)?;
+            if tree {
+                let tree = tree::tree(&audit::load_records(&session.path)?);
+                if json {
+                    writeln!(out, "{tree}")?;
+                } else {
+                    tree::print(&tree, &mut out)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let filter = show::Filter { kinds, path, pid };
             show::show(&session, &filter, json, &mut out)
         }
