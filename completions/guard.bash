@@ -820,7 +820,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook__subcmd__claude)
-            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use user-prompt-submit"
+            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use user-prompt-submit post-tool-use-failure session-start session-end subagent-start subagent-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -385,6 +385,31 @@ pub enum ClaudeHookEvent {
     /// `UserPromptSubmit`: the user's prompt into the session's log (in
     /// full, as a digest, or not, as `log.prompts` says).
     UserPromptSubmit,
+    /// `PostToolUseFailure`: a call that failed; its error is scanned and
+    /// recorded like a result.
+    PostToolUseFailure,
+    /// `SessionStart`, `SessionEnd`, `SubagentStart`, `SubagentStop`: the
+    /// client's own lifecycle, into the session's log.
+    SessionStart,
+    /// See `session-start`.
+    SessionEnd,
+    /// See `session-start`.
+    SubagentStart,
+    /// See `session-start`.
+    SubagentStop,
+}
+
+impl ClaudeHookEvent {
+    /// Whether the event reports the client's lifecycle (not a tool call).
+    pub fn is_lifecycle(self) -> bool {
+        matches!(
+            self,
+            ClaudeHookEvent::SessionStart
+                | ClaudeHookEvent::SessionEnd
+                | ClaudeHookEvent::SubagentStart
+                | ClaudeHookEvent::SubagentStop
+        )
+    }
 }
 
 /// Shells `guard shell-init` writes for.

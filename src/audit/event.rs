@@ -39,6 +39,9 @@ pub enum EventKind {
     /// The session's trust changed: untrusted content entered it (the
     /// source is named).
     Trust,
+    /// The client's own lifecycle: its session started or ended, a
+    /// subagent started or stopped (reported by the session).
+    Agent,
     /// The user's prompt to the assistant, in full or as a digest (reported
     /// by the session's hook adapter).
     Prompt,
@@ -85,6 +88,7 @@ impl EventKind {
             EventKind::Denied => "denied",
             EventKind::ToolCall => "tool_call",
             EventKind::Trust => "trust",
+            EventKind::Agent => "agent",
             EventKind::Prompt => "prompt",
             EventKind::CredentialMinted => "credential_minted",
             EventKind::CredentialRevoked => "credential_revoked",

@@ -121,7 +121,10 @@ pub fn answer(request: &Value, context: &ServerContext, state: &mut TrustState) 
             Err(error) => json!({"error": error.to_string()}),
         },
         Some("post-tool-use") => match call() {
-            Ok(call) => post_tool_use(&call, context, state),
+            Ok(call) => {
+                let failed = request["input"]["hook_event_name"] == "PostToolUseFailure";
+                post_tool_use(&call, failed, context, state)
+            }
             Err(error) => json!({"error": error.to_string()}),
         },
         Some("credential") => credential(request["name"].as_str().unwrap_or(""), context, state),
@@ -214,19 +217,24 @@ fn gate_reason(action: Action, what: &str, source: &Source, gate: Gate) -> Strin
     )
 }
 
-/// Scans a result, records it, and lowers the session's trust if the result
-/// came from an untrusted source.
-fn post_tool_use(call: &ToolCall, context: &ServerContext, state: &mut TrustState) -> Value {
+/// Scans a result (or a `failed` call's error), records it, and lowers the
+/// session's trust if the result came from an untrusted source.
+fn post_tool_use(
+    call: &ToolCall,
+    failed: bool,
+    context: &ServerContext,
+    state: &mut TrustState,
+) -> Value {
     let findings = claude::post_tool_use(call);
     let result = call
         .response
         .as_ref()
         .map(Value::to_string)
         .unwrap_or_default();
-    let decision = if findings.is_empty() {
-        "clean"
-    } else {
-        "untrusted"
+    let decision = match (findings.is_empty(), failed) {
+        (false, _) => "untrusted",
+        (true, true) => "failed",
+        (true, false) => "clean",
     };
     let mut event = Event::new(EventKind::ToolCall, None)
         .with("hook", "post-tool-use")

@@ -25,6 +25,15 @@ const BLOCK: ExitCode = ExitCode(2);
 pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     let mut input = String::new();
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    if event.is_lifecycle() {
+        return Ok(read
+            .map_err(|e| e.to_string())
+            .and_then(|_| lifecycle(event, &input))
+            .unwrap_or_else(|error| {
+                eprintln!("guard: {error}");
+                ExitCode::CHECK_FAILED
+            }));
+    }
     if event == ClaudeHookEvent::UserPromptSubmit {
         return Ok(read
             .map_err(|e| e.to_string())
@@ -47,15 +56,17 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     if let Some(channel) = crate::channel::from_env() {
         return Ok(match event {
             ClaudeHookEvent::PreToolUse => pre_tool_use_by_guard(&channel, &call, &input),
-            ClaudeHookEvent::PostToolUse => post_tool_use_by_guard(&channel, &call, &input),
-            ClaudeHookEvent::UserPromptSubmit => ExitCode::SUCCESS,
+            ClaudeHookEvent::PostToolUse | ClaudeHookEvent::PostToolUseFailure => {
+                post_tool_use_by_guard(&channel, &call, &input)
+            }
+            _ => ExitCode::SUCCESS,
         });
     }
     match event {
         ClaudeHookEvent::PreToolUse => pre_tool_use(&call),
-        ClaudeHookEvent::PostToolUse => post_tool_use(&call),
+        ClaudeHookEvent::PostToolUse | ClaudeHookEvent::PostToolUseFailure => post_tool_use(&call),
         // Answered before the input was read as a tool call.
-        ClaudeHookEvent::UserPromptSubmit => Ok(ExitCode::SUCCESS),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -64,8 +75,30 @@ fn failed(event: ClaudeHookEvent, error: &str) -> ExitCode {
     eprintln!("guard: {error}");
     match event {
         ClaudeHookEvent::PreToolUse => BLOCK,
-        ClaudeHookEvent::PostToolUse | ClaudeHookEvent::UserPromptSubmit => ExitCode::CHECK_FAILED,
+        _ => ExitCode::CHECK_FAILED,
     }
+}
+
+/// Reports the client's session or a subagent starting or ending.
+fn lifecycle(event: ClaudeHookEvent, input: &str) -> Result<ExitCode, String> {
+    let value: Value =
+        serde_json::from_str(input).map_err(|e| format!("the hook input is not JSON: {e}"))?;
+    let hook = match event {
+        ClaudeHookEvent::SessionStart => "session-start",
+        ClaudeHookEvent::SessionEnd => "session-end",
+        ClaudeHookEvent::SubagentStart => "subagent-start",
+        _ => "subagent-stop",
+    };
+    report(&json!({
+        "hook": hook,
+        "client_session": value["session_id"],
+        "source": value["source"],
+        "model": value["model"],
+        "reason": value["reason"],
+        "agent_id": value["agent_id"],
+        "agent_type": value["agent_type"],
+    }));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The longest prompt text a report keeps (beyond: cut, and said so).

@@ -37,7 +37,12 @@ pub fn session_settings(guard: &Path) -> String {
     json!({"hooks": {
         "PreToolUse": hook("pre-tool-use"),
         "PostToolUse": hook("post-tool-use"),
+        "PostToolUseFailure": hook("post-tool-use-failure"),
         "UserPromptSubmit": hook("user-prompt-submit"),
+        "SessionStart": hook("session-start"),
+        "SessionEnd": hook("session-end"),
+        "SubagentStart": hook("subagent-start"),
+        "SubagentStop": hook("subagent-stop"),
     }})
     .to_string()
 }
@@ -85,7 +90,11 @@ impl ToolCall {
         Ok(ToolCall {
             tool,
             input: value["tool_input"].clone(),
-            response: value.get("tool_response").cloned(),
+            // A failed call's error stands for its result.
+            response: value
+                .get("tool_response")
+                .or_else(|| value.get("error"))
+                .cloned(),
             cwd: value["cwd"].as_str().map(PathBuf::from),
             id: value["tool_use_id"].as_str().map(str::to_string),
         })

@@ -26,7 +26,7 @@ const MAX_LINE: usize = 256 * 1024;
 /// How often the watcher looks for new reports.
 const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 /// The fields a report may carry.
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 19] = [
     "hook",
     "tool",
     "decision",
@@ -40,6 +40,20 @@ const FIELDS: [&str; 13] = [
     "input_sha256",
     "result_sha256",
     "result_bytes",
+    "client_session",
+    "source",
+    "model",
+    "agent_id",
+    "agent_type",
+    "tool_use_id",
+];
+
+/// The hooks whose reports are the client's lifecycle.
+const LIFECYCLE_HOOKS: [&str; 4] = [
+    "session-start",
+    "session-end",
+    "subagent-start",
+    "subagent-stop",
 ];
 
 /// The hook whose reports are prompts, not tool calls.
@@ -162,11 +176,15 @@ pub(crate) fn event_of(line: &str) -> Event {
     let mut event = Event::new(EventKind::ToolCall, None).with("reported_by", "session");
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
         Ok(report) => {
-            if report.get("hook").and_then(|hook| hook.as_str()) == Some(PROMPT_HOOK) {
+            let hook = report.get("hook").and_then(|hook| hook.as_str());
+            if hook == Some(PROMPT_HOOK) {
                 event = Event::new(EventKind::Prompt, None).with("reported_by", "session");
             }
+            if hook.is_some_and(|hook| LIFECYCLE_HOOKS.contains(&hook)) {
+                event = Event::new(EventKind::Agent, None).with("reported_by", "session");
+            }
             for (name, value) in report {
-                if FIELDS.contains(&name.as_str()) {
+                if FIELDS.contains(&name.as_str()) && !value.is_null() {
                     event = event.with(&name, value);
                 }
             }

@@ -276,6 +276,15 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
                 .unwrap();
             assert_eq!(push["decision"], "allow");
         }
+        // The client's own session, from start to end.
+        for hook in ["session-start", "session-end"] {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["kind"] == "agent" && r["hook"] == hook),
+                "no {hook} record: {records:#?}"
+            );
+        }
         let verify = env.guard(&["log", "verify", "last"]).output().unwrap();
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }

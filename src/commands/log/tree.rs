@@ -57,6 +57,16 @@ pub fn tree(records: &[Map<String, Value>]) -> Value {
                     current["calls"][index]["result"] = Value::Object(record.clone());
                 }
             }
+            ("agent", _) => {
+                let events = current
+                    .as_object_mut()
+                    .expect("a prompt is an object")
+                    .entry("events")
+                    .or_insert_with(|| json!([]));
+                if let Some(events) = events.as_array_mut() {
+                    events.push(Value::Object(record.clone()));
+                }
+            }
             ("trust", _) => {
                 let calls = current["calls"].as_array_mut().expect("calls");
                 match calls.last_mut() {
@@ -94,6 +104,14 @@ pub fn print(tree: &Value, out: &mut impl Write) -> std::io::Result<()> {
                 .map(|text| safe(text).chars().take(80).collect::<String>())
                 .unwrap_or_else(|| format!("sha256 {}", field(record, "prompt_sha256")));
             writeln!(out, "prompt: {shown}")?;
+        }
+        for event in prompt["events"].as_array().into_iter().flatten() {
+            writeln!(
+                out,
+                "  [{}] {}",
+                field(event, "hook"),
+                safe(&field(event, "agent_type"))
+            )?;
         }
         for call in prompt["calls"].as_array().into_iter().flatten() {
             let pre = &call["call"];
