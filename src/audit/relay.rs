@@ -115,11 +115,16 @@ pub struct Inbound {
 }
 
 impl Inbound {
-    /// Starts reading `pipe` into `log`.
-    pub fn start(pipe: std::fs::File, log: EventSender) -> std::io::Result<Inbound> {
+    /// Starts reading `pipe` into `log`; `observe` sees each record after
+    /// it is queued for the log.
+    pub fn start(
+        pipe: std::fs::File,
+        log: EventSender,
+        observe: Box<dyn Fn(&Event) + Send>,
+    ) -> std::io::Result<Inbound> {
         let thread = std::thread::Builder::new()
             .name("guard-inbound".to_string())
-            .spawn(move || receive_loop(pipe, &log))?;
+            .spawn(move || receive_loop(pipe, &log, &*observe))?;
         Ok(Inbound { thread })
     }
 
@@ -133,7 +138,11 @@ impl Inbound {
     }
 }
 
-fn receive_loop(pipe: std::fs::File, log: &EventSender) -> std::io::Result<Option<SessionEnd>> {
+fn receive_loop(
+    pipe: std::fs::File,
+    log: &EventSender,
+    observe: &dyn Fn(&Event),
+) -> std::io::Result<Option<SessionEnd>> {
     let mut reader = std::io::BufReader::with_capacity(READ_BUFFER, pipe);
     let mut line = Vec::new();
     let mut end = None;
@@ -155,7 +164,11 @@ fn receive_loop(pipe: std::fs::File, log: &EventSender) -> std::io::Result<Optio
                 if event.kind == super::EventKind::JobStop {
                     stop_job(&event);
                 }
+                let kept = (event.kind == super::EventKind::Scan).then(|| event.clone());
                 log.send(event);
+                if let Some(event) = kept {
+                    observe(&event);
+                }
             }
             Ok(Line::End(reported)) => end = Some(reported),
             Err(error) => {
@@ -203,7 +216,7 @@ mod tests {
         let mut writer = log.into_handle(|_| panic!("no failure expected"));
         writer.start().unwrap();
         let (read, write) = std::io::pipe().unwrap();
-        let inbound = Inbound::start(file(read), writer.sender()).unwrap();
+        let inbound = Inbound::start(file(read), writer.sender(), Box::new(|_| {})).unwrap();
         let outbound = Outbound::start(file(write)).unwrap();
         let sender = outbound.sender();
         for n in 0..500 {
@@ -234,7 +247,7 @@ mod tests {
         let log = AuditLog::create(dir.path(), "s1").unwrap();
         let writer = log.into_handle(|_| {});
         let (read, mut write) = std::io::pipe().unwrap();
-        let inbound = Inbound::start(file(read), writer.sender()).unwrap();
+        let inbound = Inbound::start(file(read), writer.sender(), Box::new(|_| {})).unwrap();
         write.write_all(b"{\"Record\":42}\n").unwrap();
         drop(write);
         assert!(inbound.join().is_err());

@@ -29,6 +29,47 @@ pub struct ServerContext {
     pub events: EventSender,
     /// The credentials the session may ask for.
     pub credentials: Option<crate::session::leases::OnDemand>,
+    /// The session's trust, shared with what else lowers it.
+    pub trust: SharedTrust,
+}
+
+/// The session's trust state, shared between the channel and the reader of
+/// the supervisor's records (a scan of a file the session read).
+pub type SharedTrust = std::sync::Arc<std::sync::Mutex<TrustState>>;
+
+/// Lowers the session's trust for a supervisor record of a file the session
+/// read whose scan has findings (see [`crate::supervisor::read_scan`]), and
+/// records the change.
+pub fn observe(trust: &SharedTrust, events: &EventSender, record: &Event) {
+    let is_read_scan = record.kind == EventKind::Scan
+        && record.fields.get("trigger").and_then(Value::as_str)
+            == Some(crate::supervisor::read_scan::TRIGGER);
+    if !is_read_scan {
+        return;
+    }
+    let mut state = trust.lock().unwrap_or_else(|e| e.into_inner());
+    if state.untrusted_by.is_some() {
+        return;
+    }
+    let path = record
+        .fields
+        .get("path")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    let source = Source {
+        kind: "a file the session read that the scan flags",
+        what: path.clone(),
+    };
+    let mut event = Event::new(EventKind::Trust, None)
+        .with("state", "untrusted")
+        .with("source_kind", source.kind)
+        .with("source", path);
+    if let Some(process) = &record.process {
+        event = event.with("read_by", process.pid);
+    }
+    events.send(event);
+    state.untrusted_by = Some(source);
 }
 
 /// The session's trust, as guard knows it.
@@ -63,10 +104,10 @@ impl Server {
         let thread = std::thread::Builder::new()
             .name("guard-channel".to_string())
             .spawn(move || {
-                let mut state = TrustState::default();
                 while let Ok(Some(connection)) = crate::sys::handoff::receive(&from_anchor) {
-                    serve(UnixStream::from(connection), &context, &mut state);
+                    serve(UnixStream::from(connection), &context);
                 }
+                let state = context.trust.lock().unwrap_or_else(|e| e.into_inner());
                 if state.refused_reports > 0 {
                     context.events.send(
                         Event::new(EventKind::ToolCall, None)
@@ -84,7 +125,7 @@ impl Server {
     }
 }
 
-fn serve(mut stream: UnixStream, context: &ServerContext, state: &mut TrustState) {
+fn serve(mut stream: UnixStream, context: &ServerContext) {
     let _ = stream.set_read_timeout(Some(TIMEOUT));
     let _ = stream.set_write_timeout(Some(TIMEOUT));
     let mut request = Vec::new();
@@ -96,7 +137,10 @@ fn serve(mut stream: UnixStream, context: &ServerContext, state: &mut TrustState
         return;
     }
     let answer = match serde_json::from_slice::<Value>(&request) {
-        Ok(request) => answer(&request, context, state),
+        Ok(request) => {
+            let mut state = context.trust.lock().unwrap_or_else(|e| e.into_inner());
+            answer(&request, context, &mut state)
+        }
         Err(error) => json!({"error": format!("the request is not JSON: {error}")}),
     };
     let _ = stream.write_all(answer.to_string().as_bytes());

@@ -251,6 +251,14 @@ fn start_supervisor(
     let outbound =
         Outbound::start(std::fs::File::from(records)).map_err(system("start the record relay"))?;
     let mut supervision = Supervision::for_policy(plan.policy, plan.proxy, outbound.sender());
+    supervision.read_scan = Some(
+        supervisor::read_scan::ReadScan::start(
+            plan.policy.repo.clone(),
+            vec![plan.policy.session.dir.clone()],
+            outbound.sender(),
+        )
+        .map_err(system("start the scan of what the session reads"))?,
+    );
     supervision.channel = channel.map(|to_guard| {
         crate::channel::broker::Broker::new(
             plan.policy.session.channel(),

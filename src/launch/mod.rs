@@ -17,6 +17,7 @@ mod env;
 mod layers;
 mod reap;
 pub(crate) mod reports;
+mod services;
 mod session;
 mod setup;
 mod snapshot;
@@ -29,7 +30,6 @@ pub use session::Session;
 pub use setup::SETUP_FAILED;
 pub use snapshot::{Restored, Snapshot, SnapshotError};
 
-use crate::audit::relay::Inbound;
 use crate::audit::{AuditHandle, AuditLog, Event, EventKind};
 use crate::policy::Policy;
 use crate::proxy::Proxy;
@@ -314,7 +314,7 @@ fn run_in_session(
     signals: &mut wait::SessionSignals,
     environment: &SessionEnvironment<'_>,
 ) -> Result<SessionOutcome, LaunchError> {
-    let (supervised, on_demand) = (environment.supervised, environment.on_demand);
+    let supervised = environment.supervised;
     let events = &writer.sender();
     // 3. Save the protected paths the kernel cannot guard by itself.
     let snapshot = Snapshot::take(policy)?;
@@ -385,49 +385,16 @@ fn run_in_session(
     anchor_pid.store(anchor.as_raw(), Ordering::Release);
     drop((error_write, alive_read, records_write, channel_anchor));
 
-    // 6. Serve the session from outside: the log's writer (no thread of
-    //    guard's may exist at the clone), the supervisor's records into the
-    //    log, the network proxy, the tool-call report watcher. If one cannot
-    //    start, the session is stopped, and cleaned up all the same.
-    let mut failure = None;
-    if let Err(error) = injected_failure("writer").and_then(|()| writer.start()) {
-        failure = Some(system("start the audit writer")(error));
-    }
-    let inbound = records_read.filter(|_| failure.is_none()).and_then(|read| {
-        injected_failure("records")
-            .and_then(|()| Inbound::start(std::fs::File::from(read), events.clone()))
-            .map_err(|error| failure = Some(system("read the supervisor's records")(error)))
-            .ok()
-    });
-    if let Some(proxy) = prepared.proxy
-        && failure.is_none()
-        && let Err(error) =
-            injected_failure("proxy").and_then(|()| proxy.serve(&policy.network, events.clone()))
-    {
-        failure = Some(system("start the network proxy")(error));
-    }
-    let channel = match (channel_guard, &failure) {
-        (Some(from_anchor), None) => {
-            let context = crate::channel::server::ServerContext {
-                plan: policy.trust.clone(),
-                repo: policy.repo.clone(),
-                events: events.clone(),
-                credentials: on_demand.cloned(),
-            };
-            injected_failure("channel")
-                .and_then(|()| crate::channel::server::Server::start(from_anchor, context))
-                .map_err(|error| failure = Some(system("serve the session's channel")(error)))
-                .ok()
-        }
-        _ => None,
+    // 6. Serve the session from outside (the log's writer, the
+    //    supervisor's records, the proxy, the channel, the report watcher).
+    //    If one cannot start, the session is stopped, and cleaned up all
+    //    the same.
+    let ends = services::Ends {
+        records: records_read,
+        channel: channel_guard,
+        proxy: prepared.proxy,
     };
-    let watcher = match (supervised, &failure) {
-        (true, None) => injected_failure("watcher")
-            .and_then(|()| reports::Watcher::start(&policy.session.reports_dir(), events.clone()))
-            .map_err(|error| failure = Some(system("start the tool-call report watcher")(error)))
-            .ok(),
-        _ => None,
-    };
+    let (services, mut failure) = services::start(policy, writer, ends, environment);
     if failure.is_some() {
         let _ = kill(anchor, Signal::SIGKILL);
     }
@@ -447,21 +414,10 @@ fn run_in_session(
     //    it could; this catches what outlived a killed anchor), then take
     //    the last records.
     let mut leftover_processes = reap::end_all_descendants();
-    if let Some(inbound) = inbound {
-        match inbound.join() {
-            Ok(Some(end)) => leftover_processes += end.leftover_processes,
-            Ok(None) => {}
-            Err(error) if failure.is_none() => {
-                failure = Some(system("read the supervisor's records")(error))
-            }
-            Err(_) => {}
-        }
-    }
-    if let Some(watcher) = watcher {
-        watcher.finish();
-    }
-    if let Some(channel) = channel {
-        channel.finish();
+    match services.finish() {
+        Ok(leftover) => leftover_processes += leftover,
+        Err(error) if failure.is_none() => failure = Some(error),
+        Err(_) => {}
     }
     // 9. Put protected paths back as they were, keeping the session's
     //    version: this judges what the session did, before guard writes

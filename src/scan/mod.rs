@@ -205,7 +205,7 @@ pub fn files_under(root: &Path, limit: usize) -> Vec<PathBuf> {
 const BINARY_FORMATS: &[&str] = &[".pdf", ".ttf", ".otf", ".woff", ".woff2", ".eot"];
 
 /// Scans a file's contents; binary files have no findings.
-fn scan_bytes(display: &str, bytes: &[u8]) -> Vec<Finding> {
+pub fn scan_bytes(display: &str, bytes: &[u8]) -> Vec<Finding> {
     let binary_format = BINARY_FORMATS
         .iter()
         .any(|ext| display.to_ascii_lowercase().ends_with(ext));

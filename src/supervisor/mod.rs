@@ -20,6 +20,7 @@ mod decode;
 mod deny;
 mod mediate;
 mod memory;
+pub mod read_scan;
 mod record;
 pub mod trap;
 
@@ -56,6 +57,8 @@ pub struct Supervision {
     pub session_rc: SessionRc,
     /// The session's channel to guard, when guard serves one.
     pub channel: Option<crate::channel::broker::Broker>,
+    /// Scans what the session reads outside the repository.
+    pub read_scan: Option<read_scan::ReadScan>,
 }
 
 impl Supervision {
@@ -77,6 +80,7 @@ impl Supervision {
                 file: policy.session.shell_rc(),
             },
             channel: None,
+            read_scan: None,
         }
     }
 }
@@ -302,6 +306,13 @@ fn audit_call(
     };
     if event.kind == EventKind::Exec {
         processes.executed(tid, pid);
+    }
+    let read = match (&operation, &denial, &supervision.read_scan) {
+        (decode::Operation::Open { path, .. }, None, Some(scan)) => Some((scan, path)),
+        _ => None,
+    };
+    if let (Some((scan, path)), Some(process)) = (read, &event.process) {
+        scan.offer(path, process);
     }
     supervision.events.send(event);
     drop(recording);

@@ -289,3 +289,65 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }
 }
+
+/// What any process of the session reads outside the repository goes
+/// through the scan's rules, hooks or not: a dependency's README with a
+/// planted instruction, read by `cat`, is a scan record, and makes the
+/// session untrusted, so the next sensitive call is asked.
+#[test]
+fn a_planted_file_read_outside_the_repository_by_any_process_makes_the_session_untrusted() {
+    for_each_identity(|env| {
+        let registry = env.home.join("registry/src/evil-helper-1.0.0");
+        std::fs::create_dir_all(&registry).unwrap();
+        let readme = registry.join("README.md");
+        std::fs::write(&readme, PLANTED).unwrap();
+        let clean = registry.join("LICENSE");
+        std::fs::write(&clean, "MIT\n").unwrap();
+        env.give(&env.home.join("registry"));
+        let repo = env.repo.as_path();
+        let edit = hook_input(
+            "PreToolUse",
+            "Edit",
+            repo,
+            json!({"file_path": "Cargo.toml", "old_string": "a", "new_string": "b"}),
+        );
+        let input = repo.join("edit.json");
+        std::fs::write(&input, edit.to_string()).unwrap();
+        env.give(&input);
+        let guard = guard_binary().to_str().unwrap();
+        // The scan runs beside the session, so the call is asked again
+        // until the change of trust is in (at most 30 s).
+        let script = format!(
+            "cat {} {} > /dev/null; for i in $(seq 120); do \
+               out=$({guard} hook claude pre-tool-use < {}); \
+               case \"$out\" in *ask*) echo \"$out\"; break;; esac; sleep 0.25; done",
+            clean.display(),
+            readme.display(),
+            input.display()
+        );
+        let registry_dir = env.home.join("registry");
+        let output = env.run_script(
+            &[
+                "--allow-exec",
+                guard,
+                "--allow-read",
+                registry_dir.to_str().unwrap(),
+            ],
+            &script,
+        );
+        let text = all_output(&output);
+        assert!(output.status.success(), "{text}");
+        assert!(text.contains("\"permissionDecision\":\"ask\""), "{text}");
+        assert!(text.contains(readme.to_str().unwrap()), "{text}");
+        let (_, records) = env.last_log();
+        let scanned: Vec<&Value> = records
+            .iter()
+            .filter(|r| r["kind"] == "scan" && r["trigger"] == "read")
+            .collect();
+        assert_eq!(scanned.len(), 1, "only the planted file: {scanned:#?}");
+        assert_eq!(scanned[0]["path"], readme.to_str().unwrap());
+        assert!(scanned[0]["pid"].is_u64());
+        let trust = records.iter().find(|r| r["kind"] == "trust").unwrap();
+        assert_eq!(trust["source"], readme.to_str().unwrap());
+    });
+}
