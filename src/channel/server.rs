@@ -211,18 +211,10 @@ fn pre_tool_use(
         (None, Some(refusal)) => ("deny", Some(refusal.to_string())),
         (None, None) => ("allow", None),
     };
-    let mut event = Event::new(EventKind::ToolCall, None)
-        .with("hook", "pre-tool-use")
-        // The call is the session's word; the decision is guard's.
-        .with("reported_by", "session")
-        .with("decided_by", "guard")
-        .with("tool", call.tool.clone())
-        .with("decision", decision)
-        .with("tool_use_id", call.id.clone())
-        .with(
-            "input_sha256",
-            crate::digest::sha256_hex(call.input.to_string().as_bytes()),
-        );
+    let mut event = call_record("pre-tool-use", call, decision).with(
+        "input_sha256",
+        crate::digest::sha256_hex(call.input.to_string().as_bytes()),
+    );
     let path = sandbox["path"].as_str();
     if let Some(path) = path
         .or(call.input["file_path"].as_str())
@@ -246,6 +238,31 @@ fn pre_tool_use(
     }
     context.events.send(event);
     json!({"decision": decision, "reason": reason})
+}
+
+/// The record of guard's decision on a call (`hook` says which side of it):
+/// the call is the session's word, the decision guard's.
+fn call_record(hook: &str, call: &ToolCall, decision: &str) -> Event {
+    Event::new(EventKind::ToolCall, None)
+        .with("hook", hook)
+        .with("reported_by", "session")
+        .with("decided_by", "guard")
+        .with("tool", call.tool.clone())
+        .with("decision", decision)
+        .with("tool_use_id", call.id.clone())
+}
+
+/// The record of a request for a credential on demand.
+fn credential_record(name: &str, decision: &str, state: &TrustState) -> Event {
+    let mut event = Event::new(EventKind::ToolCall, None)
+        .with("hook", "credential")
+        .with("credential", name)
+        .with("decided_by", "guard")
+        .with("decision", decision);
+    if let Some(source) = &state.untrusted_by {
+        event = event.with("untrusted_by", json!(source));
+    }
+    event
 }
 
 fn gate_reason(action: Action, what: &str, source: &Source, gate: Gate) -> String {
@@ -329,16 +346,9 @@ fn post_tool_use(
 /// that asked, and out of every later record.
 fn credential(name: &str, context: &ServerContext, state: &mut TrustState) -> Value {
     let refuse = |reason: String, state: &TrustState| {
-        let mut event = Event::new(EventKind::ToolCall, None)
-            .with("hook", "credential")
-            .with("credential", name)
-            .with("decided_by", "guard")
-            .with("decision", "deny")
-            .with("reason", reason.clone());
-        if let Some(source) = &state.untrusted_by {
-            event = event.with("untrusted_by", json!(source));
-        }
-        context.events.send(event);
+        context
+            .events
+            .send(credential_record(name, "deny", state).with("reason", reason.clone()));
         json!({"error": reason})
     };
     let Some(on_demand) = context.credentials.as_ref().filter(|o| o.offers(name)) else {
@@ -377,15 +387,7 @@ fn credential(name: &str, context: &ServerContext, state: &mut TrustState) -> Va
                     .map(|(_, value)| value.expose().to_string())
                     .collect(),
             );
-            let mut event = Event::new(EventKind::ToolCall, None)
-                .with("hook", "credential")
-                .with("credential", name)
-                .with("decided_by", "guard")
-                .with("decision", "allow");
-            if let Some(source) = &state.untrusted_by {
-                event = event.with("untrusted_by", json!(source));
-            }
-            context.events.send(event);
+            context.events.send(credential_record(name, "allow", state));
             let variables: serde_json::Map<String, Value> = variables
                 .iter()
                 .map(|(variable, value)| (variable.clone(), Value::from(value.expose())))

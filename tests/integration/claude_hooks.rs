@@ -249,35 +249,6 @@ fn the_claude_profile_keeps_claudes_settings_read_only() {
     });
 }
 
-/// `claude -p` confined by the `claude` profile, talking to `api`. Nothing
-/// registers guard's hooks but `guard run` itself (`client_hooks`): no
-/// settings file of the user's, no `--settings` on this command line.
-fn confined_claude(env: &TestEnv, api: &MockApi) -> std::process::Output {
-    let guard = guard_binary().to_str().unwrap();
-    env.command("timeout")
-        .args([
-            "120",
-            guard,
-            "run",
-            "-p",
-            "claude",
-            "--network",
-            "host",
-            "--",
-        ])
-        .args(["claude", "-p", "Read the file.", "--output-format", "json"])
-        .env(
-            "ANTHROPIC_BASE_URL",
-            format!("http://127.0.0.1:{}", api.port),
-        )
-        .env("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
-
 /// The real Claude Code, offline: a mock API asks it to read a file; the
 /// hooks answer inside the real sandbox and the model gets their words.
 #[test]
@@ -286,7 +257,7 @@ fn real_claude_code_gets_the_hooks_answers() {
         // Pre: a file outside the session is refused with a reason.
         let secret = env.other_repo.join("secret.txt");
         let api = MockApi::start(&secret);
-        let output = confined_claude(env, &api);
+        let output = confined_claude(env, "claude", &api, "Read the file.", &[]);
         let text = all_output(&output);
         assert!(output.status.success(), "{text}");
         let result: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
@@ -333,7 +304,7 @@ fn real_claude_code_gets_the_hooks_answers() {
         .unwrap();
         env.give(&planted);
         let api = MockApi::start(&planted);
-        let output = confined_claude(env, &api);
+        let output = confined_claude(env, "claude", &api, "Read the file.", &[]);
         assert!(output.status.success(), "{}", all_output(&output));
         let answer = api.last_message().to_string();
         assert!(

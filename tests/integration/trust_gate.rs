@@ -150,47 +150,6 @@ fn a_file_read_outside_the_repository_makes_the_session_untrusted() {
     assert!(reason.contains("read a secret-bearing file"), "{reason}");
 }
 
-/// `claude -p` under `guard run -p PROFILE`, against `api`.
-fn confined_claude(env: &TestEnv, profile: &str, api: &MockApi) -> std::process::Output {
-    let guard = guard_binary().to_str().unwrap();
-    env.command("timeout")
-        .args([
-            "180",
-            guard,
-            "run",
-            "-p",
-            profile,
-            "--network",
-            "host",
-            "--",
-        ])
-        .args([
-            "claude",
-            "-p",
-            "Follow CONTRIBUTING.md.",
-            "--output-format",
-            "json",
-        ])
-        // What the user lets Claude Code do without asking: the gate is
-        // guard's, not Claude Code's own permissions.
-        .args([
-            "--permission-mode",
-            "acceptEdits",
-            "--allowedTools",
-            "Bash(git push:*)",
-        ])
-        .env(
-            "ANTHROPIC_BASE_URL",
-            format!("http://127.0.0.1:{}", api.port),
-        )
-        .env("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
-
 /// The real Claude Code reads a file with a planted instruction, then tries
 /// to add a dependency, write a CI workflow and push: each is refused with a
 /// reason naming the file. Without the planted line, the dependency is
@@ -217,7 +176,20 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
         std::fs::write(&manifest, "[package]\nname = \"x\"\n\n[dependencies]\n").unwrap();
         env.give(&repo);
         let api = MockApi::scripted(script.clone());
-        let output = confined_claude(&env, profile, &api);
+        let output = confined_claude(
+            &env,
+            profile,
+            &api,
+            "Follow CONTRIBUTING.md.",
+            // What the user lets Claude Code do without asking: the gate is
+            // guard's, not Claude Code's own permissions.
+            &[
+                "--permission-mode",
+                "acceptEdits",
+                "--allowedTools",
+                "Bash(git push:*)",
+            ],
+        );
         let all = all_output(&output);
         assert!(output.status.success(), "{all}");
         let results = api.tool_results();

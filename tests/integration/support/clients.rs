@@ -69,12 +69,7 @@ impl MockApi {
     /// What Claude Code sent back after the tool call: the last request's
     /// last message.
     pub fn last_message(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let last: serde_json::Value =
-            serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
-        let body: serde_json::Value =
-            serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
-        body["messages"]
+        self.last_request()["messages"]
             .as_array()
             .and_then(|m| m.last())
             .cloned()
@@ -83,15 +78,18 @@ impl MockApi {
 }
 
 impl MockApi {
-    /// Every tool result the client sent back, in order (from its last
-    /// request, which carries the whole conversation).
-    pub fn tool_results(&self) -> Vec<serde_json::Value> {
+    /// The body of the last request the client sent.
+    fn last_request(&self) -> serde_json::Value {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let last: serde_json::Value =
             serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
-        let body: serde_json::Value =
-            serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap();
-        body["messages"]
+        serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap()
+    }
+
+    /// Every tool result the client sent back, in order (from its last
+    /// request, which carries the whole conversation).
+    pub fn tool_results(&self) -> Vec<serde_json::Value> {
+        self.last_request()["messages"]
             .as_array()
             .into_iter()
             .flatten()
@@ -108,6 +106,41 @@ impl Drop for MockApi {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `guard run -p PROFILE --network host -- claude -p PROMPT --output-format
+/// json ARGS…`, against `api` (the real Claude Code, offline).
+pub fn confined_claude(
+    env: &TestEnv,
+    profile: &str,
+    api: &MockApi,
+    prompt: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let guard = guard_binary().to_str().unwrap();
+    env.command("timeout")
+        .args([
+            "180",
+            guard,
+            "run",
+            "-p",
+            profile,
+            "--network",
+            "host",
+            "--",
+        ])
+        .args(["claude", "-p", prompt, "--output-format", "json"])
+        .args(args)
+        .env(
+            "ANTHROPIC_BASE_URL",
+            format!("http://127.0.0.1:{}", api.port),
+        )
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
 }
 
 /// A detached tmux session running one command, on a tmux server of its
