@@ -215,20 +215,20 @@ fn post_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitC
     }
 }
 
+/// Before a call, without a channel (outside a session, or nested in
+/// another): the sandbox's refusal, if any, is the decision, reported into
+/// the session's reports.
 fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
     // Outside a guard session nothing confines the assistant, so there is
-    // nothing to answer for.
-    let Some(rules_file) = std::env::var_os(crate::launch::RULES_VAR) else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let session = match load_rules(Path::new(&rules_file)) {
-        Ok(session) => session,
+    // nothing to answer for (`sandbox_refusal` finds no rules).
+    let refusal = match sandbox_refusal(call) {
+        Ok(refusal) => refusal,
         Err(error) => return Ok(failed(ClaudeHookEvent::PreToolUse, &error)),
     };
-    let host = crate::policy::RealHost::from_process();
-    let path_var = std::env::var("PATH").unwrap_or_default();
-    let find = |name: &str| host.find_program(name, &path_var);
-    let Some(refusal) = Judge::new(&session, &find).pre_tool_use(call) else {
+    let Some(refusal) = refusal else {
+        if std::env::var_os(crate::launch::RULES_VAR).is_none() {
+            return Ok(ExitCode::SUCCESS);
+        }
         // Allowed calls are part of the chain too: what was called, on what.
         report(&json!({
             "hook": "pre-tool-use",
