@@ -151,16 +151,27 @@ fn a_file_read_outside_the_repository_makes_the_session_untrusted() {
 }
 
 /// The real Claude Code reads a file with a planted instruction, then tries
-/// to add a dependency, write a CI workflow and push: each is refused with a
-/// reason naming the file. Without the planted line, the dependency is
-/// added and the push is let through (the workflow stays refused: CI
-/// configuration is protected in every session).
+/// to add a dependency, write a CI workflow, push and retrieve a
+/// credential: each is refused with a reason naming the file. Without the
+/// planted line, the dependency is added, the push is let through and the
+/// credential is minted (the workflow stays refused: CI configuration is
+/// protected in every session).
 #[test]
 fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
     let env = TestEnv::new(*identities().last().unwrap());
     let repo = env.repo.clone();
-    let text = "extends = [\"builtin:claude\"]\n[trust.actions]\ndependencies = \"deny\"\nci = \"deny\"\npublish = \"deny\"\n";
-    let profile = env.profile_file("gated-claude", text);
+    let guard = guard_binary().to_str().unwrap();
+    let mint = crate::command_credentials::helper(
+        &env,
+        "mint-db.sh",
+        "echo '{\"env\": {\"DB_TOKEN\": \"db-token-on-demand-1\"}, \"lease\": \"l1\", \"expires_in\": 60}'",
+    );
+    let text = format!(
+        "extends = [\"builtin:claude\"]\n[trust.actions]\ndependencies = \"deny\"\nci = \"deny\"\npublish = \"deny\"\ncredentials = \"deny\"\n\
+         [[credential]]\nname = \"db\"\nprovider = \"command\"\nmint = [\"{}\"]\nenv = [\"DB_TOKEN\"]\non_demand = true\n",
+        mint.display()
+    );
+    let profile = env.profile_file("gated-claude", &text);
     let profile = profile.to_str().unwrap();
     let manifest = repo.join("Cargo.toml");
     let workflow = repo.join(".github/workflows/deploy.yml");
@@ -170,6 +181,7 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
         {"name": "Edit", "input": {"file_path": manifest, "old_string": "[dependencies]", "new_string": "[dependencies]\nevil-helper = \"1\""}},
         {"name": "Write", "input": {"file_path": workflow, "content": "on: push\n"}},
         {"name": "Bash", "input": {"command": "git push origin main", "description": "push"}},
+        {"name": "Bash", "input": {"command": format!("{guard} credential get db --json"), "description": "credential"}},
     ]);
     for (content, poisoned) in [(PLANTED, true), (CLEAN, false)] {
         std::fs::write(repo.join("CONTRIBUTING.md"), content).unwrap();
@@ -188,12 +200,13 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
                 "acceptEdits",
                 "--allowedTools",
                 "Bash(git push:*)",
+                &format!("Bash({guard} credential get:*)"),
             ],
         );
         let all = all_output(&output);
         assert!(output.status.success(), "{all}");
         let results = api.tool_results();
-        assert_eq!(results.len(), 5, "{results:#?}\n{all}");
+        assert_eq!(results.len(), 6, "{results:#?}\n{all}");
         let text = |index: usize| results[index]["content"].to_string();
         let manifest_text = std::fs::read_to_string(&manifest).unwrap();
         let (_, records) = env.last_log();
@@ -222,7 +235,7 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
                 .filter(|(_, r)| r["kind"] == "tool_call" && r["untrusted_by"].is_object())
                 .map(|(index, _)| index)
                 .collect();
-            assert_eq!(refused.len(), 3, "{records:#?}");
+            assert_eq!(refused.len(), 4, "{records:#?}");
             assert!(
                 prompt < flagged && flagged < trust && trust < refused[0],
                 "{records:#?}"
@@ -230,8 +243,39 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
             let actions: Vec<&Value> = refused.iter().map(|&i| &records[i]["action"]).collect();
             assert_eq!(
                 actions,
-                [&json!("dependencies"), &json!("ci"), &json!("publish")]
+                [
+                    &json!("dependencies"),
+                    &json!("ci"),
+                    &json!("publish"),
+                    &json!("credentials")
+                ]
             );
+            assert!(!all.contains("db-token-on-demand-1"));
+            // The same as a tree: the prompt, the flagged read and the
+            // change of trust it caused, then the refused calls.
+            let shown = env
+                .guard(&["log", "show", "last", "--tree", "--json"])
+                .output()
+                .unwrap();
+            assert!(shown.status.success(), "{}", all_output(&shown));
+            let tree: Value = serde_json::from_slice(&shown.stdout).unwrap();
+            let prompt = &tree["prompts"][0];
+            assert!(prompt["prompt"]["prompt_sha256"].is_string(), "{tree:#}");
+            let calls = prompt["calls"].as_array().unwrap();
+            assert_eq!(calls.len(), 6, "{tree:#}");
+            assert_eq!(calls[0]["call"]["tool"], "Read");
+            assert_eq!(calls[0]["result"]["decision"], "untrusted");
+            assert_eq!(calls[0]["trust"]["state"], "untrusted");
+            for refused in &calls[2..] {
+                assert_eq!(refused["call"]["decision"], "deny", "{tree:#}");
+                assert!(refused["call"]["untrusted_by"].is_object(), "{tree:#}");
+            }
+            let shown = env
+                .guard(&["log", "show", "last", "--tree"])
+                .output()
+                .unwrap();
+            let shown = String::from_utf8_lossy(&shown.stdout);
+            assert!(shown.contains("session now untrusted"), "{shown}");
         } else {
             assert_eq!(results[2]["is_error"], Value::Null, "{}", text(2));
             assert!(manifest_text.contains("evil-helper"), "{manifest_text}");
@@ -247,6 +291,16 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
                 })
                 .unwrap();
             assert_eq!(push["decision"], "allow");
+            assert!(
+                text(5).contains("db-token-on-demand-1"),
+                "{}\n{records:#?}",
+                text(5)
+            );
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["kind"] == "credential_minted" && r["on_demand"] == true)
+            );
         }
         // The client's own session, from start to end.
         for hook in ["session-start", "session-end"] {
