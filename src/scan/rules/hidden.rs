@@ -290,10 +290,27 @@ fn code_comments(text: &str, syntax: CommentSyntax, regions: &mut Vec<Region>) {
             .position(|&b| b == b'\n')
             .map_or(bytes.len(), |n| at + n + 1)
     };
+    // Outside a string only quotes and the markers' first bytes matter:
+    // every other byte is passed over with one table lookup.
+    let mut marks = [false; 256];
+    for marker in syntax
+        .line
+        .iter()
+        .chain(syntax.block.iter().map(|(open, _)| open))
+    {
+        marks[usize::from(marker.as_bytes()[0])] = true;
+    }
+    for quote in [b'"', b'\'', b'`'] {
+        marks[usize::from(quote)] = true;
+    }
     let mut quote: Option<u8> = None;
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
+        if quote.is_none() && !marks[usize::from(b)] {
+            at += 1;
+            continue;
+        }
         if let Some(open) = quote {
             match b {
                 b'\\' => at += 1,
