@@ -37,6 +37,31 @@ pub struct ServerContext {
 /// the supervisor's records (a scan of a file the session read).
 pub type SharedTrust = std::sync::Arc<std::sync::Mutex<TrustState>>;
 
+/// The proxy's say over a destination: while the session is trusted, each
+/// one it reaches is remembered; once it is untrusted, a destination not
+/// reached before is refused when `[trust.actions] network = "deny"` (with
+/// `ask` the hooks ask before the calls they see; the proxy cannot ask).
+pub fn destination_gate(trust: SharedTrust, plan: TrustPlan) -> crate::proxy::DestinationGate {
+    std::sync::Arc::new(move |host: &str, port: u16| {
+        let host = host.to_ascii_lowercase();
+        let with_port = format!("{host}:{port}");
+        let mut state = trust.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(source) = &state.untrusted_by else {
+            state.destinations.insert(host);
+            state.destinations.insert(with_port);
+            return Ok(());
+        };
+        let reached = state.destinations.contains(&host) || state.destinations.contains(&with_port);
+        if reached || plan.gate(Action::Network) != Gate::Deny {
+            return Ok(());
+        }
+        Err(format!(
+            "the session read untrusted content ({}: {}) and has not reached {with_port} before ([trust.actions] network = \"deny\")",
+            source.kind, source.what
+        ))
+    })
+}
+
 /// Lowers the session's trust for a supervisor record of a file the session
 /// read whose scan has findings (see [`crate::supervisor::read_scan`]), and
 /// records the change.

@@ -55,10 +55,11 @@ pub fn start(
             .map_err(|error| failure = Some(system("read the supervisor's records")(error)))
             .ok()
     });
+    let gate = server::destination_gate(trust.clone(), policy.trust.clone());
     if let Some(proxy) = ends.proxy
         && failure.is_none()
-        && let Err(error) =
-            injected_failure("proxy").and_then(|()| proxy.serve(&policy.network, events.clone()))
+        && let Err(error) = injected_failure("proxy")
+            .and_then(|()| proxy.serve(&policy.network, events.clone(), Some(gate)))
     {
         failure = Some(system("start the network proxy")(error));
     }

@@ -54,7 +54,12 @@ struct Shared {
     resolve: std::collections::BTreeMap<String, IpAddr>,
     expected_authorization: String,
     events: EventSender,
+    gate: Option<DestinationGate>,
 }
+
+/// A last say over a destination the rules allow: `Err` with the reason to
+/// refuse it (the session's trust, see `docs/trust.md`).
+pub type DestinationGate = Arc<dyn Fn(&str, u16) -> Result<(), String> + Send + Sync>;
 
 impl Proxy {
     /// Binds a random port on 127.0.0.1 (before the session forks, so the
@@ -112,14 +117,20 @@ impl Proxy {
     }
 
     /// Starts serving on a thread (after the fork). Connections are recorded
-    /// through `events`.
-    pub fn serve(self, network: &NetworkPolicy, events: EventSender) -> std::io::Result<()> {
+    /// through `events`; `gate` may refuse a destination the rules allow.
+    pub fn serve(
+        self,
+        network: &NetworkPolicy,
+        events: EventSender,
+        gate: Option<DestinationGate>,
+    ) -> std::io::Result<()> {
         let shared = Arc::new(Shared {
             rules: network.allow.clone(),
             allow_private: network.allow_private,
             resolve: network.resolve.clone(),
             expected_authorization: format!("guard:{}", self.token.expose()),
             events,
+            gate,
         });
         std::thread::Builder::new()
             .name("guard-proxy".into())
@@ -283,6 +294,11 @@ fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> 
             ),
         );
     };
+    if let Some(gate) = &shared.gate
+        && let Err(reason) = gate(host, port)
+    {
+        return refuse(client, "403 Forbidden", host, port, reason);
+    }
     let rule = format!("network.allow {rule}");
     let addresses: Vec<SocketAddr> = match shared
         .resolve

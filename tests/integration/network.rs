@@ -10,7 +10,7 @@ use std::net::TcpListener;
 const AIDER: &str = "/opt/guard-aider/bin/aider";
 
 /// A server answering every connection with `reply`, on 127.0.0.1.
-fn serve(reply: &'static str) -> u16 {
+pub(crate) fn serve(reply: &'static str) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {

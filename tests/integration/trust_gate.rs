@@ -377,3 +377,91 @@ fn a_planted_file_read_outside_the_repository_by_any_process_makes_the_session_u
         assert_eq!(trust["source"], readme.to_str().unwrap());
     });
 }
+
+/// With `[trust.actions] network = "deny"`, guard's proxy itself holds an
+/// untrusted session to the hosts it reached while trusted, whatever
+/// process connects: a host reached before still answers, a new one is
+/// refused, naming the source.
+#[test]
+fn an_untrusted_session_reaches_no_new_host_when_the_profile_denies_it() {
+    for_each_identity(|env| {
+        let web = crate::network::serve(
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        );
+        let fetch = env.home.join("fetch.py");
+        std::fs::write(
+            &fetch,
+            "import sys, urllib.request, urllib.error\n\
+             try:\n    print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\n\
+             except urllib.error.HTTPError as e:\n    print('HTTP %d %s' % (e.code, e.read().decode().strip()))\n",
+        )
+        .unwrap();
+        env.give(&fetch);
+        let read = input_file(env, "read.json", poisoned_read_input(env));
+        let profile = env.profile_file(
+            "net-deny",
+            "extends = [\"builtin:default\"]\n[network]\nmode = \"allow\"\n[trust.actions]\nnetwork = \"deny\"\n",
+        );
+        let guard = guard_binary().to_str().unwrap();
+        let (alpha, beta) = (format!("alpha.test:{web}"), format!("beta.test:{web}"));
+        let get = |name: &str| format!("/usr/bin/python3 {} http://{name}/", fetch.display());
+        let script = format!(
+            "{}; {guard} hook claude post-tool-use < {read} > /dev/null; {}; {}",
+            get(&alpha),
+            get(&alpha),
+            get(&beta)
+        );
+        let home = env.home.to_str().unwrap();
+        let (resolve_alpha, resolve_beta) =
+            (format!("{alpha}:127.0.0.1"), format!("{beta}:127.0.0.1"));
+        let output = env.run_script(
+            &[
+                "-p",
+                profile.to_str().unwrap(),
+                "--allow-read",
+                home,
+                "--allow-exec",
+                "/usr/bin/python3",
+                "--allow-domain",
+                &alpha,
+                "--allow-domain",
+                &beta,
+                "--resolve",
+                &resolve_alpha,
+                "--resolve",
+                &resolve_beta,
+            ],
+            &script,
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{}", all_output(&output));
+        assert_eq!(lines[0], "hello", "trusted: reached");
+        assert_eq!(lines[1], "hello", "untrusted, reached before");
+        assert!(
+            lines[2].starts_with(&format!("HTTP 403 guard refused {beta}")),
+            "{text}"
+        );
+        assert!(
+            lines[2].contains("untrusted content") && lines[2].contains("TICKET.md"),
+            "{text}"
+        );
+    });
+}
+
+/// A post-tool-use input: a read of TICKET.md with a planted instruction.
+pub(crate) fn poisoned_read_input(env: &TestEnv) -> Value {
+    let repo = env.repo.as_path();
+    let file = repo.join("TICKET.md");
+    let mut read = hook_input("PostToolUse", "Read", repo, json!({"file_path": file}));
+    read["tool_response"] = json!({"type": "text", "file": {"filePath": file, "content": PLANTED}});
+    read
+}
+
+/// Writes a hook's input into the repository as `name`; returns its path.
+pub(crate) fn input_file(env: &TestEnv, name: &str, input: Value) -> String {
+    let path = env.repo.join(name);
+    std::fs::write(&path, input.to_string()).unwrap();
+    env.give(&path);
+    path.to_str().unwrap().to_string()
+}
