@@ -174,20 +174,27 @@ impl Listener {
     }
 }
 
-/// Duplicates descriptor `fd` of thread `tid` into this process.
-pub fn take_fd(tid: u32, fd: RawFd) -> io::Result<OwnedFd> {
+/// A pidfd of thread `tid` (`PIDFD_THREAD`, Linux 6.9): readable once that
+/// thread has ended.
+pub fn thread_pidfd(tid: u32) -> io::Result<OwnedFd> {
     const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
     // SAFETY: pidfd_open takes integers and returns a new descriptor or -1.
     let pidfd =
-        check(unsafe { libc::syscall(libc::SYS_pidfd_open, tid as libc::pid_t, PIDFD_THREAD) })
-            .or_else(|_| {
-                // Before Linux 6.9 only a process (thread-group leader) has a pidfd.
-                let tgid = thread_group_of(tid)?;
-                // SAFETY: as above.
-                check(unsafe { libc::syscall(libc::SYS_pidfd_open, tgid, 0) })
-            })?;
+        check(unsafe { libc::syscall(libc::SYS_pidfd_open, tid as libc::pid_t, PIDFD_THREAD) })?;
     // SAFETY: the kernel just returned this descriptor; we own it.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
+    Ok(unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) })
+}
+
+/// Duplicates descriptor `fd` of thread `tid` into this process.
+pub fn take_fd(tid: u32, fd: RawFd) -> io::Result<OwnedFd> {
+    let pidfd = thread_pidfd(tid).or_else(|_| {
+        // Before Linux 6.9 only a process (thread-group leader) has a pidfd.
+        let tgid = thread_group_of(tid)?;
+        // SAFETY: pidfd_open takes integers and returns a new descriptor or -1.
+        let pidfd = check(unsafe { libc::syscall(libc::SYS_pidfd_open, tgid, 0) })?;
+        // SAFETY: the kernel just returned this descriptor; we own it.
+        Ok::<_, io::Error>(unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) })
+    })?;
     // SAFETY: pidfd_getfd takes integers and returns a new descriptor or -1.
     let taken = check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })?;
     // SAFETY: the kernel just returned this descriptor; we own it.
