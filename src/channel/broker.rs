@@ -1,7 +1,7 @@
 //! The supervisor's side of the channel: an open of the channel's path is
 //! answered with a fresh connection, whose other end goes to guard.
 
-use crate::sys::notify::Notification;
+use crate::sys::notify::{Listener, Response};
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
@@ -22,27 +22,26 @@ impl Broker {
         Broker { path, to_guard }
     }
 
-    /// Whether a trapped call opens the channel: `open`/`openat` of its
-    /// absolute path, read-write. The path is read only for such opens.
-    pub fn is_channel_open(
-        &self,
-        call: &Notification,
-        read_path: impl FnOnce(u64) -> Option<Vec<u8>>,
-    ) -> bool {
-        let (address, flags) = match call.syscall as libc::c_long {
-            libc::SYS_open => (call.args[0], call.args[1]),
-            libc::SYS_openat => (call.args[1], call.args[2]),
-            _ => return false,
-        };
-        if flags as i32 & libc::O_ACCMODE != libc::O_RDWR {
-            return false;
-        }
+    /// Whether an open of `path` (as the process wrote it) with `flags`
+    /// opens the channel: its absolute path, read-write.
+    pub fn is_channel_open(&self, path: &[u8], flags: i32) -> bool {
         use std::os::unix::ffi::OsStrExt;
-        read_path(address).is_some_and(|path| path == self.path.as_os_str().as_bytes())
+        flags & libc::O_ACCMODE == libc::O_RDWR && path == self.path.as_os_str().as_bytes()
+    }
+
+    /// Answers trapped call `id`, an open of the channel, with a new
+    /// connection (refused if none can be made).
+    pub fn answer(&self, listener: &Listener, id: u64, cloexec: bool) {
+        let answered = self
+            .connect()
+            .and_then(|end| listener.respond_with_fd(id, &end, cloexec));
+        if answered.is_err() {
+            let _ = listener.respond(id, Response::Fail(libc::ECONNREFUSED));
+        }
     }
 
     /// A new connection: guard gets one end, the caller the other.
-    pub fn connect(&self) -> std::io::Result<OwnedFd> {
+    fn connect(&self) -> std::io::Result<OwnedFd> {
         let (guard_end, session_end) = socketpair(
             AddressFamily::Unix,
             SockType::Stream,

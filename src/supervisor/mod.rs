@@ -154,11 +154,16 @@ pub fn spawn(listener: Listener, supervision: Supervision) -> std::io::Result<Su
         tracing::debug!(%error, "no synchronous wake-up for seccomp notifications; slower path in use");
     }
     let listener = Arc::new(listener);
-    let mediator = Arc::new(mediate::Mediator::new(
+    let mut supervision = supervision;
+    let mut mediator = mediate::Mediator::new(
         supervision.protection.clone(),
         supervision.rules.clone(),
         supervision.record_changes,
-    ));
+    );
+    // An open of the channel is a mediated open (read-write), answered
+    // where the path is read anyway.
+    mediator.channel = supervision.channel.take();
+    let mediator = Arc::new(mediator);
     let supervision = Arc::new(Shared {
         supervision,
         mediator,
@@ -216,14 +221,6 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
         }
         if call.syscall == libc::SYS_connect as i32 {
             spawn_connect(listener, supervision, call, &mut processes);
-            continue;
-        }
-        if let Some(broker) = &supervision.supervision.channel
-            && broker.is_channel_open(&call, |address| {
-                memory::Remote::new(call.pid).c_string(address, memory::MAX_PATH)
-            })
-        {
-            connect_channel(listener, broker, &call);
             continue;
         }
         // A supervisor that stops answering would hang the session: if
@@ -353,24 +350,6 @@ impl SessionRc {
         listener
             .respond_with_fd(call.id, &fd, flags & libc::O_CLOEXEC != 0)
             .is_ok()
-    }
-}
-
-/// Answers an open of the channel's path with a new connection to guard.
-fn connect_channel(
-    listener: &Listener,
-    broker: &crate::channel::broker::Broker,
-    call: &Notification,
-) {
-    let flags = match call.syscall as libc::c_long {
-        libc::SYS_open => call.args[1],
-        _ => call.args[2],
-    } as i32;
-    let answered = broker
-        .connect()
-        .and_then(|end| listener.respond_with_fd(call.id, &end, flags & libc::O_CLOEXEC != 0));
-    if answered.is_err() {
-        let _ = listener.respond(call.id, Response::Fail(libc::ECONNREFUSED));
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Mediator {
     umasks: Umasks,
     /// What the session made where only the maker may change it.
     made: made::Made,
+    /// The session's channel to guard, whose path an open connects to.
+    pub channel: Option<crate::channel::broker::Broker>,
 }
 
 /// The file creation mask of the session's processes. A process starts with
@@ -82,6 +84,7 @@ impl Mediator {
                 changed: AtomicBool::new(false),
             },
             made: made::Made::default(),
+            channel: None,
         }
     }
 
@@ -143,6 +146,12 @@ pub fn handle(
     };
     // Act only on what was read from the process that is still waiting.
     if !listener.is_valid(call.id) {
+        return;
+    }
+    if let (Request::Open { at, flags, .. }, Some(channel)) = (&request, &mediator.channel)
+        && channel.is_channel_open(&at.path, *flags)
+    {
+        channel.answer(listener, call.id, flags & libc::O_CLOEXEC != 0);
         return;
     }
     let caller = Caller {
