@@ -360,7 +360,15 @@ pub enum HookCommand {
     /// the hook JSON on stdin and report to the session's audit log.
     Claude {
         /// Which hook.
-        event: ClaudeHookEvent,
+        event: ClientHookEvent,
+    },
+    /// Codex's hooks (`guard run -- codex` registers them): as for Claude
+    /// Code, except that a call guard would put to the user is refused,
+    /// since Codex's pre-call hooks cannot ask.
+    Codex {
+        /// Which hook (Codex has pre-tool-use, post-tool-use,
+        /// user-prompt-submit and session-start).
+        event: ClientHookEvent,
     },
     /// What the shims call: pre-commit scans the staged changes for secrets
     /// and protected paths; prepare-commit-msg and commit-msg add a
@@ -375,9 +383,9 @@ pub enum HookCommand {
     },
 }
 
-/// The Claude Code hook events guard handles.
+/// The client hook events guard handles, named as Claude Code names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClaudeHookEvent {
+pub enum ClientHookEvent {
     /// `PreToolUse`.
     PreToolUse,
     /// `PostToolUse`.
@@ -399,15 +407,15 @@ pub enum ClaudeHookEvent {
     SubagentStop,
 }
 
-impl ClaudeHookEvent {
+impl ClientHookEvent {
     /// Whether the event reports the client's lifecycle (not a tool call).
     pub fn is_lifecycle(self) -> bool {
         matches!(
             self,
-            ClaudeHookEvent::SessionStart
-                | ClaudeHookEvent::SessionEnd
-                | ClaudeHookEvent::SubagentStart
-                | ClaudeHookEvent::SubagentStop
+            ClientHookEvent::SessionStart
+                | ClientHookEvent::SessionEnd
+                | ClientHookEvent::SubagentStart
+                | ClientHookEvent::SubagentStop
         )
     }
 }

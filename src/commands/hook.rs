@@ -4,6 +4,7 @@ use super::CommandError;
 use crate::cli::HookCommand;
 use crate::exit::ExitCode;
 use crate::hooks;
+use crate::policy::HookClient;
 use crate::scan::StagedFinding;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,7 +56,8 @@ pub fn hook(command: HookCommand) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
         HookCommand::Run { hook, args } => run_hook(&hook, &args),
-        HookCommand::Claude { event } => super::claude_hook::claude_hook(event),
+        HookCommand::Claude { event } => super::client_hook::client_hook(HookClient::Claude, event),
+        HookCommand::Codex { event } => super::client_hook::client_hook(HookClient::Codex, event),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One module per subcommand. Each takes parsed arguments, does its work
 //! through the library layers, and returns an exit code or a typed error.
 
-mod claude_hook;
+mod client_hook;
 mod credentials;
 mod doctor;
 mod generate;

@@ -26,27 +26,6 @@ use crate::scan::{Finding, Severity};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-/// Claude Code settings that register guard's two hooks for every tool, run
-/// by the `guard` binary at `guard`: what `guard run -- claude` hands the
-/// session's Claude Code with `--settings` (the user's settings files stay
-/// as they are).
-pub fn session_settings(guard: &Path) -> String {
-    // The command runs through a shell: the path goes in single quotes.
-    let quoted = format!("'{}'", guard.to_string_lossy().replace('\'', "'\\''"));
-    let hook = |event: &str| json!([{"matcher": "*", "hooks": [{"type": "command", "command": format!("{quoted} hook claude {event}")}]}]);
-    json!({"hooks": {
-        "PreToolUse": hook("pre-tool-use"),
-        "PostToolUse": hook("post-tool-use"),
-        "PostToolUseFailure": hook("post-tool-use-failure"),
-        "UserPromptSubmit": hook("user-prompt-submit"),
-        "SessionStart": hook("session-start"),
-        "SessionEnd": hook("session-end"),
-        "SubagentStart": hook("subagent-start"),
-        "SubagentStop": hook("subagent-stop"),
-    }})
-    .to_string()
-}
-
 /// Why a hook's input is not a tool call.
 #[derive(Debug, thiserror::Error)]
 pub enum HookInputError {
@@ -168,6 +147,14 @@ impl<'a> Judge<'a> {
         if let Some((field, right)) = path_field {
             let path = call.absolute(call.string(field)?, self.session);
             return self.path_refusal(&path, right);
+        }
+        if call.tool == "apply_patch" {
+            // Codex's edit tool: every file the patch changes.
+            return super::patch::changed_files(call.string("command")?)
+                .into_iter()
+                .find_map(|file| {
+                    self.path_refusal(&call.absolute(file, self.session), Right::Write)
+                });
         }
         if call.tool == "WebFetch" {
             return self.fetch_refusal(call.string("url")?);

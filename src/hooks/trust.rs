@@ -2,7 +2,7 @@
 //! session untrusted ([`untrusted_source`]), and which calls are sensitive
 //! ([`sensitive_call`]). The rules themselves are the policy's
 //! ([`crate::policy::trust`]); this reads Claude Code's tool names and
-//! inputs.
+//! inputs, which Codex shares, and Codex's `apply_patch`.
 
 use super::claude::ToolCall;
 use crate::policy::trust::{self, Action, Source, TrustPlan};
@@ -34,10 +34,14 @@ pub fn untrusted_source(
 ) -> Option<Source> {
     let path = file_path(call, repo);
     if !findings.is_empty() {
-        let what = path.as_ref().map_or_else(
-            || format!("the output of the {} tool", call.tool),
-            |p| p.display().to_string(),
-        );
+        let command = call.input["command"]
+            .as_str()
+            .filter(|_| call.tool == "Bash");
+        let what = match (&path, command) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(command)) => format!("the output of `{}`", short(command)),
+            (None, None) => format!("the output of the {} tool", call.tool),
+        };
         return Some(Source {
             kind: "content the scan flags",
             what,
@@ -88,12 +92,32 @@ pub fn untrusted_source(
     })
 }
 
+/// A command as a reason quotes it: its first line, at most 120 characters.
+fn short(command: &str) -> String {
+    let line = command.lines().next().unwrap_or_default();
+    match line.char_indices().nth(120) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None if line.len() < command.trim_end().len() => format!("{line}…"),
+        None => line.to_string(),
+    }
+}
+
 /// The sensitive action `call` takes, and what it names.
 pub fn sensitive_call(call: &ToolCall, repo: &Path) -> Option<(Action, String)> {
     match call.tool.as_str() {
         "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => {
             let path = file_path(call, repo)?;
             trust::edit_action(&path, repo).map(|action| (action, path.display().to_string()))
+        }
+        "apply_patch" => {
+            let cwd = call.cwd.as_deref().unwrap_or(repo);
+            super::patch::changed_files(call.input["command"].as_str()?)
+                .into_iter()
+                .map(|file| trust::absolute(file, cwd))
+                .find_map(|path| {
+                    trust::edit_action(&path, repo)
+                        .map(|action| (action, path.display().to_string()))
+                })
         }
         "Read" | "NotebookRead" => {
             let path = file_path(call, repo)?;
@@ -180,5 +204,14 @@ mod tests {
             sensitive_call(&call("Read", json!({"file_path": "src/main.rs"})), repo),
             None
         );
+        // Codex's patches: whichever file they change is sensitive.
+        let patch = |text: &str| call("apply_patch", json!({"command": text}));
+        let manifest = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n-a\n+b\n*** Add File: Cargo.toml\n+[package]\n*** End Patch\n";
+        assert_eq!(
+            sensitive_call(&patch(manifest), repo),
+            Some((Action::Dependencies, "/work/repo/Cargo.toml".into()))
+        );
+        let plain = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n-a\n+b\n*** End Patch\n";
+        assert_eq!(sensitive_call(&patch(plain), repo), None);
     }
 }

@@ -255,10 +255,11 @@ fn prepare_and_run(
     rules
         .and_then(|rules| std::fs::write(&rules_file, rules))
         .map_err(system(format!("write {}", rules_file.display())))?;
-    if let Some(hooks) = &policy.client_hooks {
-        let settings = crate::hooks::claude::session_settings(&hooks.guard);
-        std::fs::write(&hooks.settings, settings)
-            .map_err(system(format!("write {}", hooks.settings.display())))?;
+    if let Some(hooks) = &policy.client_hooks
+        && let Some(file) = &hooks.settings
+    {
+        let settings = crate::policy::client_hooks::claude_settings(&hooks.guard);
+        std::fs::write(file, settings).map_err(system(format!("write {}", file.display())))?;
     }
     if !policy.session_rc.is_empty() {
         let rc = session.paths.shell_rc();

@@ -110,20 +110,16 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         input.guard_exe,
         &input.session,
     );
-    let mut command_args = profile.tools.command_args.clone();
     if let Some(hooks) = &client_hooks {
         builder.add_tool(&hooks.guard.to_string_lossy())?;
-        builder.grant(
-            &hooks.settings,
-            PathKind::File,
-            Access::READ,
-            "the settings that register guard's hooks",
-        );
-        let settings = hooks.settings.to_string_lossy().into_owned();
-        command_args
-            .entry(hooks.client.clone())
-            .or_default()
-            .splice(0..0, ["--settings".to_string(), settings]);
+        if let Some(settings) = &hooks.settings {
+            builder.grant(
+                settings,
+                PathKind::File,
+                Access::READ,
+                "the settings that register guard's hooks",
+            );
+        }
     }
     // Layered caches: their grants come before the protection and the
     // namespace plan, which look at what is writable.
@@ -245,7 +241,11 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         },
         repo: input.repo.to_path_buf(),
         command: CommandPlan {
-            argv: plans::with_command_args(input.command, &command_args),
+            argv: plans::with_command_args(
+                input.command,
+                &profile.tools.command_args,
+                client_hooks.as_ref(),
+            ),
             path,
             program,
         },

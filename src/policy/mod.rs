@@ -9,6 +9,7 @@
 mod boundary;
 mod ci_files;
 mod client_dirs;
+pub mod client_hooks;
 mod compare;
 mod compile;
 mod credentials;
@@ -32,6 +33,7 @@ mod verified;
 
 pub use boundary::{BoundaryDenial, Change, Whose, matches};
 pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
+pub use client_hooks::{ClientHooks, HookClient};
 pub use compare::{PolicyChange, compare};
 pub use compile::CompileInput;
 pub use compile::compile;
@@ -102,19 +104,6 @@ pub struct Policy {
     pub client_hooks: Option<ClientHooks>,
     /// Which sources make the session untrusted, and what it may do then.
     pub trust: trust::TrustPlan,
-}
-
-/// guard's hook adapters, registered for one session of a client: the
-/// settings file guard writes (readable, not writable, by the session) and
-/// the guard binary the hooks run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClientHooks {
-    /// The client (`claude`).
-    pub client: String,
-    /// The settings file the client is pointed at.
-    pub settings: PathBuf,
-    /// The guard binary its hooks run.
-    pub guard: PathBuf,
 }
 
 /// A cache shared with the host that the session writes through a private

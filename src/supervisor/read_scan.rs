@@ -77,7 +77,22 @@ impl ReadScan {
     }
 }
 
-/// The record of a file whose scan has findings of medium severity or more.
+/// Whether a finding is text planted to steer the model. What the scan
+/// says of a repository's agent configuration (settings that run programs,
+/// an instruction file with commands or URLs in it) is not: outside the
+/// repository those are the user's and the clients' own files (a client
+/// reads its settings, skills and instruction files at every start), which
+/// the clients' profiles keep the session from changing.
+fn is_planted_text(finding: &crate::scan::Finding) -> bool {
+    match finding.rule {
+        "agent-config" => false,
+        "agent-instructions" => finding.severity >= Severity::High,
+        _ => true,
+    }
+}
+
+/// The record of a file whose scan has findings of medium severity or more
+/// that are planted text.
 fn scan(path: &Path, process: ProcessInfo) -> Option<Event> {
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -92,7 +107,7 @@ fn scan(path: &Path, process: ProcessInfo) -> Option<Event> {
     file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
     let findings: Vec<serde_json::Value> = crate::scan::scan_bytes(&path.to_string_lossy(), &bytes)
         .into_iter()
-        .filter(|finding| finding.severity >= Severity::Medium)
+        .filter(|finding| finding.severity >= Severity::Medium && is_planted_text(finding))
         .take(20)
         .map(|f| serde_json::json!({"line": f.line, "rule": f.rule, "severity": f.severity, "message": f.message}))
         .collect();

@@ -16,6 +16,7 @@ mod claude_hooks;
 mod client_state;
 mod client_trust;
 mod clients;
+mod codex_hooks;
 mod command_credentials;
 mod credentials;
 mod credentials_on_demand;

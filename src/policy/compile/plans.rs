@@ -5,11 +5,13 @@ use super::super::{CacheLayer, HostView, NamespacePlan, PathRule, Protection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The command with the arguments the profile puts after its program's
-/// name (unless one of them is there already).
+/// The command with the arguments that register guard's hooks, then those
+/// the profile puts after its program's name (unless one of the profile's
+/// is there already), before the user's own.
 pub(super) fn with_command_args(
     command: &[String],
     extra: &BTreeMap<String, Vec<String>>,
+    hooks: Option<&super::super::ClientHooks>,
 ) -> Vec<String> {
     let mut argv = command.to_vec();
     let name = argv
@@ -22,6 +24,11 @@ pub(super) fn with_command_args(
     {
         argv.splice(1..1, extra.iter().cloned());
     }
+    // Always, whatever the user passed: the hooks are guard's, not a
+    // default the user's own flags replace.
+    if let Some(hooks) = hooks {
+        argv.splice(1..1, hooks.command_args());
+    }
     argv
 }
 
@@ -33,17 +40,17 @@ pub(super) fn client_hooks(
     guard: Option<&Path>,
     session: &super::super::SessionPaths,
 ) -> Option<super::super::ClientHooks> {
+    use super::super::HookClient;
     let name = command
         .first()
         .and_then(|program| Path::new(program).file_name())
         .and_then(|name| name.to_str())?;
-    // Today's one client with hooks guard speaks: Claude Code.
-    let client = clients
-        .iter()
-        .find(|client| *client == name && name == "claude")?;
+    let client = HookClient::for_program(name)
+        .filter(|client| clients.iter().any(|listed| listed == client.name()))?;
     Some(super::super::ClientHooks {
-        client: client.clone(),
-        settings: session.client_settings(client),
+        client,
+        // Claude Code reads its hooks from a file; Codex from its flags.
+        settings: (client == HookClient::Claude).then(|| session.client_settings(client.name())),
         guard: guard?.to_path_buf(),
     })
 }

@@ -411,7 +411,7 @@ fn client_hooks_are_registered_for_that_client_alone() {
     let policy = compile_profile(spec, &["claude", "-p", "hi"], &host, true).unwrap();
     let hooks = policy.client_hooks.clone().expect("hooks for claude");
     let settings = Path::new("/tmp/guard-s/claude-settings.json");
-    assert_eq!(hooks.settings, settings);
+    assert_eq!(hooks.settings.as_deref(), Some(settings));
     assert_eq!(
         policy.command.argv,
         [
@@ -434,4 +434,32 @@ fn client_hooks_are_registered_for_that_client_alone() {
     let policy = compile_profile(spec, &["bash"], &host, true).unwrap();
     assert!(policy.client_hooks.is_none());
     assert!(!policy.command.argv.iter().any(|arg| arg == "--settings"));
+    // Nor does a client the profile does not list.
+    host.files.insert("/usr/bin/codex".into(), Vec::new());
+    let policy = compile_profile(spec, &["codex", "exec", "hi"], &host, true).unwrap();
+    assert!(policy.client_hooks.is_none());
+}
+
+#[test]
+fn codex_hooks_are_registered_by_its_flags_before_the_users_arguments() {
+    let mut host = FakeHost::typical();
+    host.files.insert("/usr/local/bin/guard".into(), Vec::new());
+    host.files.insert("/usr/bin/codex".into(), Vec::new());
+    let policy = compile_profile("codex", &["codex", "exec", "hi"], &host, true).unwrap();
+    let hooks = policy.client_hooks.clone().expect("hooks for codex");
+    assert_eq!(hooks.settings, None);
+    let argv = &policy.command.argv;
+    assert_eq!(argv[0], "codex");
+    assert_eq!(argv[argv.len() - 2..], ["exec", "hi"]);
+    let flags: Vec<&String> = argv
+        .iter()
+        .filter(|arg| arg.starts_with("hooks."))
+        .collect();
+    assert!(
+        flags
+            .iter()
+            .any(|flag| flag.starts_with("hooks.PreToolUse="))
+    );
+    assert!(flags.iter().any(|flag| flag.starts_with("hooks.state=")));
+    assert!(argv.contains(&"--no-daemon".to_string()));
 }

@@ -36,6 +36,14 @@ impl MockApi {
         MockApi::spawn("mock_openai.py", &[reply])
     }
 
+    /// Starts the OpenAI Responses one, whose model makes one call of
+    /// Codex's `exec` tool per JavaScript source in `calls`, one after the
+    /// other, then answers `reply`.
+    pub fn responses_scripted(calls: &[String], reply: &str) -> MockApi {
+        let calls = serde_json::to_string(calls).unwrap();
+        MockApi::spawn("mock_openai.py", &[reply, &calls])
+    }
+
     /// `python3 tests/fixtures/SCRIPT PORT_FILE LOG_FILE ARGS…`, once it listens.
     fn spawn(script: &str, args: &[&str]) -> MockApi {
         let dir = tempfile::tempdir().unwrap();
@@ -84,6 +92,18 @@ impl MockApi {
         let last: serde_json::Value =
             serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
         serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap()
+    }
+
+    /// The text of every tool output Codex sent back, in order (from its
+    /// last request, which carries the whole conversation).
+    pub fn tool_outputs(&self) -> Vec<String> {
+        self.last_request()["input"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|item| item["type"] == "custom_tool_call_output")
+            .map(|item| item["output"].to_string())
+            .collect()
     }
 
     /// Every tool result the client sent back, in order (from its last

@@ -1,16 +1,21 @@
-//! `guard hook claude pre-tool-use|post-tool-use`: Claude Code's hook
-//! protocol on stdin and stdout, judged by [`crate::hooks::claude`].
+//! `guard hook claude|codex EVENT`: the clients' hook protocol on stdin and
+//! stdout, judged by [`crate::hooks::claude`] and, inside a supervised
+//! session, by guard over the session's channel. Codex speaks Claude Code's
+//! protocol (the same input fields, tool names `Bash` and the MCP tools',
+//! the same `permissionDecision` output) with one tool of its own
+//! (`apply_patch`) and without `ask`.
 //!
-//! Exit status follows Claude Code: 0 with JSON on stdout is a decision; 2
+//! Exit status follows both clients: 0 with JSON on stdout is a decision; 2
 //! blocks the call with stderr as the reason (used when the input or the
-//! session's rules cannot be read: the adapter fails closed); 1 is an error
-//! shown to the user, for the post-call scan, which cannot undo a call.
+//! session's rules cannot be read, and on a panic: the adapter fails
+//! closed); 1 is an error shown to the user, for the post-call scan, which
+//! cannot undo a call.
 
 use super::CommandError;
-use crate::cli::ClaudeHookEvent;
+use crate::cli::ClientHookEvent;
 use crate::exit::ExitCode;
 use crate::hooks::claude::{self, Judge, ToolCall};
-use crate::policy::{HostView, SessionRules};
+use crate::policy::{HookClient, HostView, SessionRules};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -21,8 +26,11 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// Claude Code's exit status for "blocked, stderr is the reason".
 const BLOCK: ExitCode = ExitCode(2);
 
-/// Reads one hook call from stdin and answers it.
-pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
+/// Reads one hook call of `client` from stdin and answers it.
+pub fn client_hook(client: HookClient, event: ClientHookEvent) -> Result<ExitCode, CommandError> {
+    if event == ClientHookEvent::PreToolUse {
+        fail_closed_on_panic();
+    }
     let mut input = String::new();
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
     if event.is_lifecycle() {
@@ -34,7 +42,7 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
                 ExitCode::CHECK_FAILED
             }));
     }
-    if event == ClaudeHookEvent::UserPromptSubmit {
+    if event == ClientHookEvent::UserPromptSubmit {
         return Ok(read
             .map_err(|e| e.to_string())
             .and_then(|_| user_prompt_submit(&input))
@@ -55,38 +63,47 @@ pub fn claude_hook(event: ClaudeHookEvent) -> Result<ExitCode, CommandError> {
     // channel, with the trust state it keeps.
     if let Some(channel) = crate::channel::from_env() {
         return Ok(match event {
-            ClaudeHookEvent::PreToolUse => pre_tool_use_by_guard(&channel, &call, &input),
-            ClaudeHookEvent::PostToolUse | ClaudeHookEvent::PostToolUseFailure => {
+            ClientHookEvent::PreToolUse => pre_tool_use_by_guard(client, &channel, &call, &input),
+            ClientHookEvent::PostToolUse | ClientHookEvent::PostToolUseFailure => {
                 post_tool_use_by_guard(&channel, &call, &input)
             }
             _ => ExitCode::SUCCESS,
         });
     }
     match event {
-        ClaudeHookEvent::PreToolUse => pre_tool_use(&call),
-        ClaudeHookEvent::PostToolUse | ClaudeHookEvent::PostToolUseFailure => post_tool_use(&call),
+        ClientHookEvent::PreToolUse => pre_tool_use(&call),
+        ClientHookEvent::PostToolUse | ClientHookEvent::PostToolUseFailure => post_tool_use(&call),
         // Answered before the input was read as a tool call.
         _ => Ok(ExitCode::SUCCESS),
     }
 }
 
+/// A panic in the pre-call hook blocks the call: both clients run a call
+/// whose hook exits with any status but 0 or 2.
+fn fail_closed_on_panic() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("guard: the hook failed ({info}); the call is refused");
+        std::process::exit(BLOCK.0);
+    }));
+}
+
 /// The hook could not judge: block before the call, report after it.
-fn failed(event: ClaudeHookEvent, error: &str) -> ExitCode {
+fn failed(event: ClientHookEvent, error: &str) -> ExitCode {
     eprintln!("guard: {error}");
     match event {
-        ClaudeHookEvent::PreToolUse => BLOCK,
+        ClientHookEvent::PreToolUse => BLOCK,
         _ => ExitCode::CHECK_FAILED,
     }
 }
 
 /// Reports the client's session or a subagent starting or ending.
-fn lifecycle(event: ClaudeHookEvent, input: &str) -> Result<ExitCode, String> {
+fn lifecycle(event: ClientHookEvent, input: &str) -> Result<ExitCode, String> {
     let value: Value =
         serde_json::from_str(input).map_err(|e| format!("the hook input is not JSON: {e}"))?;
     let hook = match event {
-        ClaudeHookEvent::SessionStart => "session-start",
-        ClaudeHookEvent::SessionEnd => "session-end",
-        ClaudeHookEvent::SubagentStart => "subagent-start",
+        ClientHookEvent::SessionStart => "session-start",
+        ClientHookEvent::SessionEnd => "session-end",
+        ClientHookEvent::SubagentStart => "subagent-start",
         _ => "subagent-stop",
     };
     report(&json!({
@@ -153,13 +170,19 @@ fn sandbox_refusal(call: &ToolCall) -> Result<Option<claude::Refusal>, String> {
 /// Before a call, in a supervised session: the sandbox's refusal, if any,
 /// goes to guard with the call; guard's answer (allow, ask the user, deny)
 /// is the decision, and guard records it. Fails closed.
-fn pre_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCode {
+fn pre_tool_use_by_guard(
+    client: HookClient,
+    channel: &Path,
+    call: &ToolCall,
+    input: &str,
+) -> ExitCode {
     let refusal = match sandbox_refusal(call) {
         Ok(refusal) => refusal,
-        Err(error) => return failed(ClaudeHookEvent::PreToolUse, &error),
+        Err(error) => return failed(ClientHookEvent::PreToolUse, &error),
     };
     let request = json!({
         "op": "pre-tool-use",
+        "client": client,
         "input": serde_json::from_str::<Value>(input).unwrap_or_default(),
         "sandbox_refusal": refusal.as_ref().map(|r| json!({
             "reason": r.reason,
@@ -169,15 +192,18 @@ fn pre_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCo
     });
     let answer = match crate::channel::request(channel, &request) {
         Ok(answer) => answer,
-        Err(error) => return failed(ClaudeHookEvent::PreToolUse, &error.to_string()),
+        Err(error) => return failed(ClientHookEvent::PreToolUse, &error.to_string()),
     };
     let reason = answer["reason"]
         .as_str()
         .unwrap_or("guard refused the call");
     match answer["decision"].as_str() {
         Some("allow") => ExitCode::SUCCESS,
+        // guard does not ask through a client that cannot (it answers
+        // `deny` for it); were it to, the call would still be refused.
         Some("ask") => {
-            println!("{}", claude::decision_output("ask", reason));
+            let decision = if client.can_ask() { "ask" } else { "deny" };
+            println!("{}", claude::decision_output(decision, reason));
             ExitCode::SUCCESS
         }
         Some("deny") => {
@@ -185,7 +211,7 @@ fn pre_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCo
             ExitCode::SUCCESS
         }
         _ => failed(
-            ClaudeHookEvent::PreToolUse,
+            ClientHookEvent::PreToolUse,
             &format!("guard's channel gave no decision: {answer}"),
         ),
     }
@@ -223,7 +249,7 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
     // nothing to answer for (`sandbox_refusal` finds no rules).
     let refusal = match sandbox_refusal(call) {
         Ok(refusal) => refusal,
-        Err(error) => return Ok(failed(ClaudeHookEvent::PreToolUse, &error)),
+        Err(error) => return Ok(failed(ClientHookEvent::PreToolUse, &error)),
     };
     let Some(refusal) = refusal else {
         if std::env::var_os(crate::launch::RULES_VAR).is_none() {
