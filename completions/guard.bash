@@ -130,6 +130,9 @@ _guard() {
             guard__subcmd__help__subcmd__hook,claude)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__claude"
                 ;;
+            guard__subcmd__help__subcmd__hook,codex)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__codex"
+                ;;
             guard__subcmd__help__subcmd__hook,install)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
                 ;;
@@ -166,6 +169,9 @@ _guard() {
             guard__subcmd__hook,claude)
                 cmd="guard__subcmd__hook__subcmd__claude"
                 ;;
+            guard__subcmd__hook,codex)
+                cmd="guard__subcmd__hook__subcmd__codex"
+                ;;
             guard__subcmd__hook,help)
                 cmd="guard__subcmd__hook__subcmd__help"
                 ;;
@@ -180,6 +186,9 @@ _guard() {
                 ;;
             guard__subcmd__hook__subcmd__help,claude)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__claude"
+                ;;
+            guard__subcmd__hook__subcmd__help,codex)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__codex"
                 ;;
             guard__subcmd__hook__subcmd__help,help)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__help"
@@ -484,7 +493,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook)
-            opts="install uninstall claude run"
+            opts="install uninstall claude codex run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +507,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook__subcmd__claude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__codex)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -806,7 +829,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-h -V --no-namespaces --help --version install uninstall claude run help"
+            opts="-h -V --no-namespaces --help --version install uninstall claude codex run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -833,8 +856,22 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__hook__subcmd__codex)
+            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use user-prompt-submit post-tool-use-failure session-start session-end subagent-start subagent-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__hook__subcmd__help)
-            opts="install uninstall claude run help"
+            opts="install uninstall claude codex run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +885,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook__subcmd__help__subcmd__claude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__codex)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
