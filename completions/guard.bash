@@ -133,6 +133,9 @@ _guard() {
             guard__subcmd__help__subcmd__hook,codex)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__codex"
                 ;;
+            guard__subcmd__help__subcmd__hook,gemini)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__gemini"
+                ;;
             guard__subcmd__help__subcmd__hook,install)
                 cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
                 ;;
@@ -172,6 +175,9 @@ _guard() {
             guard__subcmd__hook,codex)
                 cmd="guard__subcmd__hook__subcmd__codex"
                 ;;
+            guard__subcmd__hook,gemini)
+                cmd="guard__subcmd__hook__subcmd__gemini"
+                ;;
             guard__subcmd__hook,help)
                 cmd="guard__subcmd__hook__subcmd__help"
                 ;;
@@ -189,6 +195,9 @@ _guard() {
                 ;;
             guard__subcmd__hook__subcmd__help,codex)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__codex"
+                ;;
+            guard__subcmd__hook__subcmd__help,gemini)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__gemini"
                 ;;
             guard__subcmd__hook__subcmd__help,help)
                 cmd="guard__subcmd__hook__subcmd__help__subcmd__help"
@@ -493,7 +502,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook)
-            opts="install uninstall claude codex run"
+            opts="install uninstall claude codex gemini run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +530,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook__subcmd__codex)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__gemini)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -829,7 +852,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-h -V --no-namespaces --help --version install uninstall claude codex run help"
+            opts="-h -V --no-namespaces --help --version install uninstall claude codex gemini run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -870,8 +893,22 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__hook__subcmd__gemini)
+            opts="-h -V --no-namespaces --help --version pre-tool-use post-tool-use user-prompt-submit post-tool-use-failure session-start session-end subagent-start subagent-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__hook__subcmd__help)
-            opts="install uninstall claude codex run help"
+            opts="install uninstall claude codex gemini run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -899,6 +936,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook__subcmd__help__subcmd__codex)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__gemini)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

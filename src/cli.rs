@@ -370,6 +370,14 @@ pub enum HookCommand {
         /// user-prompt-submit and session-start).
         event: ClientHookEvent,
     },
+    /// Gemini CLI's hooks (`guard run -- gemini` registers them): as for
+    /// Claude Code, read from and answered in Gemini CLI's own format.
+    Gemini {
+        /// Which hook (Gemini CLI's BeforeTool is pre-tool-use, AfterTool
+        /// post-tool-use, BeforeAgent user-prompt-submit; also
+        /// session-start and session-end).
+        event: ClientHookEvent,
+    },
     /// What the shims call: pre-commit scans the staged changes for secrets
     /// and protected paths; prepare-commit-msg and commit-msg add a
     /// `Guard-Session` trailer inside a session; then the repository's own

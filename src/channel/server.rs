@@ -189,7 +189,7 @@ pub fn answer(request: &Value, context: &ServerContext, state: &mut TrustState) 
             Ok(call) => {
                 // A client that cannot put a call to the user (Codex) gets
                 // `deny` where another would get `ask`.
-                let can_ask = request["client"].as_str().is_none_or(|c| c == "claude");
+                let can_ask = request["client"] != "codex";
                 pre_tool_use(&call, &request["sandbox_refusal"], can_ask, context, state)
             }
             Err(error) => json!({"error": error.to_string()}),

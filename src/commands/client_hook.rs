@@ -33,6 +33,12 @@ pub fn client_hook(client: HookClient, event: ClientHookEvent) -> Result<ExitCod
     }
     let mut input = String::new();
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    // Gemini CLI's input, in the terms of Claude Code's that the rest reads.
+    if client == HookClient::Gemini
+        && let Ok(value) = serde_json::from_str::<Value>(&input)
+    {
+        input = crate::hooks::gemini::as_claude_input(&value).to_string();
+    }
     if event.is_lifecycle() {
         return Ok(read
             .map_err(|e| e.to_string())
@@ -65,14 +71,16 @@ pub fn client_hook(client: HookClient, event: ClientHookEvent) -> Result<ExitCod
         return Ok(match event {
             ClientHookEvent::PreToolUse => pre_tool_use_by_guard(client, &channel, &call, &input),
             ClientHookEvent::PostToolUse | ClientHookEvent::PostToolUseFailure => {
-                post_tool_use_by_guard(&channel, &call, &input)
+                post_tool_use_by_guard(client, &channel, &call, &input)
             }
             _ => ExitCode::SUCCESS,
         });
     }
     match event {
-        ClientHookEvent::PreToolUse => pre_tool_use(&call),
-        ClientHookEvent::PostToolUse | ClientHookEvent::PostToolUseFailure => post_tool_use(&call),
+        ClientHookEvent::PreToolUse => pre_tool_use(client, &call),
+        ClientHookEvent::PostToolUse | ClientHookEvent::PostToolUseFailure => {
+            post_tool_use(client, &call)
+        }
         // Answered before the input was read as a tool call.
         _ => Ok(ExitCode::SUCCESS),
     }
@@ -85,6 +93,22 @@ fn fail_closed_on_panic() {
         eprintln!("guard: the hook failed ({info}); the call is refused");
         std::process::exit(BLOCK.0);
     }));
+}
+
+/// What the pre-call hook prints to decide a call, in `client`'s format.
+fn decision_output(client: HookClient, decision: &str, reason: &str) -> Value {
+    match client {
+        HookClient::Gemini => crate::hooks::gemini::decision_output(decision, reason),
+        HookClient::Claude | HookClient::Codex => claude::decision_output(decision, reason),
+    }
+}
+
+/// What the post-call hook prints when the result is untrusted.
+fn untrusted_output(client: HookClient, message: &str) -> Value {
+    match client {
+        HookClient::Gemini => crate::hooks::gemini::untrusted_output(message),
+        HookClient::Claude | HookClient::Codex => claude::untrusted_output(message),
+    }
 }
 
 /// The hook could not judge: block before the call, report after it.
@@ -203,11 +227,11 @@ fn pre_tool_use_by_guard(
         // `deny` for it); were it to, the call would still be refused.
         Some("ask") => {
             let decision = if client.can_ask() { "ask" } else { "deny" };
-            println!("{}", claude::decision_output(decision, reason));
+            println!("{}", decision_output(client, decision, reason));
             ExitCode::SUCCESS
         }
         Some("deny") => {
-            println!("{}", claude::decision_output("deny", reason));
+            println!("{}", decision_output(client, "deny", reason));
             ExitCode::SUCCESS
         }
         _ => failed(
@@ -220,7 +244,12 @@ fn pre_tool_use_by_guard(
 /// After a call, in a supervised session: guard scans the result, records
 /// it and updates the session's trust; the model is told when the content
 /// is untrusted.
-fn post_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitCode {
+fn post_tool_use_by_guard(
+    client: HookClient,
+    channel: &Path,
+    call: &ToolCall,
+    input: &str,
+) -> ExitCode {
     let request = json!({
         "op": "post-tool-use",
         "input": serde_json::from_str::<Value>(input).unwrap_or_default(),
@@ -228,14 +257,14 @@ fn post_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitC
     match crate::channel::request(channel, &request) {
         Ok(answer) => {
             if let Some(message) = answer["message"].as_str() {
-                println!("{}", claude::untrusted_output(message));
+                println!("{}", untrusted_output(client, message));
             }
             ExitCode::SUCCESS
         }
         Err(error) => {
             // Cannot undo the call: scan here and say what failed.
             eprintln!("guard: {error}");
-            let _ = post_tool_use(call);
+            let _ = post_tool_use(client, call);
             ExitCode::CHECK_FAILED
         }
     }
@@ -244,7 +273,7 @@ fn post_tool_use_by_guard(channel: &Path, call: &ToolCall, input: &str) -> ExitC
 /// Before a call, without a channel (outside a session, or nested in
 /// another): the sandbox's refusal, if any, is the decision, reported into
 /// the session's reports.
-fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
+fn pre_tool_use(client: HookClient, call: &ToolCall) -> Result<ExitCode, CommandError> {
     // Outside a guard session nothing confines the assistant, so there is
     // nothing to answer for (`sandbox_refusal` finds no rules).
     let refusal = match sandbox_refusal(call) {
@@ -274,11 +303,11 @@ fn pre_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
         "program": refusal.program,
         "input_sha256": crate::digest::sha256_hex(call.input.to_string().as_bytes()),
     }));
-    println!("{}", claude::deny_output(&refusal));
+    println!("{}", decision_output(client, "deny", &refusal.reason));
     Ok(ExitCode::SUCCESS)
 }
 
-fn post_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
+fn post_tool_use(client: HookClient, call: &ToolCall) -> Result<ExitCode, CommandError> {
     let findings = claude::post_tool_use(call);
     let result = call
         .response
@@ -313,7 +342,7 @@ fn post_tool_use(call: &ToolCall) -> Result<ExitCode, CommandError> {
             "message": f.message,
         })).collect::<Vec<Value>>(),
     }));
-    println!("{}", claude::untrusted_output(&message));
+    println!("{}", untrusted_output(client, &message));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -58,6 +58,7 @@ pub fn hook(command: HookCommand) -> Result<ExitCode, CommandError> {
         HookCommand::Run { hook, args } => run_hook(&hook, &args),
         HookCommand::Claude { event } => super::client_hook::client_hook(HookClient::Claude, event),
         HookCommand::Codex { event } => super::client_hook::client_hook(HookClient::Codex, event),
+        HookCommand::Gemini { event } => super::client_hook::client_hook(HookClient::Gemini, event),
     }
 }
 

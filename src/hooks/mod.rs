@@ -2,6 +2,7 @@
 //! the checks `guard hook run` makes before the repository's own hook runs.
 
 pub mod claude;
+pub mod gemini;
 pub mod patch;
 pub mod shell;
 pub mod trust;

@@ -47,9 +47,20 @@ pub fn prepare(policy: &Policy) -> std::io::Result<()> {
         }
         for copy in &client.copies {
             let content = match std::fs::read(&copy.real) {
-                Ok(content) => content,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Ok(content) => Some(content),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
                 Err(error) => return Err(error),
+            };
+            // The copy as the session gets it, which is also what its
+            // changes are found against.
+            let content = match (&copy.session_only, content) {
+                (None, None) => continue,
+                (None, Some(content)) => content,
+                (Some(top), content) => {
+                    with_session_only(copy, content.as_deref(), top).map_err(|why| {
+                        std::io::Error::other(format!("{}: {why}", copy.real.display()))
+                    })?
+                }
             };
             for path in [private.join(&copy.name), client.originals.join(&copy.name)] {
                 std::fs::OpenOptions::new()
@@ -62,6 +73,24 @@ pub fn prepare(policy: &Policy) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The real file's content (none: an empty object) with `top` laid over
+/// it, as JSON.
+fn with_session_only(
+    copy: &SessionCopy,
+    content: Option<&[u8]>,
+    top: &Value,
+) -> Result<Vec<u8>, String> {
+    let mut value = match content {
+        Some(bytes) => super::config_text::parse(copy.format, bytes)?,
+        None => Value::Object(Default::default()),
+    };
+    if !value.is_object() {
+        return Err("not a JSON object".to_string());
+    }
+    super::config_text::overlay(&mut value, top);
+    serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())
 }
 
 /// Takes back what may go back from each stand-in; one record per copy the

@@ -73,6 +73,25 @@ fn append_tables(
     }
 }
 
+/// Lays `top` over `base`: objects merged key by key, arrays appended to,
+/// anything else replaced.
+pub fn overlay(base: &mut Value, top: &Value) {
+    match (base, top) {
+        (Value::Object(base), Value::Object(top)) => {
+            for (key, value) in top {
+                match base.get_mut(key) {
+                    Some(existing) => overlay(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(base), Value::Array(top)) => base.extend(top.iter().cloned()),
+        (base, top) => *base = top.clone(),
+    }
+}
+
 fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter()
         .try_fold(value, |value, name| value.as_object()?.get(name))
@@ -83,6 +102,31 @@ mod tests {
     use super::*;
     use crate::policy::{KeyPath, merge_back};
     use std::path::Path;
+
+    #[test]
+    fn an_overlay_merges_objects_appends_to_arrays_and_replaces_the_rest() {
+        let mut base = serde_json::json!({
+            "model": "pro",
+            "hooks": {"BeforeTool": [{"matcher": "mine"}]},
+            "hooksConfig": {"enabled": false, "disabled": ["x"]},
+        });
+        let top = serde_json::json!({
+            "hooks": {"BeforeTool": [{"matcher": "*"}], "AfterTool": [{"matcher": "*"}]},
+            "hooksConfig": {"enabled": true},
+        });
+        overlay(&mut base, &top);
+        assert_eq!(
+            base,
+            serde_json::json!({
+                "model": "pro",
+                "hooks": {
+                    "BeforeTool": [{"matcher": "mine"}, {"matcher": "*"}],
+                    "AfterTool": [{"matcher": "*"}],
+                },
+                "hooksConfig": {"enabled": true, "disabled": ["x"]},
+            })
+        );
+    }
 
     #[test]
     fn toml_gets_new_tables_appended_and_keeps_the_rest_as_written() {

@@ -72,6 +72,11 @@ pub struct SessionCopy {
     pub merge: Vec<KeyPath>,
     /// The only values a merged key may go back with (empty: any).
     pub values: Vec<String>,
+    /// What the session's copy gets on top of the real file's content,
+    /// which never goes back (guard's hooks for the client): objects are
+    /// merged key by key, arrays appended to, anything else replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_only: Option<serde_json::Value>,
 }
 
 /// The formats a copy can be merged back in.
@@ -137,9 +142,19 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                         .to_string(),
                 )
             })?;
+        if section.env_home && section.env_names.is_some() {
+            return Err(conflict(
+                entry,
+                "env_home and env_names cannot both be set".to_string(),
+            ));
+        }
+        let (Some(parent), Some(dir_name)) = (real.parent(), real.file_name()) else {
+            return Err(conflict(entry, "it has no parent directory".to_string()));
+        };
         // The user's own setting of the variable is not silently replaced.
         let expected = match &section.env_names {
             Some(name) => real.join(name),
+            None if section.env_home => parent.to_path_buf(),
             None => real.clone(),
         };
         if let Some(set) = input.host.var(&section.env) {
@@ -211,16 +226,22 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 real: from,
                 merge,
                 values: copy.values.clone(),
+                session_only: None,
             });
         }
         let base = input.session_dir.join("client-dirs");
-        let private = base.join(index.to_string());
+        let own = base.join(index.to_string());
         out.grants.push((
-            private.clone(),
+            own.clone(),
             Access::READ_WRITE,
             format!("{FIELD} `{entry}`"),
         ));
+        let private = match section.env_home {
+            true => own.join(dir_name),
+            false => own.clone(),
+        };
         let pointed_at = match &section.env_names {
+            None if section.env_home => own.clone(),
             None => private.clone(),
             Some(name) if section.copies.contains_key(name) => private.join(name),
             Some(name) => {

@@ -1,7 +1,8 @@
 //! guard's hooks, registered with a session's client for that session
 //! alone: which clients guard speaks to, and the exact text that registers
-//! its hooks with each (Claude Code's settings file, Codex's `-c` flags).
-//! The user's own configuration files stay as they are.
+//! its hooks with each (Claude Code's settings file, Codex's `-c` flags,
+//! the settings in Gemini CLI's per-session stand-in). The user's own
+//! configuration files stay as they are.
 
 use serde::Serialize;
 use serde_json::json;
@@ -17,6 +18,9 @@ pub enum HookClient {
     /// allow or refuse (Codex takes `ask` as an invalid answer and runs the
     /// call), so guard refuses what it would ask about.
     Codex,
+    /// Gemini CLI: user settings in the session's stand-in for `~/.gemini`
+    /// (`GEMINI_CLI_HOME`); its own tool names and hook wire format.
+    Gemini,
 }
 
 impl HookClient {
@@ -25,6 +29,7 @@ impl HookClient {
         match name {
             "claude" => Some(HookClient::Claude),
             "codex" => Some(HookClient::Codex),
+            "gemini" => Some(HookClient::Gemini),
             _ => None,
         }
     }
@@ -34,12 +39,13 @@ impl HookClient {
         match self {
             HookClient::Claude => "claude",
             HookClient::Codex => "codex",
+            HookClient::Gemini => "gemini",
         }
     }
 
     /// Whether its pre-call hook can put a call to the user.
     pub fn can_ask(self) -> bool {
-        self == HookClient::Claude
+        self != HookClient::Codex
     }
 
     /// Its name as the user reads it.
@@ -47,6 +53,16 @@ impl HookClient {
         match self {
             HookClient::Claude => "Claude Code",
             HookClient::Codex => "Codex",
+            HookClient::Gemini => "Gemini CLI",
+        }
+    }
+
+    /// For a client that reads its hooks from its settings in a stand-in:
+    /// the stand-in's variable and the copy's name.
+    pub fn settings_copy(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            HookClient::Gemini => Some(("GEMINI_CLI_HOME", "settings.json")),
+            _ => None,
         }
     }
 }
@@ -74,7 +90,7 @@ impl ClientHooks {
                 settings.to_string_lossy().into_owned(),
             ],
             (HookClient::Codex, _) => codex_args(&self.guard),
-            (HookClient::Claude, None) => Vec::new(),
+            (HookClient::Claude, None) | (HookClient::Gemini, _) => Vec::new(),
         }
     }
 }
@@ -106,6 +122,16 @@ const CODEX_EVENTS: [(&str, &str, &str); 4] = [
     ("SessionStart", "session_start", "session-start"),
 ];
 
+/// Gemini CLI's hook events guard registers, and the `guard hook gemini`
+/// event that answers each (named as Claude Code names them).
+const GEMINI_EVENTS: [(&str, &str); 5] = [
+    ("BeforeTool", "pre-tool-use"),
+    ("AfterTool", "post-tool-use"),
+    ("BeforeAgent", "user-prompt-submit"),
+    ("SessionStart", "session-start"),
+    ("SessionEnd", "session-end"),
+];
+
 /// How long Codex lets a hook run, in seconds (its default, written out:
 /// the trust hash covers it).
 const CODEX_TIMEOUT: u64 = 600;
@@ -130,6 +156,30 @@ pub fn claude_settings(guard: &Path) -> String {
         })
         .collect();
     json!({ "hooks": hooks }).to_string()
+}
+
+/// Gemini CLI settings, laid over the user's own in the session's copy,
+/// that register guard's hooks for every tool and turn hooks on. Each hook
+/// has a name of this session's (`nonce`): Gemini CLI switches a hook off
+/// by name (`hooksConfig.disabled`, merged from every settings file,
+/// the repository's included), and no file written before the session
+/// can name it.
+pub fn gemini_settings(guard: &Path, nonce: &str) -> serde_json::Value {
+    let hooks: serde_json::Map<String, serde_json::Value> = GEMINI_EVENTS
+        .iter()
+        .map(|(name, event)| {
+            let handler = json!({
+                "type": "command",
+                "name": format!("guard {event} {nonce}"),
+                "command": hook_command(guard, HookClient::Gemini, event),
+            });
+            (
+                name.to_string(),
+                json!([{"matcher": "*", "hooks": [handler]}]),
+            )
+        })
+        .collect();
+    json!({"hooksConfig": {"enabled": true}, "hooks": hooks})
 }
 
 /// Codex flags that register guard's hooks for every tool, as the

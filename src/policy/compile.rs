@@ -203,6 +203,15 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
     };
     env.set.extend(layers.env.clone());
     env.set.extend(client_dirs.env);
+    let mut client_dirs = client_dirs.dirs;
+    if let Some(hooks) = &client_hooks {
+        plans::register_in_settings(
+            input.profile.name.as_str(),
+            hooks,
+            &mut client_dirs,
+            &input.session,
+        )?;
+    }
     let network = NetworkPolicy {
         mode: match profile.network.mode {
             Some(NetworkModeSetting::Host) => NetworkMode::Host,
@@ -268,7 +277,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             max_files: profile.scan.max_files.unwrap_or(200_000),
         },
         layers: layers.layers,
-        client_dirs: client_dirs.dirs,
+        client_dirs,
         session_rc,
         client_hooks,
         trust: super::trust::TrustPlan::from_section(&profile.trust),

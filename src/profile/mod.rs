@@ -184,9 +184,15 @@ pub struct StandInSection {
     /// (`CLAUDE_CONFIG_DIR`).
     pub env: String,
     /// Set when the variable names one copy in the stand-in rather than the
-    /// stand-in itself (`GEMINI_CLI_TRUSTED_FOLDERS_PATH`): that copy's name.
+    /// stand-in itself (a variable such as `GEMINI_CLI_TRUSTED_FOLDERS_PATH`):
+    /// that copy's name.
     #[serde(default)]
     pub env_names: Option<String>,
+    /// Set when the variable names the directory the stand-in is found in,
+    /// under the real directory's name (`GEMINI_CLI_HOME`, whose
+    /// `.gemini` the client reads).
+    #[serde(default)]
+    pub env_home: bool,
     /// Entries of the stand-in of its own: empty when the session starts,
     /// dropped when it ends (a client's backups of its configuration, which
     /// the user would be told to restore from).

@@ -32,7 +32,7 @@ fn gemini_keeps_trust_for_its_repository_only() {
             env.give(&clone);
             let program = format!(
                 r#"import json, os
-path = os.environ["GEMINI_CLI_TRUSTED_FOLDERS_PATH"]
+path = os.path.join(os.environ["GEMINI_CLI_HOME"], ".gemini", "trustedFolders.json")
 folders = json.load(open(path))
 folders.update({{"{repo}": "TRUST_FOLDER", "{repo}/sub": "TRUST_PARENT",
                  "{parent}": "TRUST_FOLDER", "/elsewhere": "TRUST_FOLDER"}})

@@ -22,6 +22,7 @@ mod credentials;
 mod credentials_on_demand;
 
 mod escape;
+mod gemini_hooks;
 mod generated;
 mod git_links;
 mod git_objects;

@@ -55,6 +55,46 @@ pub(super) fn client_hooks(
     })
 }
 
+/// Lays guard's hooks over the session's copy of the settings of a client
+/// that reads them there (Gemini CLI); an error if the profile gives it no
+/// such copy, since the hooks could not be registered otherwise.
+pub(super) fn register_in_settings(
+    profile: &str,
+    hooks: &super::super::ClientHooks,
+    client_dirs: &mut [super::super::ClientDir],
+    session: &super::super::SessionPaths,
+) -> Result<(), super::super::CompileError> {
+    let Some((env, name)) = hooks.client.settings_copy() else {
+        return Ok(());
+    };
+    let copy = client_dirs
+        .iter_mut()
+        .filter(|dir| dir.env == env)
+        .flat_map(|dir| dir.copies.iter_mut())
+        .find(|copy| copy.name == name && copy.format == super::super::CopyFormat::Json);
+    let Some(copy) = copy else {
+        return Err(super::super::CompileError::Conflict {
+            profile: profile.to_string(),
+            message: format!(
+                "tools.client_hooks lists {}, whose hooks go in its settings: it needs a \
+                 [filesystem.stand_in] with env = \"{env}\" and a copy of {name}",
+                hooks.client.name()
+            ),
+        });
+    };
+    // The session directory's name is the session's own random id.
+    let nonce = session
+        .dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    copy.session_only = Some(super::super::client_hooks::gemini_settings(
+        &hooks.guard,
+        &nonce,
+    ));
+    Ok(())
+}
+
 /// Which binds the private mount namespace makes.
 pub(super) fn namespace_plan(
     filesystem: &BTreeMap<PathBuf, PathRule>,

@@ -94,6 +94,34 @@ impl MockApi {
         serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap()
     }
 
+    /// Starts the Gemini one, whose model makes `calls` (each `{"name":
+    /// TOOL, "args": {...}}`) one per turn, then answers `reply`.
+    pub fn gemini_scripted(calls: serde_json::Value, reply: &str) -> MockApi {
+        MockApi::spawn("mock_gemini.py", &[reply, &calls.to_string()])
+    }
+
+    /// Every function response Gemini CLI sent back, in order (from its
+    /// last chat request, which carries the whole conversation).
+    pub fn function_responses(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let last_chat = text
+            .lines()
+            .rev()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["path"].as_str().is_some_and(|p| p.contains("alt=sse")))
+            .and_then(|line| serde_json::from_str(line["body"].as_str()?).ok())
+            .unwrap_or(serde_json::Value::Null);
+        last_chat["contents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|content| content["parts"].as_array())
+            .flatten()
+            .filter_map(|part| part.get("functionResponse"))
+            .map(|response| response["response"].clone())
+            .collect()
+    }
+
     /// The text of every tool output Codex sent back, in order (from its
     /// last request, which carries the whole conversation).
     pub fn tool_outputs(&self) -> Vec<String> {
