@@ -89,7 +89,7 @@ fn with_session_only(
     if !value.is_object() {
         return Err("not a JSON object".to_string());
     }
-    super::config_text::overlay(&mut value, top);
+    crate::policy::client_hooks::overlay(&mut value, top);
     serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())
 }
 

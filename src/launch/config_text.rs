@@ -73,25 +73,6 @@ fn append_tables(
     }
 }
 
-/// Lays `top` over `base`: objects merged key by key, arrays appended to,
-/// anything else replaced.
-pub fn overlay(base: &mut Value, top: &Value) {
-    match (base, top) {
-        (Value::Object(base), Value::Object(top)) => {
-            for (key, value) in top {
-                match base.get_mut(key) {
-                    Some(existing) => overlay(existing, value),
-                    None => {
-                        base.insert(key.clone(), value.clone());
-                    }
-                }
-            }
-        }
-        (Value::Array(base), Value::Array(top)) => base.extend(top.iter().cloned()),
-        (base, top) => *base = top.clone(),
-    }
-}
-
 fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter()
         .try_fold(value, |value, name| value.as_object()?.get(name))
@@ -114,7 +95,7 @@ mod tests {
             "hooks": {"BeforeTool": [{"matcher": "*"}], "AfterTool": [{"matcher": "*"}]},
             "hooksConfig": {"enabled": true},
         });
-        overlay(&mut base, &top);
+        crate::policy::client_hooks::overlay(&mut base, &top);
         assert_eq!(
             base,
             serde_json::json!({

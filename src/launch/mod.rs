@@ -14,6 +14,7 @@ mod client_dirs;
 mod command;
 mod config_text;
 mod env;
+mod hook_settings;
 mod layers;
 mod reap;
 pub(crate) mod reports;
@@ -241,6 +242,10 @@ fn prepare_and_run(
         .collect::<Result<Vec<_>, _>>()?,
     };
 
+    // The settings file that registers guard's hooks, made before anything
+    // exists that a failure would have to remove.
+    let hook_settings = hook_settings::for_policy(policy)?;
+
     // 2. The session's private directories, and the client directories the
     //    profile asks to exist.
     session
@@ -255,10 +260,7 @@ fn prepare_and_run(
     rules
         .and_then(|rules| std::fs::write(&rules_file, rules))
         .map_err(system(format!("write {}", rules_file.display())))?;
-    if let Some(hooks) = &policy.client_hooks
-        && let Some(file) = &hooks.settings
-    {
-        let settings = crate::policy::client_hooks::claude_settings(&hooks.guard);
+    if let Some((file, settings)) = &hook_settings {
         std::fs::write(file, settings).map_err(system(format!("write {}", file.display())))?;
     }
     if !policy.session_rc.is_empty() {

@@ -79,6 +79,45 @@ pub struct ClientHooks {
     pub settings: Option<PathBuf>,
     /// The guard binary its hooks run.
     pub guard: PathBuf,
+    /// The settings the user passed to Claude Code themselves (`--settings
+    /// FILE-OR-JSON`), which guard's settings file takes in: Claude Code
+    /// reads one `--settings`, and the last one given wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_settings: Option<String>,
+}
+
+/// The value of the user's own `--settings` among Claude Code's arguments
+/// (`--settings X` or `--settings=X`, before any `--`).
+pub fn user_settings(args: &[String]) -> Option<String> {
+    let mut args = args.iter().take_while(|arg| *arg != "--");
+    while let Some(arg) = args.next() {
+        if arg == "--settings" {
+            return args.next().cloned();
+        }
+        if let Some(value) = arg.strip_prefix("--settings=") {
+            return Some(value.to_string());
+        }
+    }
+    None
+}
+
+/// `args` without the user's own `--settings` (see [`user_settings`]).
+pub fn without_user_settings(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.iter();
+    let mut done = false;
+    while let Some(arg) = iter.next() {
+        if !done && arg == "--settings" {
+            iter.next();
+            done = true;
+        } else if !done && arg.starts_with("--settings=") {
+            done = true;
+        } else {
+            done |= arg == "--";
+            out.push(arg.clone());
+        }
+    }
+    out
 }
 
 impl ClientHooks {
@@ -144,8 +183,9 @@ fn hook_command(guard: &Path, client: HookClient, event: &str) -> String {
 }
 
 /// Claude Code settings that register guard's hooks for every tool: what
-/// `guard run -- claude` hands the session's Claude Code with `--settings`.
-pub fn claude_settings(guard: &Path) -> String {
+/// `guard run -- claude` hands the session's Claude Code with `--settings`,
+/// laid over the settings the user passed with their own `--settings`.
+pub fn claude_settings(guard: &Path, user: Option<&serde_json::Value>) -> String {
     let hooks: serde_json::Map<String, serde_json::Value> = CLAUDE_EVENTS
         .iter()
         .map(|(name, event)| {
@@ -155,7 +195,29 @@ pub fn claude_settings(guard: &Path) -> String {
             (name.to_string(), group)
         })
         .collect();
-    json!({ "hooks": hooks }).to_string()
+    let mut settings = user.cloned().unwrap_or_else(|| json!({}));
+    overlay(&mut settings, &json!({ "hooks": hooks }));
+    settings.to_string()
+}
+
+/// Lays `top` over `base`: objects merged key by key, arrays appended to,
+/// anything else replaced.
+pub fn overlay(base: &mut serde_json::Value, top: &serde_json::Value) {
+    use serde_json::Value;
+    match (base, top) {
+        (Value::Object(base), Value::Object(top)) => {
+            for (key, value) in top {
+                match base.get_mut(key) {
+                    Some(existing) => overlay(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(base), Value::Array(top)) => base.extend(top.iter().cloned()),
+        (base, top) => *base = top.clone(),
+    }
 }
 
 /// Gemini CLI settings, laid over the user's own in the session's copy,
@@ -299,9 +361,35 @@ mod tests {
     }
 
     #[test]
+    fn the_users_own_claude_settings_are_taken_in() {
+        let args: Vec<String> = ["-p", "hi", "--settings", "my.json", "--", "--settings", "x"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(user_settings(&args).as_deref(), Some("my.json"));
+        assert_eq!(
+            without_user_settings(&args),
+            ["-p", "hi", "--", "--settings", "x"]
+        );
+        let inline: Vec<String> = vec!["--settings={\"a\":1}".into()];
+        assert_eq!(user_settings(&inline).as_deref(), Some("{\"a\":1}"));
+        assert!(without_user_settings(&inline).is_empty());
+        assert_eq!(user_settings(&["--".into(), "--settings".into()]), None);
+        let user = json!({"model": "x", "hooks": {"PreToolUse": [{"matcher": "Bash"}]}});
+        let merged: serde_json::Value =
+            serde_json::from_str(&claude_settings(Path::new("/g"), Some(&user))).unwrap();
+        assert_eq!(merged["model"], "x");
+        let pre = merged["hooks"]["PreToolUse"].as_array().unwrap();
+        assert_eq!(pre.len(), 2);
+        assert_eq!(
+            pre[1]["hooks"][0]["command"],
+            "'/g' hook claude pre-tool-use"
+        );
+    }
+
+    #[test]
     fn claude_settings_run_guard_for_every_event() {
         let settings: serde_json::Value =
-            serde_json::from_str(&claude_settings(Path::new("/usr/bin/guard"))).unwrap();
+            serde_json::from_str(&claude_settings(Path::new("/usr/bin/guard"), None)).unwrap();
         assert_eq!(
             settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
             "'/usr/bin/guard' hook claude pre-tool-use"

@@ -254,12 +254,28 @@ fn the_claude_profile_keeps_claudes_settings_read_only() {
 #[test]
 fn real_claude_code_gets_the_hooks_answers() {
     for_each_identity(|env| {
-        // Pre: a file outside the session is refused with a reason.
+        // Pre: a file outside the session is refused with a reason; the
+        // user's own `--settings` (a hook of theirs) are taken into guard's
+        // rather than replacing them.
         let secret = env.other_repo.join("secret.txt");
         let api = MockApi::start(&secret);
-        let output = confined_claude(env, "claude", &api, "Read the file.", &[]);
+        let marker = env.repo.join("user-hook-ran");
+        let _ = std::fs::remove_file(&marker);
+        let user_hook =
+            json!({"type": "command", "command": format!("touch {}", marker.display())});
+        let user_settings =
+            json!({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [user_hook]}]}});
+        let user_settings = user_settings.to_string();
+        let output = confined_claude(
+            env,
+            "claude",
+            &api,
+            "Read the file.",
+            &["--settings", &user_settings],
+        );
         let text = all_output(&output);
         assert!(output.status.success(), "{text}");
+        assert!(marker.exists(), "the user's own hook ran: {text}");
         let result: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
         assert_eq!(
             result["permission_denials"][0]["tool_name"], "Read",

@@ -25,8 +25,16 @@ pub(super) fn with_command_args(
         argv.splice(1..1, extra.iter().cloned());
     }
     // Always, whatever the user passed: the hooks are guard's, not a
-    // default the user's own flags replace.
+    // default the user's own flags replace. The user's own settings are
+    // taken into guard's file instead.
     if let Some(hooks) = hooks {
+        if hooks.user_settings.is_some() {
+            argv = std::iter::once(argv[0].clone())
+                .chain(super::super::client_hooks::without_user_settings(
+                    &argv[1..],
+                ))
+                .collect();
+        }
         argv.splice(1..1, hooks.command_args());
     }
     argv
@@ -52,6 +60,9 @@ pub(super) fn client_hooks(
         // Claude Code reads its hooks from a file; Codex from its flags.
         settings: (client == HookClient::Claude).then(|| session.client_settings(client.name())),
         guard: guard?.to_path_buf(),
+        user_settings: (client == HookClient::Claude)
+            .then(|| super::super::client_hooks::user_settings(&command[1..]))
+            .flatten(),
     })
 }
 

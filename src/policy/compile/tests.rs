@@ -430,6 +430,26 @@ fn client_hooks_are_registered_for_that_client_alone() {
             .values()
             .any(|tool| tool == Path::new("/usr/local/bin/guard"))
     );
+    // The user's own --settings go into guard's file, not beside it.
+    let policy = compile_profile(
+        spec,
+        &["claude", "--settings", "mine.json", "-p", "hi"],
+        &host,
+        true,
+    )
+    .unwrap();
+    let hooks = policy.client_hooks.clone().unwrap();
+    assert_eq!(hooks.user_settings.as_deref(), Some("mine.json"));
+    assert_eq!(
+        policy.command.argv,
+        [
+            "claude",
+            "--settings",
+            settings.to_str().unwrap(),
+            "-p",
+            "hi"
+        ]
+    );
     // Another command gets nothing.
     let policy = compile_profile(spec, &["bash"], &host, true).unwrap();
     assert!(policy.client_hooks.is_none());
