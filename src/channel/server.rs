@@ -260,6 +260,14 @@ fn pre_tool_use(
     if let Some(program) = sandbox["program"].as_str() {
         event = event.with("program", program);
     }
+    // A shell call's command, by which the tree finds its processes (the
+    // exec record holds it too, as the shell was given it).
+    if call.tool == "Bash"
+        && let Some(command) = call.input["command"].as_str()
+        && command.len() <= MAX_COMMAND
+    {
+        event = event.with("command", command);
+    }
     if let Some(reason) = &reason {
         event = event.with("reason", reason.clone());
     }
@@ -299,6 +307,9 @@ fn credential_record(name: &str, decision: &str, state: &TrustState) -> Event {
     }
     event
 }
+
+/// The longest shell command a call's record holds.
+const MAX_COMMAND: usize = 16 * 1024;
 
 /// What a reason says of a call put to the user.
 const ASKS: &str = "it needs the user's approval";

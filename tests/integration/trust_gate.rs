@@ -291,6 +291,21 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
                 })
                 .unwrap();
             assert_eq!(push["decision"], "allow");
+            // The push's processes are found by its command and lineage.
+            let shown = env
+                .guard(&["log", "show", "last", "--tree", "--json"])
+                .output()
+                .unwrap();
+            let tree: Value = serde_json::from_slice(&shown.stdout).unwrap();
+            let push_call = &tree["prompts"][0]["calls"][4];
+            assert_eq!(push_call["call"]["tool"], "Bash", "{tree:#}");
+            let by = push_call["by"].as_array().unwrap();
+            assert!(
+                by.iter().any(|r| r["kind"] == "exec"
+                    && r["argv"][0] == "git"
+                    && r["argv"][1] == "push"),
+                "{tree:#}"
+            );
             assert!(
                 text(5).contains("db-token-on-demand-1"),
                 "{}\n{records:#?}",
