@@ -210,6 +210,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             hooks,
             &mut client_dirs,
             &input.session,
+            (host, input.repo),
         )?;
     }
     let network = NetworkPolicy {

@@ -166,3 +166,36 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }
 }
+
+/// A repository whose own Gemini CLI settings would switch hooks off (a
+/// trusted folder's settings override the user's) is refused before the
+/// session starts, naming the file, rather than run without guard's checks.
+#[test]
+fn a_repository_that_switches_gemini_hooks_off_is_refused() {
+    let env = TestEnv::new(*identities().last().unwrap());
+    let settings = env.repo.join(".gemini/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        "{\n  // ours\n  \"hooksConfig\": {\"enabled\": false}\n}\n",
+    )
+    .unwrap();
+    env.give(&env.repo);
+    let output = env
+        .guard(&["run", "-p", "gemini", "--", "gemini", "--version"])
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains(settings.to_str().unwrap()), "{text}");
+    assert!(text.contains("hooksConfig.enabled = false"), "{text}");
+    // Without that line it runs.
+    std::fs::write(&settings, "{\"hooksConfig\": {\"enabled\": true}}\n").unwrap();
+    let output = env
+        .guard(&["run", "-p", "gemini", "--", "gemini", "--version"])
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+}

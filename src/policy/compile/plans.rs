@@ -74,10 +74,29 @@ pub(super) fn register_in_settings(
     hooks: &super::super::ClientHooks,
     client_dirs: &mut [super::super::ClientDir],
     session: &super::super::SessionPaths,
+    (host, repo): (&dyn HostView, &Path),
 ) -> Result<(), super::super::CompileError> {
     let Some((env, name)) = hooks.client.settings_copy() else {
         return Ok(());
     };
+    // The repository's own settings could switch the hooks off: the session
+    // does not start then, rather than start without them.
+    let workspace = repo.join(".gemini/settings.json");
+    if let Ok(text) = host.read_head(&workspace, 1 << 20)
+        && let Some(why) = super::super::client_hooks::gemini_workspace_turns_hooks_off(
+            &String::from_utf8_lossy(&text),
+        )
+    {
+        return Err(super::super::CompileError::Conflict {
+            profile: profile.to_string(),
+            message: format!(
+                "{} would switch off guard's hooks for {} ({why}); remove that, or run it \
+                 with a profile without client_hooks",
+                workspace.display(),
+                hooks.client.display_name()
+            ),
+        });
+    }
     let copy = client_dirs
         .iter_mut()
         .filter(|dir| dir.env == env)
