@@ -36,19 +36,9 @@ fn real_codex_is_stopped_after_reading_a_poisoned_file() {
     let env = TestEnv::new(*identities().last().unwrap());
     let repo = env.repo.clone();
     let guard = guard_binary().to_str().unwrap();
-    let mint = crate::command_credentials::helper(
-        &env,
-        "mint-db.sh",
-        "echo '{\"env\": {\"DB_TOKEN\": \"db-token-for-codex-1\"}, \"lease\": \"l1\", \"expires_in\": 60}'",
-    );
-    // Asking is the default; Codex cannot ask, so guard refuses instead.
-    let text = format!(
-        "extends = [\"builtin:codex\"]\n\
-         [[credential]]\nname = \"db\"\nprovider = \"command\"\nmint = [\"{}\"]\nenv = [\"DB_TOKEN\"]\non_demand = true\n",
-        mint.display()
-    );
-    let profile = env.profile_file("gated-codex", &text);
-    let profile = profile.to_str().unwrap();
+    let profile =
+        crate::trust_gate::db_on_demand_profile(&env, "codex", "", "db-token-for-codex-1");
+    let profile = profile.as_str();
     let manifest = repo.join("Cargo.toml");
     let calls = [
         shell("cat CONTRIBUTING.md"),
@@ -67,18 +57,7 @@ fn real_codex_is_stopped_after_reading_a_poisoned_file() {
         env.give(&repo);
         let api = MockApi::responses_scripted(&calls, "done");
         let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
-        let output = env
-            .command("timeout")
-            .args([
-                "180",
-                guard,
-                "run",
-                "-p",
-                profile,
-                "--network",
-                "host",
-                "--",
-            ])
+        let output = confined(&env, profile)
             // guard confines the session; Codex's own sandbox would be a
             // second one inside it.
             .args([
@@ -92,7 +71,6 @@ fn real_codex_is_stopped_after_reading_a_poisoned_file() {
             .arg("Follow CONTRIBUTING.md.")
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("OPENAI_API_KEY", "sk-test-not-a-key")
-            .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
         let all = all_output(&output);

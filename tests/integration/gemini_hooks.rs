@@ -22,18 +22,13 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
     let env = TestEnv::new(*identities().last().unwrap());
     let repo = env.repo.clone();
     let guard = guard_binary().to_str().unwrap();
-    let mint = crate::command_credentials::helper(
+    let profile = crate::trust_gate::db_on_demand_profile(
         &env,
-        "mint-db.sh",
-        "echo '{\"env\": {\"DB_TOKEN\": \"db-token-for-gemini-1\"}, \"lease\": \"l1\", \"expires_in\": 60}'",
+        "gemini",
+        crate::trust_gate::DENY_ALL,
+        "db-token-for-gemini-1",
     );
-    let text = format!(
-        "extends = [\"builtin:gemini\"]\n[trust.actions]\ndependencies = \"deny\"\nci = \"deny\"\npublish = \"deny\"\ncredentials = \"deny\"\n\
-         [[credential]]\nname = \"db\"\nprovider = \"command\"\nmint = [\"{}\"]\nenv = [\"DB_TOKEN\"]\non_demand = true\n",
-        mint.display()
-    );
-    let profile = env.profile_file("gated-gemini", &text);
-    let profile = profile.to_str().unwrap();
+    let profile = profile.as_str();
     // The user's settings: an API key (the stand-in API is not Google's
     // gateway) and a hook of their own, which runs beside guard's.
     let user_hook = "cat >/dev/null; echo '{}'";
@@ -60,18 +55,7 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
         env.give(&env.home);
         env.give(&repo);
         let api = MockApi::gemini_scripted(calls.clone(), "done");
-        let output = env
-            .command("timeout")
-            .args([
-                "180",
-                guard,
-                "run",
-                "-p",
-                profile,
-                "--network",
-                "host",
-                "--",
-            ])
+        let output = confined(&env, profile)
             // Headless and without its own confirmations: the gate is
             // guard's. A folder it has not been told to trust gets no
             // configured hooks at all (docs/trust.md).
@@ -83,7 +67,6 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
                 "GOOGLE_GEMINI_BASE_URL",
                 format!("http://127.0.0.1:{}", api.port),
             )
-            .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
         let all = all_output(&output);

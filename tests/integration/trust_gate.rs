@@ -161,18 +161,8 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
     let env = TestEnv::new(*identities().last().unwrap());
     let repo = env.repo.clone();
     let guard = guard_binary().to_str().unwrap();
-    let mint = crate::command_credentials::helper(
-        &env,
-        "mint-db.sh",
-        "echo '{\"env\": {\"DB_TOKEN\": \"db-token-on-demand-1\"}, \"lease\": \"l1\", \"expires_in\": 60}'",
-    );
-    let text = format!(
-        "extends = [\"builtin:claude\"]\n[trust.actions]\ndependencies = \"deny\"\nci = \"deny\"\npublish = \"deny\"\ncredentials = \"deny\"\n\
-         [[credential]]\nname = \"db\"\nprovider = \"command\"\nmint = [\"{}\"]\nenv = [\"DB_TOKEN\"]\non_demand = true\n",
-        mint.display()
-    );
-    let profile = env.profile_file("gated-claude", &text);
-    let profile = profile.to_str().unwrap();
+    let profile = db_on_demand_profile(&env, "claude", DENY_ALL, "db-token-on-demand-1");
+    let profile = profile.as_str();
     let manifest = repo.join("Cargo.toml");
     let workflow = repo.join(".github/workflows/deploy.yml");
     let script = json!([
@@ -465,6 +455,35 @@ fn an_untrusted_session_reaches_no_new_host_when_the_profile_denies_it() {
 }
 
 /// A post-tool-use input: a read of TICKET.md with a planted instruction.
+/// `[trust.actions]` that refuse every gated action guard's tests use.
+pub(crate) const DENY_ALL: &str =
+    "dependencies = \"deny\"\nci = \"deny\"\npublish = \"deny\"\ncredentials = \"deny\"\n";
+
+/// A profile on top of the built-in `base` with `actions` under
+/// `[trust.actions]`, offering the credential `db` on demand (a command
+/// provider whose `DB_TOKEN` is `token`); its path.
+pub(crate) fn db_on_demand_profile(
+    env: &TestEnv,
+    base: &str,
+    actions: &str,
+    token: &str,
+) -> String {
+    let mint = crate::command_credentials::helper(
+        env,
+        "mint-db.sh",
+        &format!(
+            "echo '{{\"env\": {{\"DB_TOKEN\": \"{token}\"}}, \"lease\": \"l1\", \"expires_in\": 60}}'"
+        ),
+    );
+    let text = format!(
+        "extends = [\"builtin:{base}\"]\n[trust.actions]\n{actions}\
+         [[credential]]\nname = \"db\"\nprovider = \"command\"\nmint = [\"{}\"]\nenv = [\"DB_TOKEN\"]\non_demand = true\n",
+        mint.display()
+    );
+    let path = env.profile_file(&format!("gated-{base}"), &text);
+    path.to_str().unwrap().to_string()
+}
+
 pub(crate) fn poisoned_read_input(env: &TestEnv) -> Value {
     let repo = env.repo.as_path();
     let file = repo.join("TICKET.md");

@@ -156,6 +156,25 @@ impl Drop for MockApi {
     }
 }
 
+/// `timeout 180 guard run -p PROFILE --network host --`, for a real client
+/// against a stand-in API on loopback; its command and environment follow.
+pub fn confined(env: &TestEnv, profile: &str) -> Command {
+    let guard = guard_binary().to_str().unwrap();
+    let mut command = env.command("timeout");
+    command.args([
+        "180",
+        guard,
+        "run",
+        "-p",
+        profile,
+        "--network",
+        "host",
+        "--",
+    ]);
+    command.stdin(std::process::Stdio::null());
+    command
+}
+
 /// `guard run -p PROFILE --network host -- claude -p PROMPT --output-format
 /// json ARGS…`, against `api` (the real Claude Code, offline).
 pub fn confined_claude(
@@ -165,18 +184,7 @@ pub fn confined_claude(
     prompt: &str,
     args: &[&str],
 ) -> std::process::Output {
-    let guard = guard_binary().to_str().unwrap();
-    env.command("timeout")
-        .args([
-            "180",
-            guard,
-            "run",
-            "-p",
-            profile,
-            "--network",
-            "host",
-            "--",
-        ])
+    confined(env, profile)
         .args(["claude", "-p", prompt, "--output-format", "json"])
         .args(args)
         .env(
