@@ -1,11 +1,13 @@
-//! `guard hook claude|codex EVENT`: the clients' hook protocol on stdin and
-//! stdout, judged by [`crate::hooks::claude`] and, inside a supervised
-//! session, by guard over the session's channel. Codex speaks Claude Code's
-//! protocol (the same input fields, tool names `Bash` and the MCP tools',
-//! the same `permissionDecision` output) with one tool of its own
-//! (`apply_patch`) and without `ask`.
+//! `guard hook claude|codex|gemini EVENT`: the clients' hook protocols on
+//! stdin and stdout, judged by [`crate::hooks::claude`] and, inside a
+//! supervised session, by guard over the session's channel. Codex speaks
+//! Claude Code's protocol (the same input fields, tool names `Bash` and the
+//! MCP tools', the same `permissionDecision` output) with one tool of its
+//! own (`apply_patch`) and without `ask`. Gemini CLI's input is read in
+//! Claude Code's terms ([`crate::hooks::gemini`]) and answered in its own
+//! format.
 //!
-//! Exit status follows both clients: 0 with JSON on stdout is a decision; 2
+//! Exit status follows the clients: 0 with JSON on stdout is a decision; 2
 //! blocks the call with stderr as the reason (used when the input or the
 //! session's rules cannot be read, and on a panic: the adapter fails
 //! closed); 1 is an error shown to the user, for the post-call scan, which
