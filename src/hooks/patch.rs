@@ -1,6 +1,9 @@
 //! The files a Codex `apply_patch` call changes, read from the patch text
 //! its hook input carries (`tool_input.command`): every `*** Add File:`,
-//! `*** Update File:`, `*** Delete File:` and `*** Move to:` line.
+//! `*** Update File:`, `*** Delete File:` and `*** Move to:` line. Codex's
+//! parser allows whitespace around its markers, so they are matched on
+//! trimmed lines; a context line that happens to read like a marker names
+//! one file more, which gates more, never less.
 
 /// The paths the patch adds, changes, deletes or moves to, in order, as
 /// written (relative to the call's working directory, or absolute).
@@ -14,7 +17,7 @@ pub fn changed_files(patch: &str) -> Vec<&str> {
     patch
         .lines()
         .filter_map(|line| {
-            let line = line.trim_end_matches('\r');
+            let line = line.trim();
             MARKERS
                 .iter()
                 .find_map(|marker| line.strip_prefix(marker))
@@ -35,7 +38,14 @@ mod tests {
             changed_files(patch),
             ["ci.yml", "src/a.rs", "src/b.rs", "/abs/old.txt"]
         );
-        // Content lines that look like markers are prefixed (`+`, `-`, ` `).
+        // Added lines that look like markers are prefixed with `+`.
         assert!(changed_files("*** Begin Patch\n*** Add File: a\n+*** Add File: b\n").len() == 1);
+        // Markers with whitespace around them, as Codex's parser takes them.
+        assert_eq!(
+            changed_files(
+                "*** Begin Patch\n  *** Update File: Cargo.toml  \n@@\n-a\n+b\n*** End Patch"
+            ),
+            ["Cargo.toml"]
+        );
     }
 }

@@ -92,6 +92,18 @@ pub fn untrusted_source(
     })
 }
 
+/// The sensitive action of the first file a patch in the call's `command`
+/// changes that has one.
+fn patch_action(call: &ToolCall, repo: &Path) -> Option<(Action, String)> {
+    let cwd = call.cwd.as_deref().unwrap_or(repo);
+    super::patch::changed_files(call.input["command"].as_str()?)
+        .into_iter()
+        .map(|file| trust::absolute(file, cwd))
+        .find_map(|path| {
+            trust::edit_action(&path, repo).map(|action| (action, path.display().to_string()))
+        })
+}
+
 /// A command as a reason quotes it: its first line, at most 120 characters.
 fn short(command: &str) -> String {
     let line = command.lines().next().unwrap_or_default();
@@ -109,15 +121,12 @@ pub fn sensitive_call(call: &ToolCall, repo: &Path) -> Option<(Action, String)> 
             let path = file_path(call, repo)?;
             trust::edit_action(&path, repo).map(|action| (action, path.display().to_string()))
         }
-        "apply_patch" => {
-            let cwd = call.cwd.as_deref().unwrap_or(repo);
-            super::patch::changed_files(call.input["command"].as_str()?)
-                .into_iter()
-                .map(|file| trust::absolute(file, cwd))
-                .find_map(|path| {
-                    trust::edit_action(&path, repo)
-                        .map(|action| (action, path.display().to_string()))
-                })
+        // Codex's patches, also when a shell command carries one (Codex
+        // takes `apply_patch <<'EOF'` in a shell call as its own tool).
+        "apply_patch" => patch_action(call, repo),
+        "Bash" if call.input["command"].as_str()?.contains("*** Begin Patch") => {
+            patch_action(call, repo)
+                .or_else(|| trust::command_action(call.input["command"].as_str()?))
         }
         "Read" | "NotebookRead" => {
             let path = file_path(call, repo)?;
@@ -213,5 +222,13 @@ mod tests {
         );
         let plain = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n-a\n+b\n*** End Patch\n";
         assert_eq!(sensitive_call(&patch(plain), repo), None);
+        let shell = call(
+            "Bash",
+            json!({"command": format!("apply_patch <<'EOF'\n{manifest}EOF\n")}),
+        );
+        assert_eq!(
+            sensitive_call(&shell, repo).map(|s| s.0),
+            Some(Action::Dependencies)
+        );
     }
 }
