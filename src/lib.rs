@@ -23,6 +23,7 @@ pub mod digest;
 pub mod exit;
 pub mod hooks;
 pub mod identity;
+pub mod jsonc;
 pub mod launch;
 pub mod policy;
 pub mod profile;

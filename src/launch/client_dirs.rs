@@ -7,7 +7,7 @@
 //! back; a kept file must be a regular file of its own (one link).
 
 use crate::audit::{Event, EventKind};
-use crate::policy::{ClientDir, Policy, SessionCopy, merge_back};
+use crate::policy::{ClientDir, CopyFormat, Policy, SessionCopy, merge_back};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -82,9 +82,15 @@ fn with_session_only(
     content: Option<&[u8]>,
     top: &Value,
 ) -> Result<Vec<u8>, String> {
-    let mut value = match content {
-        Some(bytes) => super::config_text::parse(copy.format, bytes)?,
-        None => Value::Object(Default::default()),
+    // A client's settings may have comments (Gemini CLI's do); the
+    // session's copy is written without them.
+    let mut value = match (copy.format, content) {
+        (CopyFormat::Json, Some(bytes)) => {
+            let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+            crate::jsonc::parse(text).map_err(|e| format!("not JSON: {e}"))?
+        }
+        (_, Some(bytes)) => super::config_text::parse(copy.format, bytes)?,
+        (_, None) => Value::Object(Default::default()),
     };
     if !value.is_object() {
         return Err("not a JSON object".to_string());

@@ -34,11 +34,14 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
     let user_hook = "cat >/dev/null; echo '{}'";
     let settings_file = env.home.join(".gemini/settings.json");
     std::fs::create_dir_all(settings_file.parent().unwrap()).unwrap();
-    let settings = json!({
-        "security": {"auth": {"selectedType": "gemini-api-key"}},
-        "hooks": {"BeforeTool": [{"matcher": "*", "hooks": [{"type": "command", "command": user_hook}]}]},
-    })
-    .to_string();
+    // With a comment, as Gemini CLI allows.
+    let settings = format!(
+        "// mine\n{}",
+        json!({
+            "security": {"auth": {"selectedType": "gemini-api-key"}},
+            "hooks": {"BeforeTool": [{"matcher": "*", "hooks": [{"type": "command", "command": user_hook}]}]},
+        })
+    );
     std::fs::write(&settings_file, &settings).unwrap();
     let manifest = repo.join("Cargo.toml");
     let calls = json!([

@@ -49,53 +49,8 @@ pub fn gemini_workspace_turns_hooks_off(text: &str) -> Option<&'static str> {
     if !text.contains("hooksConfig") {
         return None;
     }
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&without_comments(text)) else {
+    let Ok(value) = crate::jsonc::parse(text) else {
         return Some("it mentions hooksConfig and is not JSON guard can read");
     };
     (value["hooksConfig"]["enabled"] == false).then_some("it sets hooksConfig.enabled = false")
-}
-
-/// JSON text without `//` and `/* */` comments (outside strings), as
-/// Gemini CLI reads its settings.
-fn without_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                '\\' => out.extend(chars.next()),
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
