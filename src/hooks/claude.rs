@@ -303,13 +303,19 @@ pub fn deny_output(refusal: &Refusal) -> Value {
 /// What a `PreToolUse` hook prints to decide a call: `"deny"`, or `"ask"`
 /// (the client asks the user, showing `reason`).
 pub fn decision_output(decision: &str, reason: &str) -> Value {
-    json!({
+    let mut output = json!({
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
             "permissionDecision": decision,
             "permissionDecisionReason": reason,
         }
-    })
+    });
+    // Claude Code's permission prompt does not show the reason of an
+    // `ask`; a system message is shown to the user beside it.
+    if decision == "ask" {
+        output["systemMessage"] = json!(reason);
+    }
+    output
 }
 
 /// What the model is told about untrusted tool output.

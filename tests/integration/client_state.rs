@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
 
-const API_KEY: &str = "sk-ant-test-0123456789abcdefghij";
+pub(crate) const API_KEY: &str = "sk-ant-test-0123456789abcdefghij";
 
 /// Runs the Python `program` in a session of `profile` (with `mode`'s
 /// flags); from a file, since a script given inline would be in the exec
@@ -32,7 +32,12 @@ pub(crate) fn read_json(path: &Path) -> Value {
 
 /// Starts the real Claude Code, confined, from an interactive shell in a
 /// terminal, against `api`.
-fn interactive_claude(env: &TestEnv, api: &MockApi) -> Pane {
+pub(crate) fn interactive_claude(env: &TestEnv, api: &MockApi) -> Pane {
+    interactive_claude_with(env, api, "")
+}
+
+/// The same, with Claude Code's arguments `args` (as the shell reads them).
+pub(crate) fn interactive_claude_with(env: &TestEnv, api: &MockApi, args: &str) -> Pane {
     let shell = format!(
         "env -i HOME={home} PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 \
          XDG_STATE_HOME={state} XDG_CONFIG_HOME={home}/.config ANTHROPIC_API_KEY={API_KEY} \
@@ -45,7 +50,7 @@ fn interactive_claude(env: &TestEnv, api: &MockApi) -> Pane {
     let pane = Pane::start(env, &shell);
     pane.keys(&["PS1='outer$ '", "Enter"]);
     let command = format!(
-        "{} run -p claude --network host -- claude",
+        "{} run -p claude --network host -- claude {args}",
         guard_binary().display()
     );
     pane.keys(&[&command, "Enter"]);

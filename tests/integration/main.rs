@@ -39,4 +39,5 @@ mod sockets;
 mod terminal;
 mod tool_settings;
 mod trust;
+mod trust_ask;
 mod trust_gate;
