@@ -293,9 +293,11 @@ fn audit_call(
     } else {
         Response::Continue
     };
+    // Who made the call, read while it waits: a process let go at once can
+    // end (and its `/proc` entry with it) before it is looked up.
+    let process = processes.get(call.pid);
     // The process may have died meanwhile: nothing to answer then.
     let _ = listener.respond(call.id, response);
-    let process = processes.get(call.pid);
     let (tid, pid) = (process.tid, process.pid);
     let event = match &denial {
         Some(denial) => record::denial_event(&operation, syscall, denial, process),
