@@ -249,7 +249,7 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
 }
 
 /// Decides an exec or file operation, answers it, then records it (the
-/// process goes on while the record is made).
+/// process goes on while the record is made; who it is was read before).
 fn audit_call(
     listener: &Listener,
     shared: &Shared,
@@ -281,8 +281,10 @@ fn audit_call(
         return;
     }
     let recording = shared.unrecorded.hold();
+    // Who made the call, read while it waits: a process let go at once can
+    // end (and its `/proc` entry with it) before it is looked up.
+    let process = processes.get(call.pid);
     if supervision.session_rc.hand_over(listener, call, &operation) {
-        let process = processes.get(call.pid);
         let event = record::operation_event(&operation, syscall, process).with("session_rc", true);
         supervision.events.send(event);
         return;
@@ -293,9 +295,6 @@ fn audit_call(
     } else {
         Response::Continue
     };
-    // Who made the call, read while it waits: a process let go at once can
-    // end (and its `/proc` entry with it) before it is looked up.
-    let process = processes.get(call.pid);
     // The process may have died meanwhile: nothing to answer then.
     let _ = listener.respond(call.id, response);
     let (tid, pid) = (process.tid, process.pid);
