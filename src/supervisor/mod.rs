@@ -264,13 +264,14 @@ fn audit_call(
     let Some(operation) = decode::decode(call, &cwd) else {
         // Its memory could not be read: the kernel decides, and the record
         // says what little is known.
+        let process = processes.get(call.pid);
         let _ = listener.respond(call.id, Response::Continue);
         let kind = if matches!(syscall, "execve" | "execveat") {
             EventKind::Exec
         } else {
             EventKind::Open
         };
-        let event = Event::new(kind, Some(processes.get(call.pid)))
+        let event = Event::new(kind, Some(process))
             .with("syscall", syscall)
             .with("unreadable", true);
         supervision.events.send(event);
