@@ -188,8 +188,11 @@ pub fn answer(request: &Value, context: &ServerContext, state: &mut TrustState) 
         Some("pre-tool-use") => match call() {
             Ok(call) => {
                 // A client that cannot put a call to the user (Codex) gets
-                // `deny` where another would get `ask`.
-                let can_ask = request["client"] != "codex";
+                // `deny` where another would get `ask`; a request that
+                // names no client is Claude Code's.
+                let client = serde_json::from_value(request["client"].clone())
+                    .unwrap_or(crate::policy::HookClient::Claude);
+                let can_ask = crate::policy::HookClient::can_ask(client);
                 pre_tool_use(&call, &request["sandbox_refusal"], can_ask, context, state)
             }
             Err(error) => json!({"error": error.to_string()}),

@@ -12,11 +12,11 @@ pub use claude::{claude_settings, user_settings, without_user_settings};
 pub use codex::codex_args;
 pub use gemini::{gemini_settings, gemini_workspace_turns_hooks_off};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A client whose hooks guard registers and answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HookClient {
     /// Claude Code: `--settings FILE`; a pre-call hook may ask the user.

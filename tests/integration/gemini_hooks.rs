@@ -120,14 +120,7 @@ fn real_gemini_cli_is_stopped_after_reading_a_poisoned_file() {
             assert_eq!(calls[0]["call"]["tool"], "Read");
             assert!(calls[0]["result"].is_object(), "{tree:#}");
         }
-        for hook in ["session-start", "session-end"] {
-            assert!(
-                records
-                    .iter()
-                    .any(|r| r["kind"] == "agent" && r["hook"] == hook),
-                "no {hook} record: {records:#?}"
-            );
-        }
+        crate::trust_gate::assert_agent_records(&records, &["session-start", "session-end"]);
         assert!(
             records.iter().any(|r| r["kind"] == "prompt"),
             "{records:#?}"

@@ -277,14 +277,7 @@ fn real_claude_code_is_stopped_after_reading_a_poisoned_file() {
             );
         }
         // The client's own session, from start to end.
-        for hook in ["session-start", "session-end"] {
-            assert!(
-                records
-                    .iter()
-                    .any(|r| r["kind"] == "agent" && r["hook"] == hook),
-                "no {hook} record: {records:#?}"
-            );
-        }
+        assert_agent_records(&records, &["session-start", "session-end"]);
         let verify = env.guard(&["log", "verify", "last"]).output().unwrap();
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }
@@ -463,6 +456,18 @@ pub(crate) fn assert_gated_after_poison(records: &[Value]) {
         ],
         "{records:#?}"
     );
+}
+
+/// The log has an `agent` record of each of the client's `hooks`.
+pub(crate) fn assert_agent_records(records: &[Value], hooks: &[&str]) {
+    for hook in hooks {
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "agent" && r["hook"] == *hook),
+            "no {hook} record: {records:#?}"
+        );
+    }
 }
 
 /// `[trust.actions]` that refuse every gated action guard's tests use.
