@@ -21,14 +21,21 @@ pub trait HostView {
     fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>>;
 }
 
-/// The real machine, with the environment captured once. Resolved paths are
-/// cached: a profile resolves ~60 tools, most in the same few directories and
-/// sharing one dynamic loader.
+/// The real machine, with the environment captured once. What a path
+/// resolves to (or why it does not) and where a program is found are
+/// remembered, so a compile sees one view of them and asks the kernel once
+/// per question: a profile resolves ~60 tools, most in the same few
+/// directories and sharing one dynamic loader, and probes each of ~400
+/// protected names from more than one rule.
 #[derive(Debug, Clone)]
 pub struct RealHost {
     vars: BTreeMap<String, String>,
-    resolved: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+    resolved: Memo<PathBuf, Result<PathBuf, i32>>,
+    programs: Memo<(String, String), Option<PathBuf>>,
 }
+
+/// Answers already given, by question.
+type Memo<K, V> = std::cell::RefCell<std::collections::HashMap<K, V>>;
 
 impl RealHost {
     /// Captures the current process environment (non-UTF-8 variables are dropped).
@@ -38,6 +45,7 @@ impl RealHost {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
             resolved: Default::default(),
+            programs: Default::default(),
         }
     }
 }
@@ -49,21 +57,21 @@ impl HostView for RealHost {
 
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
         if let Some(known) = self.resolved.borrow().get(path) {
-            return Ok(known.clone());
+            return known.clone().map_err(std::io::Error::from_raw_os_error);
         }
-        // A file that is not a symlink, in a directory already resolved,
-        // needs one lstat instead of a readlink per path component.
-        let metadata = std::fs::symlink_metadata(path)?;
-        let real = match (path.parent(), path.file_name()) {
-            (Some(dir), Some(name)) if !metadata.file_type().is_symlink() && path.is_absolute() => {
-                self.canonicalize(dir)?.join(name)
-            }
-            _ => std::fs::canonicalize(path)?,
+        let resolved = self.resolve(path);
+        // Failures are remembered by their errno (most are "not there").
+        let remembered = match &resolved {
+            Ok(real) => Ok(real.clone()),
+            Err(error) => match error.raw_os_error() {
+                Some(errno) => Err(errno),
+                None => return resolved,
+            },
         };
         self.resolved
             .borrow_mut()
-            .insert(path.to_path_buf(), real.clone());
-        Ok(real)
+            .insert(path.to_path_buf(), remembered);
+        resolved
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -87,17 +95,78 @@ impl HostView for RealHost {
     }
 
     fn find_program(&self, name: &str, path_var: &str) -> Option<PathBuf> {
+        let key = (name.to_string(), path_var.to_string());
+        if let Some(known) = self.programs.borrow().get(&key) {
+            return known.clone();
+        }
+        let found = look_up_program(name, path_var);
+        self.programs.borrow_mut().insert(key, found.clone());
+        found
+    }
+}
+
+impl RealHost {
+    /// [`HostView::canonicalize`], asked of the kernel.
+    fn resolve(&self, path: &Path) -> std::io::Result<PathBuf> {
+        // A file that is not a symlink, in a directory already resolved,
+        // needs one lstat instead of a readlink per path component.
+        let metadata = std::fs::symlink_metadata(path)?;
+        match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) if !metadata.file_type().is_symlink() && path.is_absolute() => {
+                Ok(self.canonicalize(dir)?.join(name))
+            }
+            _ => std::fs::canonicalize(path),
+        }
+    }
+}
+
+/// [`HostView::find_program`], asked of the kernel.
+fn look_up_program(name: &str, path_var: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    // Like a shell: the first PATH entry holding an executable file of
+    // that name (empty and relative entries are skipped: guard never
+    // resolves tools against the current directory).
+    path_var
+        .split(':')
+        .filter(|dir| dir.starts_with('/'))
+        .map(|dir| Path::new(dir).join(name))
+        .find(|candidate| {
+            std::fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_host_answers_each_question_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool_dir = dir.path().join("bin");
+        std::fs::create_dir(&tool_dir).unwrap();
+        let missing = dir.path().join(".envrc");
+        let path_var = tool_dir.to_string_lossy().into_owned();
+        let host = RealHost::from_process();
+        let error = host.canonicalize(&missing).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(host.find_program("tool", &path_var), None);
+
+        // What appears after a question was answered is not seen by the same
+        // host (one compile, one view of the machine) ...
+        std::fs::write(&missing, "x").unwrap();
+        let tool = tool_dir.join("tool");
+        std::fs::write(&tool, "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        // Like a shell: the first PATH entry holding an executable file of
-        // that name (empty and relative entries are skipped: guard never
-        // resolves tools against the current directory).
-        path_var
-            .split(':')
-            .filter(|dir| dir.starts_with('/'))
-            .map(|dir| Path::new(dir).join(name))
-            .find(|candidate| {
-                std::fs::metadata(candidate)
-                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            })
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let again = host.canonicalize(&missing).unwrap_err();
+        assert_eq!(again.raw_os_error(), error.raw_os_error());
+        assert_eq!(host.find_program("tool", &path_var), None);
+
+        // ... and is by the next.
+        let next = RealHost::from_process();
+        let real = dir.path().canonicalize().unwrap();
+        assert_eq!(next.canonicalize(&missing).unwrap(), real.join(".envrc"));
+        assert_eq!(next.find_program("tool", &path_var), Some(tool));
     }
 }
