@@ -3,6 +3,7 @@
  * Built by the tests with the system C compiler. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/landlock.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
@@ -180,6 +181,19 @@ int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *op = argv[1];
     const char *arg = argc > 2 ? argv[2] : "";
+    if (!strcmp(op, "landlock_layer")) {
+        /* A sandbox of the session's own: a Landlock layer that allows
+         * writes only below arg, as landrun or nono would add. */
+        struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                                                LANDLOCK_ACCESS_FS_MAKE_REG};
+        int ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+        if (ruleset < 0) return result(ruleset);
+        struct landlock_path_beneath_attr beneath = {.allowed_access = attr.handled_access_fs,
+                                                     .parent_fd = open(arg, O_PATH | O_CLOEXEC)};
+        long added = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0);
+        if (added < 0) return result(added);
+        return result(syscall(SYS_landlock_restrict_self, ruleset, 0));
+    }
     if (!strcmp(op, "read")) return read_file(arg);
     if (!strcmp(op, "mkfifo")) return result(mkfifo(arg, 0644));
     if (!strcmp(op, "swap_race") && argc > 4) return swap_race(arg, argv[3], atoi(argv[4]));

@@ -131,8 +131,11 @@ fn confine(plan: &Plan<'_>, guard_alive: &OwnedFd) -> Result<(), SetupError> {
 
     // 7. The session's Landlock domain. From here on the kernel checks
     //    everything this process does, and so everything the supervisor
-    //    performs for the session, against the command's own rules.
-    landlock::restrict_self(policy, plan.proxy.map(|proxy| proxy.port()))?;
+    //    performs for the session, against the command's own rules. (A
+    //    nested session keeps the outer session's: see `Plan`.)
+    if plan.adds_landlock_layers() {
+        landlock::restrict_self(policy, plan.proxy.map(|proxy| proxy.port()))?;
+    }
     Ok(())
 }
 

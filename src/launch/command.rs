@@ -39,7 +39,9 @@ fn confine(plan: &Plan<'_>, control: Option<UnixStream>) -> Result<(), SetupErro
 
     // 3. A nested Landlock domain that only scopes signals and abstract unix
     //    sockets: the session can signal its own processes, not its anchor.
-    landlock::scope_self()?;
+    if plan.adds_landlock_layers() {
+        landlock::scope_self()?;
+    }
 
     // 4. The deny programs, then (supervised) the notify filter: its
     //    listener goes to the anchor, our copy is closed (the command must

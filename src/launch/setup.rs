@@ -34,6 +34,19 @@ pub struct Plan<'a> {
     pub supervised: bool,
 }
 
+impl Plan<'_> {
+    /// Whether the session adds Landlock layers of its own. A session nested
+    /// in another cannot: the outer session refuses new layers (its
+    /// supervisor makes the nested session's writes with the outer session's
+    /// rights, so a layer would be a promise it could not keep). The nested
+    /// session then has the outer session's filesystem rights and Landlock
+    /// network rules, and says so; its environment, credentials and seccomp
+    /// deny list are its own.
+    pub fn adds_landlock_layers(&self) -> bool {
+        self.supervised
+    }
+}
+
 /// Why the session could not be set up. Its text goes to guard over the
 /// error pipe.
 #[derive(Debug, thiserror::Error)]

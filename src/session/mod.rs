@@ -188,12 +188,19 @@ pub fn run(
     let parent_env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
+    // Inside another session, that session's supervisor records what this
+    // one does (a process can have one seccomp listener), and its Landlock
+    // domain is this one's (see `launch::Plan::adds_landlock_layers`).
+    let outer = std::env::var(launch::SESSION_VAR).ok();
+    if let Some(outer) = &outer {
+        notify(&format!(
+            "inside session {outer}: this session has that session's filesystem rights (a session cannot add Landlock layers inside another); its environment, credentials and seccomp deny list are its own"
+        ));
+    }
     let environment = launch::SessionEnvironment {
         parent: &parent_env,
         credentials: &secrets,
-        // Inside another session, that session's supervisor records what
-        // this one does (a process can have one seccomp listener).
-        supervised: std::env::var_os(launch::SESSION_VAR).is_none(),
+        supervised: outer.is_none(),
         on_demand: on_demand.as_ref(),
     };
     let quarantine = state.quarantine(&session.id);

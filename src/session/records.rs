@@ -24,8 +24,16 @@ pub fn session_start(prepared: &super::Prepared) -> Result<Event, SessionError> 
         .with("policy", policy_json)
         .with("kernel", kernel_json)
         // Inside another session, that session's supervisor records what this
-        // one does (a process can have only one seccomp listener).
-        .with("nested_in", std::env::var(crate::launch::SESSION_VAR).ok()))
+        // one does (a process can have only one seccomp listener), and its
+        // Landlock domain is this one's.
+        .with("nested_in", std::env::var(crate::launch::SESSION_VAR).ok())
+        .with(
+            "landlock",
+            match std::env::var_os(crate::launch::SESSION_VAR) {
+                Some(_) => "the outer session's",
+                None => "the session's own",
+            },
+        ))
 }
 
 /// The session's last record: how it ended, and what it did, by kind.

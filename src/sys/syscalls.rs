@@ -28,6 +28,7 @@ syscalls! {
     process_vm_writev = libc::SYS_process_vm_writev,
     pidfd_getfd = libc::SYS_pidfd_getfd,
     kcmp = libc::SYS_kcmp,
+    landlock_restrict_self = libc::SYS_landlock_restrict_self,
     io_uring_setup = libc::SYS_io_uring_setup,
     io_uring_enter = libc::SYS_io_uring_enter,
     io_uring_register = libc::SYS_io_uring_register,

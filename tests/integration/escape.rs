@@ -313,3 +313,19 @@ fn allowed_work_succeeds() {
         );
     });
 }
+
+#[test]
+fn a_sandbox_the_session_adds_itself_is_refused_not_weakened() {
+    // guard's supervisor makes the session's writes with the session's
+    // rights. A Landlock layer a process added would hold for what the
+    // kernel checks in that process and not for what the supervisor makes
+    // for it (before the refusal, a create the layer forbade was made), so
+    // the layer is refused, and the tool that wanted it knows.
+    for_each_identity(|env| {
+        let (ok, text) = env.probe(&[], "landlock_layer", env.repo.to_str().unwrap());
+        assert!(!ok, "a Landlock layer was added: {text}");
+        assert!(text.contains("EPERM"), "{text}");
+        let (ok, text) = env.probe(&[], "read", env.repo.join("README.md").to_str().unwrap());
+        assert!(ok, "reading the repo must work: {text}");
+    });
+}

@@ -342,3 +342,37 @@ fn each_failure_after_the_fork_stops_the_session_and_cleans_up() {
         );
     }
 }
+
+#[test]
+fn a_session_inside_another_says_whose_rights_it_has() {
+    let env = TestEnv::new(*identities().last().unwrap());
+    let guard = guard_binary().to_str().unwrap();
+    // The inner session's log lives in the outer session's home, which goes
+    // with it: read it from inside.
+    let script = format!(
+        "{guard} run -- sh -c 'echo inner-ran'; echo inner=$?; \
+         grep -o '\"landlock\":\"[^\"]*\"' \"$({guard} log path last)\"; \
+         grep -o '\"nested_in\":\"[^\"]*\"' \"$({guard} log path last)\""
+    );
+    let output = env.run_script(&["--allow-exec", guard], &script);
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    let (_, records) = env.last_log();
+    let outer = records[0]["session"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("inner-ran") && text.contains("inner=0"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "inside session {outer}: this session has that session's filesystem rights"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"landlock\":\"the outer session's\"")
+            && text.contains(&format!("\"nested_in\":\"{outer}\"")),
+        "{text}"
+    );
+    assert_eq!(records[0]["landlock"], "the session's own");
+}

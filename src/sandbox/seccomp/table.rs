@@ -104,6 +104,12 @@ pub const ALWAYS_DENIED: &[DenyEntry] = &[
         "used to widen kernel race windows in exploits"
     ),
     deny!(
+        landlock_restrict_self,
+        When::Always,
+        EPERM,
+        "a Landlock layer added inside the session would not be honoured: guard's supervisor makes the session's writes with the session's rights, so a nested sandbox is refused, never silently weakened"
+    ),
+    deny!(
         keyctl,
         When::Always,
         EPERM,
