@@ -142,8 +142,9 @@ pub fn run(
 
     // 4. The log exists, with its start record, before anything runs: a full
     //    disk or an unwritable state directory refuses the session.
+    let outer = outer_session(notify);
     let mut log = AuditLog::create(&state.sessions(), &session.id)?;
-    log.append(records::session_start(&prepared)?)?;
+    log.append(records::session_start(&prepared, outer.as_deref())?)?;
     tracing::debug!(session = %session.id, log = %log.path().display(), "starting session");
     let started = Instant::now();
 
@@ -191,7 +192,6 @@ pub fn run(
     // Inside another session, that session's supervisor records what this
     // one does (a process can have one seccomp listener), and its Landlock
     // domain is this one's (see `launch::Plan::adds_landlock_layers`).
-    let outer = std::env::var(launch::SESSION_VAR).ok();
     if let Some(outer) = &outer {
         notify(&format!(
             "inside session {outer}: this session has that session's filesystem rights (a session cannot add Landlock layers inside another); its environment, credentials and seccomp deny list are its own"
@@ -222,6 +222,32 @@ pub fn run(
     let outcome = outcome?;
     sealed?;
     Ok(outcome)
+}
+
+/// The session this one runs inside, if any: `GUARD_SESSION` names it, and
+/// the kernel confirms it (a seccomp listener already watches this process).
+/// The variable alone is anyone's to set (a repository's `.envrc`, a
+/// script), and believing it would leave the session unsupervised, so
+/// without a listener it is ignored, and the user told.
+fn outer_session(notify: &mut dyn FnMut(&str)) -> Option<String> {
+    let named = std::env::var(launch::SESSION_VAR).ok()?;
+    match crate::sys::notify::watched_by_a_listener() {
+        Ok(true) => Some(named),
+        Ok(false) => {
+            notify(&format!(
+                "{} is set ({named}) but no session watches this process: ignored, this session has a supervisor of its own",
+                launch::SESSION_VAR
+            ));
+            None
+        }
+        Err(error) => {
+            notify(&format!(
+                "{} is set ({named}) but whether a session watches this process is unknown ({error}): ignored",
+                launch::SESSION_VAR
+            ));
+            None
+        }
+    }
 }
 
 /// Appends the end record `end`, signed by guard's identity in `identity`

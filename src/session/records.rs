@@ -3,8 +3,12 @@
 use super::SessionError;
 use crate::audit::{Event, EventKind};
 
-/// The session's first record: who, what, under which policy, on which kernel.
-pub fn session_start(prepared: &super::Prepared) -> Result<Event, SessionError> {
+/// The session's first record: who, what, under which policy, on which kernel,
+/// and inside which session (`outer`, confirmed by the kernel), if any.
+pub fn session_start(
+    prepared: &super::Prepared,
+    outer: Option<&str>,
+) -> Result<Event, SessionError> {
     let policy = &prepared.policy;
     let policy_json = serde_json::to_value(policy).map_err(std::io::Error::other)?;
     let kernel_json = serde_json::to_value(&prepared.features).map_err(std::io::Error::other)?;
@@ -26,10 +30,10 @@ pub fn session_start(prepared: &super::Prepared) -> Result<Event, SessionError> 
         // Inside another session, that session's supervisor records what this
         // one does (a process can have only one seccomp listener), and its
         // Landlock domain is this one's.
-        .with("nested_in", std::env::var(crate::launch::SESSION_VAR).ok())
+        .with("nested_in", outer)
         .with(
             "landlock",
-            match std::env::var_os(crate::launch::SESSION_VAR) {
+            match outer {
                 Some(_) => "the outer session's",
                 None => "the session's own",
             },

@@ -376,3 +376,43 @@ fn a_session_inside_another_says_whose_rights_it_has() {
     );
     assert_eq!(records[0]["landlock"], "the session's own");
 }
+
+#[test]
+fn a_session_variable_without_a_session_is_not_believed() {
+    // `GUARD_SESSION` alone (a repository's `.envrc`, a script) used to make
+    // guard run the session unsupervised: nothing recorded, and a protected
+    // file written, put back only at the end.
+    let env = TestEnv::new(*identities().last().unwrap());
+    let output = env
+        .guard(&[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "cat README.md >/dev/null; echo x > .envrc; echo envrc=$?",
+        ])
+        .env("GUARD_SESSION", "0123456789abcdef")
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(
+        text.contains(
+            "GUARD_SESSION is set (0123456789abcdef) but no session watches this process: ignored"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("envrc=") && !text.contains("envrc=0"),
+        "{text}"
+    );
+    assert!(!env.repo.join(".envrc").exists());
+    let (_, records) = env.last_log();
+    assert!(records[0]["nested_in"].is_null(), "{:?}", records[0]);
+    let names = |kind: &str, name: &str| {
+        records.iter().any(|r| {
+            r["kind"] == kind && r["path"].as_str().is_some_and(|path| path.ends_with(name))
+        })
+    };
+    assert!(names("open", "/README.md"), "{records:?}");
+    assert!(names("denied", "/.envrc"), "{records:?}");
+}
