@@ -61,6 +61,15 @@ pub fn prepare(
 ) -> Result<Prepared, SessionError> {
     let context = Context::new(args, command, no_namespaces)?;
     let mut notices = Vec::new();
+    // A weaker mode is never silent, whoever chose it (the flag, the
+    // variable, which anything that sets the environment can set, or the
+    // host).
+    if !context.features.mount_namespace {
+        notices.push(format!(
+            "without mount and pid namespaces ({}): protected paths are guarded by the supervisor and checked at the end (docs/security.md, Known limits)",
+            context.features.mount_namespace_detail
+        ));
+    }
     let store = crate::trust::TrustStore::load(&StateDir::of(&context.host).trust_store())?;
     let policy = match store.check(&context.repo)? {
         crate::trust::RepoProfile::Absent => context.compile(None)?,

@@ -416,3 +416,28 @@ fn a_session_variable_without_a_session_is_not_believed() {
     assert!(names("open", "/README.md"), "{records:?}");
     assert!(names("denied", "/.envrc"), "{records:?}");
 }
+
+#[test]
+fn the_weaker_mode_without_namespaces_is_never_silent() {
+    // The variable is anyone's to set (a repository's `.envrc`, a script).
+    let env = TestEnv::new(*identities().last().unwrap());
+    let output = env
+        .guard(&["run", "--", "true"])
+        .env("GUARD_NO_NAMESPACES", "1")
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "without mount and pid namespaces (disabled by --no-namespaces / GUARD_NO_NAMESPACES)"
+        ),
+        "{text}"
+    );
+    let output = env.guard(&["run", "--", "true"]).output().unwrap();
+    assert!(
+        !all_output(&output).contains("without mount and pid namespaces"),
+        "{}",
+        all_output(&output)
+    );
+}
