@@ -35,15 +35,17 @@ pub struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// Whether the session adds Landlock layers of its own. A session nested
-    /// in another cannot: the outer session refuses new layers (its
-    /// supervisor makes the nested session's writes with the outer session's
-    /// rights, so a layer would be a promise it could not keep). The nested
-    /// session then has the outer session's filesystem rights and Landlock
-    /// network rules, and says so; its environment, credentials and seccomp
-    /// deny list are its own.
+    /// Whether the session adds Landlock layers of its own: always, unless
+    /// it is nested in another session that refuses them. That session's
+    /// supervisor makes the nested session's writes with the outer
+    /// session's rights, so a layer would be a promise it could not keep.
+    /// The nested session then has the outer session's filesystem rights
+    /// and Landlock network rules, and says so; its environment, credentials
+    /// and seccomp deny list are its own. Asked of the kernel, in the
+    /// process about to add them (`no_new_privs` set): an unsupervised
+    /// session whose layers are not refused adds them.
     pub fn adds_landlock_layers(&self) -> bool {
-        self.supervised
+        self.supervised || !crate::sys::landlock_layers_refused()
     }
 }
 

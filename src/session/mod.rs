@@ -225,24 +225,24 @@ pub fn run(
 }
 
 /// The session this one runs inside, if any: `GUARD_SESSION` names it, and
-/// the kernel confirms it (a seccomp listener already watches this process).
-/// The variable alone is anyone's to set (a repository's `.envrc`, a
-/// script), and believing it would leave the session unsupervised, so
-/// without a listener it is ignored, and the user told.
+/// the kernel confirms it ([`crate::sys::in_a_guard_session`]). The
+/// variable alone is anyone's to set (a repository's `.envrc`, a script),
+/// and believing it would leave the session unsupervised, so unconfirmed it
+/// is ignored, and the user told.
 fn outer_session(notify: &mut dyn FnMut(&str)) -> Option<String> {
     let named = std::env::var(launch::SESSION_VAR).ok()?;
-    match crate::sys::notify::watched_by_a_listener() {
+    match crate::sys::in_a_guard_session() {
         Ok(true) => Some(named),
         Ok(false) => {
             notify(&format!(
-                "{} is set ({named}) but no session watches this process: ignored, this session has a supervisor of its own",
+                "{} is set ({named}) but this process is in no guard session (the kernel shows no session supervisor watching it together with a refusal of new Landlock layers): ignored, this session has a supervisor of its own",
                 launch::SESSION_VAR
             ));
             None
         }
         Err(error) => {
             notify(&format!(
-                "{} is set ({named}) but whether a session watches this process is unknown ({error}): ignored",
+                "{} is set ({named}) but whether this process is in a guard session is unknown ({error}): ignored",
                 launch::SESSION_VAR
             ));
             None

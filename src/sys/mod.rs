@@ -27,6 +27,34 @@ pub fn landlock_abi_version() -> u32 {
     u32::try_from(version).unwrap_or(0)
 }
 
+/// Whether something above the calling thread refuses it new Landlock
+/// layers, as a guard session does its processes (seccomp, `EPERM`). Asked
+/// with an invalid ruleset, which the kernel itself would answer `EBADF`;
+/// `no_new_privs` must be set, or the kernel answers `EPERM` too.
+pub fn landlock_layers_refused() -> bool {
+    // SAFETY: the syscall takes two integers and reads no memory; ruleset -1
+    // cannot restrict anything.
+    let result = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, -1, 0) };
+    result == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether the calling process runs inside a guard session, as the kernel
+/// sees it: a seccomp listener already watches it (the session's
+/// supervisor), and new Landlock layers are refused to it (the session's
+/// deny list). Asked on a throwaway thread, which takes `no_new_privs` and
+/// its test filter with it when it ends.
+pub fn in_a_guard_session() -> std::io::Result<bool> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                prctl::set_no_new_privs()?;
+                Ok(notify::watched_by_a_listener()? && landlock_layers_refused())
+            })
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the session probe panicked")))
+    })
+}
+
 /// Marks every file descriptor from `first` upwards close-on-exec, so that
 /// nothing the parent opened leaks into the sandbox.
 pub fn cloexec_from(first: u32) -> std::io::Result<()> {

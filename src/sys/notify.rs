@@ -68,31 +68,22 @@ pub fn install_notify_filter(program: &[libc::sock_filter]) -> io::Result<OwnedF
 }
 
 /// Whether a seccomp filter with a listener already watches the calling
-/// thread, as one does every process of a guard session: the kernel allows
-/// one listener per filter chain, and answers `EBUSY` to a second. Asked on
-/// a throwaway thread, which takes its test filter (an allow-all one) with
-/// it when it ends; the caller's own filters and `no_new_privs` are
-/// untouched.
+/// thread: the kernel allows one listener per filter chain, and answers
+/// `EBUSY` to a second. The test filter (allow-all) stays on the calling
+/// thread, so call this on a thread that ends next (see
+/// [`crate::sys::in_a_guard_session`]). `no_new_privs` must be set.
 pub fn watched_by_a_listener() -> io::Result<bool> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                crate::sys::prctl::set_no_new_privs()?;
-                let allow = [libc::sock_filter {
-                    code: 0x06, // BPF_RET | BPF_K
-                    jt: 0,
-                    jf: 0,
-                    k: libc::SECCOMP_RET_ALLOW,
-                }];
-                match install_notify_filter(&allow) {
-                    Ok(_listener) => Ok(false),
-                    Err(error) if error.raw_os_error() == Some(libc::EBUSY) => Ok(true),
-                    Err(error) => Err(error),
-                }
-            })
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the listener probe panicked")))
-    })
+    let allow = [libc::sock_filter {
+        code: 0x06, // BPF_RET | BPF_K
+        jt: 0,
+        jf: 0,
+        k: libc::SECCOMP_RET_ALLOW,
+    }];
+    match install_notify_filter(&allow) {
+        Ok(_listener) => Ok(false),
+        Err(error) if error.raw_os_error() == Some(libc::EBUSY) => Ok(true),
+        Err(error) => Err(error),
+    }
 }
 
 impl Listener {

@@ -397,7 +397,7 @@ fn a_session_variable_without_a_session_is_not_believed() {
     let text = all_output(&output);
     assert!(
         text.contains(
-            "GUARD_SESSION is set (0123456789abcdef) but no session watches this process: ignored"
+            "GUARD_SESSION is set (0123456789abcdef) but this process is in no guard session"
         ),
         "{text}"
     );
