@@ -233,3 +233,21 @@ fn a_malicious_chained_hook_is_confined() {
         let _ = Path::new("");
     });
 }
+
+#[test]
+fn a_session_variable_outside_a_session_adds_no_trailer() {
+    // The inside-a-session case: `a_commit_inside_a_session_carries_the_trailer_…`.
+    let env = TestEnv::new(identities()[0]);
+    install(&env, &[]);
+    let output = commit_file(
+        &env,
+        "x.txt",
+        "x\n",
+        &[("GUARD_SESSION", "deadbeefdeadbeef")],
+    );
+    assert!(output.status.success(), "{}", all_output(&output));
+    let log = git_in(&env, &["log", "-1", "--format=%B"], &[]);
+    let message = String::from_utf8_lossy(&log.stdout);
+    assert!(message.contains("add x.txt"), "{message}");
+    assert!(!message.contains("Guard-Session"), "{message}");
+}
