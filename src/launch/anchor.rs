@@ -134,6 +134,9 @@ fn confine(plan: &Plan<'_>, guard_alive: &OwnedFd) -> Result<(), SetupError> {
     //    performs for the session, against the command's own rules. (A
     //    nested session keeps the outer session's: see `Plan`.)
     if plan.adds_landlock_layers() {
+        if sys::landlock_layers_refused() {
+            return Err(SetupError::LandlockLayersRefused);
+        }
         landlock::restrict_self(policy, plan.proxy.map(|proxy| proxy.port()))?;
     }
     Ok(())

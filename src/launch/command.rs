@@ -50,7 +50,12 @@ fn confine(plan: &Plan<'_>, control: Option<UnixStream>) -> Result<(), SetupErro
     if let Some(mut control) = control {
         let listener =
             sys::notify::install_notify_filter(&crate::supervisor::trap::program(plan.policy))
-                .map_err(system("install the notify filter"))?;
+                .map_err(|error| match error.raw_os_error() {
+                    Some(libc::EBUSY) => system(
+                        "install the notify filter (another seccomp listener already watches this process, a container's say: a session cannot be supervised under it)",
+                    )(error),
+                    _ => system("install the notify filter")(error),
+                })?;
         sys::handoff::send_and_wait(&mut control, &listener)
             .map_err(system("hand the listener to the supervisor"))?;
     }

@@ -64,6 +64,12 @@ pub enum SetupError {
         /// The error.
         source: std::io::Error,
     },
+    /// Something above the process refuses it new Landlock layers, as a
+    /// guard session does its processes, and the session is not nested.
+    #[error(
+        "new Landlock layers are refused to this process (a guard session refuses them to its processes): a session cannot confine itself here; inside a guard session, keep GUARD_SESSION set, and the nested session runs with the outer session's filesystem rights"
+    )]
+    LandlockLayersRefused,
     /// Capabilities were left after dropping them.
     #[error(
         "capabilities remain after dropping them (effective, permitted, inheritable, ambient, bounding = {0:x?})"

@@ -375,6 +375,17 @@ fn a_session_inside_another_says_whose_rights_it_has() {
         "{text}"
     );
     assert_eq!(records[0]["landlock"], "the session's own");
+
+    // Without the variable, the inner guard would add layers the outer
+    // session refuses: it stops, and says why.
+    let script = format!("env -u GUARD_SESSION {guard} run -- true; echo inner=$?");
+    let output = env.run_script(&["--allow-exec", guard], &script);
+    let text = all_output(&output);
+    assert!(text.contains("inner=125"), "{text}");
+    assert!(
+        text.contains("new Landlock layers are refused to this process"),
+        "{text}"
+    );
 }
 
 #[test]
