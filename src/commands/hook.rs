@@ -128,9 +128,7 @@ fn run_hook(hook: &str, args: &[String]) -> Result<ExitCode, CommandError> {
         "prepare-commit-msg" | "commit-msg" => {
             // The variable alone is anyone's to set: the kernel confirms a
             // session before a commit is said to come from one.
-            let session = std::env::var(crate::launch::SESSION_VAR)
-                .ok()
-                .filter(|_| crate::sys::in_a_guard_session().unwrap_or(false));
+            let session = crate::launch::enclosing_session().ok().flatten();
             if let (Some(session), Some(message)) = (session, args.first()) {
                 git(
                     None,

@@ -10,6 +10,37 @@ pub const CREDENTIAL_VARS: &str = "GUARD_CREDENTIAL_VARS";
 /// The environment variable naming the session, set for every session.
 pub const SESSION_VAR: &str = "GUARD_SESSION";
 
+/// A `GUARD_SESSION` the kernel does not confirm: the variable alone is
+/// anyone's to set (a repository's `.envrc`, a script).
+#[derive(Debug)]
+pub struct Unconfirmed {
+    /// The session the variable names.
+    pub named: String,
+    /// Why the kernel could not be asked; `None` when it said no.
+    pub unknown: Option<std::io::Error>,
+}
+
+/// The session this process runs inside: the one `GUARD_SESSION` names,
+/// once the kernel confirms this process is in a guard session
+/// ([`crate::sys::in_a_guard_session`]). `Ok(None)` when the variable is
+/// not set.
+pub fn enclosing_session() -> Result<Option<String>, Unconfirmed> {
+    let Ok(named) = std::env::var(SESSION_VAR) else {
+        return Ok(None);
+    };
+    match crate::sys::in_a_guard_session() {
+        Ok(true) => Ok(Some(named)),
+        Ok(false) => Err(Unconfirmed {
+            named,
+            unknown: None,
+        }),
+        Err(error) => Err(Unconfirmed {
+            named,
+            unknown: Some(error),
+        }),
+    }
+}
+
 /// The session's rules file for hook adapters ([`crate::policy::SessionRules`]).
 pub const RULES_VAR: &str = "GUARD_SESSION_RULES";
 

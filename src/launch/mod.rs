@@ -24,7 +24,10 @@ mod setup;
 mod snapshot;
 mod wait;
 
-pub use env::{CHANNEL_VAR, CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR};
+pub use env::{
+    CHANNEL_VAR, CREDENTIAL_VARS, REPORTS_VAR, RULES_VAR, SESSION_VAR, Unconfirmed,
+    enclosing_session,
+};
 pub use reap::descendants_of;
 pub use reports::{PROMPT_HOOK, TOOL_CALLS_FILE};
 pub use session::Session;

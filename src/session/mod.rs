@@ -224,30 +224,24 @@ pub fn run(
     Ok(outcome)
 }
 
-/// The session this one runs inside, if any: `GUARD_SESSION` names it, and
-/// the kernel confirms it ([`crate::sys::in_a_guard_session`]). The
-/// variable alone is anyone's to set (a repository's `.envrc`, a script),
-/// and believing it would leave the session unsupervised, so unconfirmed it
-/// is ignored, and the user told.
+/// The session this one runs inside, if any ([`launch::enclosing_session`]).
+/// An unconfirmed `GUARD_SESSION` is ignored, and the user told: believing
+/// it would leave the session unsupervised.
 fn outer_session(notify: &mut dyn FnMut(&str)) -> Option<String> {
-    let named = std::env::var(launch::SESSION_VAR).ok()?;
-    match crate::sys::in_a_guard_session() {
-        Ok(true) => Some(named),
-        Ok(false) => {
-            notify(&format!(
-                "{} is set ({named}) but this process is in no guard session (the kernel shows no session supervisor watching it together with a refusal of new Landlock layers): ignored, this session has a supervisor of its own",
-                launch::SESSION_VAR
-            ));
-            None
-        }
-        Err(error) => {
-            notify(&format!(
-                "{} is set ({named}) but whether this process is in a guard session is unknown ({error}): ignored",
-                launch::SESSION_VAR
-            ));
-            None
-        }
-    }
+    let unconfirmed = match launch::enclosing_session() {
+        Ok(outer) => return outer,
+        Err(unconfirmed) => unconfirmed,
+    };
+    let (var, named) = (launch::SESSION_VAR, &unconfirmed.named);
+    notify(&match &unconfirmed.unknown {
+        None => format!(
+            "{var} is set ({named}) but this process is in no guard session (the kernel shows no session supervisor watching it together with a refusal of new Landlock layers): ignored, this session has a supervisor of its own"
+        ),
+        Some(error) => format!(
+            "{var} is set ({named}) but whether this process is in a guard session is unknown ({error}): ignored"
+        ),
+    });
+    None
 }
 
 /// Appends the end record `end`, signed by guard's identity in `identity`

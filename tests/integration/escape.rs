@@ -322,10 +322,13 @@ fn a_sandbox_the_session_adds_itself_is_refused_not_weakened() {
     // for it (before the refusal, a create the layer forbade was made), so
     // the layer is refused, and the tool that wanted it knows.
     for_each_identity(|env| {
-        let (ok, text) = env.probe(&[], "landlock_layer", env.repo.to_str().unwrap());
-        assert!(!ok, "a Landlock layer was added: {text}");
-        assert!(text.contains("EPERM"), "{text}");
-        let (ok, text) = env.probe(&[], "read", env.repo.join("README.md").to_str().unwrap());
-        assert!(ok, "reading the repo must work: {text}");
+        for mode in crate::boundary::MODES {
+            let (ok, text) = env.probe(mode, "landlock_layer", env.repo.to_str().unwrap());
+            assert!(!ok, "{mode:?}: a Landlock layer was added: {text}");
+            assert!(text.contains("EPERM"), "{mode:?}: {text}");
+            let readme = env.repo.join("README.md");
+            let (ok, text) = env.probe(mode, "read", readme.to_str().unwrap());
+            assert!(ok, "{mode:?}: reading the repo must work: {text}");
+        }
     });
 }
