@@ -85,10 +85,7 @@ const USE_AND_LEAK: &str = "psql -X -At -c 'SELECT count(*) FROM items' > count.
 
 /// Waits (up to 10 s) until the session has written `minted.txt`.
 fn wait_for_minted(env: &TestEnv) -> bool {
-    wait_until(
-        || env.repo.join("minted.txt").exists(),
-        Duration::from_secs(10),
-    )
+    wait_until(|| minted_written(env), Duration::from_secs(10))
 }
 
 fn minted(env: &TestEnv) -> (String, String) {

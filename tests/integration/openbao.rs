@@ -171,10 +171,7 @@ fn a_session_logs_in_as_itself_and_its_database_login_ends_with_it() {
         std::fs::remove_file(env.repo.join("minted.txt")).unwrap();
         let script = format!("{}; sleep 300", use_and_leak());
         let child = session(env, &profile, &script).spawn().unwrap();
-        assert!(wait_until(
-            || env.repo.join("minted.txt").exists(),
-            Duration::from_secs(20)
-        ));
+        assert!(wait_until(|| minted_written(env), Duration::from_secs(20)));
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(child.id() as i32),
             nix::sys::signal::Signal::SIGTERM,
@@ -193,10 +190,7 @@ fn a_killed_guard_leaves_its_lease_to_guard_reap() {
     let profile = profile(&env, &mount);
     let script = format!("{}; sleep 300", use_and_leak());
     let mut child = session(&env, &profile, &script).spawn().unwrap();
-    assert!(wait_until(
-        || env.repo.join("minted.txt").exists(),
-        Duration::from_secs(20)
-    ));
+    assert!(wait_until(|| minted_written(&env), Duration::from_secs(20)));
     child.kill().unwrap();
     child.wait().unwrap();
     let (user, _) = minted(&env);

@@ -386,3 +386,11 @@ impl Battery<'_> {
         }
     }
 }
+
+/// Whether the session has written `minted.txt` whole (a user and a
+/// password, then a newline): the shell creates the file before it writes
+/// it, so its mere existence says too little.
+pub fn minted_written(env: &TestEnv) -> bool {
+    std::fs::read_to_string(env.repo.join("minted.txt"))
+        .is_ok_and(|text| text.ends_with('\n') && text.split_whitespace().count() == 2)
+}
