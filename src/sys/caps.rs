@@ -92,6 +92,45 @@ pub fn drop_all_but(keep: Option<u32>) -> io::Result<bool> {
     Ok(kept.is_some())
 }
 
+/// Runs `act` with `capability` out of the calling thread's effective set
+/// (it stays permitted, and comes back afterwards). Capabilities belong to
+/// the thread: the process's other threads keep theirs meanwhile. Fails,
+/// without running `act`, if the set cannot be changed.
+pub fn without_effective<T>(capability: u32, act: impl FnOnce() -> T) -> io::Result<T> {
+    let [effective, permitted, inheritable] = get()?;
+    let bit = 1u64 << capability;
+    if effective & bit == 0 {
+        return Ok(act());
+    }
+    set(effective & !bit, permitted, inheritable)?;
+    let result = act();
+    // Raising a permitted capability again cannot fail.
+    set(effective, permitted, inheritable)?;
+    Ok(result)
+}
+
+/// Sets the calling thread's (effective, permitted, inheritable) sets.
+fn set(effective: u64, permitted: u64, inheritable: u64) -> io::Result<()> {
+    let header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let word = |set: u64, index: u32| (set >> (32 * index)) as u32;
+    let data = [0, 1].map(|index| CapData {
+        effective: word(effective, index),
+        permitted: word(permitted, index),
+        inheritable: word(inheritable, index),
+    });
+    // SAFETY: header and data are valid, correctly laid out (repr(C)) and live
+    // for the call; capset only reads them.
+    let result =
+        unsafe { libc::syscall(libc::SYS_capset, &header as *const CapHeader, data.as_ptr()) };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The calling thread's (effective, permitted, inheritable) sets.
 fn get() -> io::Result<[u64; 3]> {
     let header = CapHeader {
