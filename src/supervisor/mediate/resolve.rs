@@ -133,6 +133,17 @@ impl Caller {
     /// a final symbolic link when `follow` is set (creating through a
     /// dangling link creates its target, as the kernel does).
     pub fn resolve(&self, base: Base, path: &[u8], follow: bool) -> Result<Target, Errno> {
+        self.resolve_from(&|| self.base_dir(base), path, follow)
+    }
+
+    /// Like [`Caller::resolve`], with `base` opening the directory a
+    /// relative path starts at (asked only for a relative path).
+    pub fn resolve_from(
+        &self,
+        base: &dyn Fn() -> Result<OwnedFd, Errno>,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<Target, Errno> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -165,7 +176,7 @@ impl Caller {
             let target = nix::fcntl::readlinkat(&entry.dir, entry.name.as_os_str())?;
             let target = target.as_bytes().to_vec();
             start = match target.first() {
-                Some(b'/') => self.start(Base::Cwd, &target)?,
+                Some(b'/') => self.start(base, &target)?,
                 _ => (Start::Dir(entry.dir), target),
             };
             rest = start.1.clone();
@@ -180,19 +191,42 @@ impl Caller {
         Ok(Object { fd, path })
     }
 
+    /// The directory a relative path starts at (`O_PATH`): the calling
+    /// thread's working directory now, or its directory descriptor.
+    pub fn base_dir(&self, base: Base) -> Result<OwnedFd, Errno> {
+        match base {
+            Base::Cwd => open_path(&format!("/proc/{}/cwd", self.tid)),
+            // No such descriptor: what the kernel says to the caller.
+            Base::Fd(fd) => open_path(&format!("/proc/{}/fd/{fd}", self.tid)).map_err(|errno| {
+                if errno == Errno::ENOENT {
+                    Errno::EBADF
+                } else {
+                    errno
+                }
+            }),
+        }
+    }
+
+    /// Whether `path` names the caller's own `/proc` entries or descriptors
+    /// (`/proc/self/…`, `/dev/stdin`, `/proc/net`): resolved for the caller
+    /// by [`Caller::resolve`], never from the supervisor's own view.
+    pub fn names_itself(&self, path: &[u8]) -> bool {
+        self.own_proc_entry(path).is_some()
+    }
+
     /// Where resolution starts, and the path left to resolve from there.
-    fn start(&self, base: Base, path: &[u8]) -> Result<(Start, Vec<u8>), Errno> {
+    fn start(
+        &self,
+        base: &dyn Fn() -> Result<OwnedFd, Errno>,
+        path: &[u8],
+    ) -> Result<(Start, Vec<u8>), Errno> {
         if let Some((own, rest)) = self.own_proc_entry(path) {
             return Ok((Start::Dir(open_path(&own)?), rest));
         }
         if path.first() == Some(&b'/') {
             return Ok((Start::Root, path.to_vec()));
         }
-        let dir = match base {
-            Base::Cwd => open_path(&format!("/proc/{}/cwd", self.tid))?,
-            Base::Fd(fd) => open_path(&format!("/proc/{}/fd/{fd}", self.tid))?,
-        };
-        Ok((Start::Dir(dir), path.to_vec()))
+        Ok((Start::Dir(base()?), path.to_vec()))
     }
 
     /// The caller's own `/proc` entries under the names that mean "myself"
@@ -203,6 +237,19 @@ impl Caller {
     /// the caller's `/proc` directory.
     fn own_proc_entry(&self, path: &[u8]) -> Option<(String, Vec<u8>)> {
         let (tid, pid) = (self.tid, self.pid);
+        // The two names alone, and procfs's own links into `self`.
+        let aliased: Vec<u8>;
+        let path = match path.strip_prefix(b"/proc/") {
+            Some(b"self" | b"thread-self") => {
+                aliased = [path, b"/."].concat();
+                &aliased[..]
+            }
+            Some(rest) if rest == b"net" || rest.starts_with(b"net/") || rest == b"mounts" => {
+                aliased = [&b"/proc/self/"[..], rest].concat();
+                &aliased[..]
+            }
+            _ => path,
+        };
         for (alias, fd) in [("/dev/stdin", 0), ("/dev/stdout", 1), ("/dev/stderr", 2)] {
             if path == alias.as_bytes() {
                 return Some((format!("/proc/{pid}/fd/{fd}"), b".".to_vec()));
@@ -346,6 +393,19 @@ mod tests {
         assert_eq!(
             own(b"/proc/self/oom_score_adj"),
             Some(("/proc/10".into(), "oom_score_adj".into()))
+        );
+        assert_eq!(own(b"/proc/self"), Some(("/proc/10".into(), ".".into())));
+        assert_eq!(
+            own(b"/proc/thread-self"),
+            Some(("/proc/10/task/12".into(), ".".into()))
+        );
+        assert_eq!(
+            own(b"/proc/net/tcp"),
+            Some(("/proc/10".into(), "net/tcp".into()))
+        );
+        assert_eq!(
+            own(b"/proc/mounts"),
+            Some(("/proc/10".into(), "mounts".into()))
         );
         assert_eq!(own(b"/proc/1/fd/3"), None);
         assert_eq!(own(b"/tmp/x"), None);
