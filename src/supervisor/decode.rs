@@ -7,8 +7,8 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// What a trapped call that goes on to the kernel asks for (every call that
-/// changes something is performed by the supervisor instead, see
+/// What an exec or a read-only open asks for (every call that changes
+/// something is performed by the supervisor instead, see
 /// [`super::mediate`]). Paths are absolute and lexically normal, as the
 /// process named them: symlinks are not resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,8 +38,9 @@ pub fn syscall_name(number: i32) -> &'static str {
     crate::sys::syscalls::name(libc::c_long::from(number)).unwrap_or("unknown")
 }
 
-/// Decodes a trapped call; `None` if its memory could not be read (the
+/// Decodes a trapped exec; `None` if its memory could not be read (the
 /// process then gets what the kernel decides, unrecorded details aside).
+/// (Read-only opens are decoded by [`super::reads`].)
 /// `working_dir` gives the working directory of the calling thread.
 pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) -> Option<Operation> {
     let remote = Remote::new(call.pid);
@@ -68,14 +69,6 @@ pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) ->
                 cwd: cwd()?,
             }
         }
-        libc::SYS_open => Operation::Open {
-            path: at(libc::AT_FDCWD as u64, a[0])?,
-            flags: a[1] as i32,
-        },
-        libc::SYS_openat => Operation::Open {
-            path: at(a[0], a[1])?,
-            flags: a[2] as i32,
-        },
         _ => return None,
     };
     Some(operation)

@@ -1,19 +1,26 @@
 //! The supervisor: guard's side of seccomp user notification.
 //!
 //! The kernel traps a call in the confined process and hands it to the
-//! supervisor. Calls that only read or execute are decoded (paths, argv),
-//! refused early where Landlock will refuse them anyway (with the rule that
-//! decides), recorded, and handed back to the kernel (`CONTINUE`, so
-//! Landlock and the deny filters still decide): a racing thread can change
-//! their arguments after they were read (`seccomp_unotify(2)`), which a
-//! read cannot turn into a change outside the session.
+//! supervisor, which reads its arguments once, from the process's memory,
+//! and acts on that copy alone: the kernel never reads a path again after
+//! the supervisor judged and recorded it (a racing thread could change it
+//! in between, `seccomp_unotify(2)`).
 //!
-//! Every call that changes something (creates, removes, renames or links a
-//! name, writes or truncates a file, changes its mode, owner, times or
-//! extended attributes) is performed by the supervisor itself, on the
-//! descriptors it resolved and judged (`mediate`), and so is `connect`
-//! for `unix_sockets = "listed"` (`connect`): the kernel never reads an
-//! argument again after the check.
+//! - Read-only opens (`log.files = "all"`) are refused early where the
+//!   policy refuses them, otherwise made by the supervisor and handed over
+//!   as the very file (`reads`, `mediate::ReadOpen`): the record names what
+//!   was opened, and the kernel's own refusals are seen.
+//! - Every call that changes something (creates, removes, renames or links
+//!   a name, writes or truncates a file, changes its mode, owner, times or
+//!   extended attributes) is performed by the supervisor itself, on the
+//!   descriptors it resolved and judged (`mediate`), and so is `connect` for
+//!   `unix_sockets = "listed"` (`connect`).
+//! - Execs are decoded (path, argv), refused early where Landlock will
+//!   refuse them, recorded, and handed back to the kernel (`CONTINUE`): the
+//!   supervisor cannot run a program for the process. The kernel reads the
+//!   path again, so a racing thread can make the record name another
+//!   program than the one run; Landlock's execute right still decides what
+//!   can run (`docs/audit-log.md`).
 
 mod connect;
 mod decode;
@@ -21,6 +28,7 @@ mod deny;
 mod mediate;
 mod memory;
 pub mod read_scan;
+mod reads;
 mod record;
 pub mod trap;
 
@@ -237,6 +245,8 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
                     &supervision.supervision.events,
                     &supervision.unrecorded,
                 );
+            } else if reads::is_read_open(&call) {
+                reads::handle(listener, supervision, &call, &mut processes);
             } else {
                 audit_call(listener, supervision, &call, &mut processes);
             }
@@ -248,8 +258,8 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
     }
 }
 
-/// Decides an exec or file operation, answers it, then records it (the
-/// process goes on while the record is made; who it is was read before).
+/// Decides an exec, answers it, then records it (the process goes on while
+/// the record is made; who it is was read before).
 fn audit_call(
     listener: &Listener,
     shared: &Shared,
@@ -266,12 +276,7 @@ fn audit_call(
         // says what little is known.
         let process = processes.get(call.pid);
         let _ = listener.respond(call.id, Response::Continue);
-        let kind = if matches!(syscall, "execve" | "execveat") {
-            EventKind::Exec
-        } else {
-            EventKind::Open
-        };
-        let event = Event::new(kind, Some(process))
+        let event = Event::new(EventKind::Exec, Some(process))
             .with("syscall", syscall)
             .with("unreadable", true);
         supervision.events.send(event);
@@ -285,11 +290,6 @@ fn audit_call(
     // Who made the call, read while it waits: a process let go at once can
     // end (and its `/proc` entry with it) before it is looked up.
     let process = processes.get(call.pid);
-    if supervision.session_rc.hand_over(listener, call, &operation) {
-        let event = record::operation_event(&operation, syscall, process).with("session_rc", true);
-        supervision.events.send(event);
-        return;
-    }
     let denial = supervision.rules.early_denial(&operation);
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
@@ -305,13 +305,6 @@ fn audit_call(
     };
     if event.kind == EventKind::Exec {
         processes.executed(tid, pid);
-    }
-    let read = match (&operation, &denial, &supervision.read_scan) {
-        (decode::Operation::Open { path, .. }, None, Some(scan)) => Some((scan, path)),
-        _ => None,
-    };
-    if let (Some((scan, path)), Some(process)) = (read, &event.process) {
-        scan.offer(path, process);
     }
     supervision.events.send(event);
     drop(recording);

@@ -149,10 +149,17 @@ fn line(record: &Map<String, Value>) -> String {
                 None => format!("{} ({verdict})", text(record, "path")),
             }
         }
-        _ => match record.get("mode") {
-            Some(mode) => format!("{}  ({})", text(record, "path"), strings(Some(mode))),
-            None => text(record, "path").to_string(),
-        },
+        _ => {
+            let detail = match record.get("mode") {
+                Some(mode) => format!("{}  ({})", text(record, "path"), strings(Some(mode))),
+                None => text(record, "path").to_string(),
+            };
+            // A call that failed says so (`ENOENT`): nothing was opened.
+            match text(record, "errno") {
+                "" => detail,
+                errno => format!("{detail}  failed: {errno}"),
+            }
+        }
     };
     crate::text::for_terminal(&format!("{time}  {pid:>7}  {kind:<13} {detail}"))
 }

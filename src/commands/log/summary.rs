@@ -32,7 +32,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
             {
                 changed.entry(kind).or_default().insert(path.to_string());
             }
-            "open" => {
+            "open" if !failed => {
                 reads += 1;
                 let path = Path::new(path);
                 if repo.as_os_str().is_empty() || !path.starts_with(repo) {

@@ -21,12 +21,15 @@ mod objects;
 mod open;
 mod outcome;
 mod perform;
+mod read;
 mod request;
 mod resolve;
 mod verified;
 
 pub use open::open_mode;
+pub use read::{Opened, Opening, ReadOpen, reopen};
 pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, is_mediated};
+pub use resolve::Caller;
 
 use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::policy::Protection;
@@ -35,7 +38,6 @@ use crate::sys::notify::{Listener, Notification, Response};
 use outcome::{Answer, Outcome};
 use perform::Judge;
 use request::Request;
-use resolve::Caller;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What mediating a session's calls takes.

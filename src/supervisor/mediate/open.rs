@@ -168,6 +168,10 @@ pub fn open(prepared: PreparedOpen, made: &Made) -> Outcome {
 /// The `mode` of an open: what it may do to the file.
 pub fn open_mode(flags: i32) -> Vec<&'static str> {
     let mut mode = Vec::new();
+    if flags & libc::O_PATH != 0 {
+        // Every other flag but these two is ignored.
+        return vec!["path"];
+    }
     match flags & libc::O_ACCMODE {
         libc::O_WRONLY => mode.push("write"),
         libc::O_RDWR => mode.extend(["read", "write"]),
