@@ -170,6 +170,121 @@ static int swap_race(const char *name, const char *target, int tries) {
     return brought;
 }
 
+/* The open race: one thread flips a buffer between two paths of the same
+ * length while another opens through it. */
+static char open_race_path[4096];
+static const char *open_race_paths[2];
+static volatile int open_race_done;
+static void *open_flip(void *unused) {
+    (void)unused;
+    size_t length = strlen(open_race_paths[0]) + 1;
+    for (unsigned i = 0; !open_race_done; i++) memcpy(open_race_path, open_race_paths[i & 1], length);
+    return NULL;
+}
+
+/* open_race A B N: opens N times through the flipping buffer; prints how
+ * often each file was opened (told by its inode) and refused. */
+static int open_race(const char *a, const char *b, int tries) {
+    struct stat a_stat, b_stat;
+    if (strlen(a) != strlen(b) || strlen(a) >= sizeof open_race_path) return 2;
+    if (stat(a, &a_stat) != 0) return result(-1);
+    int b_exists = stat(b, &b_stat) == 0;
+    open_race_paths[0] = a, open_race_paths[1] = b;
+    strcpy(open_race_path, a);
+    pthread_t flipper;
+    pthread_create(&flipper, NULL, open_flip, NULL);
+    int opened_a = 0, opened_b = 0, refused = 0, other = 0;
+    for (int i = 0; i < tries; i++) {
+        int fd = open(open_race_path, O_RDONLY);
+        struct stat st;
+        if (fd < 0) {
+            if (errno == EACCES || errno == EPERM) refused++;
+            else other++;
+            continue;
+        }
+        fstat(fd, &st);
+        if (st.st_dev == a_stat.st_dev && st.st_ino == a_stat.st_ino) opened_a++;
+        else if (b_exists && st.st_dev == b_stat.st_dev && st.st_ino == b_stat.st_ino) opened_b++;
+        else other++;
+        close(fd);
+    }
+    open_race_done = 1;
+    pthread_join(flipper, NULL);
+    printf("ok a=%d b=%d refused=%d other=%d\n", opened_a, opened_b, refused, other);
+    return 0;
+}
+
+/* One line of "open_kinds": what an open gave, as far as the caller can
+ * tell: the error, or the file's type, its status flags, close-on-exec, and
+ * whether it is the file `same` names (when given). */
+static void open_kind(const char *name, int fd, const char *same) {
+    if (fd < 0) {
+        printf("%s %s\n", name, strerrorname_np(errno));
+        return;
+    }
+    struct stat st, other;
+    fstat(fd, &st);
+    int status = fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK | O_APPEND | O_DIRECT | O_NOATIME | O_PATH);
+    int cloexec = fcntl(fd, F_GETFD) & FD_CLOEXEC;
+    int is_same = same && stat(same, &other) == 0 && other.st_ino == st.st_ino && other.st_dev == st.st_dev;
+    printf("%s type=%o status=%o cloexec=%d%s\n", name, st.st_mode & S_IFMT, status, cloexec, is_same ? " same" : "");
+    close(fd);
+}
+
+/* open_kinds DIR: read-only opens of every kind, printed one per line, so
+ * that a run in a session can be compared with a run outside. */
+static int open_kinds(const char *dir) {
+    char a[4096], link_path[4096], fifo[4096], proc_fd[64];
+    snprintf(a, sizeof a, "%s/a.txt", dir);
+    snprintf(link_path, sizeof link_path, "%s/link", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    unlink(link_path), unlink(fifo);
+    close(open(a, O_WRONLY | O_CREAT, 0644));
+    symlink("a.txt", link_path);
+    mkfifo(fifo, 0644);
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    open_kind("plain", open(a, O_RDONLY), a);
+    open_kind("cloexec_at", openat(dirfd, "a.txt", O_RDONLY | O_CLOEXEC), a);
+    open_kind("nonblock", open(a, O_RDONLY | O_NONBLOCK), a);
+    open_kind("unknown_bit", open(a, O_RDONLY | 0x40000000), a);
+    open_kind("path", open(dir, O_PATH), dir);
+    open_kind("path_link", open(link_path, O_PATH | O_NOFOLLOW | O_NONBLOCK), NULL);
+    open_kind("nofollow_link", open(link_path, O_RDONLY | O_NOFOLLOW), NULL);
+    open_kind("through_link", open(link_path, O_RDONLY), a);
+    open_kind("directory", open(dir, O_RDONLY | O_DIRECTORY), dir);
+    open_kind("not_directory", open(a, O_RDONLY | O_DIRECTORY), NULL);
+    open_kind("missing", open("/nonexistent/x", O_RDONLY), NULL);
+    open_kind("bad_dirfd", openat(999, "a.txt", O_RDONLY), NULL);
+    open_kind("dev_null", open("/dev/null", O_RDONLY), "/dev/null");
+    open_kind("dev_stdin", open("/dev/stdin", O_RDONLY), "/proc/self/fd/0");
+    open_kind("dev_tty", open("/dev/tty", O_RDONLY), isatty(0) ? ttyname(0) : NULL);
+    int held = open(a, O_RDONLY);
+    snprintf(proc_fd, sizeof proc_fd, "/proc/self/fd/%d", held);
+    open_kind("proc_self_fd", open(proc_fd, O_RDONLY), a);
+    close(held);
+    int status = open("/proc/self/status", O_RDONLY);
+    char text[4096] = {0}, want[64];
+    if (status >= 0) read(status, text, sizeof text - 1), close(status);
+    snprintf(want, sizeof want, "\nPid:\t%d\n", getpid());
+    printf("proc_self_status %s\n", strstr(text, want) ? "mine" : "not mine");
+    open_kind("fifo_nonblock", open(fifo, O_RDONLY | O_NONBLOCK), fifo);
+    pid_t writer = fork();
+    if (writer == 0) {
+        int w = open(fifo, O_WRONLY);
+        write(w, "x", 1);
+        _exit(0);
+    }
+    int r = open(fifo, O_RDONLY);
+    char got = 0;
+    if (r >= 0) read(r, &got, 1);
+    printf("fifo_blocking %c\n", got);
+    open_kind("fifo", r, fifo);
+    waitpid(writer, NULL, 0);
+    if (chdir(dir) == 0) open_kind("relative", open("a.txt", O_RDONLY), a);
+    open_kind("proc_self_cwd", open("/proc/self/cwd/a.txt", O_RDONLY), a);
+    return 0;
+}
+
 static int read_file(const char *path) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return result(fd);
@@ -196,6 +311,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(op, "read")) return read_file(arg);
     if (!strcmp(op, "mkfifo")) return result(mkfifo(arg, 0644));
+    if (!strcmp(op, "open_kinds")) return open_kinds(arg);
+    if (!strcmp(op, "open_race") && argc > 4) return open_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(op, "swap_race") && argc > 4) return swap_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(op, "io_uring")) {
         char params[120] = {0};

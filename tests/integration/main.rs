@@ -7,6 +7,7 @@ mod support;
 
 mod audit;
 mod audit_flood;
+mod audit_race;
 mod audit_strace;
 mod bad_input;
 mod boundary;

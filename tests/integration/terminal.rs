@@ -78,3 +78,42 @@ fn a_command_that_stops_itself_stops_the_job() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// On a terminal, the opens the supervisor makes for the session give what
+/// the kernel gives outside: `/dev/tty` is the user's terminal, in both
+/// modes.
+#[test]
+fn opens_on_a_terminal_give_what_they_give_outside() {
+    let env = TestEnv::new(identities()[0]);
+    let dir = env.repo.join("open-kinds");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.give(&dir);
+    let (guard, probe) = (guard_binary().display(), probe().display());
+    let (dir, home) = (dir.display(), env.home.display());
+    let outer =
+        format!("env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm bash --norc --noprofile -i");
+    let pane = Pane::start(&env, &outer);
+    pane.keys(&["PS1='outer$ '", "Enter"]);
+    let runs = [
+        ("outside", String::new()),
+        ("inside-0", format!("{guard} run --allow-exec {probe} -- ")),
+        (
+            "inside-1",
+            format!("{guard} --no-namespaces run --allow-exec {probe} -- "),
+        ),
+    ];
+    for (name, prefix) in &runs {
+        pane.keys(&[
+            &format!("{prefix}{probe} open_kinds {dir} > {home}/{name}.txt; echo done-{name}"),
+            "Enter",
+        ]);
+        pane.wait_for(&format!("\ndone-{name}"));
+    }
+    let read = |name: &str| std::fs::read_to_string(env.home.join(format!("{name}.txt"))).unwrap();
+    let outside = read("outside");
+    // The terminal opened (a character device, not `ENXIO`).
+    assert!(outside.contains("\ndev_tty type=20000 "), "{outside}");
+    for (name, _) in &runs[1..] {
+        assert_eq!(read(name), outside, "{name}");
+    }
+}

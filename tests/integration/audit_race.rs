@@ -1,0 +1,136 @@
+//! The record names what the kernel acted on, even when a racing thread
+//! rewrites the path while the open is trapped: the log's opens and
+//! refusals of each file equal what the process itself got.
+
+use crate::boundary::MODES;
+use crate::support::*;
+
+/// How many opens each run makes through the flipping buffer.
+const OPENS: &str = "1500";
+
+/// The probe's counts: opens of each file, refusals, anything else.
+fn counts(output: &str) -> [usize; 4] {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("ok "))
+        .unwrap_or_else(|| panic!("no counts in {output:?}"));
+    let mut counts = [0; 4];
+    for (slot, name) in counts.iter_mut().zip(["a=", "b=", "refused=", "other="]) {
+        *slot = line
+            .split(' ')
+            .find_map(|field| field.strip_prefix(name))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"));
+    }
+    counts
+}
+
+/// How many records of `kind` name `path` (opens that failed not counted).
+fn recorded(records: &[serde_json::Value], kind: &str, path: &str) -> usize {
+    records
+        .iter()
+        .filter(|r| {
+            r["kind"] == kind
+                && r["path"] == path
+                && r.get("errno").is_none_or(|_| kind == "denied")
+        })
+        .count()
+}
+
+#[test]
+fn a_path_rewritten_during_the_open_is_recorded_as_the_file_the_kernel_opened() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            // Two names of one length as the flipping buffer needs: a file
+            // of the repository (relative) and one the profile refuses.
+            let denied = "/etc/hostname";
+            let allowed = "race-a-xx.txt";
+            let other = "race-b-xx.txt";
+            assert_eq!(allowed.len(), denied.len());
+            for name in [allowed, other] {
+                let path = env.repo.join(name);
+                std::fs::write(&path, name).unwrap();
+                env.give(&path);
+            }
+            let repo = env.repo.display();
+            for (second, refusing) in [(denied, true), (other, false)] {
+                let script = format!(
+                    "cd {repo} && {} open_race {allowed} {second} {OPENS}",
+                    probe().display()
+                );
+                let output = env.run_script(mode, &script);
+                assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+                let [a, b, refused, _] = counts(&String::from_utf8_lossy(&output.stdout));
+                let (_, records) = env.last_log();
+                let a_path = format!("{repo}/{allowed}");
+                let b_path = match refusing {
+                    true => denied.to_string(),
+                    false => format!("{repo}/{second}"),
+                };
+                // The race ran both ways, or it proves nothing.
+                assert!(
+                    a > 0 && (b > 0 || refused > 0),
+                    "{mode:?}: {a} {b} {refused}"
+                );
+                assert_eq!(
+                    recorded(&records, "open", &a_path),
+                    a,
+                    "{mode:?}: opens of {a_path}"
+                );
+                assert_eq!(
+                    recorded(&records, "open", &b_path),
+                    b,
+                    "{mode:?}: opens of {b_path}"
+                );
+                assert_eq!(
+                    recorded(&records, "denied", &b_path),
+                    refused,
+                    "{mode:?}: refusals of {b_path}"
+                );
+                if refusing {
+                    assert!(refused > 0 && b == 0, "{mode:?}: {denied} is refused");
+                }
+            }
+        }
+    });
+}
+
+/// The opens the supervisor makes for the session give what the kernel
+/// gives: for each kind of read-only open (flags, links, directories,
+/// errors, devices, FIFOs, `/proc/self`), the process in a session sees the
+/// same result as the process outside.
+#[test]
+fn opens_made_for_the_session_give_what_the_kernel_gives() {
+    for_each_identity(|env| {
+        let dir = env.repo.join("open-kinds");
+        std::fs::create_dir_all(&dir).unwrap();
+        env.give(&dir);
+        let dir = dir.display().to_string();
+        let outside = env
+            .command(probe())
+            .args(["open_kinds", &dir])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let expected = String::from_utf8_lossy(&outside.stdout);
+        assert!(outside.status.success(), "{}", all_output(&outside));
+        assert_eq!(expected.lines().count(), 22, "{expected}");
+        for mode in MODES {
+            let script = format!("{} open_kinds {dir}", probe().display());
+            let output = env.run_script(mode, &script);
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                expected,
+                "{mode:?}"
+            );
+            // And each open the kernel made for it is in the log.
+            let (_, records) = env.last_log();
+            let a = format!("{dir}/a.txt");
+            assert!(
+                recorded(&records, "open", &a) >= 6,
+                "{mode:?}: opens of {a}"
+            );
+        }
+    });
+}
