@@ -89,7 +89,10 @@ pub fn handle(
     }
     match request.open() {
         Opening::Blocking(fd) => {
-            // A FIFO or terminal: its open waits on a thread of its own.
+            // A FIFO or terminal: its open waits on a thread of its own,
+            // and counts as unrecorded only once it is made (an open still
+            // waiting when the session's processes are gone answers no one).
+            drop(recording);
             let (worker, shared) = (Arc::clone(listener), Arc::clone(shared));
             let call = *call;
             let spawned = std::thread::Builder::new().spawn(move || {
@@ -97,8 +100,8 @@ pub fn handle(
                     Ok(file) => Opened::File(file),
                     Err(errno) => Opened::Failed(errno),
                 };
+                let _recording = shared.unrecorded.hold();
                 finish(&worker, &shared, &call, &operation, opened, process);
-                drop(recording);
             });
             if spawned.is_err() {
                 let _ = listener.respond(call.id, Response::Fail(libc::EAGAIN));

@@ -134,3 +134,24 @@ fn opens_made_for_the_session_give_what_the_kernel_gives() {
         }
     });
 }
+
+/// A read-only open still waiting at a FIFO when the session's processes
+/// are gone holds up neither the session's end nor its log.
+#[test]
+fn an_open_waiting_at_a_fifo_does_not_hold_the_end() {
+    for_each_identity(|env| {
+        let fifo = env.repo.join("never-written");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        env.give(&fifo);
+        for mode in MODES {
+            let output = env.run_script(mode, "(cat never-written &); sleep 0.3; echo main-done");
+            let text = all_output(&output);
+            assert!(output.status.success(), "{mode:?}: {text}");
+            assert!(text.contains("main-done"), "{mode:?}: {text}");
+            assert!(!text.contains("did not stop in time"), "{mode:?}: {text}");
+            let (_, records) = env.last_log();
+            let last = records.last().unwrap();
+            assert_eq!(last["kind"], "session_end", "{mode:?}: {last}");
+        }
+    });
+}
