@@ -71,12 +71,6 @@ pub fn handle(
         supervision.events.send(event);
         return;
     }
-    if let Some(denial) = supervision.rules.early_denial(&operation) {
-        let _ = listener.respond(call.id, Response::Fail(libc::EACCES));
-        let event = record::denial_event(&operation, syscall, &denial, process);
-        supervision.events.send(event);
-        return;
-    }
     if flags & libc::O_PATH != 0 {
         // A handle that reads nothing, and one `SECCOMP_IOCTL_NOTIF_ADDFD`
         // cannot pass: the kernel makes it. Whatever reads through it later
@@ -128,24 +122,34 @@ fn finish(
     let cloexec = flags & libc::O_CLOEXEC != 0;
     let event = match opened {
         Opened::File(fd) => {
+            // The record names the file opened, wherever the links and `..`
+            // of the name asked for led; the name asked is kept beside it.
+            let opened = mediate::path_of(&fd).unwrap_or_else(|_| path.clone());
+            let operation = Operation::Open {
+                path: opened.clone(),
+                flags: *flags,
+            };
+            let mut event = record::operation_event(&operation, syscall, process.clone());
+            if opened != *path {
+                event = event.with("asked", path.to_string_lossy());
+            }
             match listener.respond_with_fd(call.id, &fd, cloexec) {
                 Ok(_) => {
                     if let Some(scan) = &supervision.read_scan {
-                        scan.offer(path, &process);
+                        scan.offer(&opened, &process);
                     }
-                    record::operation_event(operation, syscall, process)
+                    event
                 }
                 // The process died meanwhile: nothing to answer.
                 Err(error) if error.raw_os_error() == Some(libc::ENOENT) => {
-                    record::operation_event(operation, syscall, process).with("errno", "ENOENT")
+                    event.with("errno", "ENOENT")
                 }
                 // It could not take the file (no descriptor left, say):
                 // the call fails with the reason rather than waiting.
                 Err(error) => {
                     let errno = Errno::from_raw(error.raw_os_error().unwrap_or(libc::EIO));
                     let _ = listener.respond(call.id, Response::Fail(errno as i32));
-                    record::operation_event(operation, syscall, process)
-                        .with("errno", format!("{errno:?}"))
+                    event.with("errno", format!("{errno:?}"))
                 }
             }
         }

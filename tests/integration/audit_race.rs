@@ -155,3 +155,29 @@ fn an_open_waiting_at_a_fifo_does_not_hold_the_end() {
         }
     });
 }
+
+/// The record names the file opened, not the name asked for: `..` after a
+/// link goes up from where the link led, as the kernel has it.
+#[test]
+fn an_open_through_a_link_and_dotdot_is_recorded_as_the_file_opened() {
+    for_each_identity(|env| {
+        std::os::unix::fs::symlink("/usr/share", env.repo.join("up")).unwrap();
+        let expected = std::fs::read_to_string("/usr/lib/os-release").unwrap();
+        for mode in MODES {
+            let output = env.run_script(mode, "cat up/../lib/os-release");
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                expected,
+                "{mode:?}"
+            );
+            let (_, records) = env.last_log();
+            let asked = format!("{}/lib/os-release", env.repo.display());
+            let open = records
+                .iter()
+                .find(|r| r["kind"] == "open" && r["asked"] == asked.as_str())
+                .unwrap_or_else(|| panic!("{mode:?}: no open of {asked} in {records:#?}"));
+            assert_eq!(open["path"], "/usr/lib/os-release", "{mode:?}: {open}");
+        }
+    });
+}

@@ -29,7 +29,7 @@ mod verified;
 pub use open::open_mode;
 pub use read::{Opened, Opening, ReadOpen, reopen};
 pub use request::{MEDIATED, MEDIATED_OPEN_FLAGS, is_mediated};
-pub use resolve::Caller;
+pub use resolve::{Caller, path_of};
 
 use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::policy::Protection;

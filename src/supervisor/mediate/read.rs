@@ -64,8 +64,9 @@ pub struct ReadOpen {
     base: Option<OwnedFd>,
     raw: Vec<u8>,
     flags: i32,
-    /// The path for the record: absolute and lexically normal, from the
-    /// directory the open starts at.
+    /// The name asked for, absolute and lexically normal from the directory
+    /// the open starts at: what a failed open is recorded as (an open that
+    /// succeeds is recorded as the file opened).
     pub path: PathBuf,
 }
 
