@@ -154,6 +154,11 @@ fn line(record: &Map<String, Value>) -> String {
                 Some(mode) => format!("{}  ({})", text(record, "path"), strings(Some(mode))),
                 None => text(record, "path").to_string(),
             };
+            // The name asked for, when the file opened is named otherwise.
+            let detail = match text(record, "asked") {
+                "" => detail,
+                asked => format!("{detail}  asked: {asked}"),
+            };
             // A call that failed says so (`ENOENT`): nothing was opened.
             match text(record, "errno") {
                 "" => detail,
