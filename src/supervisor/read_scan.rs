@@ -62,12 +62,17 @@ impl ReadScan {
         Ok(ReadScan { sender, repo, skip })
     }
 
-    /// Offers a file `process` opened for reading (cheap: the scan happens
-    /// on the scanning thread; a full queue drops the offer).
-    pub fn offer(&self, path: &Path, process: &ProcessInfo) {
+    /// Offers a file `process` opened for reading, `path` (the file
+    /// opened) by the name `asked` (cheap: the scan happens on the scanning
+    /// thread; a full queue drops the offer). A file asked for through
+    /// guard's own session files (a client's stand-in, whose links lead to
+    /// the client's own state) is not offered.
+    pub fn offer(&self, path: &Path, asked: &Path, process: &ProcessInfo) {
+        let skipped = |path: &Path| self.skip.iter().any(|skip| path.starts_with(skip));
         let outside = !path.starts_with(&self.repo)
             && !SYSTEM.iter().any(|system| path.starts_with(system))
-            && !self.skip.iter().any(|skip| path.starts_with(skip));
+            && !skipped(path)
+            && !skipped(asked);
         if !outside {
             return;
         }

@@ -136,7 +136,7 @@ fn finish(
             match listener.respond_with_fd(call.id, &fd, cloexec) {
                 Ok(_) => {
                     if let Some(scan) = &supervision.read_scan {
-                        scan.offer(&opened, &process);
+                        scan.offer(&opened, path, &process);
                     }
                     event
                 }
