@@ -6,10 +6,10 @@
 //! the supervisor judged and recorded it (a racing thread could change it
 //! in between, `seccomp_unotify(2)`).
 //!
-//! - Read-only opens (`log.files = "all"`) are refused early where the
-//!   policy refuses them, otherwise made by the supervisor and handed over
-//!   as the very file (`reads`, `mediate::ReadOpen`): the record names what
-//!   was opened, and the kernel's own refusals are seen.
+//! - Read-only opens (`log.files = "all"`) are made by the supervisor, with
+//!   the session's rights, and handed over as the very file (`reads`,
+//!   `mediate::ReadOpen`): the record names what was opened, and a refusal
+//!   is Landlock's own, recorded with the rule that lacks the right.
 //! - Every call that changes something (creates, removes, renames or links
 //!   a name, writes or truncates a file, changes its mode, owner, times or
 //!   extended attributes) is performed by the supervisor itself, on the
@@ -248,7 +248,7 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             } else if reads::is_read_open(&call) {
                 reads::handle(listener, supervision, &call, &mut processes);
             } else {
-                audit_call(listener, supervision, &call, &mut processes);
+                exec_call(listener, supervision, &call, &mut processes);
             }
         }));
         if handled.is_err() {
@@ -260,7 +260,7 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
 
 /// Decides an exec, answers it, then records it (the process goes on while
 /// the record is made; who it is was read before).
-fn audit_call(
+fn exec_call(
     listener: &Listener,
     shared: &Shared,
     call: &Notification,
