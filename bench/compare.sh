@@ -23,15 +23,7 @@ trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state
 
 # 20,000 small files in 200 directories, in a git repository (as bench/audit.sh).
-python3 - "$work/repo" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d in range(200):
-    os.makedirs(f"{root}/tree/d{d}", exist_ok=True)
-    for f in range(100):
-        with open(f"{root}/tree/d{d}/f{f}.txt", "w") as out:
-            out.write(f"file {d}/{f}\n")
-PY
+python3 bench/tools/small_files.py "$work/repo"
 git -C "$work/repo" init -q
 git -C "$work/repo" config user.email bench@example.com
 git -C "$work/repo" config user.name bench
