@@ -282,6 +282,7 @@ static int open_kinds(const char *dir) {
     waitpid(writer, NULL, 0);
     if (chdir(dir) == 0) open_kind("relative", open("a.txt", O_RDONLY), a);
     open_kind("proc_self_cwd", open("/proc/self/cwd/a.txt", O_RDONLY), a);
+    open_kind("proc_self_ns", open("/proc/self/ns/net", O_RDONLY), "/proc/self/ns/net");
     return 0;
 }
 

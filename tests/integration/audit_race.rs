@@ -97,7 +97,7 @@ fn a_path_rewritten_during_the_open_is_recorded_as_the_file_the_kernel_opened() 
 
 /// The opens the supervisor makes for the session give what the kernel
 /// gives: for each kind of read-only open (flags, links, directories,
-/// errors, devices, FIFOs, `/proc/self`), the process in a session sees the
+/// errors, devices, FIFOs, `/proc/self`, its namespaces), the process in a session sees the
 /// same result as the process outside.
 #[test]
 fn opens_made_for_the_session_give_what_the_kernel_gives() {
@@ -114,7 +114,7 @@ fn opens_made_for_the_session_give_what_the_kernel_gives() {
             .unwrap();
         let expected = String::from_utf8_lossy(&outside.stdout);
         assert!(outside.status.success(), "{}", all_output(&outside));
-        assert_eq!(expected.lines().count(), 22, "{expected}");
+        assert_eq!(expected.lines().count(), 23, "{expected}");
         for mode in MODES {
             let script = format!("{} open_kinds {dir}", probe().display());
             let output = env.run_script(mode, &script);

@@ -273,11 +273,12 @@ impl Caller {
             (format!("{dir}/{first}"), after)
         } else {
             match first.as_ref() {
-                "fd" => {
-                    let (fd, tail) = after.split_at(first_end(after));
-                    let fd = String::from_utf8_lossy(fd);
+                // A descriptor, or a namespace (`/proc/self/ns/net`).
+                "fd" | "ns" => {
+                    let (entry, tail) = after.split_at(first_end(after));
+                    let entry = String::from_utf8_lossy(entry);
                     (
-                        format!("{dir}/fd/{fd}"),
+                        format!("{dir}/{first}/{entry}"),
                         tail.strip_prefix(b"/").unwrap_or(tail),
                     )
                 }
@@ -381,6 +382,10 @@ mod tests {
         assert_eq!(
             own(b"/proc/self/fd/3/x/y"),
             Some(("/proc/10/fd/3".into(), "x/y".into()))
+        );
+        assert_eq!(
+            own(b"/proc/self/ns/net"),
+            Some(("/proc/10/ns/net".into(), ".".into()))
         );
         assert_eq!(
             own(b"/proc/self/cwd/a"),
