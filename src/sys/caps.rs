@@ -72,23 +72,8 @@ pub fn drop_all_but(keep: Option<u32>) -> io::Result<bool> {
         }
     }
     let kept = keep.filter(|&cap| permitted & (1 << cap) != 0);
-    let mut data = [CapData::default(); 2];
-    if let Some(cap) = kept {
-        let word = &mut data[(cap / 32) as usize];
-        word.effective = 1 << (cap % 32);
-        word.permitted = 1 << (cap % 32);
-    }
-    let header = CapHeader {
-        version: CAPABILITY_VERSION_3,
-        pid: 0,
-    };
-    // SAFETY: header and data are valid, correctly laid out (repr(C)) and live
-    // for the call; capset only reads them.
-    let result =
-        unsafe { libc::syscall(libc::SYS_capset, &header as *const CapHeader, data.as_ptr()) };
-    if result == -1 {
-        return Err(io::Error::last_os_error());
-    }
+    let kept_set = kept.map_or(0, |cap| 1u64 << cap);
+    set(kept_set, kept_set, 0)?;
     Ok(kept.is_some())
 }
 
