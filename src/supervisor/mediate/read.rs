@@ -63,6 +63,9 @@ pub struct ReadOpen {
     /// Where a relative path starts (`None` for an absolute one).
     base: Option<OwnedFd>,
     raw: Vec<u8>,
+    /// Whether `raw` is one of the caller's own names (`/proc/self/…`,
+    /// `/dev/stdin`), resolved for it ([`Caller::names_itself`]).
+    own: bool,
     flags: i32,
     /// The name asked for, absolute and lexically normal from the directory
     /// the open starts at: what a failed open is recorded as (an open that
@@ -94,7 +97,8 @@ pub enum Opening {
 impl ReadOpen {
     /// The open `openat(dirfd, raw, flags)` of `caller`.
     pub fn new(caller: Caller, dirfd: i32, raw: Vec<u8>, flags: i32) -> Result<ReadOpen, Errno> {
-        let relative = raw.first() != Some(&b'/') && !caller.names_itself(&raw);
+        let own = caller.names_itself(&raw);
+        let relative = raw.first() != Some(&b'/') && !own;
         let base = match relative {
             true => Some(caller.base_dir(Base::of(dirfd as u64))?),
             false => None,
@@ -108,6 +112,7 @@ impl ReadOpen {
             caller,
             base,
             raw,
+            own,
             flags,
             path,
         })
@@ -144,7 +149,7 @@ impl ReadOpen {
     /// only: the open that follows is judged as any other).
     fn fifo_to_wait_at(&self) -> Option<OwnedFd> {
         let cannot_wait = libc::O_NONBLOCK | libc::O_DIRECTORY;
-        if self.flags & cannot_wait != 0 || self.caller.names_itself(&self.raw) {
+        if self.flags & cannot_wait != 0 || self.own {
             return None;
         }
         let follow = match self.flags & libc::O_NOFOLLOW {
@@ -175,7 +180,7 @@ impl ReadOpen {
             false => (self.flags & PASSED) | libc::O_NONBLOCK | libc::O_NOCTTY,
         };
         let flags = OFlag::from_bits_retain(flags | libc::O_CLOEXEC);
-        if !self.caller.names_itself(&self.raw) {
+        if !self.own {
             let how = OpenHow::new()
                 .flags(flags)
                 .mode(Mode::empty())
@@ -319,6 +324,7 @@ impl ReadOpen {
                 .transpose()
                 .map_err(|_| Errno::EMFILE)?,
             raw: self.raw.clone(),
+            own: self.own,
             flags: (self.flags & keep) | libc::O_PATH,
             path: self.path.clone(),
         };
