@@ -25,6 +25,24 @@ fn counts(output: &str) -> [usize; 4] {
     counts
 }
 
+/// Runs `script` in a session in `mode`, checks that it succeeds and prints
+/// `expected`, and returns the session's records.
+fn run_printing(
+    env: &TestEnv,
+    mode: &[&str],
+    script: &str,
+    expected: &str,
+) -> Vec<serde_json::Value> {
+    let output = env.run_script(mode, script);
+    assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        expected,
+        "{mode:?}"
+    );
+    env.last_log().1
+}
+
 /// How many records of `kind` name `path` (opens that failed not counted).
 fn recorded(records: &[serde_json::Value], kind: &str, path: &str) -> usize {
     records
@@ -97,8 +115,8 @@ fn a_path_rewritten_during_the_open_is_recorded_as_the_file_the_kernel_opened() 
 
 /// The opens the supervisor makes for the session give what the kernel
 /// gives: for each kind of read-only open (flags, links, directories,
-/// errors, devices, FIFOs, `/proc/self`, its namespaces), the process in a session sees the
-/// same result as the process outside.
+/// errors, devices, FIFOs, `/proc/self`, its namespaces), the process in a
+/// session sees the same result as the process outside.
 #[test]
 fn opens_made_for_the_session_give_what_the_kernel_gives() {
     for_each_identity(|env| {
@@ -117,15 +135,8 @@ fn opens_made_for_the_session_give_what_the_kernel_gives() {
         assert_eq!(expected.lines().count(), 23, "{expected}");
         for mode in MODES {
             let script = format!("{} open_kinds {dir}", probe().display());
-            let output = env.run_script(mode, &script);
-            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
-            assert_eq!(
-                String::from_utf8_lossy(&output.stdout),
-                expected,
-                "{mode:?}"
-            );
+            let records = run_printing(env, mode, &script, &expected);
             // And each open the kernel made for it is in the log.
-            let (_, records) = env.last_log();
             let a = format!("{dir}/a.txt");
             assert!(
                 recorded(&records, "open", &a) >= 6,
@@ -164,14 +175,7 @@ fn an_open_through_a_link_and_dotdot_is_recorded_as_the_file_opened() {
         std::os::unix::fs::symlink("/usr/share", env.repo.join("up")).unwrap();
         let expected = std::fs::read_to_string("/usr/lib/os-release").unwrap();
         for mode in MODES {
-            let output = env.run_script(mode, "cat up/../lib/os-release");
-            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
-            assert_eq!(
-                String::from_utf8_lossy(&output.stdout),
-                expected,
-                "{mode:?}"
-            );
-            let (_, records) = env.last_log();
+            let records = run_printing(env, mode, "cat up/../lib/os-release", &expected);
             let asked = format!("{}/lib/os-release", env.repo.display());
             let open = records
                 .iter()
