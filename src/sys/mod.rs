@@ -5,6 +5,7 @@ pub mod caps;
 pub mod handoff;
 pub mod notify;
 pub mod prctl;
+pub mod proc_file;
 pub mod proc_stat;
 pub mod reaped;
 pub mod syscalls;

@@ -234,7 +234,7 @@ pub fn take_fd(tid: u32, fd: RawFd) -> io::Result<OwnedFd> {
 }
 
 fn thread_group_of(tid: u32) -> io::Result<libc::pid_t> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status"))?;
+    let status = super::proc_file::read_text(&format!("/proc/{tid}/status"))?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("Tgid:"))

@@ -10,12 +10,17 @@ pub struct ProcessStat {
     /// When the process started, in clock ticks since boot: with the pid,
     /// it names one process across pid reuse.
     pub start_time: u64,
+    /// Where its program's code starts and ends and where its stack starts
+    /// (fields 26–28): new with every exec that went through (address
+    /// space randomisation aside, a new program is laid out anew). Zeros
+    /// when the reader may not see them (`ptrace` access mode read).
+    pub image: [u64; 3],
 }
 
 /// `/proc/PID/stat` of `pid`, or `None` when the process is gone (or the
 /// file does not read as the kernel writes it).
 pub fn process_stat(pid: i32) -> Option<ProcessStat> {
-    parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    parse(&super::proc_file::read_text(&format!("/proc/{pid}/stat")).ok()?)
 }
 
 fn parse(stat: &str) -> Option<ProcessStat> {
@@ -27,10 +32,20 @@ fn parse(stat: &str) -> Option<ProcessStat> {
     let parent = fields.next()?.parse().ok()?;
     // Field 22 of the file; the state is field 3.
     let start_time = fields.nth(22 - 3 - 2)?.parse().ok()?;
+    // Fields 26, 27 and 28 (absent in files older kernels wrote: zeros).
+    let mut image = [0; 3];
+    let mut rest = fields.skip(26 - 22 - 1);
+    for slot in &mut image {
+        *slot = rest
+            .next()
+            .and_then(|field| field.parse().ok())
+            .unwrap_or(0);
+    }
     Some(ProcessStat {
         state,
         parent,
         start_time,
+        image,
     })
 }
 
@@ -40,13 +55,14 @@ mod tests {
 
     #[test]
     fn a_name_with_spaces_and_parentheses_does_not_shift_the_fields() {
-        let line = "4242 (a) b) (c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200 18446744073709551615\n";
+        let line = "4242 (a) b) (c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200 18446744073709551615 4096 8192 65536 0\n";
         assert_eq!(
             parse(line),
             Some(ProcessStat {
                 state: 'S',
                 parent: 17,
-                start_time: 987654
+                start_time: 987654,
+                image: [4096, 8192, 65536],
             })
         );
         assert_eq!(parse("4242 (cut) S 17\n"), None);
@@ -58,5 +74,6 @@ mod tests {
         let own = process_stat(std::process::id() as i32).unwrap();
         assert_eq!(own.parent, nix::unistd::getppid().as_raw());
         assert!(own.start_time > 0, "{own:?}");
+        assert!(own.image.iter().all(|&address| address > 0), "{own:?}");
     }
 }

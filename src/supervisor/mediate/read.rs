@@ -397,7 +397,7 @@ fn thread_of_this_process(tid: u32) -> bool {
 /// The controlling terminal of process `pid` (`tty_nr` of its `stat`),
 /// `None` when it has none.
 fn controlling_terminal(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = crate::sys::proc_file::read_text(&format!("/proc/{pid}/stat")).ok()?;
     // The fields after the command name, which may hold spaces and parens.
     let fields = stat.rsplit_once(')')?.1;
     let tty: u64 = fields.split_whitespace().nth(4)?.parse().ok()?;
