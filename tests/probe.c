@@ -214,6 +214,44 @@ static int open_race(const char *a, const char *b, int tries) {
     return 0;
 }
 
+/* The exec race: in each child, a thread flips the program's path and its
+ * last argument between two values of one length while the child execs. */
+static char exec_race_path[4096], exec_race_arg[4096];
+static const char *exec_race_values[4];
+static void *exec_flip(void *unused) {
+    (void)unused;
+    size_t path_length = strlen(exec_race_values[0]) + 1, arg_length = strlen(exec_race_values[2]) + 1;
+    for (unsigned i = 0;; i++) {
+        memcpy(exec_race_path, exec_race_values[i & 1], path_length);
+        memcpy(exec_race_arg, exec_race_values[2 + ((i >> 1) & 1)], arg_length);
+    }
+    return NULL;
+}
+
+/* exec_race PATH_A PATH_B ARG_A ARG_B N: N children each exec the flipping
+ * path with the arguments `racer -c ARG` (a shell, say); prints "ran PID
+ * STATUS" for each, the status telling what ran. */
+static int exec_race(char **values, int tries) {
+    if (strlen(values[0]) != strlen(values[1]) || strlen(values[2]) != strlen(values[3])) return 2;
+    for (int i = 0; i < 4; i++) exec_race_values[i] = values[i];
+    for (int i = 0; i < tries; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            strcpy(exec_race_path, values[0]);
+            strcpy(exec_race_arg, values[2]);
+            pthread_t flipper;
+            pthread_create(&flipper, NULL, exec_flip, NULL);
+            char *args[] = {"racer", "-c", exec_race_arg, NULL};
+            execv(exec_race_path, args);
+            _exit(127);
+        }
+        int status;
+        waitpid(child, &status, 0);
+        printf("ran %d %d\n", child, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    return 0;
+}
+
 /* One line of "open_kinds": what an open gave, as far as the caller can
  * tell: the error, or the file's type, its status flags, close-on-exec, and
  * whether it is the file `same` names (when given). */
@@ -314,6 +352,7 @@ int main(int argc, char **argv) {
     if (!strcmp(op, "mkfifo")) return result(mkfifo(arg, 0644));
     if (!strcmp(op, "open_kinds")) return open_kinds(arg);
     if (!strcmp(op, "open_race") && argc > 4) return open_race(arg, argv[3], atoi(argv[4]));
+    if (!strcmp(op, "exec_race") && argc > 6) return exec_race(argv + 2, atoi(argv[6]));
     if (!strcmp(op, "swap_race") && argc > 4) return swap_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(op, "io_uring")) {
         char params[120] = {0};

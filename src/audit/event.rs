@@ -13,6 +13,10 @@ pub enum EventKind {
     Scan,
     /// A program was executed.
     Exec,
+    /// A process runs another program, or other arguments, than its exec
+    /// record names (the exec's memory changed while the kernel read it):
+    /// this record names what runs.
+    ExecMismatch,
     /// A file was opened for reading.
     Open,
     /// A file was created.
@@ -76,6 +80,7 @@ impl EventKind {
             EventKind::SessionStart => "session_start",
             EventKind::Scan => "scan",
             EventKind::Exec => "exec",
+            EventKind::ExecMismatch => "exec_mismatch",
             EventKind::Open => "open",
             EventKind::Create => "create",
             EventKind::Write => "write",

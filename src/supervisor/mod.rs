@@ -18,13 +18,15 @@
 //! - Execs are decoded (path, argv), refused early where Landlock will
 //!   refuse them, recorded, and handed back to the kernel (`CONTINUE`): the
 //!   supervisor cannot run a program for the process. The kernel reads the
-//!   path again, so a racing thread can make the record name another
-//!   program than the one run; Landlock's execute right still decides what
-//!   can run (`docs/audit-log.md`).
+//!   path again, so a racing thread can make it run another program than
+//!   the record names (Landlock's execute right still decides what can
+//!   run); the new program's first trapped call is where that is found out
+//!   and recorded (`exec_check`).
 
 mod connect;
 mod decode;
 mod deny;
+mod exec_check;
 mod mediate;
 mod memory;
 pub mod read_scan;
@@ -204,6 +206,7 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
         std::process::abort();
     }
     let mut processes = record::Processes::default();
+    let mut exec_checks = exec_check::ExecChecks::default();
     loop {
         let call = match listener.receive() {
             Ok(call) => call,
@@ -220,6 +223,11 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
                 return;
             }
         };
+        if let Some(finding) = exec_checks.check(call.pid) {
+            let process = processes.get(call.pid);
+            let event = record::exec_mismatch_event(finding, process);
+            supervision.supervision.events.send(event);
+        }
         if call.syscall == libc::SYS_umask as i32 {
             // Noted before it takes effect, so creations made after it use
             // the mask it sets.
@@ -248,7 +256,13 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             } else if reads::is_read_open(&call) {
                 reads::handle(listener, supervision, &call, &mut processes);
             } else {
-                exec_call(listener, supervision, &call, &mut processes);
+                exec_call(
+                    listener,
+                    supervision,
+                    &call,
+                    &mut processes,
+                    &mut exec_checks,
+                );
             }
         }));
         if handled.is_err() {
@@ -265,6 +279,7 @@ fn exec_call(
     shared: &Shared,
     call: &Notification,
     processes: &mut record::Processes,
+    exec_checks: &mut exec_check::ExecChecks,
 ) {
     let supervision = &shared.supervision;
     let syscall = decode::syscall_name(call.syscall);
@@ -294,6 +309,16 @@ fn exec_call(
     let response = if denial.is_some() {
         Response::Fail(libc::EACCES)
     } else {
+        // The kernel reads the exec again: what runs is checked later.
+        if let decode::Operation::Exec {
+            path,
+            argv,
+            argv_truncated,
+            cwd,
+        } = &operation
+        {
+            exec_checks.expect(process.pid, path, argv, *argv_truncated, cwd);
+        }
         Response::Continue
     };
     // The process may have died meanwhile: nothing to answer then.

@@ -161,7 +161,8 @@ fn proc_inode(tid: u32) -> Option<u64> {
 }
 
 fn read_process(tid: u32) -> ProcessInfo {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).unwrap_or_default();
+    let status =
+        crate::sys::proc_file::read_text(&format!("/proc/{tid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
             .lines()
@@ -211,6 +212,27 @@ pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInf
             .with("path", path_value(path))
             .with("mode", super::mediate::open_mode(*flags)),
     }
+}
+
+/// The record of an exec whose process runs something else than its record
+/// named.
+pub fn exec_mismatch_event(finding: super::exec_check::Finding, process: ProcessInfo) -> Event {
+    let mut event = Event::new(EventKind::ExecMismatch, Some(process));
+    if let Some(interpreter) = &finding.interpreter {
+        event = event.with("interpreter", path_value(interpreter));
+    }
+    event
+        .with("path", path_value(&finding.runs))
+        .with("argv", finding.argv)
+        .with("recorded", path_value(&finding.recorded))
+        .with(
+            "differs",
+            if finding.program_differs {
+                "program"
+            } else {
+                "arguments"
+            },
+        )
 }
 
 /// The record of an operation refused early.

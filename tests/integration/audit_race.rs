@@ -185,3 +185,117 @@ fn an_open_through_a_link_and_dotdot_is_recorded_as_the_file_opened() {
         }
     });
 }
+
+/// Two programs and two arguments (of one length each) that a racing
+/// thread flips while each of `tries` children execs them as `racer -c
+/// ARGUMENT`; `ran` tells from a child's exit status which program and
+/// argument ran. Checks that the log's last word on each child (its
+/// `exec_mismatch` record, or else its `exec` record) names what ran, and
+/// that a mismatch is recorded exactly when the `exec` record is wrong.
+/// Returns how many were.
+fn exec_race(
+    env: &TestEnv,
+    mode: &[&str],
+    programs: [&str; 2],
+    arguments: [&str; 2],
+    ran: impl Fn(u64) -> (usize, usize),
+) -> usize {
+    let script = format!(
+        "{} exec_race {} {} '{}' '{}' 60",
+        probe().display(),
+        programs[0],
+        programs[1],
+        arguments[0],
+        arguments[1]
+    );
+    // Both may run (scripts of the repository are not tools of the profile).
+    let allow = ["--allow-exec", programs[0], "--allow-exec", programs[1]];
+    let extra: Vec<&str> = mode.iter().copied().chain(allow).collect();
+    let output = env.run_script(&extra, &script);
+    assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+    let (_, records) = env.last_log();
+    let canonical = |path: &str| std::fs::canonicalize(env.repo.join(path)).unwrap();
+    let (mut seen, mut mismatches) = ([0; 2], 0);
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [_, pid, status] = fields[..] else {
+            panic!("{mode:?}: {line:?}");
+        };
+        let (pid, status): (u64, u64) = (pid.parse().unwrap(), status.parse().unwrap());
+        let (program, argument) = ran(status);
+        seen[program] += 1;
+        let (program, argument) = (canonical(programs[program]), arguments[argument]);
+        let of_pid = |kind: &str| {
+            records
+                .iter()
+                .find(|r| r["kind"] == kind && r["pid"] == pid)
+        };
+        let exec = of_pid("exec").unwrap_or_else(|| panic!("{mode:?}: no exec of {pid}"));
+        let names = |record: &serde_json::Value| {
+            let argv = record["argv"].as_array().unwrap();
+            (
+                canonical(record["path"].as_str().unwrap()),
+                argv.last().unwrap().clone(),
+            )
+        };
+        let truth = (program, serde_json::Value::from(argument));
+        let mismatch = of_pid("exec_mismatch");
+        assert_eq!(
+            mismatch.is_some(),
+            names(exec) != truth,
+            "{mode:?}: {exec} {mismatch:?} {truth:?}"
+        );
+        if let Some(mismatch) = mismatch {
+            assert_eq!(names(mismatch), truth, "{mode:?}: {mismatch}");
+            mismatches += 1;
+        }
+    }
+    // The race ran both ways, or it proves nothing.
+    assert!(seen[0] > 0 && seen[1] > 0, "{mode:?}: {seen:?}");
+    mismatches
+}
+
+/// An exec is handed back to the kernel, which reads its path and
+/// arguments again: what a racing thread made it run instead of what the
+/// record names is reported (`exec_mismatch`), for programs and for
+/// scripts (whose interpreter gets the script's name as the kernel read it).
+#[test]
+fn an_exec_rewritten_while_the_kernel_reads_it_is_reported_as_what_ran() {
+    for_each_identity(|env| {
+        for (name, status) in [("race-a.sh", 1), ("race-b.sh", 2)] {
+            let script =
+                format!("#!/bin/sh -e\n[ \"$2\" = A ] && exit {status}3\nexit {status}4\n");
+            let path = env.repo.join(name);
+            std::fs::write(&path, script).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            env.give(&path);
+        }
+        for mode in MODES {
+            // Two shells: bash finds $BASH set, and exits 13 or 14; dash 23
+            // or 24.
+            let shells = exec_race(
+                env,
+                mode,
+                ["/bin/bash", "/bin/dash"],
+                [
+                    "test -n \"$BASH\"; exit $((13+$?*10))",
+                    "test -n \"$BASH\"; exit $((14+$?*10))",
+                ],
+                |status| ((status / 10 - 1) as usize, (status % 10 - 3) as usize),
+            );
+            // Two scripts of the repository, by relative name.
+            let repo = env.repo.display();
+            let in_repo = ["{repo}/race-a.sh", "{repo}/race-b.sh"]
+                .map(|p| p.replace("{repo}", &repo.to_string()));
+            let scripts = exec_race(
+                env,
+                mode,
+                [&in_repo[0], &in_repo[1]],
+                ["A", "B"],
+                |status| ((status / 10 - 1) as usize, (status % 10 - 3) as usize),
+            );
+            assert!(shells > 0 && scripts > 0, "{mode:?}: {shells} {scripts}");
+        }
+    });
+}
