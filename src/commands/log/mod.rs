@@ -74,6 +74,21 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// A record's list of strings (an exec's `argv`, an open's `mode`), joined
+/// by spaces.
+fn strings(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
 fn list(dir: &std::path::Path, out: &mut impl Write) -> Result<ExitCode, CommandError> {
     let sessions = audit::list_sessions(dir)?;
     if sessions.is_empty() {

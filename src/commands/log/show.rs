@@ -1,6 +1,6 @@
 //! `guard log show`: a session as a timeline.
 
-use super::{glob, text};
+use super::{glob, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -110,6 +110,16 @@ fn line(record: &Map<String, Value>) -> String {
             text(record, "path"),
             strings(record.get("argv"))
         ),
+        "exec_mismatch" => format!(
+            "{}  [{}]  not as recorded: {} ({})",
+            text(record, "path"),
+            strings(record.get("argv")),
+            match text(record, "differs") {
+                "program" => "another program",
+                _ => "other arguments",
+            },
+            text(record, "recorded")
+        ),
         "denied" => format!(
             "{} {} (needs {}): {}",
             text(record, "operation"),
@@ -167,17 +177,4 @@ fn line(record: &Map<String, Value>) -> String {
         }
     };
     crate::text::for_terminal(&format!("{time}  {pid:>7}  {kind:<13} {detail}"))
-}
-
-fn strings(value: Option<&Value>) -> String {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
 }

@@ -1,6 +1,6 @@
 //! `guard log summary`: what a session did, at a glance.
 
-use super::text;
+use super::{strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -10,9 +10,10 @@ use std::io::Write;
 use std::path::Path;
 
 /// Prints the summary of `session`: first what the session was stopped
-/// from doing, then what it read outside the repository, then what it
-/// changed (only what happened: a refused or failed call changed nothing),
-/// then its processes.
+/// from doing, and the execs that ran something else than their record
+/// named, then what it read outside the repository, then what it changed
+/// (only what happened: a refused or failed call changed nothing), then its
+/// processes.
 pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCode, CommandError> {
     let records = audit::load_records(&session.path)?;
     writeln!(out, "session {} ({})", session.id, session.path.display())?;
@@ -22,6 +23,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut outside_reads: BTreeMap<String, u64> = BTreeMap::new();
     let mut reads = 0u64;
     let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut mismatches = Vec::new();
     for record in &records {
         let path = text(record, "path");
         // A call that failed (an `errno`) changed nothing.
@@ -47,6 +49,13 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 .entry(text(record, "rule").to_string())
                 .or_default()
                 .push(format!("{} {}", text(record, "operation"), path)),
+            "exec_mismatch" => mismatches.push(format!(
+                "pid {}: recorded {}, runs {} [{}]",
+                record.get("pid").cloned().unwrap_or_default(),
+                text(record, "recorded"),
+                path,
+                strings(record.get("argv"))
+            )),
             _ => {}
         }
     }
@@ -62,6 +71,17 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         }
         if what.len() > 10 {
             writeln!(out, "    … and {} more", what.len() - 10)?;
+        }
+    }
+
+    if !mismatches.is_empty() {
+        writeln!(
+            out,
+            "\nexecs that ran other than their record named ({}×)",
+            mismatches.len()
+        )?;
+        for mismatch in &mismatches {
+            writeln!(out, "  {}", crate::text::for_terminal(mismatch))?;
         }
     }
 
