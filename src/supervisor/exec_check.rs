@@ -76,8 +76,31 @@ pub struct Finding {
     pub argv: Vec<String>,
     /// The program the exec record names.
     pub recorded: PathBuf,
-    /// Whether the program differs (else only the arguments do).
-    pub program_differs: bool,
+    /// What differs.
+    pub differs: Differs,
+}
+
+/// What differs between what runs and the exec record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Differs {
+    /// The program.
+    Program,
+    /// Only the arguments.
+    Arguments,
+    /// Not known: what runs could not be read (the new program made itself
+    /// non-dumpable before its first trapped call).
+    Unknown,
+}
+
+impl Differs {
+    /// The name used in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Differs::Program => "program",
+            Differs::Arguments => "arguments",
+            Differs::Unknown => "unknown",
+        }
+    }
 }
 
 /// The execs of the session awaiting their check, by process id.
@@ -127,7 +150,10 @@ impl ExecChecks {
             self.pending.remove(&tid);
             return None;
         }
-        if stat.is_some_and(|stat| stat.image == pending.image) {
+        // Hidden (zeros) both times, the new image cannot be told from the
+        // old: what runs is read (and found hidden, or compared) then too.
+        let hidden = pending.image == [0; 3];
+        if stat.is_some_and(|stat| stat.image == pending.image) && !hidden {
             // Not through yet (or it failed): the old program traps.
             return None;
         }
@@ -143,16 +169,27 @@ fn same_process(stat: Option<ProcessStat>, pending: &Pending) -> bool {
 /// What process `pid` runs, against what its exec record named.
 fn compare(pid: u32, pending: &Pending) -> Option<Finding> {
     let exe = PathBuf::from(format!("/proc/{pid}/exe"));
-    let runs = FileId::of(&exe)?;
-    let argv = command_line(pid)?;
+    let (Some(runs), Some(argv)) = (FileId::of(&exe), command_line(pid)) else {
+        // The process waits in its call, so it is there: it hides.
+        return Some(Finding {
+            runs: exe,
+            interpreter: None,
+            argv: Vec::new(),
+            recorded: pending.path.clone(),
+            differs: Differs::Unknown,
+        });
+    };
     let exe_path = || std::fs::read_link(&exe).unwrap_or_else(|_| exe.clone());
-    let finding = |runs, interpreter, program_differs| {
+    let finding = |runs, interpreter, program_differs: bool| {
         Some(Finding {
             runs,
             interpreter,
             argv: argv.clone(),
             recorded: pending.path.clone(),
-            program_differs,
+            differs: match program_differs {
+                true => Differs::Program,
+                false => Differs::Arguments,
+            },
         })
     };
     let (recorded, truncated) = (&pending.argv, pending.argv_truncated);
@@ -366,13 +403,13 @@ mod tests {
         };
         assert_eq!(compare(pid, &pending(&exe, argv.clone())), None);
         let other = compare(pid, &pending(Path::new("/bin/sh"), argv.clone())).unwrap();
-        assert!(other.program_differs);
+        assert_eq!(other.differs, Differs::Program);
         assert_eq!(
             (other.runs, other.argv.clone()),
             (exe.clone(), argv.clone())
         );
         let other_arguments = compare(pid, &pending(&exe, strings(&["other"]))).unwrap();
-        assert!(!other_arguments.program_differs);
+        assert_eq!(other_arguments.differs, Differs::Arguments);
         assert_eq!(other_arguments.argv, argv);
     }
 }

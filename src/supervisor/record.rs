@@ -225,14 +225,7 @@ pub fn exec_mismatch_event(finding: super::exec_check::Finding, process: Process
         .with("path", path_value(&finding.runs))
         .with("argv", finding.argv)
         .with("recorded", path_value(&finding.recorded))
-        .with(
-            "differs",
-            if finding.program_differs {
-                "program"
-            } else {
-                "arguments"
-            },
-        )
+        .with("differs", finding.differs.name())
 }
 
 /// The record of an operation refused early.

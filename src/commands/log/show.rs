@@ -116,7 +116,8 @@ fn line(record: &Map<String, Value>) -> String {
             strings(record.get("argv")),
             match text(record, "differs") {
                 "program" => "another program",
-                _ => "other arguments",
+                "arguments" => "other arguments",
+                _ => "what runs could not be read",
             },
             text(record, "recorded")
         ),
