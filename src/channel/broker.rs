@@ -1,7 +1,7 @@
 //! The supervisor's side of the channel: an open of the channel's path is
 //! answered with a fresh connection, whose other end goes to guard.
 
-use crate::sys::notify::{Listener, Response};
+use crate::sys::notify::{Listener, Notification, Response};
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
@@ -29,14 +29,14 @@ impl Broker {
         flags & libc::O_ACCMODE == libc::O_RDWR && path == self.path.as_os_str().as_bytes()
     }
 
-    /// Answers trapped call `id`, an open of the channel, with a new
+    /// Answers trapped `call`, an open of the channel, with a new
     /// connection (refused if none can be made).
-    pub fn answer(&self, listener: &Listener, id: u64, cloexec: bool) {
+    pub fn answer(&self, listener: &Listener, call: &Notification, cloexec: bool) {
         let answered = self
             .connect()
-            .and_then(|end| listener.respond_with_fd(id, &end, cloexec));
+            .and_then(|end| listener.respond_with_fd(call, &end, cloexec));
         if answered.is_err() {
-            let _ = listener.respond(id, Response::Fail(libc::ECONNREFUSED));
+            let _ = listener.respond(call.id, Response::Fail(libc::ECONNREFUSED));
         }
     }
 

@@ -133,7 +133,7 @@ fn finish(
             if opened != *path {
                 event = event.with("asked", path.to_string_lossy());
             }
-            match listener.respond_with_fd(call.id, &fd, cloexec) {
+            match listener.respond_with_fd(call, &fd, cloexec) {
                 Ok(_) => {
                     if let Some(scan) = &supervision.read_scan {
                         scan.offer(&opened, path, &process);

@@ -1,6 +1,7 @@
 //! The few system calls no safe wrapper covers. Every `unsafe` block of the
 //! crate lives here, each with a `// SAFETY:` note.
 
+pub mod affinity;
 pub mod caps;
 pub mod handoff;
 pub mod notify;

@@ -159,7 +159,16 @@ impl Listener {
     /// call between the two leaves the process one descriptor it does not
     /// know of, to a file it was allowed to open (the call is then made
     /// again, or fails with `EINTR`); it is recorded as opened all the same.
-    pub fn respond_with_fd(&self, id: u64, fd: &OwnedFd, cloexec: bool) -> io::Result<i32> {
+    ///
+    /// The trapped thread is held to this CPU while it installs the
+    /// descriptor ([`super::affinity`]).
+    pub fn respond_with_fd(
+        &self,
+        call: &Notification,
+        fd: &OwnedFd,
+        cloexec: bool,
+    ) -> io::Result<i32> {
+        let id = call.id;
         let addfd = libc::seccomp_notif_addfd {
             id,
             flags: 0,
@@ -167,6 +176,7 @@ impl Listener {
             newfd: 0,
             newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
         };
+        let held = super::affinity::Held::here(call.pid);
         // SAFETY: ADDFD reads the struct behind the pointer, which is valid
         // for the call; the kernel duplicates `srcfd` into the target.
         let installed = unsafe {
@@ -176,6 +186,8 @@ impl Listener {
                 &addfd as *const libc::seccomp_notif_addfd,
             )
         };
+        // Its own CPUs back before it is let go.
+        drop(held);
         let installed = check(installed as libc::c_long)? as i32;
         // Once installed, the descriptor is the process's, whether or not
         // the answer still finds the call waiting (a signal may have ended

@@ -153,7 +153,7 @@ pub fn handle(
     if let (Request::Open { at, flags, .. }, Some(channel)) = (&request, &mediator.channel)
         && channel.is_channel_open(&at.path, *flags)
     {
-        channel.answer(listener, call.id, flags & libc::O_CLOEXEC != 0);
+        channel.answer(listener, call, flags & libc::O_CLOEXEC != 0);
         return;
     }
     let caller = Caller {
@@ -225,7 +225,7 @@ fn with_umask<T>(mask: u32, make: impl FnOnce() -> T) -> T {
 fn answer(listener: &Listener, call: &Notification, outcome: &Outcome) {
     // The process may have died meanwhile: nothing to answer then.
     let _ = match &outcome.answer {
-        Answer::Fd { fd, cloexec } => listener.respond_with_fd(call.id, fd, *cloexec).map(drop),
+        Answer::Fd { fd, cloexec } => listener.respond_with_fd(call, fd, *cloexec).map(drop),
         Answer::Done => listener.respond(call.id, Response::Return(0)),
         Answer::Errno(errno) => listener.respond(call.id, Response::Fail(*errno)),
     };
