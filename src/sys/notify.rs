@@ -155,7 +155,8 @@ impl Listener {
     /// Two steps (`SECCOMP_IOCTL_NOTIF_ADDFD`, then the answer) rather than
     /// the atomic `SECCOMP_ADDFD_FLAG_SEND`: on this project's 2-vCPU VMs
     /// the flag made the open storm 2.3x slower (5.3 s against 2.3 s for
-    /// 20,000 opens, BENCHMARKS.md). The price: a signal that interrupts the
+    /// 20,000 opens, BENCHMARKS.md; `bench/notify_floor.sh`: 51 µs an open
+    /// against 15). The price: a signal that interrupts the
     /// call between the two leaves the process one descriptor it does not
     /// know of, to a file it was allowed to open (the call is then made
     /// again, or fails with `EINTR`); it is recorded as opened all the same.
