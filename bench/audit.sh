@@ -60,3 +60,8 @@ run cargo "cargo build --offline --quiet --manifest-path crate/Cargo.toml" "bash
 # Supervisor CPU time and peak memory, for the open storm with log.files = all.
 /usr/bin/time -f 'guard (all), open storm: %e s wall, %U s user, %S s system, peak RSS %M KiB' \
     "$guard" run -p "$work/all.toml" -- rg --threads 1 -c zzz tree >/dev/null || true
+# The log's size per record, from that session's log.
+log=$(ls -t "$XDG_STATE_HOME"/guard/sessions/*.jsonl | head -1)
+records=$(wc -l < "$log")
+bytes=$(stat -c %s "$log")
+echo "log size: $records records, $bytes bytes: $((bytes / records)) bytes a record, $((bytes * 1000 / records / 1024)) KiB per 1,000 records"
