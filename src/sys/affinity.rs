@@ -46,7 +46,8 @@ impl Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        // If something set the thread's CPUs meanwhile, that stands.
+        // If something set the thread's CPUs meanwhile (to anything but the
+        // one it is held to), that stands.
         if sched_getaffinity(self.thread).is_ok_and(|now| now != self.here) {
             return;
         }
@@ -95,9 +96,11 @@ mod tests {
         let here = held.here;
         // Someone else sets the thread's CPUs while it is held: all it had.
         sched_setaffinity(thread, &before).unwrap();
+        // Every CPU it had but the one it is held to: a set distinct from
+        // both (setting exactly the held CPU cannot be told from the hold).
         let mut chosen = before;
-        let first = (0..CpuSet::count()).find(|&cpu| before.is_set(cpu).unwrap());
-        chosen.unset(first.unwrap()).unwrap();
+        let held_on = (0..CpuSet::count()).find(|&cpu| here.is_set(cpu).unwrap());
+        chosen.unset(held_on.unwrap()).unwrap();
         if chosen == CpuSet::new() {
             // One CPU only: nothing else to choose.
             return;
