@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -589,6 +590,13 @@ int main(int argc, char **argv) {
         return result(execv(path, args));
     }
     if (!strcmp(op, "exit0")) return result(0);
+    /* nodump_exec SCRIPT: made non-dumpable (its memory then cannot be read
+     * by an unprivileged supervisor), runs bash -c SCRIPT. */
+    if (!strcmp(op, "nodump_exec")) {
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return result(-1);
+        execl("/bin/bash", "bash", "-c", arg, (char *)NULL);
+        return result(-1);
+    }
     /* Metadata changes, one per operation: chmod PATH MODE, fchmod PATH MODE
      * (through a descriptor opened for reading), lchmod-free utimes PATH
      * (back to 2000-01-01), setxattr PATH, chown PATH UID. */

@@ -56,8 +56,10 @@ struct Pending {
     started: u64,
     /// Its image when it called exec.
     image: [u64; 3],
-    /// What the exec record names.
+    /// What the exec record names (nothing when its arguments could not be
+    /// read: `unread`).
     path: PathBuf,
+    unread: bool,
     argv: Vec<String>,
     argv_truncated: bool,
     /// The working directory the record names (for relative interpreters).
@@ -90,6 +92,10 @@ pub enum Differs {
     /// Not known: what runs could not be read (the new program made itself
     /// non-dumpable before its first trapped call).
     Unknown,
+    /// The exec record names nothing: the caller's memory could not be
+    /// read (it was not dumpable, and the supervisor may not look into
+    /// such a process). This record says what ran.
+    Unrecorded,
 }
 
 impl Differs {
@@ -99,6 +105,7 @@ impl Differs {
             Differs::Program => "program",
             Differs::Arguments => "arguments",
             Differs::Unknown => "unknown",
+            Differs::Unrecorded => "unrecorded",
         }
     }
 }
@@ -120,6 +127,34 @@ impl ExecChecks {
         argv_truncated: bool,
         cwd: &Path,
     ) {
+        self.insert(pid, |started, image| Pending {
+            started,
+            image,
+            path: path.to_path_buf(),
+            unread: false,
+            argv: argv.to_vec(),
+            argv_truncated,
+            cwd: cwd.to_path_buf(),
+        });
+    }
+
+    /// Notes an exec of process `pid` whose arguments could not be read,
+    /// before it is let go: what runs is reported at its check.
+    pub fn expect_unread(&mut self, pid: u32) {
+        self.insert(pid, |started, image| Pending {
+            started,
+            image,
+            path: PathBuf::new(),
+            unread: true,
+            argv: Vec::new(),
+            argv_truncated: false,
+            cwd: PathBuf::new(),
+        });
+    }
+
+    /// Notes `pid`'s exec, made by `pending` from the process's start time
+    /// and image (nothing if the process is gone already).
+    fn insert(&mut self, pid: u32, pending: impl FnOnce(u64, [u64; 3]) -> Pending) {
         let Some(stat) = process_stat(pid as i32) else {
             return;
         };
@@ -127,17 +162,8 @@ impl ExecChecks {
             self.pending
                 .retain(|&pid, pending| same_process(process_stat(pid as i32), pending));
         }
-        self.pending.insert(
-            pid,
-            Pending {
-                started: stat.start_time,
-                image: stat.image,
-                path: path.to_path_buf(),
-                argv: argv.to_vec(),
-                argv_truncated,
-                cwd: cwd.to_path_buf(),
-            },
-        );
+        self.pending
+            .insert(pid, pending(stat.start_time, stat.image));
     }
 
     /// Called for each trapped call of thread `tid`, before it is handled:
@@ -180,6 +206,15 @@ fn compare(pid: u32, pending: &Pending) -> Option<Finding> {
         });
     };
     let exe_path = || std::fs::read_link(&exe).unwrap_or_else(|_| exe.clone());
+    if pending.unread {
+        return Some(Finding {
+            runs: exe_path(),
+            interpreter: None,
+            argv,
+            recorded: PathBuf::new(),
+            differs: Differs::Unrecorded,
+        });
+    }
     let finding = |runs, interpreter, program_differs: bool| {
         Some(Finding {
             runs,
@@ -397,6 +432,7 @@ mod tests {
             started: 0,
             image: [0; 3],
             path: path.to_path_buf(),
+            unread: false,
             argv,
             argv_truncated: false,
             cwd: PathBuf::from("/"),
@@ -411,5 +447,13 @@ mod tests {
         let other_arguments = compare(pid, &pending(&exe, strings(&["other"]))).unwrap();
         assert_eq!(other_arguments.differs, Differs::Arguments);
         assert_eq!(other_arguments.argv, argv);
+        // An exec whose arguments were not read: what runs, whatever it is.
+        let unread = Pending {
+            unread: true,
+            ..pending(Path::new(""), Vec::new())
+        };
+        let reported = compare(pid, &unread).unwrap();
+        assert_eq!(reported.differs, Differs::Unrecorded);
+        assert_eq!((reported.runs, reported.argv), (exe, argv));
     }
 }

@@ -287,9 +287,10 @@ fn exec_call(
     // `clone(CLONE_FS)` sibling's `chdir` changes it without a word.
     let cwd = || std::fs::read_link(format!("/proc/{}/cwd", call.pid)).ok();
     let Some(operation) = decode::decode(call, &cwd) else {
-        // Its memory could not be read: the kernel decides, and the record
-        // says what little is known.
+        // Its memory could not be read: the kernel decides, the record
+        // says what little is known, and the check says what ran.
         let process = processes.get(call.pid);
+        exec_checks.expect_unread(process.pid);
         let _ = listener.respond(call.id, Response::Continue);
         let event = Event::new(EventKind::Exec, Some(process))
             .with("syscall", syscall)

@@ -221,10 +221,13 @@ pub fn exec_mismatch_event(finding: super::exec_check::Finding, process: Process
     if let Some(interpreter) = &finding.interpreter {
         event = event.with("interpreter", path_value(interpreter));
     }
+    // An exec whose arguments could not be read recorded no program.
+    if !finding.recorded.as_os_str().is_empty() {
+        event = event.with("recorded", path_value(&finding.recorded));
+    }
     event
         .with("path", path_value(&finding.runs))
         .with("argv", finding.argv)
-        .with("recorded", path_value(&finding.recorded))
         .with("differs", finding.differs.name())
 }
 

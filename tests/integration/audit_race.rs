@@ -299,3 +299,55 @@ fn an_exec_rewritten_while_the_kernel_reads_it_is_reported_as_what_ran() {
         }
     });
 }
+
+/// An exec from a process whose memory the supervisor may not read (it
+/// made itself non-dumpable; an unprivileged supervisor without namespaces
+/// lacks `CAP_SYS_PTRACE`) is recorded `unreadable`, and what it ran is
+/// then reported from the new program (`exec_mismatch`, `unrecorded`).
+#[test]
+fn an_exec_whose_arguments_cannot_be_read_is_reported_as_what_ran() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let script = format!("{} nodump_exec 'exit 7'", probe().display());
+            let output = env.run_script(mode, &script);
+            assert_eq!(
+                output.status.code(),
+                Some(7),
+                "{mode:?}: {}",
+                all_output(&output)
+            );
+            let (_, records) = env.last_log();
+            let bash = std::fs::canonicalize("/bin/bash").unwrap();
+            let truth = serde_json::json!(["bash", "-c", "exit 7"]);
+            let names_bash = |record: &serde_json::Value| {
+                let path = record["path"]
+                    .as_str()
+                    .and_then(|p| std::fs::canonicalize(p).ok());
+                path == Some(bash.clone()) && record["argv"] == truth
+            };
+            let recorded = records.iter().any(|r| r["kind"] == "exec" && names_bash(r));
+            let unreadable: Vec<_> = records
+                .iter()
+                .filter(|r| r["kind"] == "exec" && r["unreadable"] == true)
+                .collect();
+            let reported: Vec<_> = records
+                .iter()
+                .filter(|r| r["kind"] == "exec_mismatch")
+                .collect();
+            let execs: Vec<_> = records.iter().filter(|r| r["kind"] == "exec").collect();
+            let context = format!("{mode:?}: {execs:?} {reported:?}");
+            if unreadable.is_empty() {
+                assert!(recorded && reported.is_empty(), "{context}");
+            } else {
+                assert!(!recorded && unreadable.len() == 1, "{context}");
+                assert_eq!(reported.len(), 1, "{context}");
+                assert!(names_bash(reported[0]), "{context}");
+                assert_eq!(reported[0]["differs"], "unrecorded", "{context}");
+                assert_eq!(reported[0]["pid"], unreadable[0]["pid"], "{context}");
+            }
+            // Only an unprivileged supervisor outside namespaces is kept out.
+            let kept_out = matches!(env.identity, Identity::User { .. }) && !mode.is_empty();
+            assert_eq!(!unreadable.is_empty(), kept_out, "{context}");
+        }
+    });
+}

@@ -74,6 +74,14 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The program an `exec_mismatch` record says the exec record named.
+fn recorded_program(record: &serde_json::Map<String, Value>) -> &str {
+    match text(record, "recorded") {
+        "" => "no program: its arguments could not be read",
+        recorded => recorded,
+    }
+}
+
 /// A record's list of strings (an exec's `argv`, an open's `mode`), joined
 /// by spaces.
 fn strings(value: Option<&Value>) -> String {

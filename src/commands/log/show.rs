@@ -1,6 +1,6 @@
 //! `guard log show`: a session as a timeline.
 
-use super::{glob, strings, text};
+use super::{glob, recorded_program, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -117,9 +117,10 @@ fn line(record: &Map<String, Value>) -> String {
             match text(record, "differs") {
                 "program" => "another program",
                 "arguments" => "other arguments",
+                "unrecorded" => "the exec could not be read",
                 _ => "what runs could not be read",
             },
-            text(record, "recorded")
+            recorded_program(record)
         ),
         "denied" => format!(
             "{} {} (needs {}): {}",

@@ -1,6 +1,6 @@
 //! `guard log summary`: what a session did, at a glance.
 
-use super::{strings, text};
+use super::{recorded_program, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -52,7 +52,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),
-                text(record, "recorded"),
+                recorded_program(record),
                 path,
                 strings(record.get("argv"))
             )),

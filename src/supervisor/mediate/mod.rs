@@ -141,7 +141,7 @@ pub fn handle(
             let event = Event::new(EventKind::Denied, Some(process))
                 .with("syscall", syscall)
                 .with("unreadable", true)
-                .with("errno", errno);
+                .with("errno", errno_name(errno));
             events.send(event);
             return;
         }
