@@ -344,6 +344,15 @@ fn an_exec_whose_arguments_cannot_be_read_is_reported_as_what_ran() {
                 assert!(names_bash(reported[0]), "{context}");
                 assert_eq!(reported[0]["differs"], "unrecorded", "{context}");
                 assert_eq!(reported[0]["pid"], unreadable[0]["pid"], "{context}");
+                // Both views say so.
+                for view in ["show", "summary"] {
+                    let output = env.guard(&["log", view, "last"]).output().unwrap();
+                    let text = String::from_utf8_lossy(&output.stdout);
+                    assert!(
+                        text.contains("its arguments could not be read") && text.contains("exit 7"),
+                        "{view}: {text}"
+                    );
+                }
             }
             // Only an unprivileged supervisor outside namespaces is kept out.
             let kept_out = matches!(env.identity, Identity::User { .. }) && !mode.is_empty();

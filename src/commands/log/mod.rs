@@ -77,7 +77,7 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
 /// The program an `exec_mismatch` record says the exec record named.
 fn recorded_program(record: &serde_json::Map<String, Value>) -> &str {
     match text(record, "recorded") {
-        "" => "no program: its arguments could not be read",
+        "" => "nothing (its arguments could not be read)",
         recorded => recorded,
     }
 }

@@ -105,22 +105,30 @@ fn line(record: &Map<String, Value>) -> String {
                 (path, _) => path,
             }
         ),
+        "exec" if record.get("unreadable").is_some() => {
+            "(its arguments could not be read)".to_string()
+        }
         "exec" => format!(
             "{}  [{}]",
             text(record, "path"),
             strings(record.get("argv"))
         ),
         "exec_mismatch" => format!(
-            "{}  [{}]  not as recorded: {} ({})",
+            "{}  [{}]  {}",
             text(record, "path"),
             strings(record.get("argv")),
             match text(record, "differs") {
-                "program" => "another program",
-                "arguments" => "other arguments",
-                "unrecorded" => "the exec could not be read",
-                _ => "what runs could not be read",
-            },
-            recorded_program(record)
+                "unrecorded" => "ran (its exec's arguments could not be read)".to_string(),
+                differs => format!(
+                    "not as recorded: {} ({})",
+                    match differs {
+                        "program" => "another program",
+                        "arguments" => "other arguments",
+                        _ => "what runs could not be read",
+                    },
+                    recorded_program(record)
+                ),
+            }
         ),
         "denied" => format!(
             "{} {} (needs {}): {}",
