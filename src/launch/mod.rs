@@ -223,7 +223,9 @@ fn prepare_and_run(
         .map(|proxy| proxy.environment(Some(&node_preload)))
         .unwrap_or_default();
     let prepared = Prepared {
-        seccomp: seccomp::compile(&seccomp::entries_for(policy))?,
+        // What the supervisor refuses and records, the kernel's programs
+        // leave to it.
+        seccomp: seccomp::compile(&seccomp::kernel_entries(policy, environment.supervised))?,
         program: c_string("the program path", &policy.command.path.to_string_lossy())?,
         argv: policy
             .command

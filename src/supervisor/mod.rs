@@ -69,6 +69,8 @@ pub struct Supervision {
     pub channel: Option<crate::channel::broker::Broker>,
     /// Scans what the session reads outside the repository.
     pub read_scan: Option<read_scan::ReadScan>,
+    /// The calls of the deny list the supervisor refuses (and records).
+    pub refused: Vec<crate::sandbox::seccomp::DenyEntry>,
 }
 
 impl Supervision {
@@ -91,6 +93,7 @@ impl Supervision {
             },
             channel: None,
             read_scan: None,
+            refused: crate::sandbox::seccomp::supervisor_entries(policy),
         }
     }
 }
@@ -228,6 +231,12 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let event = record::exec_mismatch_event(finding, process);
             supervision.supervision.events.send(event);
         }
+        let refused = (supervision.supervision.refused.iter())
+            .find(|entry| entry.number == libc::c_long::from(call.syscall));
+        if let Some(entry) = refused {
+            refuse(listener, supervision, &call, entry, &mut processes);
+            continue;
+        }
         if call.syscall == libc::SYS_umask as i32 {
             // Noted before it takes effect, so creations made after it use
             // the mask it sets.
@@ -270,6 +279,30 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             std::process::abort();
         }
     }
+}
+
+/// Refuses a call of the deny list (`entry`), as the kernel's deny program
+/// would, and records the refusal.
+fn refuse(
+    listener: &Listener,
+    shared: &Shared,
+    call: &Notification,
+    entry: &crate::sandbox::seccomp::DenyEntry,
+    processes: &mut record::Processes,
+) {
+    let recording = shared.unrecorded.hold();
+    // Who made the call, read while it waits.
+    let process = processes.get(call.pid);
+    // Gone meanwhile: nothing to answer, nothing was refused.
+    if listener
+        .respond(call.id, Response::Fail(entry.errno))
+        .is_err()
+    {
+        return;
+    }
+    let event = record::refused_call_event(entry, process);
+    shared.supervision.events.send(event);
+    drop(recording);
 }
 
 /// Decides an exec, answers it, then records it (the process goes on while

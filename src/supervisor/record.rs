@@ -231,6 +231,22 @@ pub fn exec_mismatch_event(finding: super::exec_check::Finding, process: Process
         .with("differs", finding.differs.name())
 }
 
+/// The record of a call of the deny list the supervisor refused.
+pub fn refused_call_event(
+    entry: &crate::sandbox::seccomp::DenyEntry,
+    process: ProcessInfo,
+) -> Event {
+    Event::new(EventKind::Denied, Some(process))
+        .with("syscall", entry.name)
+        .with("operation", "syscall")
+        .with("by", "guard")
+        .with("rule", format!("seccomp deny list: {}", entry.why))
+        .with(
+            "errno",
+            format!("{:?}", nix::errno::Errno::from_raw(entry.errno)),
+        )
+}
+
 /// The record of an operation refused early.
 pub fn denial_event(
     operation: &Operation,

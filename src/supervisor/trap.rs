@@ -1,9 +1,11 @@
 //! Which system calls the notify filter hands to the supervisor, as a BPF
 //! program assembled by hand (seccompiler cannot make a listener filter).
 //!
-//! In every session: execs (recorded), `umask` (noted), every call the supervisor performs
-//! itself (see `supervisor::mediate`: what creates, removes, renames or links a
-//! name, opens for writing, truncates, or changes metadata). With
+//! In every session: execs (recorded), `umask` (noted), the calls of the
+//! deny list the supervisor refuses (recorded as denials), every call the
+//! supervisor performs itself (see `supervisor::mediate`: what creates,
+//! removes, renames or links a name, opens for writing, truncates, or
+//! changes metadata). With
 //! `log.files = "all"` also read-only opens (recorded);
 //! `connect` when the supervisor must perform it.
 
@@ -32,6 +34,13 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     // `Mediator::umask_of`).
     let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat, libc::SYS_umask];
     always.extend_from_slice(super::MEDIATED);
+    // Calls of the deny list the supervisor refuses, so that each refusal
+    // is recorded.
+    always.extend(
+        crate::sandbox::seccomp::supervisor_entries(policy)
+            .iter()
+            .map(|entry| entry.number),
+    );
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow
     {

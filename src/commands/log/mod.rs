@@ -74,6 +74,18 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// What a `denied` record refused: the operation and its path, or a call
+/// of the deny list and its errno, or a call whose arguments could not be
+/// read.
+fn denial_subject(record: &serde_json::Map<String, Value>) -> String {
+    let (syscall, errno) = (text(record, "syscall"), text(record, "errno"));
+    match (text(record, "operation"), text(record, "path")) {
+        ("syscall", _) => format!("{syscall} ({errno})"),
+        (_, "") => format!("{syscall} (its arguments could not be read; {errno})"),
+        (operation, path) => format!("{operation} {path}"),
+    }
+}
+
 /// The program an `exec_mismatch` record says the exec record named.
 fn recorded_program(record: &serde_json::Map<String, Value>) -> &str {
     match text(record, "recorded") {

@@ -1,6 +1,6 @@
 //! `guard log show`: a session as a timeline.
 
-use super::{glob, recorded_program, strings, text};
+use super::{denial_subject, glob, recorded_program, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -130,13 +130,18 @@ fn line(record: &Map<String, Value>) -> String {
                 ),
             }
         ),
-        "denied" => format!(
-            "{} {} (needs {}): {}",
-            text(record, "operation"),
-            text(record, "path"),
-            text(record, "needs"),
-            text(record, "rule")
-        ),
+        "denied" => {
+            let mut line = denial_subject(record);
+            match text(record, "needs") {
+                "" => {}
+                needs => line.push_str(&format!(" (needs {needs})")),
+            }
+            match text(record, "rule") {
+                "" => {}
+                rule => line.push_str(&format!(": {rule}")),
+            }
+            line
+        }
         "rename" => format!("{} -> {}", text(record, "path"), text(record, "to")),
         "credential_minted" | "credential_revoked" | "credential_revoke_failed" => format!(
             "{} ({}) lease {} expires {}{}",

@@ -1,6 +1,6 @@
 //! `guard log summary`: what a session did, at a glance.
 
-use super::{recorded_program, strings, text};
+use super::{denial_subject, recorded_program, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -46,9 +46,12 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 }
             }
             "denied" => denials
-                .entry(text(record, "rule").to_string())
+                .entry(match text(record, "rule") {
+                    "" => "its arguments could not be read".to_string(),
+                    rule => rule.to_string(),
+                })
                 .or_default()
-                .push(format!("{} {}", text(record, "operation"), path)),
+                .push(denial_subject(record)),
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),

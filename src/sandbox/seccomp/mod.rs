@@ -83,6 +83,38 @@ pub struct DenyEntry {
     pub why: &'static str,
 }
 
+impl DenyEntry {
+    /// Whether, in a supervised session, the supervisor refuses this call
+    /// and records the refusal, in place of the kernel's deny program (a
+    /// program's return beats a notification, so the two cannot both hold
+    /// it): calls refused whatever their arguments, with `EPERM` or
+    /// `EACCES`, which a program asks for on purpose. `ENOSYS` entries are
+    /// probes programs fall back from (`clone3`, `io_uring_setup`), and
+    /// entries that look at arguments share their number with everyday
+    /// calls (`ioctl`, `socket`, `clone`): the kernel keeps those.
+    pub fn refused_by_supervisor(&self) -> bool {
+        matches!(self.when, When::Always) && matches!(self.errno, libc::EPERM | libc::EACCES)
+    }
+}
+
+/// The deny entries the kernel's programs hold for `policy`: all of them,
+/// or in a `supervised` session those the supervisor does not refuse
+/// itself ([`DenyEntry::refused_by_supervisor`]).
+pub fn kernel_entries(policy: &Policy, supervised: bool) -> Vec<DenyEntry> {
+    let mut entries = entries_for(policy);
+    if supervised {
+        entries.retain(|entry| !entry.refused_by_supervisor());
+    }
+    entries
+}
+
+/// The deny entries a supervised session's supervisor refuses and records.
+pub fn supervisor_entries(policy: &Policy) -> Vec<DenyEntry> {
+    let mut entries = entries_for(policy);
+    entries.retain(DenyEntry::refused_by_supervisor);
+    entries
+}
+
 /// Every deny entry that applies to `policy`.
 pub fn entries_for(policy: &Policy) -> Vec<DenyEntry> {
     let mut entries = ALWAYS_DENIED.to_vec();
@@ -231,17 +263,44 @@ fn x32_guard() -> BpfProgram {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_entry_compiles() {
-        let all: Vec<DenyEntry> = ALWAYS_DENIED
+    fn every_entry() -> Vec<DenyEntry> {
+        ALWAYS_DENIED
             .iter()
             .chain(NETWORK_NONE_DENIED)
             .chain(UNIX_NONE_DENIED)
             .chain(UNIX_LISTED_DENIED)
             .chain(NETWORK_ALLOW_DENIED)
             .copied()
-            .collect();
-        let programs = compile(&all).unwrap();
+            .collect()
+    }
+
+    #[test]
+    fn the_kernel_and_a_supervisor_share_the_deny_list_without_overlap() {
+        let (supervisor, kernel): (Vec<DenyEntry>, Vec<DenyEntry>) = every_entry()
+            .into_iter()
+            .partition(DenyEntry::refused_by_supervisor);
+        assert!(supervisor.iter().any(|entry| entry.name == "ptrace"));
+        for entry in &supervisor {
+            assert!(
+                matches!(entry.errno, libc::EPERM | libc::EACCES),
+                "{entry:?}"
+            );
+            // A number both hold would be the kernel's: its errno wins.
+            assert!(
+                kernel.iter().all(|kept| kept.number != entry.number),
+                "{entry:?}"
+            );
+        }
+        // Probes programs fall back from, and calls decided by their
+        // arguments, stay the kernel's.
+        for name in ["clone3", "io_uring_setup", "ioctl", "socket", "clone"] {
+            assert!(kernel.iter().any(|entry| entry.name == name), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_entry_compiles() {
+        let programs = compile(&every_entry()).unwrap();
         assert!(programs.len() >= 4, "x32 guard plus one program per errno");
     }
 }
