@@ -231,8 +231,10 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let event = record::exec_mismatch_event(finding, process);
             supervision.supervision.events.send(event);
         }
-        let refused = (supervision.supervision.refused.iter())
-            .find(|entry| entry.number == libc::c_long::from(call.syscall));
+        // A call of the deny list, as the notify filter matched it.
+        let refused = (supervision.supervision.refused.iter()).find(|entry| {
+            entry.number == libc::c_long::from(call.syscall) && entry.when.matches(&call.args)
+        });
         if let Some(entry) = refused {
             refuse(listener, supervision, &call, entry, &mut processes);
             continue;

@@ -10,12 +10,14 @@
 //! `connect` when the supervisor must perform it.
 
 use crate::policy::{FileLogging, NetworkMode, Policy, UnixSockets};
+use crate::sandbox::seccomp::When;
 use libc::sock_filter;
 
 const BPF_LD_W_ABS: u16 = 0x20;
 const BPF_JEQ_K: u16 = 0x15;
 const BPF_JSET_K: u16 = 0x45;
 const BPF_RET_K: u16 = 0x06;
+const BPF_ALU_AND_K: u16 = 0x54;
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e;
 #[cfg(target_arch = "aarch64")]
@@ -34,13 +36,6 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     // `Mediator::umask_of`).
     let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat, libc::SYS_umask];
     always.extend_from_slice(super::MEDIATED);
-    // Calls of the deny list the supervisor refuses, so that each refusal
-    // is recorded.
-    always.extend(
-        crate::sandbox::seccomp::supervisor_entries(policy)
-            .iter()
-            .map(|entry| entry.number),
-    );
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow
     {
@@ -59,6 +54,11 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
         program.push(op(BPF_JEQ_K, 0, 1, number as u32));
         program.push(notify);
     }
+    // Calls of the deny list the supervisor refuses, when their arguments
+    // meet the entry's condition, so that each refusal is recorded.
+    for entry in crate::sandbox::seccomp::supervisor_entries(policy) {
+        program.extend(refusal_block(entry.number, entry.when));
+    }
     for (number, flags_arg) in [(libc::SYS_open, 1), (libc::SYS_openat, 2)] {
         if all_opens {
             // if (nr == number) notify
@@ -75,4 +75,188 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     }
     program.push(allow);
     program
+}
+
+/// Where a jump of a [`refusal_block`] goes.
+#[derive(Clone, Copy)]
+enum Target {
+    /// The next instruction.
+    Next,
+    /// Hand the call to the supervisor.
+    Notify,
+    /// Not this entry: load the number again and go on.
+    Reload,
+}
+
+/// The instructions that notify when the call (its number in the
+/// accumulator) is `number` and its arguments meet `when`, the test
+/// [`When::matches`] makes; otherwise they end with the number in the
+/// accumulator again.
+fn refusal_block(number: libc::c_long, when: When) -> Vec<sock_filter> {
+    let load = |arg: u8| {
+        (
+            BPF_LD_W_ABS,
+            Target::Next,
+            Target::Next,
+            arg_offset(u32::from(arg)),
+        )
+    };
+    let test = |code, k| (code, Target::Notify, Target::Reload, k);
+    let low = |value: u64| value as u32;
+    let body: Vec<(u16, Target, Target, u32)> = match when {
+        When::Always => Vec::new(),
+        When::AnyBit { arg, mask } => vec![load(arg), test(BPF_JSET_K, low(mask))],
+        When::Equals { arg, value } => vec![load(arg), test(BPF_JEQ_K, low(value))],
+        When::Masked { arg, mask, value } => vec![
+            load(arg),
+            (BPF_ALU_AND_K, Target::Next, Target::Next, low(mask)),
+            test(BPF_JEQ_K, low(value)),
+        ],
+        When::Socket { domain, kind } => vec![
+            load(0),
+            (BPF_JEQ_K, Target::Next, Target::Reload, low(domain)),
+            load(1),
+            (BPF_ALU_AND_K, Target::Next, Target::Next, 0xf),
+            test(BPF_JEQ_K, low(kind)),
+        ],
+        // Any listed value is not this entry; none of them falls through
+        // to the notification.
+        When::NoneOf { arg, values } => std::iter::once(load(arg))
+            .chain(
+                (values.iter()).map(|&value| (BPF_JEQ_K, Target::Reload, Target::Next, low(value))),
+            )
+            .collect(),
+    };
+    // [number test] body… [notify] [reload]
+    let (notify, reload) = (1 + body.len(), 2 + body.len());
+    let offset = |at: usize, target| match target {
+        Target::Next => 0,
+        Target::Notify => (notify - at - 1) as u8,
+        Target::Reload => (reload - at - 1) as u8,
+    };
+    let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
+    let mut block = vec![op(BPF_JEQ_K, 0, (reload + 1 - 1) as u8, number as u32)];
+    for (index, &(code, jt, jf, k)) in body.iter().enumerate() {
+        let at = 1 + index;
+        block.push(op(code, offset(at, jt), offset(at, jf), k));
+    }
+    block.push(op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF));
+    block.push(op(BPF_LD_W_ABS, 0, 0, 0));
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::seccomp::{
+        ALWAYS_DENIED, DenyEntry, NETWORK_ALLOW_DENIED, NETWORK_NONE_DENIED, UNIX_LISTED_DENIED,
+        UNIX_NONE_DENIED,
+    };
+
+    /// Runs `program` on a call as the kernel would (the few instructions
+    /// this module emits); true if it notifies.
+    fn notifies(program: &[sock_filter], number: libc::c_long, args: [u64; 6]) -> bool {
+        let mut data = [0u8; 64];
+        data[0..4].copy_from_slice(&(number as u32).to_le_bytes());
+        data[4..8].copy_from_slice(&AUDIT_ARCH.to_le_bytes());
+        for (index, arg) in args.iter().enumerate() {
+            let at = arg_offset(index as u32) as usize;
+            data[at..at + 8].copy_from_slice(&arg.to_le_bytes());
+        }
+        let (mut pc, mut accumulator) = (0usize, 0u32);
+        loop {
+            let instruction = program[pc];
+            let k = instruction.k;
+            let jump = |taken: bool| {
+                1 + usize::from(if taken {
+                    instruction.jt
+                } else {
+                    instruction.jf
+                })
+            };
+            pc += match instruction.code {
+                BPF_LD_W_ABS => {
+                    let at = k as usize;
+                    accumulator = u32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+                    1
+                }
+                BPF_ALU_AND_K => {
+                    accumulator &= k;
+                    1
+                }
+                BPF_JEQ_K => jump(accumulator == k),
+                BPF_JSET_K => jump(accumulator & k != 0),
+                BPF_RET_K => return k == libc::SECCOMP_RET_USER_NOTIF,
+                code => panic!("instruction {code:#x} not emitted here"),
+            };
+        }
+    }
+
+    /// Arguments that meet, and that miss, each kind of condition.
+    fn samples(entry: &DenyEntry) -> Vec<[u64; 6]> {
+        let mut values = vec![0, 1, 2, 3, 10, 17, 0x1000, 0xffff_ffff, 1 << 32];
+        let mut add =
+            |value: u64| values.extend([value, value ^ 1, value | 0x800, value | 1 << 40]);
+        match entry.when {
+            When::Always => {}
+            When::AnyBit { mask, .. } => (0..32).for_each(|bit| add(mask & (1 << bit))),
+            When::Equals { value, .. } => add(value),
+            When::Masked { mask, value, .. } => add(value | !mask),
+            When::Socket { domain, kind } => {
+                add(domain);
+                add(kind);
+            }
+            When::NoneOf { values: listed, .. } => listed.iter().for_each(|&v| add(v)),
+        }
+        let mut all = Vec::new();
+        for &a in &values {
+            for &b in &values {
+                all.push([a, b, a, b, a, b]);
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn refusal_blocks_notify_exactly_when_a_condition_matches() {
+        let entries: Vec<DenyEntry> = ALWAYS_DENIED
+            .iter()
+            .chain(NETWORK_NONE_DENIED)
+            .chain(UNIX_NONE_DENIED)
+            .chain(UNIX_LISTED_DENIED)
+            .chain(NETWORK_ALLOW_DENIED)
+            .filter(|entry| entry.refused_by_supervisor())
+            .copied()
+            .collect();
+        // Every block in one program, as `program` chains them: each must
+        // leave the number for the next.
+        let op = |code, k| sock_filter {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let mut program = vec![op(BPF_LD_W_ABS, 0)];
+        for entry in &entries {
+            program.extend(refusal_block(entry.number, entry.when));
+        }
+        program.push(op(BPF_RET_K, libc::SECCOMP_RET_ALLOW));
+        for entry in &entries {
+            for args in samples(entry) {
+                let expected = (entries.iter())
+                    .any(|other| other.number == entry.number && other.when.matches(&args));
+                assert_eq!(
+                    notifies(&program, entry.number, args),
+                    expected,
+                    "{entry:?} {args:x?}"
+                );
+            }
+        }
+        assert!(!notifies(&program, libc::SYS_getpid, [0; 6]));
+        assert!(!notifies(
+            &program,
+            libc::SYS_ioctl,
+            [1, libc::TCGETS, 0, 0, 0, 0]
+        ));
+    }
 }

@@ -87,13 +87,31 @@ impl DenyEntry {
     /// Whether, in a supervised session, the supervisor refuses this call
     /// and records the refusal, in place of the kernel's deny program (a
     /// program's return beats a notification, so the two cannot both hold
-    /// it): calls refused whatever their arguments, with `EPERM` or
-    /// `EACCES`, which a program asks for on purpose. `ENOSYS` entries are
-    /// probes programs fall back from (`clone3`, `io_uring_setup`), and
-    /// entries that look at arguments share their number with everyday
-    /// calls (`ioctl`, `socket`, `clone`): the kernel keeps those.
+    /// it): the refusals a program gets as `EPERM` or `EACCES`. The notify
+    /// filter traps such a call only when its arguments meet the entry's
+    /// condition, so everyday `ioctl`s, sockets and clones go on untrapped.
+    /// `ENOSYS` entries are probes programs fall back from (`clone3`,
+    /// `io_uring_setup`), `EAFNOSUPPORT` a socket family that does not
+    /// exist here: the kernel keeps those, and they leave no record.
     pub fn refused_by_supervisor(&self) -> bool {
-        matches!(self.when, When::Always) && matches!(self.errno, libc::EPERM | libc::EACCES)
+        matches!(self.errno, libc::EPERM | libc::EACCES)
+    }
+}
+
+impl When {
+    /// Whether a call with arguments `args` meets this condition, as the
+    /// kernel's deny program tests it (32-bit comparisons but for
+    /// [`When::AnyBit`]).
+    pub fn matches(&self, args: &[u64; 6]) -> bool {
+        let low = |arg: u8| u64::from(args[usize::from(arg)] as u32);
+        match *self {
+            When::Always => true,
+            When::AnyBit { arg, mask } => args[usize::from(arg)] & mask != 0,
+            When::Equals { arg, value } => low(arg) == value,
+            When::Masked { arg, mask, value } => low(arg) & mask == value,
+            When::Socket { domain, kind } => low(0) == domain && low(1) & 0xf == kind,
+            When::NoneOf { arg, values } => !values.contains(&low(arg)),
+        }
     }
 }
 
@@ -275,27 +293,54 @@ mod tests {
     }
 
     #[test]
-    fn the_kernel_and_a_supervisor_share_the_deny_list_without_overlap() {
+    fn the_kernel_and_a_supervisor_share_the_deny_list() {
         let (supervisor, kernel): (Vec<DenyEntry>, Vec<DenyEntry>) = every_entry()
             .into_iter()
             .partition(DenyEntry::refused_by_supervisor);
-        assert!(supervisor.iter().any(|entry| entry.name == "ptrace"));
+        for name in ["ptrace", "ioctl", "clone", "memfd_create", "execveat"] {
+            assert!(supervisor.iter().any(|entry| entry.name == name), "{name}");
+        }
+        // Probes programs fall back from, and families that do not exist,
+        // stay the kernel's.
+        for entry in &kernel {
+            assert!(
+                matches!(entry.errno, libc::ENOSYS | libc::EAFNOSUPPORT),
+                "{entry:?}"
+            );
+        }
+        // The notify filter tests only the low 32 bits of an argument.
         for entry in &supervisor {
-            assert!(
-                matches!(entry.errno, libc::EPERM | libc::EACCES),
-                "{entry:?}"
-            );
-            // A number both hold would be the kernel's: its errno wins.
-            assert!(
-                kernel.iter().all(|kept| kept.number != entry.number),
-                "{entry:?}"
-            );
+            if let When::AnyBit { mask, .. } | When::Masked { mask, .. } = entry.when {
+                assert_eq!(mask >> 32, 0, "{entry:?}");
+            }
         }
-        // Probes programs fall back from, and calls decided by their
-        // arguments, stay the kernel's.
-        for name in ["clone3", "io_uring_setup", "ioctl", "socket", "clone"] {
-            assert!(kernel.iter().any(|entry| entry.name == name), "{name}");
-        }
+    }
+
+    #[test]
+    fn conditions_match_as_the_kernel_tests_them() {
+        let args = |a0: u64, a1: u64| [a0, a1, 0, 0, 0, 0];
+        let tiocsti = When::Equals {
+            arg: 1,
+            value: libc::TIOCSTI,
+        };
+        assert!(tiocsti.matches(&args(3, libc::TIOCSTI)));
+        // Only the low 32 bits count (the kernel takes an unsigned int).
+        assert!(tiocsti.matches(&args(3, libc::TIOCSTI | 1 << 32)));
+        assert!(!tiocsti.matches(&args(3, libc::TIOCSTI + 1)));
+        let udp = When::Socket {
+            domain: libc::AF_INET as u64,
+            kind: libc::SOCK_DGRAM as u64,
+        };
+        let dgram = (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as u64;
+        assert!(udp.matches(&args(libc::AF_INET as u64, dgram)));
+        assert!(!udp.matches(&args(libc::AF_INET6 as u64, dgram)));
+        let families = When::NoneOf {
+            arg: 0,
+            values: &[1, 2],
+        };
+        assert!(families.matches(&args(17, 0)) && !families.matches(&args(2, 0)));
+        let flags = When::AnyBit { arg: 0, mask: 0x30 };
+        assert!(flags.matches(&args(0x10, 0)) && !flags.matches(&args(0x40, 0)));
     }
 
     #[test]
