@@ -257,6 +257,10 @@ fn start_supervisor(
     let outbound =
         Outbound::start(std::fs::File::from(records)).map_err(system("start the record relay"))?;
     let mut supervision = Supervision::for_policy(plan.policy, plan.proxy, outbound.sender());
+    // The command has the anchor's filters, the deny programs and the
+    // notify filter (and its processes may add more).
+    supervision.session_filters =
+        supervisor::signal::own_filter_count().map(|own| own + plan.seccomp.len() as u32 + 1);
     supervision.read_scan = Some(
         supervisor::read_scan::ReadScan::start(
             plan.policy.repo.clone(),

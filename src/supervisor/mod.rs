@@ -32,6 +32,7 @@ mod memory;
 pub mod read_scan;
 mod reads;
 mod record;
+pub mod signal;
 pub mod trap;
 
 pub use mediate::{MEDIATED, MEDIATED_OPEN_FLAGS};
@@ -71,6 +72,10 @@ pub struct Supervision {
     pub read_scan: Option<read_scan::ReadScan>,
     /// The calls of the deny list the supervisor refuses (and records).
     pub refused: Vec<crate::sandbox::seccomp::DenyEntry>,
+    /// How many seccomp filters every process of the session has at least,
+    /// when known: a signal to a process with fewer is refused and
+    /// recorded (`signal`).
+    pub session_filters: Option<u32>,
 }
 
 impl Supervision {
@@ -94,6 +99,7 @@ impl Supervision {
             channel: None,
             read_scan: None,
             refused: crate::sandbox::seccomp::supervisor_entries(policy),
+            session_filters: None,
         }
     }
 }
@@ -244,6 +250,10 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             // the mask it sets.
             supervision.mediator.umask_called();
             let _ = listener.respond(call.id, Response::Continue);
+            continue;
+        }
+        if call.syscall == libc::SYS_kill as i32 {
+            signal::handle(listener, supervision, &call, &mut processes);
             continue;
         }
         if call.syscall == libc::SYS_connect as i32 {

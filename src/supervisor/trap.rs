@@ -34,7 +34,13 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
     // `umask` goes on at once: the supervisor only takes note of it (see
     // `Mediator::umask_of`).
-    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat, libc::SYS_umask];
+    // `kill` so that a signal Landlock's scope would refuse is recorded.
+    let mut always: Vec<libc::c_long> = vec![
+        libc::SYS_execve,
+        libc::SYS_execveat,
+        libc::SYS_umask,
+        libc::SYS_kill,
+    ];
     always.extend_from_slice(super::MEDIATED);
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow

@@ -74,13 +74,18 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// What a `denied` record refused: the operation and its path, or a call
-/// of the deny list and its errno, or a call whose arguments could not be
-/// read.
+/// What a `denied` record refused: the operation and its path, a call of
+/// the deny list, a signal and its target, or a call whose arguments could
+/// not be read.
 fn denial_subject(record: &serde_json::Map<String, Value>) -> String {
     let (syscall, errno) = (text(record, "syscall"), text(record, "errno"));
     match (text(record, "operation"), text(record, "path")) {
         ("syscall", _) => format!("{syscall} ({errno})"),
+        ("signal", _) => format!(
+            "{syscall} of pid {} (signal {}; {errno})",
+            record.get("target").cloned().unwrap_or_default(),
+            record.get("signal").cloned().unwrap_or_default()
+        ),
         (_, "") => format!("{syscall} (its arguments could not be read; {errno})"),
         (operation, path) => format!("{operation} {path}"),
     }
