@@ -77,13 +77,10 @@ fn is_outside(pid: i32, minimum: u32) -> bool {
     let Ok(status) = crate::sys::proc_file::read_text(&format!("/proc/{pid}/status")) else {
         return false;
     };
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|value| value.trim().parse::<u32>().ok())
-    };
-    match (field("NoNewPrivs:"), field("Seccomp_filters:")) {
+    match (
+        field(&status, "NoNewPrivs:"),
+        field(&status, "Seccomp_filters:"),
+    ) {
         (Some(no_new_privs), Some(filters)) => no_new_privs == 0 || filters < minimum,
         _ => false,
     }
@@ -93,9 +90,14 @@ fn is_outside(pid: i32, minimum: u32) -> bool {
 /// does not say).
 pub fn own_filter_count() -> Option<u32> {
     let status = crate::sys::proc_file::read_text("/proc/self/status").ok()?;
+    field(&status, "Seccomp_filters:")
+}
+
+/// A number of a `/proc/PID/status` text, by its name (with the colon).
+fn field(status: &str, name: &str) -> Option<u32> {
     status
         .lines()
-        .find_map(|line| line.strip_prefix("Seccomp_filters:"))
+        .find_map(|line| line.strip_prefix(name))
         .and_then(|value| value.trim().parse().ok())
 }
 
