@@ -568,6 +568,12 @@ int main(int argc, char **argv) {
         struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(arg)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         return result(connect(fd, (struct sockaddr *)&addr, sizeof addr));
     }
+    if (!strcmp(op, "tcp_bind")) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) return result(fd);
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(arg)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        return result(bind(fd, (struct sockaddr *)&addr, sizeof addr));
+    }
     if (!strcmp(op, "udp")) {
         int fd = socket(AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) return result(fd);

@@ -23,6 +23,7 @@
 //!   run); the new program's first trapped call is where that is found out
 //!   and recorded (`exec_check`).
 
+mod bind;
 mod connect;
 mod decode;
 mod deny;
@@ -254,6 +255,10 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
         }
         if call.syscall == libc::SYS_kill as i32 {
             signal::handle(listener, supervision, &call, &mut processes);
+            continue;
+        }
+        if call.syscall == libc::SYS_bind as i32 {
+            bind::handle(listener, supervision, &call, &mut processes);
             continue;
         }
         if call.syscall == libc::SYS_connect as i32 {

@@ -42,6 +42,10 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
         libc::SYS_kill,
     ];
     always.extend_from_slice(super::MEDIATED);
+    // `bind` when Landlock refuses every TCP bind, so that each is recorded.
+    if policy.network.mode != NetworkMode::Host {
+        always.push(libc::SYS_bind);
+    }
     if matches!(policy.network.unix_sockets, UnixSockets::Listed { .. })
         || policy.network.mode == NetworkMode::Allow
     {

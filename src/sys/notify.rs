@@ -278,17 +278,28 @@ pub fn connect_raw(socket: &OwnedFd, address: &[u8]) -> i32 {
 
 /// The address family of a socket (`SO_DOMAIN`).
 pub fn socket_domain(socket: &OwnedFd) -> io::Result<i32> {
-    let mut domain: libc::c_int = 0;
+    socket_option(socket, libc::SO_DOMAIN)
+}
+
+/// The protocol of a socket (`SO_PROTOCOL`: `IPPROTO_TCP`, …).
+pub fn socket_protocol(socket: &OwnedFd) -> io::Result<i32> {
+    socket_option(socket, libc::SO_PROTOCOL)
+}
+
+/// An integer `SOL_SOCKET` option of a socket.
+fn socket_option(socket: &OwnedFd, option: libc::c_int) -> io::Result<i32> {
+    let mut value: libc::c_int = 0;
     let mut length = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: domain and length are valid for writing and sized for SO_DOMAIN.
+    // SAFETY: value and length are valid for writing and sized for an
+    // integer option.
     let result = unsafe {
         libc::getsockopt(
             socket.as_raw_fd(),
             libc::SOL_SOCKET,
-            libc::SO_DOMAIN,
-            (&mut domain as *mut libc::c_int).cast(),
+            option,
+            (&mut value as *mut libc::c_int).cast(),
             &mut length,
         )
     };
-    check(result as libc::c_long).map(|_| domain)
+    check(result as libc::c_long).map(|_| value)
 }

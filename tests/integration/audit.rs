@@ -525,3 +525,32 @@ fn a_signal_sent_outside_the_session_is_a_denied_record() {
         }
     });
 }
+
+/// A TCP bind, which Landlock refuses when the network is not the host's,
+/// is a `denied` record naming the port; a unix socket's bind is not
+/// refused for it.
+#[test]
+fn a_tcp_bind_is_a_denied_record() {
+    for_each_identity(|env| {
+        for mode in crate::boundary::MODES {
+            // `--allow-domain` makes the network `allow`: TCP sockets may be
+            // made (to reach the proxy), but not bound.
+            let extra: Vec<&str> = mode
+                .iter()
+                .copied()
+                .chain(["--allow-domain", "example.test:443"])
+                .collect();
+            let script = format!("{} tcp_bind 8123", probe().display());
+            let output = env.run_script(&extra, &script);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(stdout.contains("EACCES"), "{mode:?}: {stdout}");
+            let (_, records) = env.last_log();
+            let binds: Vec<&Value> = (records.iter())
+                .filter(|r| r["kind"] == "denied" && r["operation"] == "bind")
+                .collect();
+            assert_eq!(binds.len(), 1, "{mode:?}: {binds:?}");
+            assert_eq!(binds[0]["port"], 8123, "{}", binds[0]);
+            assert_eq!(binds[0]["errno"], "EACCES", "{}", binds[0]);
+        }
+    });
+}

@@ -75,12 +75,16 @@ fn text<'a>(record: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
 }
 
 /// What a `denied` record refused: the operation and its path, a call of
-/// the deny list, a signal and its target, or a call whose arguments could
-/// not be read.
+/// the deny list, a signal and its target, a TCP bind, or a call whose
+/// arguments could not be read.
 fn denial_subject(record: &serde_json::Map<String, Value>) -> String {
     let (syscall, errno) = (text(record, "syscall"), text(record, "errno"));
     match (text(record, "operation"), text(record, "path")) {
         ("syscall", _) => format!("{syscall} ({errno})"),
+        ("bind", _) => format!(
+            "{syscall} of TCP port {} ({errno})",
+            record.get("port").cloned().unwrap_or_default()
+        ),
         ("signal", _) => format!(
             "{syscall} of pid {} (signal {}; {errno})",
             record.get("target").cloned().unwrap_or_default(),
