@@ -69,11 +69,25 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     }
     for (rule, what) in &denials {
         writeln!(out, "  {} ({}×)", rule, what.len())?;
-        for item in what.iter().take(10) {
-            writeln!(out, "    {}", crate::text::for_terminal(item))?;
+        // The same refusal made again (a name service lookup in every
+        // process) is one line with its count, in the order first seen.
+        let mut distinct: Vec<(&String, usize)> = Vec::new();
+        for item in what {
+            match distinct.iter_mut().find(|(seen, _)| *seen == item) {
+                Some((_, count)) => *count += 1,
+                None => distinct.push((item, 1)),
+            }
         }
-        if what.len() > 10 {
-            writeln!(out, "    … and {} more", what.len() - 10)?;
+        for (item, count) in distinct.iter().take(10) {
+            let times = if *count > 1 {
+                format!(" ({count}×)")
+            } else {
+                String::new()
+            };
+            writeln!(out, "    {}{times}", crate::text::for_terminal(item))?;
+        }
+        if distinct.len() > 10 {
+            writeln!(out, "    … and {} more", distinct.len() - 10)?;
         }
     }
 
