@@ -33,8 +33,8 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let notify = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF);
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
     // `umask` goes on at once: the supervisor only takes note of it (see
-    // `Mediator::umask_of`).
-    // `kill` so that a signal Landlock's scope would refuse is recorded.
+    // `Mediator::umask_of`). `kill`, so that a signal Landlock's scope
+    // would refuse is recorded.
     let mut always: Vec<libc::c_long> = vec![
         libc::SYS_execve,
         libc::SYS_execveat,
@@ -145,7 +145,8 @@ fn refusal_block(number: libc::c_long, when: When) -> Vec<sock_filter> {
         Target::Reload => (reload - at - 1) as u8,
     };
     let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
-    let mut block = vec![op(BPF_JEQ_K, 0, (reload + 1 - 1) as u8, number as u32)];
+    // Another number skips the block (the number is still loaded).
+    let mut block = vec![op(BPF_JEQ_K, 0, reload as u8, number as u32)];
     for (index, &(code, jt, jf, k)) in body.iter().enumerate() {
         let at = 1 + index;
         block.push(op(code, offset(at, jt), offset(at, jf), k));
