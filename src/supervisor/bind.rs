@@ -8,7 +8,6 @@
 
 use super::Shared;
 use super::record::Processes;
-use crate::audit::{Event, EventKind};
 use crate::sys::notify::{
     Listener, Notification, Response, socket_domain, socket_protocol, take_fd,
 };
@@ -24,29 +23,20 @@ pub(super) fn handle(
         let _ = listener.respond(call.id, Response::Continue);
         return;
     }
-    let recording = shared.unrecorded.hold();
-    let process = processes.get(call.pid);
     let port = port_asked(call);
-    if listener
-        .respond(call.id, Response::Fail(libc::EACCES))
-        .is_err()
-    {
-        return;
-    }
-    let mut event = Event::new(EventKind::Denied, Some(process))
-        .with("syscall", "bind")
-        .with("operation", "bind")
-        .with("by", "guard")
-        .with(
-            "rule",
-            "network: no TCP port may be bound (Landlock handles TCP bind with no rule)",
-        )
-        .with("errno", "EACCES");
-    if let Some(port) = port {
-        event = event.with("port", port);
-    }
-    shared.supervision.events.send(event);
-    drop(recording);
+    super::refuse(listener, shared, call, processes, libc::EACCES, |event| {
+        let event = event
+            .with("syscall", "bind")
+            .with("operation", "bind")
+            .with(
+                "rule",
+                "network: no TCP port may be bound (Landlock handles TCP bind with no rule)",
+            );
+        match port {
+            Some(port) => event.with("port", port),
+            None => event,
+        }
+    });
 }
 
 /// Whether the call's descriptor is a TCP socket.

@@ -238,14 +238,6 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let event = record::exec_mismatch_event(finding, process);
             supervision.supervision.events.send(event);
         }
-        // A call of the deny list, as the notify filter matched it.
-        let refused = (supervision.supervision.refused.iter()).find(|entry| {
-            entry.number == libc::c_long::from(call.syscall) && entry.when.matches(&call.args)
-        });
-        if let Some(entry) = refused {
-            refuse(listener, supervision, &call, entry, &mut processes);
-            continue;
-        }
         if call.syscall == libc::SYS_umask as i32 {
             // Noted before it takes effect, so creations made after it use
             // the mask it sets.
@@ -281,6 +273,8 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
                 );
             } else if reads::is_read_open(&call) {
                 reads::handle(listener, supervision, &call, &mut processes);
+            } else if let Some(entry) = refused_entry(&supervision.supervision.refused, &call) {
+                refuse_denied_call(listener, supervision, &call, entry, &mut processes);
             } else {
                 exec_call(
                     listener,
@@ -298,28 +292,58 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
     }
 }
 
-/// Refuses a call of the deny list (`entry`), as the kernel's deny program
-/// would, and records the refusal.
+/// Refuses trapped `call` with `errno`, as the kernel would without a
+/// word, and records the refusal: a `denied` record by guard, which
+/// `details` completes (`syscall`, `operation`, `rule`, …). A process gone
+/// before the answer was refused nothing, and nothing is recorded.
 fn refuse(
+    listener: &Listener,
+    shared: &Shared,
+    call: &Notification,
+    processes: &mut record::Processes,
+    errno: i32,
+    details: impl FnOnce(Event) -> Event,
+) {
+    let recording = shared.unrecorded.hold();
+    // Who made the call, read while it waits.
+    let process = processes.get(call.pid);
+    if listener.respond(call.id, Response::Fail(errno)).is_err() {
+        return;
+    }
+    let event = Event::new(EventKind::Denied, Some(process))
+        .with("by", "guard")
+        .with("errno", record::errno_name(errno));
+    shared.supervision.events.send(details(event));
+    drop(recording);
+}
+
+/// The entry of the deny list `call` meets, as the notify filter matched
+/// it (none of them is a call trapped for another reason but `execveat`,
+/// which is an exec otherwise: `trap::tests`).
+fn refused_entry<'a>(
+    refused: &'a [crate::sandbox::seccomp::DenyEntry],
+    call: &Notification,
+) -> Option<&'a crate::sandbox::seccomp::DenyEntry> {
+    refused.iter().find(|entry| {
+        entry.number == libc::c_long::from(call.syscall) && entry.when.matches(&call.args)
+    })
+}
+
+/// Refuses a call of the deny list (`entry`), as the kernel's deny program
+/// would, with a record.
+fn refuse_denied_call(
     listener: &Listener,
     shared: &Shared,
     call: &Notification,
     entry: &crate::sandbox::seccomp::DenyEntry,
     processes: &mut record::Processes,
 ) {
-    let recording = shared.unrecorded.hold();
-    // Who made the call, read while it waits.
-    let process = processes.get(call.pid);
-    // Gone meanwhile: nothing to answer, nothing was refused.
-    if listener
-        .respond(call.id, Response::Fail(entry.errno))
-        .is_err()
-    {
-        return;
-    }
-    let event = record::refused_call_event(entry, process);
-    shared.supervision.events.send(event);
-    drop(recording);
+    refuse(listener, shared, call, processes, entry.errno, |event| {
+        event
+            .with("syscall", entry.name)
+            .with("operation", "syscall")
+            .with("rule", format!("seccomp deny list: {}", entry.why))
+    });
 }
 
 /// Decides an exec, answers it, then records it (the process goes on while

@@ -163,13 +163,7 @@ fn proc_inode(tid: u32) -> Option<u64> {
 fn read_process(tid: u32) -> ProcessInfo {
     let status =
         crate::sys::proc_file::read_text(&format!("/proc/{tid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name| crate::sys::proc_file::status_field(&status, name).unwrap_or(0);
     let pid = field("Tgid:");
     ProcessInfo {
         pid,
@@ -231,20 +225,9 @@ pub fn exec_mismatch_event(finding: super::exec_check::Finding, process: Process
         .with("differs", finding.differs.name())
 }
 
-/// The record of a call of the deny list the supervisor refused.
-pub fn refused_call_event(
-    entry: &crate::sandbox::seccomp::DenyEntry,
-    process: ProcessInfo,
-) -> Event {
-    Event::new(EventKind::Denied, Some(process))
-        .with("syscall", entry.name)
-        .with("operation", "syscall")
-        .with("by", "guard")
-        .with("rule", format!("seccomp deny list: {}", entry.why))
-        .with(
-            "errno",
-            format!("{:?}", nix::errno::Errno::from_raw(entry.errno)),
-        )
+/// An errno as the log names it (`EACCES`).
+pub fn errno_name(errno: i32) -> String {
+    format!("{:?}", nix::errno::Errno::from_raw(errno))
 }
 
 /// The record of an operation refused early.

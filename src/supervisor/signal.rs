@@ -15,8 +15,8 @@
 
 use super::Shared;
 use super::record::Processes;
-use crate::audit::{Event, EventKind};
 use crate::sys::notify::{Listener, Notification, Response};
+use crate::sys::proc_file::{read_text, status_field};
 
 /// Answers a trapped `kill`: refused, with a record, when its target is
 /// certainly outside the session; otherwise handed to the kernel.
@@ -37,49 +37,29 @@ pub(super) fn handle(
         let _ = listener.respond(call.id, Response::Continue);
         return;
     }
-    refuse(listener, shared, call, target, processes);
-}
-
-fn refuse(
-    listener: &Listener,
-    shared: &Shared,
-    call: &Notification,
-    target: i32,
-    processes: &mut Processes,
-) {
-    let recording = shared.unrecorded.hold();
-    let process = processes.get(call.pid);
-    if listener
-        .respond(call.id, Response::Fail(libc::EPERM))
-        .is_err()
-    {
-        return;
-    }
-    let event = Event::new(EventKind::Denied, Some(process))
-        .with("syscall", "kill")
-        .with("operation", "signal")
-        .with("target", target)
-        .with("signal", call.args[1] as i32)
-        .with("by", "guard")
-        .with(
-            "rule",
-            "Landlock signal scope: a session signals only its own processes",
-        )
-        .with("errno", "EPERM");
-    shared.supervision.events.send(event);
-    drop(recording);
+    super::refuse(listener, shared, call, processes, libc::EPERM, |event| {
+        event
+            .with("syscall", "kill")
+            .with("operation", "signal")
+            .with("target", target)
+            .with("signal", call.args[1] as i32)
+            .with(
+                "rule",
+                "Landlock signal scope: a session signals only its own processes",
+            )
+    });
 }
 
 /// Whether process `pid` lacks what every process of the session has:
 /// `no_new_privs` and at least `minimum` seccomp filters. A process that
 /// cannot be read (gone) is not judged.
 fn is_outside(pid: i32, minimum: u32) -> bool {
-    let Ok(status) = crate::sys::proc_file::read_text(&format!("/proc/{pid}/status")) else {
+    let Ok(status) = read_text(&format!("/proc/{pid}/status")) else {
         return false;
     };
     match (
-        field(&status, "NoNewPrivs:"),
-        field(&status, "Seccomp_filters:"),
+        status_field::<u32>(&status, "NoNewPrivs:"),
+        status_field::<u32>(&status, "Seccomp_filters:"),
     ) {
         (Some(no_new_privs), Some(filters)) => no_new_privs == 0 || filters < minimum,
         _ => false,
@@ -89,16 +69,8 @@ fn is_outside(pid: i32, minimum: u32) -> bool {
 /// How many seccomp filters the calling process has (`None` if the kernel
 /// does not say).
 pub fn own_filter_count() -> Option<u32> {
-    let status = crate::sys::proc_file::read_text("/proc/self/status").ok()?;
-    field(&status, "Seccomp_filters:")
-}
-
-/// A number of a `/proc/PID/status` text, by its name (with the colon).
-fn field(status: &str, name: &str) -> Option<u32> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(name))
-        .and_then(|value| value.trim().parse().ok())
+    let status = read_text("/proc/self/status").ok()?;
+    status_field(&status, "Seccomp_filters:")
 }
 
 #[cfg(test)]

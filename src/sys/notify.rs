@@ -248,11 +248,7 @@ pub fn take_fd(tid: u32, fd: RawFd) -> io::Result<OwnedFd> {
 
 fn thread_group_of(tid: u32) -> io::Result<libc::pid_t> {
     let status = super::proc_file::read_text(&format!("/proc/{tid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Tgid:"))
-        .and_then(|value| value.trim().parse().ok())
-        .ok_or_else(|| io::Error::other("no Tgid"))
+    super::proc_file::status_field(&status, "Tgid:").ok_or_else(|| io::Error::other("no Tgid"))
 }
 
 /// `connect(socket, address)` with a raw socket address as read from a

@@ -35,6 +35,15 @@ pub fn read_text(path: &str) -> std::io::Result<String> {
     String::from_utf8(contents).map_err(std::io::Error::other)
 }
 
+/// A number of a `/proc/PID/status` text, by its field's name with the
+/// colon (`"Tgid:"`).
+pub fn status_field<T: std::str::FromStr>(status: &str, name: &str) -> Option<T> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(name))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +55,8 @@ mod tests {
             status.contains("\nTgid:") && status.ends_with('\n'),
             "{status}"
         );
+        let pid: Option<u32> = status_field(&status, "Tgid:");
+        assert_eq!(pid, Some(std::process::id()));
         // Larger than the first read: read on until the end, or the limit.
         let file = tempfile::NamedTempFile::new().unwrap();
         let contents: Vec<u8> = (0..10_000u32).map(|n| (n % 251) as u8).collect();

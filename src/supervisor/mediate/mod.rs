@@ -141,7 +141,7 @@ pub fn handle(
             let event = Event::new(EventKind::Denied, Some(process))
                 .with("syscall", syscall)
                 .with("unreadable", true)
-                .with("errno", errno_name(errno));
+                .with("errno", super::record::errno_name(errno));
             events.send(event);
             return;
         }
@@ -254,7 +254,12 @@ fn record(rules: &Rules, outcome: Outcome, syscall: &str, process: ProcessInfo) 
             let rule = rules
                 .denial(&path, Right::Write)
                 .map(|denial| denial.rule)
-                .unwrap_or_else(|| format!("the kernel refused it ({})", errno_name(errno)));
+                .unwrap_or_else(|| {
+                    format!(
+                        "the kernel refused it ({})",
+                        super::record::errno_name(errno)
+                    )
+                });
             Some(("kernel", rule))
         }
         _ => None,
@@ -274,12 +279,7 @@ fn record(rules: &Rules, outcome: Outcome, syscall: &str, process: ProcessInfo) 
     if let Some(errno) = errno
         && denied_by.is_none()
     {
-        event = event.with("errno", errno_name(errno));
+        event = event.with("errno", super::record::errno_name(errno));
     }
     event
-}
-
-fn errno_name(errno: i32) -> String {
-    let name = nix::errno::Errno::from_raw(errno);
-    format!("{name:?}")
 }
