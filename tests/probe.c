@@ -114,6 +114,29 @@ static int result(long rc) {
     return 0;
 }
 
+/* One line for one call: NAME: ok, or NAME: denied: ERRNO. */
+static void report_call(const char *name, long rc) {
+    if (rc < 0) {
+        printf("%s: denied: %s\n", name, strerrorname_np(errno));
+    } else {
+        printf("%s: ok\n", name);
+    }
+}
+
+/* Asks with every call that sends a signal whether PID (its main thread)
+ * exists (signal 0), printing one line per call. */
+static int signal_calls(pid_t pid) {
+    siginfo_t info = {.si_code = SI_QUEUE, .si_pid = getpid(), .si_uid = getuid()};
+    report_call("kill", syscall(SYS_kill, pid, 0));
+    report_call("tkill", syscall(SYS_tkill, pid, 0));
+    report_call("tgkill", syscall(SYS_tgkill, pid, pid, 0));
+    report_call("rt_sigqueueinfo", syscall(SYS_rt_sigqueueinfo, pid, 0, &info));
+    report_call("rt_tgsigqueueinfo", syscall(SYS_rt_tgsigqueueinfo, pid, pid, 0, &info));
+    long pidfd = syscall(SYS_pidfd_open, pid, 0);
+    report_call("pidfd_send_signal", pidfd < 0 ? pidfd : syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0));
+    return 0;
+}
+
 static int connect_unix(const char *name, int abstract) {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) return result(fd);
@@ -373,6 +396,7 @@ int main(int argc, char **argv) {
     if (!strcmp(op, "userfaultfd")) return result(syscall(SYS_userfaultfd, 0));
     if (!strcmp(op, "ptrace")) return result(ptrace(PTRACE_ATTACH, atoi(arg), 0, 0));
     if (!strcmp(op, "kill")) return result(kill(atoi(arg), SIGTERM));
+    if (!strcmp(op, "signal_calls")) return signal_calls(atoi(arg));
     if (!strcmp(op, "tiocsti")) {
         char c = 'x';
         return result(ioctl(0, TIOCSTI, &c));

@@ -245,8 +245,8 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             let _ = listener.respond(call.id, Response::Continue);
             continue;
         }
-        if call.syscall == libc::SYS_kill as i32 {
-            signal::handle(listener, supervision, &call, &mut processes);
+        if let Some(name) = signal::call_name(call.syscall) {
+            signal::handle(listener, supervision, &call, &mut processes, name);
             continue;
         }
         if call.syscall == libc::SYS_bind as i32 {

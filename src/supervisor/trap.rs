@@ -33,14 +33,10 @@ pub fn program(policy: &Policy) -> Vec<sock_filter> {
     let notify = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_USER_NOTIF);
     let allow = op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW);
     // `umask` goes on at once: the supervisor only takes note of it (see
-    // `Mediator::umask_of`). `kill`, so that a signal Landlock's scope
-    // would refuse is recorded.
-    let mut always: Vec<libc::c_long> = vec![
-        libc::SYS_execve,
-        libc::SYS_execveat,
-        libc::SYS_umask,
-        libc::SYS_kill,
-    ];
+    // `Mediator::umask_of`). The signal calls, so that a signal Landlock's
+    // scope would refuse is recorded.
+    let mut always: Vec<libc::c_long> = vec![libc::SYS_execve, libc::SYS_execveat, libc::SYS_umask];
+    always.extend(super::signal::CALLS.iter().map(|(number, _)| *number));
     always.extend_from_slice(super::MEDIATED);
     // `bind` when Landlock refuses every TCP bind, so that each is recorded.
     if policy.network.mode != NetworkMode::Host {
@@ -265,18 +261,20 @@ mod tests {
         }
         // The supervisor takes a refusal for what it is only after the
         // calls it traps for other reasons: none of those may be one.
+        let signals = super::super::signal::CALLS.map(|(number, _)| number);
         let elsewhere = [
             libc::SYS_open,
             libc::SYS_openat,
             libc::SYS_umask,
-            libc::SYS_kill,
             libc::SYS_bind,
             libc::SYS_connect,
-        ];
+        ]
+        .into_iter()
+        .chain(signals);
         for entry in &entries {
             assert!(
                 !super::super::MEDIATED.contains(&entry.number)
-                    && !elsewhere.contains(&entry.number),
+                    && !elsewhere.clone().any(|number| number == entry.number),
                 "{entry:?}"
             );
         }

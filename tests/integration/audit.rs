@@ -490,38 +490,63 @@ fn every_call_the_deny_list_refuses_is_a_denied_record() {
     });
 }
 
-/// A signal to a process outside the session (here pid 1: guard's init
+/// A signal to a process outside the session, by any call that sends one
+/// (here to pid 1: guard's init
 /// with namespaces, the machine's without), which Landlock's scope refuses,
 /// is a `denied` record; a signal to the session's own process goes
 /// through and leaves none.
 #[test]
 fn a_signal_sent_outside_the_session_is_a_denied_record() {
+    const CALLS: [&str; 6] = [
+        "kill",
+        "tkill",
+        "tgkill",
+        "rt_sigqueueinfo",
+        "rt_tgsigqueueinfo",
+        "pidfd_send_signal",
+    ];
     for_each_identity(|env| {
         for mode in crate::boundary::MODES {
-            let script =
-                "kill -0 1; echo outside=$?; sleep 2 & kill -0 $!; echo inside=$?; kill $!";
-            let output = env.run_script(mode, script);
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                stdout.contains("outside=1") && stdout.contains("inside=0"),
-                "{mode:?}: {stdout}"
+            // Every call asks about pid 1 (outside: the host's init, or the
+            // anchor in the session's pid namespace), then about a process
+            // of the session's own.
+            let probe = probe().display();
+            let script = format!(
+                "{probe} signal_calls 1; echo ---; sleep 5 & {probe} signal_calls $!; kill $!"
             );
+            let output = env.run_script(mode, &script);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let (outside, inside) = stdout.split_once("---").expect("both parts ran");
+            for call in CALLS {
+                assert!(
+                    outside.contains(&format!("{call}: denied: EPERM")),
+                    "{mode:?}: {stdout}"
+                );
+                assert!(
+                    inside.contains(&format!("{call}: ok")),
+                    "{mode:?}: {stdout}"
+                );
+            }
             let (_, records) = env.last_log();
             let signals: Vec<&Value> = (records.iter())
                 .filter(|r| r["kind"] == "denied" && r["operation"] == "signal")
                 .collect();
-            assert_eq!(signals.len(), 1, "{mode:?}: {signals:?}");
-            let record = signals[0];
-            assert_eq!(
-                (&record["target"], &record["signal"], &record["errno"]),
-                (&Value::from(1), &Value::from(0), &Value::from("EPERM")),
-                "{record}"
-            );
-            assert_eq!(record["syscall"], "kill", "{record}");
-            assert!(
-                record["rule"].as_str().unwrap().contains("signal scope"),
-                "{record}"
-            );
+            let named: Vec<&str> = signals
+                .iter()
+                .filter_map(|r| r["syscall"].as_str())
+                .collect();
+            assert_eq!(named, CALLS, "{mode:?}: {signals:?}");
+            for record in signals {
+                assert_eq!(
+                    (&record["target"], &record["signal"], &record["errno"]),
+                    (&Value::from(1), &Value::from(0), &Value::from("EPERM")),
+                    "{record}"
+                );
+                assert!(
+                    record["rule"].as_str().unwrap().contains("signal scope"),
+                    "{record}"
+                );
+            }
         }
     });
 }
