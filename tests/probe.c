@@ -36,9 +36,11 @@ static volatile int race_done;
 
 static const char *thread_dir;
 
-/* The thread of the "tree" operation: one read. */
+/* The thread of the "tree" operation: one read, and a signal to pid 1
+ * (outside the session), which is refused. */
 static void *thread_read(void *unused) {
     (void)unused;
+    syscall(SYS_tgkill, 1, 1, 0);
     char path[512];
     snprintf(path, sizeof path, "%s/a.txt", thread_dir);
     int fd = open(path, O_RDONLY);
@@ -503,7 +505,9 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(op, "tree")) {
         /* A process, its thread, a child and a grandchild (an exec of cat),
-         * each opening files in DIR (absolute paths) and one refused read. */
+         * each opening files in DIR (absolute paths); refused: a read (the
+         * process), a signal (the thread), a directory made outside the
+         * session's grants and a call of the deny list (the child). */
         char path[512];
         snprintf(path, sizeof path, "%s/a.txt", arg);
         int fd = open(path, O_RDONLY);
@@ -522,6 +526,8 @@ int main(int argc, char **argv) {
             snprintf(path, sizeof path, "%s/c.txt", arg);
             int fd = open(path, O_RDWR | O_CREAT, 0644);
             if (fd >= 0) close(fd);
+            mkdir("/etc/guard-probe-refused", 0755);
+            ptrace(PTRACE_ATTACH, 1, 0, 0);
             pid_t grandchild = fork();
             if (grandchild == 0) {
                 snprintf(path, sizeof path, "%s/a.txt", arg);

@@ -1,6 +1,6 @@
 //! The audit log against strace: every open a process, its thread, child
-//! and grandchild make is in the log with its access mode, and every refusal
-//! has a denial record.
+//! and grandchild make is in the log with its access mode, and every call
+//! of theirs that failed with `EACCES` or `EPERM` has a denial record.
 
 use crate::support::*;
 use std::path::Path;
@@ -8,10 +8,14 @@ use std::path::Path;
 /// One open as strace or the log has it: the path, and whether it reads and writes.
 type Access = (String, bool, bool);
 
+/// A call that failed with `EACCES` or `EPERM`: its name, and the path it
+/// named first (empty for a call that names none).
+type Refusal = (String, String);
+
 /// The opens and refusals strace saw in the session: the thread that
 /// executed `program`, from that exec on, and every thread and process it
 /// started (strace names them by the host's ids, the log by the session's).
-fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<String>) {
+fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<Refusal>) {
     let mut files = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -57,11 +61,15 @@ fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<String>) {
                 }
                 continue;
             }
+            let mut parts = rest.split('"');
+            let (path, flags) = (parts.nth(1), parts.next());
+            if result.starts_with("-1 EACCES") || result.starts_with("-1 EPERM") {
+                refused.push((call.to_string(), path.unwrap_or_default().to_string()));
+            }
             if !["open", "openat", "creat"].contains(&call) {
                 continue;
             }
-            let mut parts = rest.split('"');
-            let (Some(path), Some(flags)) = (parts.nth(1), parts.next()) else {
+            let (Some(path), Some(flags)) = (path, flags) else {
                 continue;
             };
             let (read, write) = match () {
@@ -70,9 +78,6 @@ fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<String>) {
                 _ => (true, false),
             };
             opens.push((path.to_string(), read, write));
-            if result.starts_with("-1 EACCES") || result.starts_with("-1 EPERM") {
-                refused.push(path.to_string());
-            }
         }
     }
     opens.sort();
@@ -82,6 +87,7 @@ fn traced_opens(dir: &Path, program: &Path) -> (Vec<Access>, Vec<String>) {
 
 #[test]
 fn the_log_holds_every_open_strace_sees_and_a_denial_for_each_refusal() {
+    // Every call is traced: a refusal of any kind must have its record.
     for_each_identity(|env| {
         for mode in [&[][..], &["--no-namespaces"][..]] {
             let work = env.repo.join("tree");
@@ -96,10 +102,6 @@ fn the_log_holds_every_open_strace_sees_and_a_denial_for_each_refusal() {
             let output = env
                 .command("strace")
                 .args(["-ff", "-qq", "--decode-pids=pidns"])
-                .args([
-                    "-e",
-                    "trace=open,openat,creat,execve,clone,clone3,fork,vfork",
-                ])
                 .arg("-o")
                 .arg(traces.join("trace"))
                 .arg(guard_binary())
@@ -144,16 +146,24 @@ fn the_log_holds_every_open_strace_sees_and_a_denial_for_each_refusal() {
             );
             assert!(seen("libc.so.6"), "{mode:?}: and the loader: {traced:?}");
             assert_eq!(logged, traced, "{mode:?}: the log and strace disagree");
-            assert!(
-                refused.contains(&"/etc/shadow".to_string()),
-                "{mode:?}: {refused:?}"
-            );
-            for path in &refused {
+            // What the probe does to be refused, each kind at least once.
+            for (call, path) in [
+                ("openat", "/etc/shadow"),
+                ("tgkill", ""),
+                ("mkdir", "/etc/guard-probe-refused"),
+                ("ptrace", ""),
+            ] {
                 assert!(
-                    records
-                        .iter()
-                        .any(|r| r["kind"] == "denied" && r["path"] == path.as_str()),
-                    "{mode:?}: no denial record for {path}"
+                    refused.contains(&(call.to_string(), path.to_string())),
+                    "{mode:?}: strace saw no refused {call}: {refused:?}"
+                );
+            }
+            for (call, path) in &refused {
+                assert!(
+                    records.iter().any(|r| r["kind"] == "denied"
+                        && r["syscall"] == call.as_str()
+                        && (path.is_empty() || r["path"] == path.as_str())),
+                    "{mode:?}: no denial record for {call} {path}: {refused:?}"
                 );
             }
         }
