@@ -399,6 +399,31 @@ int main(int argc, char **argv) {
     if (!strcmp(op, "ptrace")) return result(ptrace(PTRACE_ATTACH, atoi(arg), 0, 0));
     if (!strcmp(op, "kill")) return result(kill(atoi(arg), SIGTERM));
     if (!strcmp(op, "signal_calls")) return signal_calls(atoi(arg));
+    if (!strcmp(op, "fifo_linger") && argc > 3) {
+        /* FIFO N: N times, (1) open FIFO for reading without blocking and
+         * close it, then open it for writing without blocking, which must
+         * fail (ENXIO: no reader left); (2) with a reader held, open it for
+         * writing and close that, after which the reader must see the end
+         * (read gives 0: no writer left). Prints how often an end the
+         * process closed was still open. */
+        int readers = 0, writers = 0, tries = atoi(argv[3]);
+        for (int i = 0; i < tries; i++) {
+            int r = open(arg, O_RDONLY | O_NONBLOCK);
+            if (r < 0) return result(r);
+            close(r);
+            int w = open(arg, O_WRONLY | O_NONBLOCK);
+            if (w >= 0) readers++, close(w);
+            r = open(arg, O_RDONLY | O_NONBLOCK);
+            w = open(arg, O_WRONLY | O_NONBLOCK);
+            if (r < 0 || w < 0) return result(-1);
+            close(w);
+            char byte;
+            if (read(r, &byte, 1) != 0) writers++;
+            close(r);
+        }
+        printf("readers lingered %d, writers lingered %d\n", readers, writers);
+        return 0;
+    }
     if (!strcmp(op, "tiocsti")) {
         char c = 'x';
         return result(ioctl(0, TIOCSTI, &c));

@@ -34,7 +34,7 @@ impl Broker {
     pub fn answer(&self, listener: &Listener, call: &Notification, cloexec: bool) {
         let answered = self
             .connect()
-            .and_then(|end| listener.respond_with_fd(call, &end, cloexec));
+            .and_then(|end| listener.respond_with_fd(call, end, cloexec));
         if answered.is_err() {
             let _ = listener.respond(call.id, Response::Fail(libc::ECONNREFUSED));
         }

@@ -443,7 +443,7 @@ impl SessionRc {
         };
         let fd = std::os::fd::OwnedFd::from(file);
         listener
-            .respond_with_fd(call, &fd, flags & libc::O_CLOEXEC != 0)
+            .respond_with_fd(call, fd, flags & libc::O_CLOEXEC != 0)
             .is_ok()
     }
 }

@@ -10,6 +10,7 @@ use crate::audit::{Event, EventKind, EventSender, ProcessInfo};
 use crate::scan::Severity;
 use std::collections::HashSet;
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, TrySendError};
@@ -99,15 +100,19 @@ fn is_planted_text(finding: &crate::scan::Finding) -> bool {
 /// The record of a file whose scan has findings of medium severity or more
 /// that are planted text.
 fn scan(path: &Path, process: ProcessInfo) -> Option<Event> {
-    let file = std::fs::OpenOptions::new()
+    // A handle first, and the file opened for reading only if it is a
+    // regular one: even a moment's read end on a FIFO would meet a writer
+    // the session is waiting for.
+    let handle = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
         .ok()?;
-    let metadata = file.metadata().ok()?;
+    let metadata = handle.metadata().ok()?;
     if !metadata.is_file() || metadata.len() > MAX_BYTES {
         return None;
     }
+    let file = std::fs::File::open(format!("/proc/self/fd/{}", handle.as_raw_fd())).ok()?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
     let findings: Vec<serde_json::Value> = crate::scan::scan_bytes(&path.to_string_lossy(), &bytes)

@@ -94,6 +94,9 @@ pub fn handle(
                     Ok(file) => Opened::File(file),
                     Err(errno) => Opened::Failed(errno),
                 };
+                // The first open is not the caller's: a FIFO end it holds
+                // past the answer would meet the other end's open.
+                drop(fd);
                 let _recording = shared.unrecorded.hold();
                 finish(&worker, &shared, &call, &operation, opened, process);
             });
@@ -133,7 +136,7 @@ fn finish(
             if opened != *path {
                 event = event.with("asked", path.to_string_lossy());
             }
-            match listener.respond_with_fd(call, &fd, cloexec) {
+            match listener.respond_with_fd(call, fd, cloexec) {
                 Ok(_) => {
                     if let Some(scan) = &supervision.read_scan {
                         scan.offer(&opened, path, &process);

@@ -163,10 +163,16 @@ impl Listener {
     ///
     /// The trapped thread is held to this CPU while it installs the
     /// descriptor ([`super::affinity`]).
+    ///
+    /// `fd` is closed before the answer lets the process go on: from then
+    /// the file is open only where the process has it, as if the kernel
+    /// had opened it. (A FIFO end left open here a moment longer would
+    /// let the other end's open through after the process closed its own:
+    /// a writer would write to no one, and the next reader wait forever.)
     pub fn respond_with_fd(
         &self,
         call: &Notification,
-        fd: &OwnedFd,
+        fd: OwnedFd,
         cloexec: bool,
     ) -> io::Result<i32> {
         let id = call.id;
@@ -187,8 +193,10 @@ impl Listener {
                 &addfd as *const libc::seccomp_notif_addfd,
             )
         };
-        // Its own CPUs back before it is let go.
+        // Its own CPUs back, and the supervisor's copy gone, before it is
+        // let go.
         drop(held);
+        drop(fd);
         let installed = check(installed as libc::c_long)? as i32;
         // Once installed, the descriptor is the process's, whether or not
         // the answer still finds the call waiting (a signal may have ended

@@ -167,6 +167,28 @@ fn an_open_waiting_at_a_fifo_does_not_hold_the_end() {
     });
 }
 
+/// An end of a FIFO the session's process closed is closed: the
+/// supervisor, which opens FIFOs for the session, keeps no copy past its
+/// answer (a reader left open a moment would let a writer's open through
+/// to no one; a writer, keep a reader from seeing the end).
+#[test]
+fn a_fifo_end_the_session_closed_is_closed() {
+    for_each_identity(|env| {
+        let fifo = env.repo.join("linger");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
+        env.give(&fifo);
+        for mode in MODES {
+            let script = format!("{} fifo_linger linger 300", probe().display());
+            let output = env.run_script(mode, &script);
+            let text = all_output(&output);
+            assert!(
+                text.contains("readers lingered 0, writers lingered 0"),
+                "{mode:?}: {text}"
+            );
+        }
+    });
+}
+
 /// The record names the file opened, not the name asked for: `..` after a
 /// link goes up from where the link led, as the kernel has it.
 #[test]

@@ -165,7 +165,7 @@ pub fn handle(
         rules: &mediator.rules,
         made: &mediator.made,
     };
-    let outcome = match &request {
+    let mut outcome = match &request {
         Request::Open { at, flags, mode } => {
             match open::prepare_open(&judge, &caller, at, *flags, *mode) {
                 Err(outcome) => outcome,
@@ -175,9 +175,9 @@ pub fn handle(
                     let (worker, mediator) = (listener.clone(), mediator.clone());
                     let (call, events, unrecorded) = (*call, events.clone(), unrecorded.clone());
                     let spawned = std::thread::Builder::new().spawn(move || {
-                        let outcome = open::open(prepared, &mediator.made);
+                        let mut outcome = open::open(prepared, &mediator.made);
                         let _recording = unrecorded.hold();
-                        answer(&worker, &call, &outcome);
+                        answer(&worker, &call, &mut outcome);
                         mediator.record(&events, outcome, syscall, process);
                     });
                     if spawned.is_err() {
@@ -198,7 +198,7 @@ pub fn handle(
         request => perform::perform(&judge, &caller, request),
     };
     let _recording = unrecorded.hold();
-    answer(listener, call, &outcome);
+    answer(listener, call, &mut outcome);
     mediator.record(events, outcome, syscall, process);
 }
 
@@ -222,12 +222,17 @@ fn with_umask<T>(mask: u32, make: impl FnOnce() -> T) -> T {
     made
 }
 
-fn answer(listener: &Listener, call: &Notification, outcome: &Outcome) {
+/// Answers the call; a descriptor goes to the process (the supervisor
+/// keeps no copy: see [`Listener::respond_with_fd`]), leaving `Done`.
+fn answer(listener: &Listener, call: &Notification, outcome: &mut Outcome) {
     // The process may have died meanwhile: nothing to answer then.
-    let _ = match &outcome.answer {
-        Answer::Fd { fd, cloexec } => listener.respond_with_fd(call, fd, *cloexec).map(drop),
+    let _ = match std::mem::replace(&mut outcome.answer, Answer::Done) {
+        Answer::Fd { fd, cloexec } => listener.respond_with_fd(call, fd, cloexec).map(drop),
         Answer::Done => listener.respond(call.id, Response::Return(0)),
-        Answer::Errno(errno) => listener.respond(call.id, Response::Fail(*errno)),
+        Answer::Errno(errno) => {
+            outcome.answer = Answer::Errno(errno);
+            listener.respond(call.id, Response::Fail(errno))
+        }
     };
 }
 
