@@ -69,27 +69,46 @@ const MAX_ADDRESS: usize = 128;
 /// `offsetof(struct sockaddr_un, sun_path)`.
 const SUN_PATH_OFFSET: usize = 2;
 
-/// Decides and performs one trapped `connect(fd, address, length)`; returns
-/// the answer, whether the policy allowed the destination, and the
-/// destination asked for (for the record).
-pub fn handle(
-    listener: &Listener,
-    call: &Notification,
-    rules: &SocketRules,
-) -> (Response, bool, Option<String>) {
+/// What became of one trapped `connect`.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The answer to the process.
+    pub response: Response,
+    /// The rule that refused the destination, when the policy did.
+    pub refused_by: Option<&'static str>,
+    /// The destination asked for, for the record: its field (`path` for a
+    /// unix socket, `address` for an IP one) and value.
+    pub target: Option<(&'static str, String)>,
+}
+
+/// Why a TCP or UDP destination other than guard's proxy is refused.
+const ONLY_THE_PROXY: &str = "network: a session connects to guard's proxy only";
+/// Why an abstract or unnamed unix socket is refused.
+const NO_ABSTRACT: &str = "network.unix_sockets: abstract and unnamed sockets are refused";
+/// Why a unix socket file that is not listed is refused.
+const NOT_LISTED: &str = "network.unix_sockets: not a listed socket";
+
+/// Decides and performs one trapped `connect(fd, address, length)`. A
+/// refusal of the policy is `EACCES` with its rule; any other failure is
+/// the connect's own outcome (`EINPROGRESS` for a non-blocking socket,
+/// `ECONNREFUSED`, …).
+pub fn handle(listener: &Listener, call: &Notification, rules: &SocketRules) -> Outcome {
     let mut target = None;
-    let response = decide_and_connect(listener, call, rules, &mut target);
-    // EACCES is the policy's refusal; anything else is the connect's own
-    // outcome (EINPROGRESS for a non-blocking socket, ECONNREFUSED, …).
-    let allowed = response != Response::Fail(libc::EACCES);
-    (response, allowed, target)
+    let mut refused_by = None;
+    let response = decide_and_connect(listener, call, rules, &mut target, &mut refused_by);
+    Outcome {
+        response,
+        refused_by,
+        target,
+    }
 }
 
 fn decide_and_connect(
     listener: &Listener,
     call: &Notification,
     rules: &SocketRules,
-    target: &mut Option<String>,
+    target: &mut Option<(&'static str, String)>,
+    refused_by: &mut Option<&'static str>,
 ) -> Response {
     let fd = call.args[0] as i32;
     let length = (call.args[2] as usize).min(MAX_ADDRESS);
@@ -122,8 +141,9 @@ fn decide_and_connect(
         if let Some(proxy) = rules.proxy {
             // The address is the copy read once; the proxy's is the only one.
             let asked = inet_address(&address);
-            *target = asked.map(|a| a.to_string());
+            *target = asked.map(|a| ("address", a.to_string()));
             if asked != Some(proxy) {
+                *refused_by = Some(ONLY_THE_PROXY);
                 return Response::Fail(libc::EACCES);
             }
         }
@@ -134,17 +154,20 @@ fn decide_and_connect(
     }
     let Some(path) = unix_path(&address) else {
         // Abstract or unnamed address.
-        *target = Some("(abstract or unnamed)".to_string());
+        *target = Some(("path", "(abstract or unnamed)".to_string()));
+        *refused_by = Some(NO_ABSTRACT);
         return Response::Fail(libc::EACCES);
     };
-    *target = Some(path.to_string_lossy().into_owned());
+    *target = Some(("path", path.to_string_lossy().into_owned()));
     match resolve_allowed(&path, call.pid, rules) {
         Ok(file) => {
             let via = format!("/proc/self/fd/{}", file.as_raw_fd());
             result_of(connect_raw(&socket, &sockaddr_un(&via)))
         }
         Err(errno) => {
-            tracing::debug!(path = %path.display(), "unix socket connect refused");
+            if errno == libc::EACCES {
+                *refused_by = Some(NOT_LISTED);
+            }
             Response::Fail(errno)
         }
     }

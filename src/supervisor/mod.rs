@@ -400,7 +400,9 @@ fn exec_call(
     let _ = listener.respond(call.id, response);
     let (tid, pid) = (process.tid, process.pid);
     let event = match &denial {
-        Some(denial) => record::denial_event(&operation, syscall, denial, process),
+        Some(denial) => {
+            record::denial_event(&operation, syscall, denial, process).with("errno", "EACCES")
+        }
         None => record::operation_event(&operation, syscall, process),
     };
     if event.kind == EventKind::Exec {
@@ -459,19 +461,31 @@ fn spawn_connect(
     let (worker_listener, shared) = (Arc::clone(listener), Arc::clone(supervision));
     let handled = std::thread::Builder::new().spawn(move || {
         let supervision = &shared.supervision;
-        let (response, allowed, target) = match &supervision.sockets {
+        let outcome = match &supervision.sockets {
             Some(rules) => connect::handle(&worker_listener, &call, rules),
-            None => (Response::Fail(libc::EACCES), false, None),
+            None => connect::Outcome {
+                response: Response::Fail(libc::EACCES),
+                refused_by: Some("network: the session connects nowhere"),
+                target: None,
+            },
         };
         let recording = shared.unrecorded.hold();
-        let _ = worker_listener.respond(call.id, response);
-        let mut event = Event::new(EventKind::Connect, Some(process)).with("syscall", "connect");
-        if let Some(target) = target {
-            event = event.with("path", target);
+        let _ = worker_listener.respond(call.id, outcome.response);
+        // A destination the policy refused is a denial; any other failure
+        // is the connect's own outcome.
+        let mut event = match outcome.refused_by {
+            Some(rule) => Event::new(EventKind::Denied, Some(process))
+                .with("operation", "connect")
+                .with("by", "guard")
+                .with("rule", rule),
+            None => Event::new(EventKind::Connect, Some(process)).with("allowed", true),
+        };
+        event = event.with("syscall", "connect");
+        if let Some((field, target)) = outcome.target {
+            event = event.with(field, target);
         }
-        event = event.with("allowed", allowed);
-        if let Response::Fail(errno) = response {
-            event = event.with("errno", errno);
+        if let Response::Fail(errno) = outcome.response {
+            event = event.with("errno", record::errno_name(errno));
         }
         supervision.events.send(event);
         drop(recording);

@@ -158,7 +158,7 @@ fn finish(
         }
         Opened::Refused(rule) => {
             let _ = listener.respond(call.id, Response::Fail(libc::EACCES));
-            refusal(operation, syscall, process, "guard", rule)
+            refusal(operation, syscall, process, "guard", rule).with("errno", "EACCES")
         }
         Opened::Failed(errno @ (Errno::EACCES | Errno::EPERM)) => {
             let _ = listener.respond(call.id, Response::Fail(errno as i32));

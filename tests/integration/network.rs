@@ -118,6 +118,30 @@ fn only_allowed_names_get_through_the_proxy() {
         assert!(
             received["bytes_received"].as_u64().unwrap() > 0 && received["duration_ms"].is_u64()
         );
+        // The connects that went around the proxy are refusals on record.
+        let denied = env
+            .guard(&["log", "show", "last", "--kind", "denied", "--json"])
+            .output()
+            .unwrap();
+        let denied: Vec<serde_json::Value> = String::from_utf8_lossy(&denied.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // The client's "direct" and "otherhost" connects.
+        for address in [format!("127.0.0.1:{web}"), "127.0.0.2:".to_string()] {
+            assert!(
+                denied.iter().any(|r| r["operation"] == "connect"
+                    && r["syscall"] == "connect"
+                    && r["address"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with(&address))
+                    && r["errno"] == "EACCES"
+                    && r["rule"]
+                        .as_str()
+                        .is_some_and(|rule| rule.contains("proxy"))),
+                "no denial of the direct connect to {address}: {denied:?}"
+            );
+        }
     });
 }
 

@@ -59,6 +59,20 @@ fn listed_profile(env: &TestEnv, allowed: &std::path::Path) -> String {
         .to_string()
 }
 
+/// The last session's log holds the refused connect to `path` as a
+/// `denied` record whose rule mentions `rule`.
+fn assert_refusal_recorded(env: &TestEnv, path: &str, rule: &str) {
+    let (_, records) = env.last_log();
+    assert!(
+        records.iter().any(|r| r["kind"] == "denied"
+            && r["operation"] == "connect"
+            && r["path"] == path
+            && r["errno"] == "EACCES"
+            && r["rule"].as_str().is_some_and(|text| text.contains(rule))),
+        "no denial of the connect to {path}: {records:?}"
+    );
+}
+
 #[test]
 fn only_listed_sockets_and_session_sockets_are_reachable() {
     for_each_identity(|env| {
@@ -73,6 +87,7 @@ fn only_listed_sockets_and_session_sockets_are_reachable() {
         assert!(ok, "listed socket: {text}");
         let (ok, text) = env.probe(&p, "unix", forbidden.to_str().unwrap());
         assert!(!ok && text.contains("EACCES"), "unlisted socket: {text}");
+        assert_refusal_recorded(env, forbidden.to_str().unwrap(), "not a listed socket");
         std::os::unix::fs::symlink(&forbidden, env.repo.join("link.sock")).unwrap();
         env.give(&env.repo.join("link.sock"));
         let (ok, text) = env.probe(&p, "unix", "link.sock");
@@ -87,6 +102,7 @@ fn only_listed_sockets_and_session_sockets_are_reachable() {
         );
         let (ok, text) = env.probe(&p, "abstract", "guard-test");
         assert!(!ok, "abstract: {text}");
+        assert_refusal_recorded(env, "(abstract or unnamed)", "abstract");
         let (ok, text) = env.probe(&p, "unix_dgram", "");
         assert!(!ok, "datagram sockets: {text}");
 

@@ -90,8 +90,18 @@ fn denial_subject(record: &serde_json::Map<String, Value>) -> String {
             record.get("target").cloned().unwrap_or_default(),
             record.get("signal").cloned().unwrap_or_default()
         ),
+        ("connect", _) => format!("connect to {} ({errno})", destination(record)),
         (_, "") => format!("{syscall} (its arguments could not be read; {errno})"),
         (operation, path) => format!("{operation} {path}"),
+    }
+}
+
+/// Where a `connect` record of the supervisor went: a unix socket's path or
+/// an IP address and port.
+fn destination(record: &serde_json::Map<String, Value>) -> &str {
+    match text(record, "path") {
+        "" => text(record, "address"),
+        path => path,
     }
 }
 

@@ -1,6 +1,6 @@
 //! `guard log show`: a session as a timeline.
 
-use super::{denial_subject, glob, recorded_program, strings, text};
+use super::{denial_subject, destination, glob, recorded_program, strings, text};
 use crate::audit::{self, SessionSummary};
 use crate::commands::CommandError;
 use crate::exit::ExitCode;
@@ -171,7 +171,10 @@ fn line(record: &Map<String, Value>) -> String {
                     record.get("bytes_sent").cloned().unwrap_or_default(),
                     record.get("bytes_received").cloned().unwrap_or_default()
                 ),
-                None => format!("{} ({verdict})", text(record, "path")),
+                None => match text(record, "errno") {
+                    "" => format!("{} ({verdict})", destination(record)),
+                    errno => format!("{} ({verdict}: {errno})", destination(record)),
+                },
             }
         }
         _ => {

@@ -281,9 +281,7 @@ fn record(rules: &Rules, outcome: Outcome, syscall: &str, process: ProcessInfo) 
     for (name, value) in fields {
         event = event.with(&name, value);
     }
-    if let Some(errno) = errno
-        && denied_by.is_none()
-    {
+    if let Some(errno) = errno {
         event = event.with("errno", super::record::errno_name(errno));
     }
     event
