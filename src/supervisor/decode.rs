@@ -23,6 +23,11 @@ pub enum Operation {
         argv_truncated: bool,
         /// The working directory.
         cwd: PathBuf,
+        /// Whether `path` is the name as the kernel resolves it: made
+        /// absolute, with no `..` (which, after a symbolic link, leads
+        /// elsewhere than its lexical removal) and not through `/proc` or
+        /// `/dev/fd` (which name the caller's own descriptors).
+        exact: bool,
     },
     /// `open`/`openat` for reading.
     Open {
@@ -45,28 +50,30 @@ pub fn syscall_name(number: i32) -> &'static str {
 pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) -> Option<Operation> {
     let remote = Remote::new(call.pid);
     let a = call.args;
-    let at = |dirfd: u64, address: u64| {
-        resolve(
-            call.pid,
-            dirfd as i32,
-            &remote.c_string(address, MAX_PATH)?,
-            working_dir,
-        )
-    };
     let cwd = || working_dir().map(|dir| lexically_normal(&dir));
     let operation = match call.syscall as libc::c_long {
         libc::SYS_execve | libc::SYS_execveat => {
-            let (path, argv_address) = if call.syscall as libc::c_long == libc::SYS_execve {
-                (at(libc::AT_FDCWD as u64, a[0])?, a[1])
-            } else {
-                (at(a[0], a[1])?, a[2])
+            let execve = call.syscall as libc::c_long == libc::SYS_execve;
+            let (raw, argv_address) = match execve {
+                true => (remote.c_string(a[0], MAX_PATH)?, a[1]),
+                false => (remote.c_string(a[1], MAX_PATH)?, a[2]),
             };
+            let dirfd = match execve {
+                true => libc::AT_FDCWD,
+                false => a[0] as i32,
+            };
+            let path = resolve(call.pid, dirfd, &raw, working_dir)?;
             let (argv, argv_truncated) = remote.string_array(argv_address)?;
+            let exact = execve
+                && !raw.split(|&byte| byte == b'/').any(|part| part == b"..")
+                && !path.starts_with("/proc")
+                && !path.starts_with("/dev/fd");
             Operation::Exec {
                 path,
                 argv,
                 argv_truncated,
                 cwd: cwd()?,
+                exact,
             }
         }
         _ => return None,

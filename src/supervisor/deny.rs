@@ -48,6 +48,7 @@ mod tests {
             argv: vec![],
             argv_truncated: false,
             cwd: repo_path.clone(),
+            exact: true,
         };
         let denial = rules.early_denial(&exec).unwrap();
         assert_eq!(denial.needs, "execute");

@@ -27,6 +27,7 @@ mod bind;
 mod connect;
 mod decode;
 mod deny;
+mod exec;
 mod exec_check;
 mod mediate;
 mod memory;
@@ -276,7 +277,7 @@ fn receive_loop(listener: &Arc<Listener>, supervision: &Arc<Shared>) {
             } else if let Some(entry) = refused_entry(&supervision.supervision.refused, &call) {
                 refuse_denied_call(listener, supervision, &call, entry, &mut processes);
             } else {
-                exec_call(
+                exec::handle(
                     listener,
                     supervision,
                     &call,
@@ -344,72 +345,6 @@ fn refuse_denied_call(
             .with("operation", "syscall")
             .with("rule", format!("seccomp deny list: {}", entry.why))
     });
-}
-
-/// Decides an exec, answers it, then records it (the process goes on while
-/// the record is made; who it is was read before).
-fn exec_call(
-    listener: &Listener,
-    shared: &Shared,
-    call: &Notification,
-    processes: &mut record::Processes,
-    exec_checks: &mut exec_check::ExecChecks,
-) {
-    let supervision = &shared.supervision;
-    let syscall = decode::syscall_name(call.syscall);
-    // The calling thread's working directory now, not a remembered one: a
-    // `clone(CLONE_FS)` sibling's `chdir` changes it without a word.
-    let cwd = || std::fs::read_link(format!("/proc/{}/cwd", call.pid)).ok();
-    let Some(operation) = decode::decode(call, &cwd) else {
-        // Its memory could not be read: the kernel decides, the record
-        // says what little is known, and the check says what ran.
-        let process = processes.get(call.pid);
-        exec_checks.expect_unread(process.pid);
-        let _ = listener.respond(call.id, Response::Continue);
-        let event = Event::new(EventKind::Exec, Some(process))
-            .with("syscall", syscall)
-            .with("unreadable", true);
-        supervision.events.send(event);
-        return;
-    };
-    // Act only on what was read from the process that is still waiting.
-    if !listener.is_valid(call.id) {
-        return;
-    }
-    let recording = shared.unrecorded.hold();
-    // Who made the call, read while it waits: a process let go at once can
-    // end (and its `/proc` entry with it) before it is looked up.
-    let process = processes.get(call.pid);
-    let denial = supervision.rules.early_denial(&operation);
-    let response = if denial.is_some() {
-        Response::Fail(libc::EACCES)
-    } else {
-        // The kernel reads the exec again: what runs is checked later.
-        if let decode::Operation::Exec {
-            path,
-            argv,
-            argv_truncated,
-            cwd,
-        } = &operation
-        {
-            exec_checks.expect(process.pid, path, argv, *argv_truncated, cwd);
-        }
-        Response::Continue
-    };
-    // The process may have died meanwhile: nothing to answer then.
-    let _ = listener.respond(call.id, response);
-    let (tid, pid) = (process.tid, process.pid);
-    let event = match &denial {
-        Some(denial) => {
-            record::denial_event(&operation, syscall, denial, process).with("errno", "EACCES")
-        }
-        None => record::operation_event(&operation, syscall, process),
-    };
-    if event.kind == EventKind::Exec {
-        processes.executed(tid, pid);
-    }
-    supervision.events.send(event);
-    drop(recording);
 }
 
 /// The user's shell start-up files, which the session reads as the

@@ -192,6 +192,7 @@ pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInf
             argv,
             argv_truncated,
             cwd,
+            ..
         } => {
             let mut exec = event(EventKind::Exec)
                 .with("path", path_value(path))

@@ -579,3 +579,71 @@ fn a_tcp_bind_is_a_denied_record() {
         }
     });
 }
+
+/// An exec of a program that is not there ran nothing, and its record says
+/// so (`errno`), as for each directory of a `PATH` search; the exec that
+/// ran is recorded without one, and the summary lists only that one. An
+/// exec of a file the session may execute but whose mode does not let it
+/// is the kernel's refusal, and a `denied` record.
+#[test]
+fn an_exec_of_a_missing_program_is_a_failed_exec() {
+    for_each_identity(|env| {
+        let not_executable = env.repo.join("not-executable");
+        std::fs::write(&not_executable, "#!/bin/sh\necho ran\n").unwrap();
+        env.give(&not_executable);
+        for mode in crate::boundary::MODES {
+            let script = "PATH=/nonexistent-dir:/usr/bin env true; echo env=$?; ./missing-program; echo missing=$?; ./not-executable; echo mode=$?";
+            let granted = ["--allow-exec", not_executable.to_str().unwrap()];
+            let args: Vec<&str> = mode.iter().copied().chain(granted).collect();
+            let output = env.run_script(&args, script);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                stdout.contains("env=0")
+                    && stdout.contains("missing=127")
+                    && stdout.contains("mode=126"),
+                "{mode:?}: {}",
+                all_output(&output)
+            );
+            let (_, records) = env.last_log();
+            let exec_of = |path: &str| {
+                records
+                    .iter()
+                    .filter(|r| r["kind"] == "exec" && r["path"] == path)
+                    .collect::<Vec<_>>()
+            };
+            let missing_in_path = exec_of("/nonexistent-dir/true");
+            assert_eq!(missing_in_path.len(), 1, "{mode:?}: {records:?}");
+            assert_eq!(missing_in_path[0]["errno"], "ENOENT", "{mode:?}");
+            let missing = format!("{}/missing-program", env.repo.display());
+            let missing = exec_of(&missing);
+            assert_eq!(missing.len(), 1, "{mode:?}: {records:?}");
+            assert_eq!(missing[0]["errno"], "ENOENT", "{mode:?}");
+            let ran = exec_of("/usr/bin/true");
+            assert_eq!(ran.len(), 1, "{mode:?}: {records:?}");
+            assert!(ran[0].get("errno").is_none(), "{mode:?}: {}", ran[0]);
+            let refused: Vec<&Value> = (records.iter())
+                .filter(|r| r["kind"] == "denied" && r["operation"] == "exec")
+                .collect();
+            assert_eq!(refused.len(), 1, "{mode:?}: {records:?}");
+            assert_eq!(
+                (&refused[0]["path"], &refused[0]["by"], &refused[0]["errno"]),
+                (
+                    &Value::from(not_executable.to_str().unwrap()),
+                    &Value::from("kernel"),
+                    &Value::from("EACCES")
+                ),
+                "{mode:?}"
+            );
+            let summary = env.guard(&["log", "summary", "last"]).output().unwrap();
+            let summary = String::from_utf8_lossy(&summary.stdout);
+            // The shell's own line names the script; no line is the exec
+            // that failed.
+            let processes = summary.split("processes (execs").nth(1).unwrap_or_default();
+            let lines = |what: &str| processes.lines().filter(|l| l.contains(what)).count();
+            assert!(
+                lines("  true") == 1 && lines("missing-program") == 1,
+                "{mode:?}: {summary}"
+            );
+        }
+    });
+}

@@ -108,11 +108,18 @@ fn line(record: &Map<String, Value>) -> String {
         "exec" if record.get("unreadable").is_some() => {
             "(its arguments could not be read)".to_string()
         }
-        "exec" => format!(
-            "{}  [{}]",
-            text(record, "path"),
-            strings(record.get("argv"))
-        ),
+        "exec" => match text(record, "errno") {
+            "" => format!(
+                "{}  [{}]",
+                text(record, "path"),
+                strings(record.get("argv"))
+            ),
+            errno => format!(
+                "{}  [{}]  (failed: {errno})",
+                text(record, "path"),
+                strings(record.get("argv"))
+            ),
+        },
         "exec_mismatch" => format!(
             "{}  [{}]  {}",
             text(record, "path"),

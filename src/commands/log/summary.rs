@@ -136,7 +136,8 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     writeln!(out, "\nprocesses (execs, by parent)")?;
     let execs: Vec<&Map<String, Value>> = records
         .iter()
-        .filter(|r| text(r, "kind") == "exec")
+        // An exec that failed ran nothing.
+        .filter(|r| text(r, "kind") == "exec" && !r.contains_key("errno"))
         .collect();
     let pids: BTreeSet<u64> = execs
         .iter()

@@ -217,15 +217,23 @@ pub fn print(tree: &Value, out: &mut impl Write) -> std::io::Result<()> {
             let during = call["during"].as_array().into_iter().flatten();
             for (label, activity) in by.chain(during.map(|a| ("during", a))) {
                 let what = match field(activity, "kind").as_str() {
-                    "exec" => activity["argv"]
-                        .as_array()
-                        .map(|argv| {
-                            argv.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        })
-                        .unwrap_or_default(),
+                    "exec" => {
+                        let argv = activity["argv"]
+                            .as_array()
+                            .map(|argv| {
+                                argv.iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default();
+                        match field(activity, "errno").as_str() {
+                            "" => argv,
+                            errno => {
+                                format!("{argv} (failed: {errno}: {})", field(activity, "path"))
+                            }
+                        }
+                    }
                     "denied" => format!(
                         "{} {} ({})",
                         field(activity, "operation"),
