@@ -38,6 +38,15 @@ pub enum Operation {
     },
 }
 
+impl Operation {
+    /// The program or file asked for.
+    pub fn path(&self) -> &Path {
+        match self {
+            Operation::Exec { path, .. } | Operation::Open { path, .. } => path,
+        }
+    }
+}
+
 /// The name of a system call the notify filter traps.
 pub fn syscall_name(number: i32) -> &'static str {
     crate::sys::syscalls::name(libc::c_long::from(number)).unwrap_or("unknown")

@@ -73,11 +73,7 @@ pub(super) fn handle(
         }
         (None, Some(ExecFails::NotExecutable)) => {
             let denial = crate::policy::refusal::Denial {
-                path: match &operation {
-                    decode::Operation::Exec { path, .. } | decode::Operation::Open { path, .. } => {
-                        path.clone()
-                    }
-                },
+                path: operation.path().to_path_buf(),
                 needs: crate::policy::refusal::Right::Execute.name(),
                 rule: "not executable: a directory, a mode without execute permission, or a noexec mount".to_string(),
             };
@@ -115,6 +111,7 @@ enum ExecFails {
     NotExecutable,
 }
 
+/// How the kernel would fail `operation`, if it is an exec it would fail.
 fn exec_fails(operation: &decode::Operation) -> Option<ExecFails> {
     let decode::Operation::Exec {
         path, exact: true, ..

@@ -185,11 +185,8 @@ fn refusal(
     by: &str,
     rule: String,
 ) -> Event {
-    let path = match operation {
-        Operation::Open { path, .. } | Operation::Exec { path, .. } => path,
-    };
     let denial = crate::policy::refusal::Denial {
-        path: path.clone(),
+        path: operation.path().to_path_buf(),
         needs: Right::Read.name(),
         rule,
     };
