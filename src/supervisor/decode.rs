@@ -25,8 +25,8 @@ pub enum Operation {
         cwd: PathBuf,
         /// Whether `path` is the name as the kernel resolves it: made
         /// absolute, with no `..` (which, after a symbolic link, leads
-        /// elsewhere than its lexical removal) and not through `/proc` or
-        /// `/dev/fd` (which name the caller's own descriptors).
+        /// elsewhere than its lexical removal) and not in `/proc` or `/dev`
+        /// (`/proc/self`, `/dev/fd`, `/dev/stdin` name the caller's own).
         exact: bool,
     },
     /// `open`/`openat` for reading.
@@ -76,7 +76,7 @@ pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) ->
             let exact = execve
                 && !raw.split(|&byte| byte == b'/').any(|part| part == b"..")
                 && !path.starts_with("/proc")
-                && !path.starts_with("/dev/fd");
+                && !path.starts_with("/dev");
             Operation::Exec {
                 path,
                 argv,
