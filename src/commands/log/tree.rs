@@ -14,7 +14,7 @@
 //! (`during`): the clients do not say which process a call started, so
 //! a call running beside another shares that activity.
 
-use super::text;
+use super::{strings, text};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -218,15 +218,7 @@ pub fn print(tree: &Value, out: &mut impl Write) -> std::io::Result<()> {
             for (label, activity) in by.chain(during.map(|a| ("during", a))) {
                 let what = match field(activity, "kind").as_str() {
                     "exec" => {
-                        let argv = activity["argv"]
-                            .as_array()
-                            .map(|argv| {
-                                argv.iter()
-                                    .filter_map(Value::as_str)
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
-                            })
-                            .unwrap_or_default();
+                        let argv = strings(activity.get("argv"));
                         match field(activity, "errno").as_str() {
                             "" => argv,
                             errno => {
