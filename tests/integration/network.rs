@@ -26,6 +26,18 @@ pub(crate) fn serve(reply: &'static str) -> u16 {
 /// The client the session runs: one line per way out it tries.
 const CLIENT: &str = include_str!("../fixtures/proxy_client.py");
 
+/// The last session's records of `kind`, as `guard log show --json` gives them.
+fn last_records_of_kind(env: &TestEnv, kind: &str) -> Vec<serde_json::Value> {
+    let log = env
+        .guard(&["log", "show", "last", "--kind", kind, "--json"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&log.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn only_allowed_names_get_through_the_proxy() {
     for_each_identity(|env| {
@@ -80,14 +92,7 @@ fn only_allowed_names_get_through_the_proxy() {
         ] {
             assert!(text.contains(expected), "{expected} missing:\n{text}");
         }
-        let log = env
-            .guard(&["log", "show", "last", "--kind", "connect", "--json"])
-            .output()
-            .unwrap();
-        let records: Vec<serde_json::Value> = String::from_utf8_lossy(&log.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let records = last_records_of_kind(env, "connect");
         let proxied = |host: &str, allowed: bool| {
             records
                 .iter()
@@ -119,14 +124,7 @@ fn only_allowed_names_get_through_the_proxy() {
             received["bytes_received"].as_u64().unwrap() > 0 && received["duration_ms"].is_u64()
         );
         // The connects that went around the proxy are refusals on record.
-        let denied = env
-            .guard(&["log", "show", "last", "--kind", "denied", "--json"])
-            .output()
-            .unwrap();
-        let denied: Vec<serde_json::Value> = String::from_utf8_lossy(&denied.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let denied = last_records_of_kind(env, "denied");
         // The client's "direct" and "otherhost" connects.
         for address in [format!("127.0.0.1:{web}"), "127.0.0.2:".to_string()] {
             assert!(
