@@ -415,7 +415,7 @@ pub(super) fn is_plain(path: &Path) -> bool {
 
 mod patterns;
 
-pub use patterns::{Allowance, matches};
+pub use patterns::{Allowance, OWN_ONLY, matches};
 
 #[cfg(test)]
 mod tests;

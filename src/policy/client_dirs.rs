@@ -18,6 +18,7 @@
 //!   link), which go back only if the guarded list lets them change;
 //! - entries of its own (backups the client would offer to restore).
 
+use super::boundary::OWN_ONLY;
 use super::error::CompileError;
 use super::layers::absolute;
 use super::merge_back::KeyPath;
@@ -188,9 +189,12 @@ pub fn compile(input: &ClientDirsInput<'_>) -> Result<ClientDirs, CompileError> 
                 format!("keep `{name}`: the guarded list does not let it change"),
             ));
         }
+        // `own:sessions/**` lets the session add to `sessions`: the
+        // directory to make is `sessions`, never a name with the prefix.
         let make = guarded
             .allow
             .iter()
+            .map(|pattern| pattern.strip_prefix(OWN_ONLY).unwrap_or(pattern))
             .filter_map(|pattern| pattern.strip_suffix("/**"))
             .filter(|name| is_plain_name(name) && !name.contains(['*', '?']))
             .map(str::to_string)

@@ -190,6 +190,8 @@ open(creds + ".tmp.1", "w").write('{{"refreshed": true}}')
 os.rename(creds + ".tmp.1", creds)
 os.makedirs(os.path.join(d, "projects", "-repo"), exist_ok=True)
 open(os.path.join(d, "projects", "-repo", "s.jsonl"), "w").write("transcript")
+os.makedirs(os.path.join(d, "todos"), exist_ok=True)
+open(os.path.join(d, "todos", "s-agent.json"), "w").write("[]")
 "#,
                 repo = repo.display(),
                 other = other.display(),
@@ -220,6 +222,19 @@ open(os.path.join(d, "projects", "-repo", "s.jsonl"), "w").write("transcript")
                 std::fs::read_to_string(dir.join("projects/-repo/s.jsonl")).unwrap(),
                 "transcript"
             );
+            // Per-session state (an `own:` directory of the guarded list)
+            // goes to the real directory, made under its own name.
+            assert_eq!(
+                std::fs::read_to_string(dir.join("todos/s-agent.json")).unwrap(),
+                "[]",
+                "{mode:?}"
+            );
+            let prefixed: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name())
+                .filter(|name| name.to_string_lossy().starts_with("own:"))
+                .collect();
+            assert!(prefixed.is_empty(), "{mode:?}: {prefixed:?}");
 
             let (path, records) = env.last_log();
             let merge = records

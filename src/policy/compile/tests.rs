@@ -368,13 +368,14 @@ fn a_stand_in_needs_a_guarded_tree_and_its_variable_free() {
     let fine = profile(
         "fine",
         "extends = [\"default\"]\n[filesystem]\nwrite = [\"{home}/.tool\"]\n\
-         [filesystem.guarded]\n\"{home}/.tool\" = [\"state/**\", \"log\"]\n\
+         [filesystem.guarded]\n\"{home}/.tool\" = [\"state/**\", \"own:runs/**\", \"log\"]\n\
          [filesystem.stand_in.\"{home}/.tool\"]\nenv = \"TOOL_HOME\"\nkeep = [\"log\"]\n\
          copies.\"t.json\" = { from = \"{home}/.tool.json\", merge = [\"projects.{repo}.ok\"] }\n",
     );
     let policy = compile_profile(&fine, &["bash"], &host, true).unwrap();
     let client = &policy.client_dirs[0];
-    assert_eq!(client.make, ["state"]);
+    // An `own:` directory is made under its name, not the pattern's.
+    assert_eq!(client.make, ["state", "runs"]);
     assert_eq!(policy.env.set["TOOL_HOME"], "/tmp/guard-s/client-dirs/0");
     assert_eq!(client.copies[0].merge[0].to_string(), "projects.{repo}.ok");
     // The user's own variable naming another directory is not silently replaced.
