@@ -359,7 +359,8 @@ fn a_directory_another_process_moved_is_the_one_recorded_and_its_mask_applies() 
 fn the_summary_of_the_last_session_lists_only_what_changed() {
     let env = TestEnv::new(identities()[0]);
     let script = "echo new > made.txt; rm -f never-there.txt; rm never-there-either.txt; \
-                  echo x >> .git/config; true";
+                  echo x >> .git/config; echo draft > notes.tmp; mv notes.tmp notes.md; \
+                  ln -s made.txt pointer; true";
     let output = env.run_script(&[], script);
     assert!(output.status.success(), "{}", all_output(&output));
     // No argument: the last session.
@@ -378,6 +379,21 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
         .next()
         .unwrap_or_else(|| panic!("{text}"));
     assert!(changed.contains("made.txt"), "{text}");
+    // A rename names where it went, a link what it points to.
+    let repo = std::fs::canonicalize(&env.repo).unwrap();
+    let line = |kind: &str, from: &str, to: &str| {
+        format!("  {kind:<7} {}/{from} → {to}\n", repo.display())
+    };
+    let renamed = line(
+        "rename",
+        "notes.tmp",
+        &format!("{}/notes.md", repo.display()),
+    );
+    assert!(changed.contains(&renamed), "{renamed}\n{text}");
+    assert!(
+        changed.contains(&line("link", "pointer", "made.txt")),
+        "{text}"
+    );
     for attempt in ["never-there", ".git/config"] {
         assert!(
             !changed.contains(attempt),

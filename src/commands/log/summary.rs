@@ -32,7 +32,10 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
             kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
                 if !failed =>
             {
-                changed.entry(kind).or_default().insert(path.to_string());
+                changed
+                    .entry(kind)
+                    .or_default()
+                    .insert(changed_entry(record, path));
             }
             "open" if !failed => {
                 reads += 1;
@@ -193,4 +196,19 @@ fn print_tree(
         print_tree(out, execs, child, depth + 1, printed)?;
     }
     Ok(())
+}
+
+/// How a change reads in the summary: its path, and for a rename where
+/// it went (`notes.md.tmp → notes.md`: what changed is `notes.md`), for a
+/// link what it points to.
+fn changed_entry(record: &Map<String, Value>, path: &str) -> String {
+    let other = match text(record, "kind") {
+        "rename" => text(record, "to"),
+        "link" => text(record, "target"),
+        _ => "",
+    };
+    match other {
+        "" => path.to_string(),
+        other => format!("{path} → {other}"),
+    }
 }
