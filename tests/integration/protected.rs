@@ -309,6 +309,8 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
                 "rm ~/.claude/shell-snapshots/snapshot-bash-other.sh".to_string(),
                 "truncate -s 0 ~/.claude/session-env/other/hook-0.sh".to_string(),
                 "chmod 666 ~/.claude/shell-snapshots/snapshot-bash-other.sh".to_string(),
+                // A directory guard made for the client's state, opened up.
+                "chmod 755 ~/.claude/sessions".to_string(),
                 "ln ~/.claude/shell-snapshots/snapshot-bash-other.sh ~/.claude/shell-snapshots/link.sh"
                     .to_string(),
                 // A new hook file in the other session's directory: Claude
@@ -324,6 +326,10 @@ fn another_sessions_state_cannot_be_changed_and_the_sessions_own_can() {
                 "mv ~/.claude/shell-snapshots/snapshot-bash-mine.sh ~/.claude/shell-snapshots/snapshot-bash-kept.sh",
                 "mkdir -p ~/.claude/session-env/mine && echo x > ~/.claude/session-env/mine/sessionstart-hook-0.sh && rm -r ~/.claude/session-env/mine",
                 "mkdir -p ~/.claude/todos && echo '[]' > ~/.claude/todos/t.json && echo '[1]' > ~/.claude/todos/t.json",
+                // A mode set to what it is changes nothing (Claude Code
+                // sets its state directories to 0700 at every start).
+                "chmod 700 ~/.claude/sessions",
+                "f=~/.claude/shell-snapshots/snapshot-bash-other.sh; chmod \"$(stat -c %a $f)\" $f",
             ];
             let battery = Battery {
                 attacks: &attacks,

@@ -26,11 +26,13 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut mismatches = Vec::new();
     for record in &records {
         let path = text(record, "path");
-        // A call that failed (an `errno`) changed nothing.
+        // A call that failed (an `errno`) changed nothing, nor did one
+        // that set what already was (`unchanged`).
         let failed = record.contains_key("errno");
+        let unchanged = record.contains_key("unchanged");
         match text(record, "kind") {
             kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
-                if !failed =>
+                if !failed && !unchanged =>
             {
                 changed
                     .entry(kind)

@@ -10,7 +10,7 @@ use super::resolve::{Caller, Entry, Target};
 use crate::audit::EventKind;
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
-use nix::sys::stat::{Mode, SFlag, UtimensatFlags};
+use nix::sys::stat::{FileStat, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use serde_json::{Map, Value};
 use std::ffi::{CStr, CString};
@@ -20,11 +20,11 @@ use std::path::PathBuf;
 
 /// `chown` family; `u32::MAX` leaves an id as it is.
 pub fn chown(judge: &Judge<'_>, caller: &Caller, what: &What, uid: u32, gid: u32) -> Outcome {
-    metadata(judge, caller, what, "owner", |fields| {
+    let describe = |fields: &mut Map<String, Value>| {
         fields.insert("uid".into(), (uid as i32).into());
         fields.insert("gid".into(), (gid as i32).into());
-    })
-    .run(|target| {
+    };
+    metadata(judge, caller, what, "owner", describe, |_| false).run(|target| {
         let uid = (uid != u32::MAX).then(|| nix::unistd::Uid::from_raw(uid));
         let gid = (gid != u32::MAX).then(|| nix::unistd::Gid::from_raw(gid));
         match target {
@@ -45,7 +45,7 @@ pub fn chown(judge: &Judge<'_>, caller: &Caller, what: &What, uid: u32, gid: u32
 
 /// `utimensat` and friends.
 pub fn utimes(judge: &Judge<'_>, caller: &Caller, what: &What, times: &Times) -> Outcome {
-    metadata(judge, caller, what, "times", |_| {}).run(|target| set_times(target, times))
+    metadata(judge, caller, what, "times", |_| {}, |_| false).run(|target| set_times(target, times))
 }
 
 /// The extended attributes that hold POSIX ACLs: an entry in them gives
@@ -61,9 +61,10 @@ pub fn set_xattr(
     value: &[u8],
     flags: i32,
 ) -> Outcome {
-    let action = metadata(judge, caller, what, "xattr", |fields| {
+    let describe = |fields: &mut Map<String, Value>| {
         fields.insert("name".into(), name.to_string_lossy().into_owned().into());
-    });
+    };
+    let action = metadata(judge, caller, what, "xattr", describe, |_| false);
     if action.target.is_ok() && ACL_ATTRIBUTES.contains(&name.to_bytes()) {
         let rule = format!(
             "cannot set an access control list on {}: a session gives no one else access",
@@ -82,11 +83,11 @@ pub fn set_xattr(
 
 /// `removexattr` family.
 pub fn remove_xattr(judge: &Judge<'_>, caller: &Caller, what: &What, name: &CStr) -> Outcome {
-    metadata(judge, caller, what, "xattr", |fields| {
+    let describe = |fields: &mut Map<String, Value>| {
         fields.insert("name".into(), name.to_string_lossy().into_owned().into());
         fields.insert("removed".into(), true.into());
-    })
-    .run(|target| {
+    };
+    metadata(judge, caller, what, "xattr", describe, |_| false).run(|target| {
         xattr(target, |path, fd| match (path, fd) {
             (Some(path), _) => crate::sys::xattr::remove_at_path(path, name),
             (None, Some(fd)) => crate::sys::xattr::remove_at_fd(fd, name),
@@ -97,9 +98,20 @@ pub fn remove_xattr(judge: &Judge<'_>, caller: &Caller, what: &What, name: &CStr
 
 /// `chmod` family.
 pub fn chmod(judge: &Judge<'_>, caller: &Caller, what: &What, mode: u32) -> Outcome {
-    let action = metadata(judge, caller, what, "mode", |fields| {
+    let describe = |fields: &mut Map<String, Value>| {
         fields.insert("value".into(), format!("{:04o}", mode & 0o7777).into());
-    });
+    };
+    // A mode set to what it already is changes nothing (Claude Code sets
+    // its directories to 0700 at every start), so it crosses no boundary:
+    // it succeeds wherever the kernel would let the caller's owner make it.
+    let leaves_as_is = |target: &Acting| {
+        status(target).is_ok_and(|stat| {
+            SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT != SFlag::S_IFLNK
+                && stat.st_uid == nix::unistd::geteuid().as_raw()
+                && stat.st_mode & 0o7777 == mode & 0o7777
+        })
+    };
+    let action = metadata(judge, caller, what, "mode", describe, leaves_as_is);
     // No session makes a setuid or setgid program (a setgid directory only
     // passes its group on).
     if let Ok(target) = &action.target
@@ -218,15 +230,20 @@ impl Acting {
 }
 
 fn is_directory(target: &Acting) -> bool {
-    let stat = match target {
+    status(target)
+        .is_ok_and(|stat| SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
+}
+
+/// The status of what a change acts on (a name's last link not followed).
+fn status(target: &Acting) -> nix::Result<FileStat> {
+    match target {
         Acting::Entry(entry) => nix::sys::stat::fstatat(
             &entry.dir,
             entry.name.as_os_str(),
             AtFlags::AT_SYMLINK_NOFOLLOW,
         ),
         Acting::Object(fd) | Acting::Open(fd) => nix::sys::stat::fstat(fd),
-    };
-    stat.is_ok_and(|stat| SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
+    }
 }
 
 pub(super) fn resolve_what(caller: &Caller, what: &What) -> Result<Acting, (PathBuf, Errno)> {
@@ -253,18 +270,27 @@ struct Metadata {
     fields: Map<String, Value>,
 }
 
+/// Resolves and judges a metadata change. One that `leaves_as_is` says
+/// would change nothing is answered done at once, its record marked
+/// `unchanged`.
 fn metadata(
     judge: &Judge<'_>,
     caller: &Caller,
     what: &What,
     change: &str,
     describe: impl FnOnce(&mut Map<String, Value>),
+    leaves_as_is: impl FnOnce(&Acting) -> bool,
 ) -> Metadata {
     let kind = EventKind::Metadata;
     let mut fields = Map::new();
     fields.insert("change".into(), change.into());
     describe(&mut fields);
     let (target, path) = match resolve_what(caller, what) {
+        Ok(target) if leaves_as_is(&target) => {
+            let mut unchanged = Map::new();
+            unchanged.insert("unchanged".into(), true.into());
+            (Err(done(kind, unchanged, Ok(()))), target.path())
+        }
         Ok(target) => {
             let path = target.path();
             match judge.metadata(&path, change == "times", target.subject()) {
