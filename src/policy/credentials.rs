@@ -81,7 +81,7 @@ pub fn is_reserved_variable(name: &str) -> bool {
         || name.starts_with("GUARD_")
         || matches!(
             name,
-            "PATH" | "HOME" | "TMPDIR" | "SHELL" | "BASH_ENV" | "ENV"
+            "PATH" | "HOME" | "TMPDIR" | "TMPPREFIX" | "SHELL" | "BASH_ENV" | "ENV"
         )
 }
 

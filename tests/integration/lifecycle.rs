@@ -40,6 +40,36 @@ fn sigterm_to_guard_ends_the_session_and_its_temp_dir() {
     );
 }
 
+/// The shells make their temporary files (here-documents) in the
+/// session's own temporary directory: zsh's go under `TMPPREFIX`, not
+/// `TMPDIR`, and `git commit -m "$(cat <<'EOF' …)"` is how Claude Code
+/// commits.
+#[test]
+fn here_documents_work_in_every_shell_of_every_assistant_profile() {
+    let env = TestEnv::new(identities()[0]);
+    for profile in ["default", "claude", "codex"] {
+        for shell in ["bash", "zsh"] {
+            let script = "cat <<EOF\nhere-$((6 * 7))\nEOF\ncat <<< string-$((6 * 7))";
+            let output = env
+                .guard(&["run", "-p", profile, "--", shell, "-c", script])
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{profile} {shell}: {}",
+                all_output(&output)
+            );
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert_eq!(
+                stdout,
+                "here-42\nstring-42\n",
+                "{profile} {shell}: {}",
+                all_output(&output)
+            );
+        }
+    }
+}
+
 #[test]
 fn guard_killed_takes_the_whole_session_with_it() {
     let env = TestEnv::new(identities()[0]);
