@@ -150,7 +150,8 @@ pub enum LogCommand {
     List,
     /// Show a session's records as a timeline.
     Show {
-        /// The session (`last` or a unique id prefix).
+        /// The session (`last`, the default, or a unique id prefix).
+        #[arg(default_value = "last")]
         id: String,
         /// Only records of this kind (exec, open, write, create, delete,
         /// rename, mkdir, link, chmod, connect, denied, …); repeatable.
@@ -187,8 +188,7 @@ pub enum LogCommand {
     /// signature removed or invalid, 5 when signed by a key that is not
     /// guard's (re-signed elsewhere, or the JWKS given lacks it).
     Verify {
-        /// The session (`last` or a unique id prefix).
-        #[arg(required_unless_present = "all")]
+        /// The session (`last`, the default, or a unique id prefix).
         id: Option<String>,
         /// Check every session.
         #[arg(long, conflicts_with = "id")]
@@ -201,7 +201,8 @@ pub enum LogCommand {
     },
     /// Print the path of a session's log file.
     Path {
-        /// The session (`last` or a unique id prefix).
+        /// The session (`last`, the default, or a unique id prefix).
+        #[arg(default_value = "last")]
         id: String,
     },
 }

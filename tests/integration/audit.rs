@@ -363,7 +363,19 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
                   ln -s made.txt pointer; true";
     let output = env.run_script(&[], script);
     assert!(output.status.success(), "{}", all_output(&output));
-    // No argument: the last session.
+    // No argument: the last session, for every view of one session.
+    let path = env.guard(&["log", "path"]).output().unwrap();
+    assert!(path.status.success(), "{}", all_output(&path));
+    let (last, _) = env.last_log();
+    assert_eq!(
+        String::from_utf8_lossy(&path.stdout).trim(),
+        last.to_str().unwrap()
+    );
+    for view in [&["log", "verify"][..], &["log", "show"]] {
+        let output = env.guard(view).output().unwrap();
+        assert!(output.status.success(), "{view:?}: {}", all_output(&output));
+        assert!(!output.stdout.is_empty(), "{view:?}");
+    }
     let output = env.guard(&["log", "summary"]).output().unwrap();
     assert!(output.status.success(), "{}", all_output(&output));
     let text = String::from_utf8_lossy(&output.stdout);
