@@ -256,9 +256,10 @@ pub struct ToolsSection {
     #[serde(default)]
     pub allow: Vec<String>,
     /// Arguments guard puts right after a program's name when that program
-    /// is the session's command (and none of them is given already): a
+    /// is the session's command, each unless the user gave it already: a
     /// client's switch that keeps it inside the session (`codex
-    /// --no-daemon`). Keys are program names.
+    /// --no-daemon`). One argument each (`--flag=value`, not `--flag`
+    /// `value`). Keys are program names.
     #[serde(default)]
     pub command_args: BTreeMap<String, Vec<String>>,
     /// Clients whose tool calls guard's hook adapters judge: when the

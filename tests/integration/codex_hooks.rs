@@ -118,3 +118,46 @@ fn real_codex_is_stopped_after_reading_a_poisoned_file() {
         assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
     }
 }
+
+/// Codex run as a user runs it (no flag about its sandbox) has its
+/// commands and patches work in the session: guard is the sandbox, and
+/// Codex is told to build none of its own (it cannot: bubblewrap needs user
+/// namespaces). A commit message from a here-document, as the assistants
+/// write them, goes through the user's zsh.
+#[test]
+fn codex_runs_its_commands_and_patches_in_the_session_as_a_user_starts_it() {
+    for_each_identity(|env| {
+        let repo = env.repo.clone();
+        std::fs::write(repo.join("main.rs"), "fn main() {}\n").unwrap();
+        env.give(&repo);
+        let calls = [
+            shell(
+                "git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m \"$(cat <<'EOF'\nFrom a here-document\nEOF\n)\" && git log -1 --format=%s",
+            ),
+            patch(
+                "*** Begin Patch\n*** Update File: main.rs\n@@\n-fn main() {}\n+fn main() { println!(\"patched\"); }\n*** End Patch\n",
+            ),
+        ];
+        let api = MockApi::responses_scripted(&calls, "done");
+        let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
+        let output = confined(env, "codex")
+            .args(["codex", "exec", "--skip-git-repo-check", "-c", &base_url])
+            .args(["-c", "features.responses_websockets=false"])
+            .args(["-c", "features.responses_websockets_v2=false", "work"])
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("SHELL", "/usr/bin/zsh")
+            .env("OPENAI_API_KEY", "sk-test-not-a-key")
+            .output()
+            .unwrap();
+        let all = all_output(&output);
+        assert!(output.status.success(), "{all}");
+        let outputs = api.tool_outputs();
+        assert_eq!(outputs.len(), calls.len(), "{outputs:#?}\n{all}");
+        assert!(outputs[0].contains("From a here-document"), "{outputs:#?}");
+        assert_eq!(
+            std::fs::read_to_string(repo.join("main.rs")).unwrap(),
+            "fn main() { println!(\"patched\"); }\n",
+            "{outputs:#?}"
+        );
+    });
+}

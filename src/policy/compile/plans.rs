@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The command with the arguments that register guard's hooks, then those
-/// the profile puts after its program's name (unless one of the profile's
-/// is there already), before the user's own.
+/// the profile puts after its program's name (each unless the user gave
+/// it already), before the user's own.
 pub(super) fn with_command_args(
     command: &[String],
     extra: &BTreeMap<String, Vec<String>>,
@@ -19,10 +19,13 @@ pub(super) fn with_command_args(
         .and_then(|program| Path::new(program).file_name())
         .and_then(|name| name.to_str())
         .unwrap_or_default();
-    if let Some(extra) = extra.get(name)
-        && !extra.iter().any(|arg| argv[1..].contains(arg))
-    {
-        argv.splice(1..1, extra.iter().cloned());
+    if let Some(extra) = extra.get(name) {
+        let missing: Vec<String> = extra
+            .iter()
+            .filter(|arg| !argv[1..].contains(arg))
+            .cloned()
+            .collect();
+        argv.splice(1..1, missing);
     }
     // Always, whatever the user passed: the hooks are guard's, not a
     // default the user's own flags replace. The user's own settings are

@@ -483,4 +483,14 @@ fn codex_hooks_are_registered_by_its_flags_before_the_users_arguments() {
     );
     assert!(flags.iter().any(|flag| flag.starts_with("hooks.state=")));
     assert!(argv.contains(&"--no-daemon".to_string()));
+    // Codex runs no sandbox of its own in one (it cannot build it there).
+    let sandbox = "--config=sandbox_mode=\"danger-full-access\"".to_string();
+    assert!(argv.contains(&sandbox), "{argv:?}");
+    // Each of the profile's arguments is added unless the user gave it,
+    // the others still are.
+    let given = ["codex", "--no-daemon", "exec", "hi"];
+    let policy = compile_profile("codex", &given, &host, true).unwrap();
+    let argv = &policy.command.argv;
+    assert_eq!(argv.iter().filter(|arg| *arg == "--no-daemon").count(), 1);
+    assert!(argv.contains(&sandbox), "{argv:?}");
 }
