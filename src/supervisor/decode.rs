@@ -28,6 +28,11 @@ pub enum Operation {
         /// elsewhere than its lexical removal) and not in `/proc` or `/dev`
         /// (`/proc/self`, `/dev/fd`, `/dev/stdin` name the caller's own).
         exact: bool,
+        /// The name the process gave when it named its program through one
+        /// of its own links in `/proc` (`/proc/self/exe`, as programs that
+        /// run themselves again do, or `/proc/self/fd/N`): `path` is then
+        /// the file that link led to while the process waited.
+        via: Option<PathBuf>,
     },
     /// `open`/`openat` for reading.
     Open {
@@ -71,23 +76,53 @@ pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) ->
                 true => libc::AT_FDCWD,
                 false => a[0] as i32,
             };
-            let path = resolve(call.pid, dirfd, &raw, working_dir)?;
+            let asked = resolve(call.pid, dirfd, &raw, working_dir)?;
             let (argv, argv_truncated) = remote.string_array(argv_address)?;
             let exact = execve
                 && !raw.split(|&byte| byte == b'/').any(|part| part == b"..")
-                && !path.starts_with("/proc")
-                && !path.starts_with("/dev");
+                && !asked.starts_with("/proc")
+                && !asked.starts_with("/dev");
+            let (path, via) = match through_own_link(call.pid, &asked) {
+                Some(file) => (file, Some(asked)),
+                None => (asked, None),
+            };
             Operation::Exec {
                 path,
                 argv,
                 argv_truncated,
                 cwd: cwd()?,
                 exact,
+                via,
             }
         }
         _ => return None,
     };
     Some(operation)
+}
+
+/// The file a program named through the calling thread's own link in
+/// `/proc` leads to (`/proc/self/exe`, `/proc/thread-self/fd/3`,
+/// `/dev/fd/3`, or the same under its own id), read from the thread's
+/// entry: in the supervisor, `/proc/self` is the supervisor. `None` for
+/// any other path, or a link to what has no path (a pipe, a deleted file).
+fn through_own_link(tid: u32, asked: &Path) -> Option<PathBuf> {
+    let own = Path::new("/proc").join(tid.to_string());
+    let rest = match asked.strip_prefix("/dev") {
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => ["/proc/self", "/proc/thread-self", own.to_str()?]
+            .iter()
+            .find_map(|prefix| asked.strip_prefix(prefix).ok())?
+            .to_path_buf(),
+    };
+    let mut parts = rest.components().map(|part| part.as_os_str());
+    let link = match (parts.next(), parts.next(), parts.next()) {
+        (Some(exe), None, None) if exe == "exe" => own.join("exe"),
+        (Some(fd), Some(number), None) if fd == "fd" => own.join("fd").join(number),
+        _ => return None,
+    };
+    let file = std::fs::read_link(link).ok()?;
+    let deleted = file.as_os_str().as_bytes().ends_with(b" (deleted)");
+    (file.is_absolute() && !deleted).then_some(file)
 }
 
 /// `raw` (as the process wrote it) made absolute: relative to the directory

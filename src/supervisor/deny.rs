@@ -49,6 +49,7 @@ mod tests {
             argv_truncated: false,
             cwd: repo_path.clone(),
             exact: true,
+            via: None,
         };
         let denial = rules.early_denial(&exec).unwrap();
         assert_eq!(denial.needs, "execute");

@@ -192,6 +192,7 @@ pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInf
             argv,
             argv_truncated,
             cwd,
+            via,
             ..
         } => {
             let mut exec = event(EventKind::Exec)
@@ -200,6 +201,9 @@ pub fn operation_event(operation: &Operation, syscall: &str, process: ProcessInf
                 .with("cwd", path_value(cwd));
             if *argv_truncated {
                 exec = exec.with("argv_truncated", true);
+            }
+            if let Some(via) = via {
+                exec = exec.with("via", path_value(via));
             }
             exec
         }

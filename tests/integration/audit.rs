@@ -613,6 +613,51 @@ fn a_tcp_bind_is_a_denied_record() {
 /// ran is recorded without one, and the summary lists only that one. An
 /// exec of a file the session may execute but whose mode does not let it
 /// is the kernel's refusal, and a `denied` record.
+/// A program that runs itself again through `/proc/self/exe` (Codex does
+/// for each command), or a file through its descriptor, is recorded as the
+/// file the process's own link led to, and is no "exec that ran other than
+/// its record named": in the supervisor, `/proc/self` is the supervisor.
+#[test]
+fn an_exec_through_the_processes_own_proc_links_names_their_file() {
+    for_each_identity(|env| {
+        for mode in crate::boundary::MODES {
+            let script = "bash -c 'exec /proc/self/exe -c \"echo again\"'; \
+                /usr/bin/python3 -c \"import os; fd = os.open('/usr/bin/true', os.O_RDONLY); os.execv('/dev/fd/%d' % fd, ['true'])\" && echo fd-ran";
+            let args: Vec<&str> = mode
+                .iter()
+                .copied()
+                .chain(["--allow-exec", "/usr/bin/python3"])
+                .collect();
+            let output = env.run_script(&args, script);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                stdout.contains("again") && stdout.contains("fd-ran"),
+                "{mode:?}: {}",
+                all_output(&output)
+            );
+            let (_, records) = env.last_log();
+            let execs: Vec<&Value> = (records.iter())
+                .filter(|r| r["kind"] == "exec" || r["kind"] == "exec_mismatch")
+                .collect();
+            let through = |via: &str| {
+                (execs.iter())
+                    .find(|r| r["via"].as_str().is_some_and(|v| v.starts_with(via)))
+                    .unwrap_or_else(|| panic!("{mode:?}: no exec via {via}: {execs:#?}"))
+            };
+            let bash = std::fs::canonicalize("/bin/bash").unwrap();
+            let again = through("/proc/self/exe");
+            assert_eq!(again["path"], bash.to_str().unwrap(), "{mode:?}: {again}");
+            let by_descriptor = through("/dev/fd/");
+            assert_eq!(
+                by_descriptor["path"], "/usr/bin/true",
+                "{mode:?}: {by_descriptor}"
+            );
+            let mismatches = execs.iter().filter(|r| r["kind"] == "exec_mismatch");
+            assert_eq!(mismatches.count(), 0, "{mode:?}: {execs:#?}");
+        }
+    });
+}
+
 #[test]
 fn an_exec_of_a_missing_program_is_a_failed_exec() {
     for_each_identity(|env| {
