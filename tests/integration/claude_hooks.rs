@@ -383,3 +383,36 @@ fn tool_call_reports_are_recorded_as_they_happen() {
         "the report was recorded when it was made: {records:#?}"
     );
 }
+
+/// Claude Code with its own sandbox enabled (`sandbox.enabled` in the
+/// user's settings) runs its commands in the session: its sandbox
+/// (bubblewrap, and a proxy on a unix socket) cannot start there, and
+/// failed the session's first command; guard's settings turn it off.
+#[test]
+fn claude_codes_own_sandbox_enabled_does_not_fail_its_commands() {
+    for_each_identity(|env| {
+        let claude = env.home.join(".claude");
+        std::fs::create_dir_all(&claude).unwrap();
+        std::fs::write(
+            claude.join("settings.json"),
+            r#"{"sandbox": {"enabled": true}}"#,
+        )
+        .unwrap();
+        env.give(&claude);
+        let made = env.repo.join("made-by-bash.txt");
+        let _ = std::fs::remove_file(&made);
+        let command = format!(
+            "echo from-bash > {} && cat {}",
+            made.display(),
+            made.display()
+        );
+        let api = MockApi::start_tool("Bash", json!({"command": command, "description": "x"}));
+        let output = confined_claude(env, "claude", &api, "Run it.", &["--allowedTools", "Bash"]);
+        let text = all_output(&output);
+        assert!(output.status.success(), "{text}");
+        let answer = api.last_message();
+        let result = answer["content"][0].to_string();
+        assert!(result.contains("from-bash"), "{result}\n{text}");
+        assert_eq!(std::fs::read_to_string(&made).unwrap(), "from-bash\n");
+    });
+}

@@ -55,6 +55,10 @@ pub fn without_user_settings(args: &[String]) -> Vec<String> {
 /// Claude Code settings that register guard's hooks for every tool: what
 /// `guard run -- claude` hands the session's Claude Code with `--settings`,
 /// laid over the settings the user passed with their own `--settings`.
+/// They also turn Claude Code's own sandbox off: guard is the sandbox its
+/// commands run in, and Claude Code's (sandbox-runtime: bubblewrap and a
+/// proxy on a unix socket) cannot start in a session, where it failed the
+/// first command of every session it was enabled in.
 pub fn claude_settings(guard: &Path, user: Option<&serde_json::Value>) -> String {
     let hooks: serde_json::Map<String, serde_json::Value> = CLAUDE_EVENTS
         .iter()
@@ -66,6 +70,9 @@ pub fn claude_settings(guard: &Path, user: Option<&serde_json::Value>) -> String
         })
         .collect();
     let mut settings = user.cloned().unwrap_or_else(|| json!({}));
-    overlay(&mut settings, &json!({ "hooks": hooks }));
+    overlay(
+        &mut settings,
+        &json!({ "hooks": hooks, "sandbox": { "enabled": false } }),
+    );
     settings.to_string()
 }

@@ -74,10 +74,13 @@ fn the_users_own_claude_settings_are_taken_in() {
     assert_eq!(user_settings(&inline).as_deref(), Some("{\"a\":1}"));
     assert!(without_user_settings(&inline).is_empty());
     assert_eq!(user_settings(&["--".into(), "--settings".into()]), None);
-    let user = json!({"model": "x", "hooks": {"PreToolUse": [{"matcher": "Bash"}]}});
+    let user = json!({"model": "x", "hooks": {"PreToolUse": [{"matcher": "Bash"}]},
+                      "sandbox": {"enabled": true, "autoAllowBashIfSandboxed": true}});
     let merged: serde_json::Value =
         serde_json::from_str(&claude_settings(Path::new("/g"), Some(&user))).unwrap();
     assert_eq!(merged["model"], "x");
+    // Claude Code's own sandbox cannot start in a session: guard's is the one.
+    assert_eq!(merged["sandbox"]["enabled"], false);
     let pre = merged["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre.len(), 2);
     assert_eq!(
