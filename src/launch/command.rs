@@ -63,10 +63,14 @@ fn confine(plan: &Plan<'_>, control: Option<UnixStream>) -> Result<(), SetupErro
 }
 
 /// Becomes the command: unblocks the signals guard and the anchor handle
-/// themselves and executes. Returns only on failure.
+/// themselves, lets `SIGPIPE` end the process again, and executes.
+/// Returns only on failure.
 pub fn exec(plan: &Plan<'_>) -> SetupError {
     if let Err(error) = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None) {
         return system("unblock signals")(error.into());
+    }
+    if let Err(error) = sys::default_sigpipe() {
+        return system("restore SIGPIPE's default action")(error);
     }
     let error = nix::unistd::execve(&plan.program, &plan.argv, &plan.env).unwrap_err();
     SetupError::Exec {

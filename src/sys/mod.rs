@@ -108,6 +108,20 @@ pub fn exit_immediately(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// Puts `SIGPIPE` back to its default action (end the process) for what
+/// the calling process executes next. Rust's runtime ignores it in guard,
+/// and an ignored signal stays ignored across `execve`: the session's
+/// programs would get `EPIPE` where they expect to end (`make -v | head -1`
+/// printing "write error"), as `std::process::Command` resets it too.
+pub fn default_sigpipe() -> std::io::Result<()> {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: installing the default disposition runs no handler code, so
+    // none of `signal`'s requirements on a handler apply.
+    unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }
+        .map(drop)
+        .map_err(std::io::Error::from)
+}
+
 /// The terminal device of the first of stdin, stdout, stderr that is one.
 pub fn terminal_name() -> Option<std::path::PathBuf> {
     use std::os::fd::BorrowedFd;

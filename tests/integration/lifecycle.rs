@@ -70,6 +70,38 @@ fn here_documents_work_in_every_shell_of_every_assistant_profile() {
     }
 }
 
+/// The session's programs start with `SIGPIPE`'s default action and no
+/// signal blocked, as from a shell: guard's runtime ignores it, and an
+/// ignored signal stays ignored across `execve`, so the writer of a
+/// pipeline whose reader left would get `EPIPE` and a "write error"
+/// instead of ending quietly.
+#[test]
+fn the_command_starts_with_the_default_signal_actions() {
+    for_each_identity(|env| {
+        for mode in crate::boundary::MODES {
+            let script = "grep -E '^Sig(Ign|Blk)' /proc/self/status; \
+                          cat /dev/zero | head -c 1 >/dev/null; echo writer=${PIPESTATUS[0]}";
+            let output = env.run_script(mode, script);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            let mask = |name: &str| {
+                let line = stdout.lines().find(|line| line.starts_with(name));
+                let hex = line.and_then(|line| line.split_whitespace().nth(1));
+                u64::from_str_radix(hex.unwrap_or_else(|| panic!("{stdout}")), 16).unwrap()
+            };
+            let sigpipe = 1 << (libc::SIGPIPE - 1);
+            assert_eq!(mask("SigIgn:") & sigpipe, 0, "{mode:?}: {stdout}");
+            assert_eq!(mask("SigBlk:"), 0, "{mode:?}: {stdout}");
+            // 128 + SIGPIPE: the writer ended by the signal, as unconfined.
+            assert!(
+                stdout.contains("writer=141"),
+                "{mode:?}: {}",
+                all_output(&output)
+            );
+        }
+    });
+}
+
 #[test]
 fn guard_killed_takes_the_whole_session_with_it() {
     let env = TestEnv::new(identities()[0]);
