@@ -486,3 +486,31 @@ fn node_fetch_goes_through_the_proxy() {
         );
     });
 }
+
+/// The CA bundles the user's tools trust (a company's TLS-inspecting proxy
+/// needs its own) reach the assistants' sessions, and the system's is
+/// readable there: without them every npm, pip and git fetch through such a
+/// proxy fails with "self-signed certificate in certificate chain".
+#[test]
+fn the_users_ca_bundles_reach_an_assistants_session() {
+    let env = TestEnv::new(identities()[0]);
+    let bundle = "/etc/ssl/certs/ca-certificates.crt";
+    let script = "printf '%s|%s\\n' \"$NODE_EXTRA_CA_CERTS\" \"$SSL_CERT_FILE\"; \
+                  node -e 'require(\"https\")' && head -c 27 \"$SSL_CERT_FILE\"";
+    let output = env
+        .guard(&["run", "-p", "assistant", "--", "bash", "-c", script])
+        .env("NODE_EXTRA_CA_CERTS", bundle)
+        .env("SSL_CERT_FILE", bundle)
+        .output()
+        .unwrap();
+    let text = all_output(&output);
+    assert!(output.status.success(), "{text}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("{bundle}|{bundle}\n")),
+        "{text}"
+    );
+    assert!(stdout.contains("-----BEGIN CERTIFICATE-----"), "{text}");
+    // Node read the extra certificates (it warns when it cannot).
+    assert!(!text.contains("Ignoring extra certs"), "{text}");
+}
