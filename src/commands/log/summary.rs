@@ -32,7 +32,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         let unchanged = record.contains_key("unchanged");
         match text(record, "kind") {
             kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
-                if !failed && !unchanged =>
+                if !failed && !unchanged && !(kind == "write" && is_sink(path)) =>
             {
                 changed
                     .entry(kind)
@@ -198,6 +198,17 @@ fn print_tree(
         print_tree(out, execs, child, depth + 1, printed)?;
     }
     Ok(())
+}
+
+/// A device written to that keeps nothing (`/dev/null`, a terminal): an
+/// open of it for writing changes no file.
+fn is_sink(path: &str) -> bool {
+    matches!(
+        path,
+        "/dev/null" | "/dev/zero" | "/dev/full" | "/dev/tty" | "/dev/random" | "/dev/urandom"
+    ) || path
+        .strip_prefix("/dev/pts/")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// How a change reads in the summary: its path, and for a rename where
