@@ -26,13 +26,16 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut mismatches = Vec::new();
     for record in &records {
         let path = text(record, "path");
+        let kind = text(record, "kind");
         // A call that failed (an `errno`) changed nothing, nor did one
-        // that set what already was (`unchanged`).
+        // that set what already was (`unchanged`), nor a write to a device
+        // that keeps nothing.
         let failed = record.contains_key("errno");
-        let unchanged = record.contains_key("unchanged");
-        match text(record, "kind") {
-            kind @ ("write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata")
-                if !failed && !unchanged && !(kind == "write" && is_sink(path)) =>
+        let changed_nothing =
+            failed || record.contains_key("unchanged") || (kind == "write" && is_sink(path));
+        match kind {
+            "write" | "create" | "delete" | "rename" | "mkdir" | "link" | "metadata"
+                if !changed_nothing =>
             {
                 changed
                     .entry(kind)
