@@ -213,12 +213,13 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
             (host, input.repo),
         )?;
     }
+    let mode = match profile.network.mode {
+        Some(NetworkModeSetting::Host) => NetworkMode::Host,
+        Some(NetworkModeSetting::Allow) => NetworkMode::Allow,
+        Some(NetworkModeSetting::None) | None => NetworkMode::None,
+    };
     let network = NetworkPolicy {
-        mode: match profile.network.mode {
-            Some(NetworkModeSetting::Host) => NetworkMode::Host,
-            Some(NetworkModeSetting::Allow) => NetworkMode::Allow,
-            Some(NetworkModeSetting::None) | None => NetworkMode::None,
-        },
+        mode,
         unix_sockets: builder.unix_sockets(&profile.network)?,
         allow: profile
             .network
@@ -241,6 +242,12 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
                 profile: input.profile.name.clone(),
                 message: format!("network.resolve: {message}"),
             })?,
+        upstream: match mode {
+            NetworkMode::Allow => {
+                super::upstream::from_environment(host).map_err(CompileError::UpstreamProxy)?
+            }
+            NetworkMode::None | NetworkMode::Host => None,
+        },
     };
 
     Ok(Policy {

@@ -104,6 +104,9 @@ pub enum CompileError {
         /// What contradicts what.
         message: String,
     },
+    /// The user's proxy variable cannot be used.
+    #[error("{0}; guard's proxy goes on through it: unset it, or name an http:// proxy")]
+    UpstreamProxy(super::UpstreamError),
     /// No command was given.
     #[error("no command given (usage: guard run [OPTIONS] -- COMMAND [ARGS...])")]
     EmptyCommand,

@@ -28,6 +28,7 @@ pub mod refusal;
 mod render;
 mod session_rules;
 pub mod trust;
+mod upstream;
 mod vars;
 mod verified;
 
@@ -47,6 +48,7 @@ pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
 pub use network::{AuthorityError, HostRule, HostRuleError, is_private, split_host_port};
 pub use render::mechanism_text;
 pub use session_rules::SessionRules;
+pub use upstream::{UpstreamError, UpstreamProxy};
 pub use vars::Variables;
 pub use verified::{
     ContentCheck, ObjectRole, ObjectStore, Replacing, STAGING_PREFIX, VerifiedFile,
@@ -415,6 +417,9 @@ pub struct NetworkPolicy {
     pub allow_private: bool,
     /// Name-to-address overrides for the proxy (`host:port` → address).
     pub resolve: BTreeMap<String, std::net::IpAddr>,
+    /// With `allow`: the user's own HTTP proxy (`HTTPS_PROXY`), which
+    /// guard's proxy tunnels the allowed connections through.
+    pub upstream: Option<UpstreamProxy>,
 }
 
 /// IP networking of a session.

@@ -46,6 +46,17 @@ impl fmt::Display for Policy {
             NetworkMode::Host => "host (unrestricted)".to_string(),
         };
         writeln!(f, "network   {mode}; unix sockets {unix}")?;
+        if let Some(proxy) = &self.network.upstream {
+            let except = match proxy.no_proxy.is_empty() {
+                true => String::new(),
+                false => format!(", but for {} (NO_PROXY)", proxy.no_proxy.join(" ")),
+            };
+            writeln!(
+                f,
+                "          then on through the user's proxy {}:{} ({}){except}",
+                proxy.host, proxy.port, proxy.variable
+            )?;
+        }
         writeln!(
             f,
             "\nfilesystem (r read, w write, x execute; a directory covers what is beneath)"

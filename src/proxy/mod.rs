@@ -9,8 +9,12 @@
 //! `connect` and only lets IP sockets reach the proxy's address (race-free),
 //! Landlock allows TCP connect to the proxy's port only, and seccomp refuses
 //! UDP and raw sockets, so there is no DNS of the session's own either.
+//! Where the user has an HTTP proxy of their own (`HTTPS_PROXY`), allowed
+//! connections go on through it (`upstream`), but for `NO_PROXY` names and
+//! `network.resolve` entries.
 
 mod request;
+mod upstream;
 
 use crate::audit::{Event, EventKind, EventSender};
 use crate::credentials::Secret;
@@ -55,6 +59,7 @@ struct Shared {
     expected_authorization: String,
     events: EventSender,
     gate: Option<DestinationGate>,
+    upstream: Option<upstream::Upstream>,
 }
 
 /// A last say over a destination the rules allow: `Err` with the reason to
@@ -131,6 +136,7 @@ impl Proxy {
             expected_authorization: format!("guard:{}", self.token.expose()),
             events,
             gate,
+            upstream: network.upstream.as_ref().map(upstream::Upstream::new),
         });
         std::thread::Builder::new()
             .name("guard-proxy".into())
@@ -151,6 +157,8 @@ struct Outcome {
     allowed: bool,
     reason: String,
     upstream: Option<SocketAddr>,
+    /// The user's proxy the connection went through.
+    through: Option<String>,
     sent: u64,
     received: u64,
 }
@@ -194,6 +202,9 @@ fn handle(mut client: TcpStream, shared: &Shared) {
     if let Some(upstream) = outcome.upstream {
         event = event.with("address", upstream.to_string());
     }
+    if let Some(proxy) = outcome.through {
+        event = event.with("through", proxy);
+    }
     shared.events.send(event);
 }
 
@@ -230,6 +241,7 @@ fn answer_error(
         allowed,
         reason,
         upstream: None,
+        through: None,
         sent: 0,
         received: 0,
     }
@@ -300,50 +312,14 @@ fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> 
         return refuse(client, "403 Forbidden", host, port, reason);
     }
     let rule = format!("network.allow {rule}");
-    let addresses: Vec<SocketAddr> = match shared
-        .resolve
-        .get(&format!("{}:{port}", host.to_ascii_lowercase()))
-    {
-        Some(address) => vec![SocketAddr::new(*address, port)],
-        None => match (host, port).to_socket_addrs() {
-            Ok(addresses) => addresses
-                .filter(|a| shared.allow_private || !is_private(a.ip()))
-                .collect(),
-            Err(error) => {
-                return answer_error(
-                    client,
-                    "502 Bad Gateway",
-                    host,
-                    port,
-                    format!("{rule}; cannot resolve: {error}"),
-                    true,
-                );
-            }
-        },
+    let Connected {
+        stream: mut upstream,
+        peer,
+        through,
+    } = match connect(client, host, port, &rule, shared) {
+        Ok(connected) => connected,
+        Err(outcome) => return *outcome,
     };
-    if addresses.is_empty() {
-        return refuse(
-            client,
-            "403 Forbidden",
-            host,
-            port,
-            format!("{rule}, but it resolves only to private addresses (network.allow_private)"),
-        );
-    }
-    let upstream = addresses
-        .iter()
-        .find_map(|address| TcpStream::connect_timeout(address, CONNECT_TIMEOUT).ok());
-    let Some(mut upstream) = upstream else {
-        return answer_error(
-            client,
-            "502 Bad Gateway",
-            host,
-            port,
-            format!("{rule}; upstream unreachable"),
-            true,
-        );
-    };
-    let peer = upstream.peer_addr().ok();
     if request.method == "CONNECT"
         && client
             .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -380,9 +356,97 @@ fn serve_request(client: &mut TcpStream, request: &Request, shared: &Shared) -> 
         allowed: true,
         reason: rule,
         upstream: peer,
+        through,
         sent: sent + (head.len() + request.buffered_body.len()) as u64,
         received,
     }
+}
+
+/// A connection made for an allowed destination.
+struct Connected {
+    stream: TcpStream,
+    /// The address connected to.
+    peer: Option<SocketAddr>,
+    /// The user's proxy it goes through.
+    through: Option<String>,
+}
+
+/// A connection to an allowed `host:port`: through the user's proxy where
+/// one applies, else to an address the name resolves to (refusing private
+/// ones unless allowed). `Err`: the client was answered.
+fn connect(
+    client: &mut TcpStream,
+    host: &str,
+    port: u16,
+    rule: &str,
+    shared: &Shared,
+) -> Result<Connected, Box<Outcome>> {
+    let key = format!("{}:{port}", host.to_ascii_lowercase());
+    if let Some(proxy) = &shared.upstream
+        && proxy.applies_to(host)
+        && !shared.resolve.contains_key(&key)
+    {
+        return match proxy.tunnel(host, port, CONNECT_TIMEOUT) {
+            Ok((stream, address)) => Ok(Connected {
+                stream,
+                peer: Some(address),
+                through: Some(proxy.name()),
+            }),
+            Err(why) => Err(Box::new(answer_error(
+                client,
+                "502 Bad Gateway",
+                host,
+                port,
+                format!("{rule}; {why}"),
+                true,
+            ))),
+        };
+    }
+    let addresses: Vec<SocketAddr> = match shared.resolve.get(&key) {
+        Some(address) => vec![SocketAddr::new(*address, port)],
+        None => match (host, port).to_socket_addrs() {
+            Ok(addresses) => addresses
+                .filter(|a| shared.allow_private || !is_private(a.ip()))
+                .collect(),
+            Err(error) => {
+                return Err(Box::new(answer_error(
+                    client,
+                    "502 Bad Gateway",
+                    host,
+                    port,
+                    format!("{rule}; cannot resolve: {error}"),
+                    true,
+                )));
+            }
+        },
+    };
+    if addresses.is_empty() {
+        return Err(Box::new(refuse(
+            client,
+            "403 Forbidden",
+            host,
+            port,
+            format!("{rule}, but it resolves only to private addresses (network.allow_private)"),
+        )));
+    }
+    let upstream = addresses
+        .iter()
+        .find_map(|address| TcpStream::connect_timeout(address, CONNECT_TIMEOUT).ok());
+    let Some(stream) = upstream else {
+        return Err(Box::new(answer_error(
+            client,
+            "502 Bad Gateway",
+            host,
+            port,
+            format!("{rule}; upstream unreachable"),
+            true,
+        )));
+    };
+    Ok(Connected {
+        peer: stream.peer_addr().ok(),
+        stream,
+        through: None,
+    })
 }
 
 /// Copies both ways until both sides are done; returns bytes client→upstream

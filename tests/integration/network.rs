@@ -514,3 +514,110 @@ fn the_users_ca_bundles_reach_an_assistants_session() {
     // Node read the extra certificates (it warns when it cannot).
     assert!(!text.contains("Ignoring extra certs"), "{text}");
 }
+
+/// A stand-in for a company's HTTP proxy: each connection's `CONNECT` head
+/// is kept, and the tunnel goes to 127.0.0.1:`target` whatever it names.
+fn company_proxy(target: u16) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            let mut head = String::new();
+            while !head.ends_with("\r\n\r\n") {
+                if reader.read_line(&mut head).unwrap_or(0) == 0 {
+                    break;
+                }
+            }
+            seen.lock().unwrap().push(head);
+            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let mut to_client = client.try_clone().unwrap();
+            to_client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .unwrap();
+            let (mut from_server, mut to_server) = (server.try_clone().unwrap(), server);
+            std::thread::spawn(move || std::io::copy(&mut reader, &mut to_server));
+            std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
+        }
+    });
+    (port, heads)
+}
+
+/// Where the only way out is the user's own HTTP proxy (`HTTPS_PROXY`),
+/// guard's proxy tunnels the allowed connections through it, with the
+/// proxy's credential, which reaches neither the session nor the log; a
+/// `NO_PROXY` name is reached directly.
+#[test]
+fn allowed_connections_go_on_through_the_users_own_proxy() {
+    for_each_identity(|env| {
+        let web =
+            serve("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nfar-away");
+        let (proxy, heads) = company_proxy(web);
+        let fetch = format!(
+            "import urllib.request, os\n\
+             assert 's3cret' not in str(os.environ)\n\
+             print(urllib.request.urlopen('http://far.test:{web}/', timeout=20).read().decode())\n"
+        );
+        let script = env.home.join("fetch.py");
+        std::fs::write(&script, fetch).unwrap();
+        env.give(&script);
+        let run = |no_proxy: &str| {
+            env.guard(&["run", "--allow-read", env.home.to_str().unwrap()])
+                .args(["--allow-exec", "/usr/bin/python3"])
+                .args(["--allow-domain", &format!("far.test:{web}")])
+                .args(["--", "/usr/bin/python3", script.to_str().unwrap()])
+                .env(
+                    "HTTPS_PROXY",
+                    format!("http://alice:s3cret@127.0.0.1:{proxy}"),
+                )
+                .env("NO_PROXY", no_proxy)
+                .output()
+                .unwrap()
+        };
+        let output = run("localhost");
+        let text = all_output(&output);
+        assert!(output.status.success(), "{text}");
+        assert!(text.contains("far-away"), "{text}");
+        let seen = heads.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(
+            seen[0].starts_with(&format!("CONNECT far.test:{web} HTTP/1.1\r\n")),
+            "{seen:?}"
+        );
+        // base64("alice:s3cret")
+        assert!(
+            seen[0].contains("Proxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n"),
+            "{seen:?}"
+        );
+        let connects = last_records(env, Some("connect"));
+        let through = connects.iter().find(|r| r["host"] == "far.test");
+        assert_eq!(
+            through.map(|r| r["through"].clone()),
+            Some(serde_json::json!(format!("127.0.0.1:{proxy}"))),
+            "{connects:#?}"
+        );
+        let (log, _) = env.last_log();
+        let log = std::fs::read_to_string(log).unwrap();
+        assert!(!log.contains("s3cret") && !log.contains("YWxpY2U6czNjcmV0"));
+        // Named in NO_PROXY: no tunnel (and here no address of its own).
+        let output = run("far.test");
+        assert!(!output.status.success(), "{}", all_output(&output));
+        assert_eq!(heads.lock().unwrap().len(), 1);
+        // A proxy guard cannot go through stops the session, naming the
+        // variable but not its password.
+        let output = env
+            .guard(&["run", "--allow-domain", "far.test", "--", "true"])
+            .env("HTTPS_PROXY", "socks5://alice:s3cret@127.0.0.1:1080")
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert_eq!(output.status.code(), Some(125), "{text}");
+        assert!(
+            text.contains("HTTPS_PROXY: guard goes on only through an http:// proxy"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    });
+}
