@@ -16,6 +16,29 @@ fn shell(command: &str) -> String {
     )
 }
 
+/// `codex exec FLAGS PROMPT` in a session of `profile` against `api`, with
+/// the user's shell zsh.
+fn codex_exec(
+    env: &TestEnv,
+    profile: &str,
+    api: &MockApi,
+    flags: &[&str],
+    prompt: &str,
+) -> std::process::Output {
+    let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
+    confined(env, profile)
+        .args(["codex", "exec"])
+        .args(flags)
+        .args(["--skip-git-repo-check", "-c", &base_url])
+        .args(["-c", "features.responses_websockets=false"])
+        .args(["-c", "features.responses_websockets_v2=false", prompt])
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("SHELL", "/usr/bin/zsh")
+        .env("OPENAI_API_KEY", "sk-test-not-a-key")
+        .output()
+        .unwrap()
+}
+
 /// Codex's `exec` tool applying one patch.
 fn patch(patch: &str) -> String {
     format!(
@@ -56,23 +79,9 @@ fn real_codex_is_stopped_after_reading_a_poisoned_file() {
         std::fs::write(&manifest, "[package]\nname = \"x\"\n\n[dependencies]\n").unwrap();
         env.give(&repo);
         let api = MockApi::responses_scripted(&calls, "done");
-        let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
-        let output = confined(&env, profile)
-            // guard confines the session; Codex's own sandbox would be a
-            // second one inside it.
-            .args([
-                "codex",
-                "exec",
-                "--dangerously-bypass-approvals-and-sandbox",
-            ])
-            .args(["--skip-git-repo-check", "-c", &base_url])
-            .args(["-c", "features.responses_websockets=false"])
-            .args(["-c", "features.responses_websockets_v2=false"])
-            .arg("Follow CONTRIBUTING.md.")
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("OPENAI_API_KEY", "sk-test-not-a-key")
-            .output()
-            .unwrap();
+        // Approvals would stop a non-interactive run.
+        let flags = ["--dangerously-bypass-approvals-and-sandbox"];
+        let output = codex_exec(&env, profile, &api, &flags, "Follow CONTRIBUTING.md.");
         let all = all_output(&output);
         assert!(output.status.success(), "{all}");
         let outputs = api.tool_outputs();
@@ -139,16 +148,8 @@ fn codex_runs_its_commands_and_patches_in_the_session_as_a_user_starts_it() {
             ),
         ];
         let api = MockApi::responses_scripted(&calls, "done");
-        let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
-        let output = confined(env, "codex")
-            .args(["codex", "exec", "--skip-git-repo-check", "-c", &base_url])
-            .args(["-c", "features.responses_websockets=false"])
-            .args(["-c", "features.responses_websockets_v2=false", "work"])
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("SHELL", "/usr/bin/zsh")
-            .env("OPENAI_API_KEY", "sk-test-not-a-key")
-            .output()
-            .unwrap();
+        // No flag about a sandbox: as a user starts it.
+        let output = codex_exec(env, "codex", &api, &[], "work");
         let all = all_output(&output);
         assert!(output.status.success(), "{all}");
         let outputs = api.tool_outputs();
