@@ -159,7 +159,9 @@ pub fn run(
         &anchor,
         &mut signals,
     );
-    signals.restore();
+    // The signals stay blocked (see `SessionSignals`): the rest of the
+    // session's end is not cut short by one.
+    drop(signals);
     let (log, audit_error) = writer.finish();
     let outcome = match (outcome, audit_error) {
         (Ok(_), Some(error)) => Err(LaunchError::Audit(error)),

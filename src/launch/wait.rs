@@ -115,22 +115,23 @@ pub fn wait_forwarding(
 
 /// The signals guard handles while a session runs, blocked and read from a
 /// signalfd. SIGTSTP stays default: on ^Z guard stops with the command, so the
-/// shell's job control sees one job.
+/// shell's job control sees one job. They stay blocked until guard exits:
+/// one that arrives once the command has ended (a terminal's hang-up as
+/// it closes, a second ^C) goes with guard's exit, and never cuts short the
+/// session's end — its last records, the credentials' revocation, the seal.
 pub struct SessionSignals {
     fd: SignalFd,
-    previous: SigSet,
 }
 
 impl SessionSignals {
     /// Blocks SIGCHLD, SIGINT, SIGQUIT, SIGTERM and SIGHUP and opens the signalfd.
     pub fn take() -> Result<SessionSignals, LaunchError> {
         let handled = handled_signals();
-        let mut previous = SigSet::empty();
-        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&handled), Some(&mut previous))
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&handled), None)
             .map_err(nix_system("block signals"))?;
         let fd = SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC)
             .map_err(nix_system("signalfd"))?;
-        Ok(SessionSignals { fd, previous })
+        Ok(SessionSignals { fd })
     }
 
     /// Waits for the main child and returns its exit code (128+N for signal
@@ -138,10 +139,5 @@ impl SessionSignals {
     pub fn wait_for(&mut self, child: Pid) -> Result<i32, LaunchError> {
         wait_forwarding(&self.fd, child, Some(STOP_GRACE), None)
             .map_err(nix_system("read signalfd"))
-    }
-
-    /// Restores guard's signal mask.
-    pub fn restore(&self) {
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
     }
 }

@@ -218,6 +218,7 @@ pub fn run(
     // 8. Seal the log with how the session ended, signed when guard has a
     //    signing identity.
     let end = records::session_end(&outcome, log.counts(), started.elapsed());
+    injected_pause("seal");
     let sealed = seal(&mut log, end, &state.identity());
     let outcome = outcome?;
     sealed?;
@@ -303,4 +304,18 @@ fn refuse_writable_state(policy: &Policy, dirs: &[&Path]) -> Result<(), SessionE
         }
     }
     Ok(())
+}
+
+/// In a debug build, the pause a test asks for before `step` with
+/// `GUARD_TEST_PAUSE=STEP@MS`, to send guard a signal in it. Release builds
+/// have no such variable.
+fn injected_pause(step: &str) {
+    #[cfg(debug_assertions)]
+    if let Ok(asked) = std::env::var("GUARD_TEST_PAUSE")
+        && let Some((name, ms)) = asked.split_once('@')
+        && name == step
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms.parse().unwrap_or(0)));
+    }
+    let _ = step;
 }

@@ -66,19 +66,26 @@ fn ask_and_exit(pane: &Pane) {
     // Without the key the answer is "Not logged in · Please run /login".
     let screen = pane.wait_for_within("● done", Duration::from_secs(60));
     assert!(!screen.contains("Please run /login"), "{screen}");
+    let screen = exit_claude(pane);
+    // An ordinary session ends without a word from guard.
+    assert!(!screen.contains("guard: "), "{screen}");
+}
+
+/// Leaves Claude Code with `/exit` and waits for guard's exit status from
+/// the shell (the session has then ended, its log sealed); returns the
+/// screen, which must show status 0.
+pub(crate) fn exit_claude(pane: &Pane) -> String {
     pane.keys(&["/exit", "Enter"]);
     std::thread::sleep(Duration::from_millis(500));
     if !pane.text().contains("Resume this session") {
         pane.keys(&["Enter"]);
     }
     pane.wait_for_within("Resume this session", Duration::from_secs(30));
-    // guard's exit status (after fg, the job's), once the shell is back.
     std::thread::sleep(Duration::from_millis(500));
     pane.keys(&["echo GUARD_EXIT=$?", "Enter"]);
     let screen = pane.wait_for_within("\nGUARD_EXIT=", Duration::from_secs(30));
     assert!(screen.contains("\nGUARD_EXIT=0"), "{screen}");
-    // An ordinary session ends without a word from guard.
-    assert!(!screen.contains("guard: "), "{screen}");
+    screen
 }
 
 #[test]

@@ -102,6 +102,48 @@ fn the_command_starts_with_the_default_signal_actions() {
     });
 }
 
+/// A hang-up (the terminal closing as the client exits), a ^C or a TERM
+/// that reaches guard once the command has ended does not cut the
+/// session's end short: the log is sealed and guard exits with the
+/// command's status. (A debug build pauses before the seal on request.)
+#[test]
+fn a_signal_after_the_command_ended_does_not_cut_the_seal_short() {
+    let env = TestEnv::new(identities()[0]);
+    let mut child = env
+        .guard(&["run", "--", "true"])
+        .env("GUARD_TEST_PAUSE", "seal@2000")
+        .spawn()
+        .unwrap();
+    // The command's records are written before the pause.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let path = env.guard(&["log", "path"]).output().unwrap();
+        let path = String::from_utf8_lossy(&path.stdout).trim().to_string();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("\"kind\":\"exec\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exec record: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let guard = nix::unistd::Pid::from_raw(child.id() as i32);
+    for signal in [
+        nix::sys::signal::Signal::SIGHUP,
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+    ] {
+        nix::sys::signal::kill(guard, signal).unwrap();
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let verify = env.guard(&["log", "verify"]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", all_output(&verify));
+}
+
 #[test]
 fn guard_killed_takes_the_whole_session_with_it() {
     let env = TestEnv::new(identities()[0]);
