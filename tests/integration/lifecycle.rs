@@ -70,6 +70,22 @@ fn here_documents_work_in_every_shell_of_every_assistant_profile() {
     }
 }
 
+/// The everyday tools the assistants' commands reach for run in the
+/// default session (`timeout 60 npm test`, `base64 -d`).
+#[test]
+fn everyday_tools_run_in_a_session() {
+    let env = TestEnv::new(identities()[0]);
+    let script = "timeout 10 true && echo aGk= | base64 -d && printf 'a\\nb\\n' | tac | paste -sd, \
+                  && echo x | od -c | head -1 >/dev/null && nohup true && echo tools-ok";
+    let output = env.run_script(&[], script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("hib,a\ntools-ok"),
+        "{}",
+        all_output(&output)
+    );
+}
+
 /// The session's programs start with `SIGPIPE`'s default action and no
 /// signal blocked, as from a shell: guard's runtime ignores it, and an
 /// ignored signal stays ignored across `execve`, so the writer of a
