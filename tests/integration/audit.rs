@@ -360,7 +360,8 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
     let env = TestEnv::new(identities()[0]);
     let script = "echo new > made.txt; rm -f never-there.txt; rm never-there-either.txt; \
                   echo x >> .git/config; echo draft > notes.tmp; mv notes.tmp notes.md; \
-                  ln -s made.txt pointer; echo gone > /dev/null; true";
+                  ln -s made.txt pointer; echo gone > /dev/null; \
+                  echo t > \"$TMPDIR/scratch\"; cat \"$TMPDIR/scratch\" >/dev/null; true";
     let output = env.run_script(&[], script);
     assert!(output.status.success(), "{}", all_output(&output));
     // No argument: the last session, for every view of one session.
@@ -417,6 +418,11 @@ fn the_summary_of_the_last_session_lists_only_what_changed() {
     assert!(denials.contains(".git/config"), "{text}");
     let outside = &text[reads_at..changed_at];
     assert!(outside.contains("/usr/lib"), "{text}");
+    // A directory of the session's own says what it is.
+    assert!(
+        outside.contains("/tmp  (the session's temporary directory)"),
+        "{text}"
+    );
     assert!(
         !outside.contains(env.repo.to_str().unwrap()),
         "reads in the repository are not outside it:\n{text}"

@@ -124,8 +124,19 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     } else if top.is_empty() {
         writeln!(out, "  (none)")?;
     }
+    let places = private_places(&session.start);
     for (dir, count) in top.iter().take(20) {
-        writeln!(out, "  {count:>6}  {}", crate::text::for_terminal(dir))?;
+        let whose = places
+            .iter()
+            .find(|(private, _)| Path::new(dir).starts_with(private))
+            .map(|(_, what)| format!("  ({what})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {count:>6}  {}{}",
+            crate::text::for_terminal(dir),
+            crate::text::for_terminal(&whose)
+        )?;
     }
     if top.len() > 20 {
         writeln!(out, "  … and {} more directories", top.len() - 20)?;
@@ -201,6 +212,32 @@ fn print_tree(
         print_tree(out, execs, child, depth + 1, printed)?;
     }
     Ok(())
+}
+
+/// The session's own directories its policy made (from the start record),
+/// each with what it stands for: a read there is of the session's copy or
+/// layer, named by the real directory it stands in for.
+fn private_places(start: &Map<String, Value>) -> Vec<(String, String)> {
+    let policy = &start.get("policy").cloned().unwrap_or_default();
+    let text_at = |value: &Value, key: &str| value[key].as_str().unwrap_or_default().to_string();
+    let mut places = Vec::new();
+    for client in policy["client_dirs"].as_array().into_iter().flatten() {
+        let dir = &client["dir"];
+        let what = format!("the session's stand-in for {}", text_at(dir, "real"));
+        places.push((text_at(dir, "private"), what));
+    }
+    for layer in policy["layers"].as_array().into_iter().flatten() {
+        let what = format!("the session's layer over {}", text_at(layer, "path"));
+        places.push((text_at(layer, "private"), what));
+    }
+    let session = &policy["session"];
+    places.push((
+        text_at(session, "tmp"),
+        "the session's temporary directory".into(),
+    ));
+    places.push((text_at(session, "home"), "the session's home".into()));
+    places.retain(|(private, _)| !private.is_empty());
+    places
 }
 
 /// A device written to that keeps nothing (`/dev/null`, a terminal): an
