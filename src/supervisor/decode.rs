@@ -107,8 +107,10 @@ pub fn decode(call: &Notification, working_dir: &dyn Fn() -> Option<PathBuf>) ->
 /// any other path, or a link to what has no path (a pipe, a deleted file).
 fn through_own_link(tid: u32, asked: &Path) -> Option<PathBuf> {
     let own = Path::new("/proc").join(tid.to_string());
+    // `/dev/fd` is `/proc/self/fd`; nothing else in `/dev` is the caller's.
     let rest = match asked.strip_prefix("/dev") {
-        Ok(rest) => rest.to_path_buf(),
+        Ok(rest) if rest.starts_with("fd") => rest.to_path_buf(),
+        Ok(_) => return None,
         Err(_) => ["/proc/self", "/proc/thread-self", own.to_str()?]
             .iter()
             .find_map(|prefix| asked.strip_prefix(prefix).ok())?
@@ -138,4 +140,37 @@ fn resolve(tid: u32, dirfd: i32, raw: &[u8], cwd: &dyn Fn() -> Option<PathBuf>) 
         std::fs::read_link(format!("/proc/{tid}/fd/{dirfd}")).ok()?
     };
     Some(lexically_normal(&base.join(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_callers_own_links_are_followed() {
+        let tid = nix::unistd::gettid().as_raw() as u32;
+        let exe = std::fs::read_link("/proc/self/exe").unwrap();
+        for own in ["/proc/self/exe", "/proc/thread-self/exe"] {
+            assert_eq!(through_own_link(tid, Path::new(own)), Some(exe.clone()));
+        }
+        let own = format!("/proc/{tid}/exe");
+        assert_eq!(through_own_link(tid, Path::new(&own)), Some(exe));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(file.as_file());
+        let by_fd = format!("/dev/fd/{fd}");
+        assert_eq!(
+            through_own_link(tid, Path::new(&by_fd)).as_deref(),
+            Some(file.path())
+        );
+        // Not a link of the caller's: named as asked.
+        for other in [
+            "/dev/exe",
+            "/dev/stdin",
+            "/proc/1/exe",
+            "/usr/bin/true",
+            "/proc/self/cwd",
+        ] {
+            assert_eq!(through_own_link(tid, Path::new(other)), None, "{other}");
+        }
+    }
 }
