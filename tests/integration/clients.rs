@@ -289,3 +289,68 @@ fn codex_exec_gets_its_answer_from_the_stand_in_api_however_it_is_installed() {
         assert!(text.contains("stand-in says hello"), "{bin:?}: {text}");
     }
 }
+
+/// A user who reaches Claude through a gateway with a bearer token
+/// (`ANTHROPIC_AUTH_TOKEN`, no API key) was "Not logged in" in a session,
+/// and Claude Code tried to update its shared installation at every start:
+/// the token reaches the API, and the session says not to update.
+#[test]
+fn claude_reaches_a_gateway_with_its_bearer_token_and_does_not_update_itself() {
+    for_each_identity(|env| {
+        let api = MockApi::scripted(serde_json::json!([{
+            "name": "Bash",
+            "input": {"command": "printenv DISABLE_AUTOUPDATER ANTHROPIC_CUSTOM_HEADERS"},
+        }]));
+        let output = confined(env, "claude")
+            .args(["claude", "-p", "hello", "--output-format", "json"])
+            .args(["--allowedTools", "Bash"])
+            .env(
+                "ANTHROPIC_BASE_URL",
+                format!("http://127.0.0.1:{}", api.port),
+            )
+            .env("ANTHROPIC_AUTH_TOKEN", "gateway-token-not-a-key")
+            .env("ANTHROPIC_CUSTOM_HEADERS", "X-Team: guard")
+            .env("DISABLE_TELEMETRY", "1")
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(output.status.success(), "{text}");
+        assert_eq!(
+            api.last_authorization().as_deref(),
+            Some("Bearer gateway-token-not-a-key"),
+            "{text}"
+        );
+        let results = api.tool_results();
+        let printed = results
+            .first()
+            .map(|result| result["content"].to_string())
+            .unwrap_or_default();
+        assert!(printed.contains("1\\nX-Team: guard"), "{printed} {text}");
+    });
+}
+
+/// `codex exec` authenticates with `CODEX_API_KEY` and bills the user's
+/// OpenAI organisation in a session, as it does outside one.
+#[test]
+fn codex_exec_uses_the_users_api_key_variable_and_organisation() {
+    for_each_identity(|env| {
+        let api = MockApi::responses("stand-in says hello");
+        let base_url = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
+        let output = confined(env, "codex")
+            .args(["codex", "exec", "--skip-git-repo-check", "-c", &base_url])
+            .args(["-c", "features.responses_websockets=false"])
+            .args(["-c", "features.responses_websockets_v2=false", "say hello"])
+            .env("CODEX_API_KEY", "codex-key-not-a-key")
+            .env("OPENAI_ORGANIZATION", "org-guard-test")
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(
+            output.status.success() && text.contains("stand-in says hello"),
+            "{text}"
+        );
+        let (authorization, organization) = api.last_headers();
+        assert_eq!(authorization.as_deref(), Some("Bearer codex-key-not-a-key"));
+        assert_eq!(organization.as_deref(), Some("org-guard-test"));
+    });
+}

@@ -86,12 +86,32 @@ impl MockApi {
 }
 
 impl MockApi {
+    /// The last request the client sent, as the Anthropic stand-in logged
+    /// it (`path`, `authorization`, `body`).
+    fn last_logged(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap()
+    }
+
     /// The body of the last request the client sent.
     fn last_request(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let last: serde_json::Value =
-            serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
-        serde_json::from_str(last["body"].as_str().unwrap_or("{}")).unwrap()
+        serde_json::from_str(self.last_logged()["body"].as_str().unwrap_or("{}")).unwrap()
+    }
+
+    /// The Authorization header of the last request to the Anthropic
+    /// stand-in, if it had one.
+    pub fn last_authorization(&self) -> Option<String> {
+        self.last_logged()["authorization"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// The Authorization and OpenAI-Organization headers of the last
+    /// request to the OpenAI stand-in, where it had them.
+    pub fn last_headers(&self) -> (Option<String>, Option<String>) {
+        let logged = self.last_logged();
+        let header = |name: &str| logged[name].as_str().map(str::to_string);
+        (header("authorization"), header("organization"))
     }
 
     /// Starts the Gemini one, whose model makes `calls` (each `{"name":
