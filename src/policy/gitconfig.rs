@@ -23,6 +23,9 @@ pub struct GitConfigRefs {
     pub commands: Vec<(String, String)>,
     /// `extensions.objectFormat` (`sha1`, `sha256`), the last one given.
     pub object_format: Option<String>,
+    /// Values of `submodule.<name>.path` (in `.gitmodules`: where each
+    /// submodule's work tree is, relative to the superproject's).
+    pub submodule_paths: Vec<String>,
 }
 
 /// Whether `section.key` (the section without its subsection) holds a
@@ -84,6 +87,9 @@ pub fn parse(text: &str) -> GitConfigRefs {
             ("include", "path") => refs.includes.push(value),
             ("extensions", "objectformat") => refs.object_format = Some(value.to_ascii_lowercase()),
             (section, "path") if section.starts_with("includeif.") => refs.includes.push(value),
+            (section, "path") if section.starts_with("submodule.") => {
+                refs.submodule_paths.push(value);
+            }
             (section, key) if runs_a_command(section, key, &value) => {
                 refs.commands.push((format!("{section}.{key}"), value));
             }
@@ -212,6 +218,16 @@ mod tests {
             ]
         );
         assert_eq!(refs.commands[2].1, "!scripts/up.sh --all");
+    }
+
+    #[test]
+    fn submodule_paths_of_gitmodules() {
+        let refs = parse(
+            "[submodule \"lib\"]\n\tpath = vendor/lib\n\turl = ../lib.git\n\
+             [submodule \"docs\"]\n\tpath = \"site docs\"\n",
+        );
+        assert_eq!(refs.submodule_paths, ["vendor/lib", "site docs"]);
+        assert!(refs.includes.is_empty());
     }
 
     #[test]

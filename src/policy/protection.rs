@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod references;
+mod work_trees;
+
+use work_trees::{WorkTree, common_dir, git_dir_of};
 
 /// How much of a configuration file is read.
 const CONFIG_BYTES: usize = 1024 * 1024;
@@ -104,7 +107,10 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             found.add(input, real, Vec::new(), protected.because.clone());
         }
     }
-    git_configuration(input, &mut found);
+    git_configuration(input, &mut found, input.repo, git_dir(input));
+    for tree in work_trees::other_work_trees(input) {
+        protect_work_tree(input, &mut found, &tree)?;
+    }
     references::ci_references(input, &mut found);
     references::loader_references(input, &mut found);
 
@@ -178,6 +184,39 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         verified,
         objects,
     })
+}
+
+/// What the repository has protected at its top, at the top of another of
+/// its work trees too (where it lies in a writable tree): the profile's
+/// relative `protected` entries, and what that work tree's git
+/// configuration names.
+fn protect_work_tree(
+    input: &ProtectionInput<'_>,
+    found: &mut Found,
+    tree: &WorkTree,
+) -> Result<(), CompileError> {
+    for entry in &input.section.protected {
+        if entry.starts_with("**/") {
+            continue;
+        }
+        let path = input.path_of("filesystem.protected", entry)?;
+        // What lies in the repository's git directory (`.git/refs/replace`)
+        // is protected there once: the other work trees share it, and their
+        // own `.git` is a file.
+        let relative = path
+            .strip_prefix(input.repo)
+            .ok()
+            .filter(|relative| !relative.starts_with(".git"));
+        if let Some(relative) = relative {
+            let because = format!(
+                "filesystem.protected `{entry}`, in the work tree {}",
+                tree.root.display()
+            );
+            found.add(input, tree.root.join(relative), Vec::new(), because);
+        }
+    }
+    git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
+    Ok(())
 }
 
 /// A `**/PATH` entry of `protected`: a relative path of plain names.
@@ -298,29 +337,20 @@ impl ProtectionInput<'_> {
 
 /// The repository's git directory: `.git`, or what a `.git` file names.
 fn git_dir(input: &ProtectionInput<'_>) -> Option<PathBuf> {
-    let dot_git = input.repo.join(".git");
-    if input.host.is_dir(&dot_git) {
-        return Some(dot_git);
-    }
-    let text = input.read(&dot_git)?;
-    let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
-    Some(lexically_normal(&input.repo.join(target)))
+    git_dir_of(input, input.repo)
 }
 
-/// The common git directory of the git directory `dir` (what its
-/// `commondir` names, for a linked worktree), else `dir`.
-fn common_dir(input: &ProtectionInput<'_>, dir: &Path) -> PathBuf {
-    input
-        .read(&dir.join("commondir"))
-        .map(|text| lexically_normal(&dir.join(text.trim())))
-        .unwrap_or_else(|| dir.to_path_buf())
-}
-
-/// Every configuration file git reads for this repository (system, global,
-/// the repository's, and everything they include), and what it names:
-/// `core.hooksPath` directories and included files are protected, and so is
-/// a configuration file that lies in a writable tree.
-fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
+/// Every configuration file git reads for the work tree at `work_tree`
+/// whose git directory is `git_dir` (system, global, the repository's, and
+/// everything they include), and what it names: `core.hooksPath`
+/// directories and included files are protected, and so is a configuration
+/// file that lies in a writable tree.
+fn git_configuration(
+    input: &ProtectionInput<'_>,
+    found: &mut Found,
+    work_tree: &Path,
+    git_dir: Option<PathBuf>,
+) {
     let var = |name: &str| input.host.var(name).filter(|v| !v.is_empty());
     let mut queue: Vec<(PathBuf, usize)> = Vec::new();
     if var("GIT_CONFIG_NOSYSTEM").is_none() {
@@ -337,7 +367,7 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
             queue.push((input.home.join(".gitconfig"), 0));
         }
     }
-    if let Some(dir) = git_dir(input) {
+    if let Some(dir) = git_dir {
         queue.push((common_dir(input, &dir).join("config"), 0));
         queue.push((dir.join("config.worktree"), 0));
     }
@@ -354,7 +384,7 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
         let refs = gitconfig::parse(&text);
         for hooks in refs.hooks_paths {
             // Relative to the top of the work tree, where hooks run.
-            let path = lexically_normal(&input.repo.join(input.expand_home(&hooks)));
+            let path = lexically_normal(&work_tree.join(input.expand_home(&hooks)));
             found.add(
                 input,
                 path,
@@ -367,7 +397,9 @@ fn git_configuration(input: &ProtectionInput<'_>, found: &mut Found) {
         // runs aliases, filters and drivers.
         for (key, command) in &refs.commands {
             for word in super::ci_files::command_scripts(command.trim_start_matches('!')) {
-                found.add_named(input, &word, format!("run by {key} in {}", file.display()));
+                let path = lexically_normal(&work_tree.join(input.expand_home(&word)));
+                let because = format!("run by {key} in {}", file.display());
+                found.add(input, path, Vec::new(), because);
             }
         }
         for include in refs.includes {

@@ -42,3 +42,4 @@ mod tool_settings;
 mod trust;
 mod trust_ask;
 mod trust_gate;
+mod work_trees;

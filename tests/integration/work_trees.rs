@@ -1,0 +1,126 @@
+//! The repository's other work trees inside the session's writable tree (a
+//! linked worktree in `.claude/worktrees/`, as Claude Code makes them, and a
+//! submodule) are protected at their top as the repository is at its own:
+//! with husky's relative `core.hooksPath`, a hook written at the top of a
+//! linked worktree ran at the user's next unconfined commit there. Both
+//! modes, every identity; then the user's unconfined commits in each.
+
+use crate::boundary::MODES;
+use crate::support::*;
+use std::path::Path;
+
+fn unconfined_git(env: &TestEnv, dir: &Path, args: &[&str]) {
+    let mut command = env.command("git");
+    command.current_dir(dir).args(args);
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        all_output(&output)
+    );
+}
+
+#[test]
+fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let marker = env.home.join("PLANTED-RAN");
+            let library = env.home.join("lib");
+            std::fs::create_dir_all(&library).unwrap();
+            git(&library, &["init", "-q", "-b", "main"]);
+            git(&library, &["config", "user.email", "t@example.com"]);
+            git(&library, &["config", "user.name", "T"]);
+            std::fs::write(library.join("lib.txt"), "library\n").unwrap();
+            git(&library, &["add", "-A"]);
+            git(&library, &["commit", "-qm", "library"]);
+            env.give(&env.home);
+            // husky's setting: hooks at the top of whichever work tree the
+            // commit is made in.
+            unconfined_git(env, &env.repo, &["config", "core.hooksPath", ".husky/_"]);
+            let feature = env.repo.join(".claude/worktrees/feature");
+            let feature_arg = feature.to_str().unwrap();
+            unconfined_git(
+                env,
+                &env.repo,
+                &["worktree", "add", "-q", "-b", "feature", feature_arg],
+            );
+            let library_arg = library.to_str().unwrap();
+            let mut add = env.command("git");
+            add.current_dir(&env.repo)
+                .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
+                .args([library_arg, "vendor/lib"]);
+            let added = add.output().unwrap();
+            assert!(added.status.success(), "{}", all_output(&added));
+            unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
+
+            let hook = format!("#!/bin/sh\\ntouch {}\\n", marker.display());
+            let plant_hook = |dir: &str| {
+                format!(
+                    "mkdir -p {dir}/.husky/_ && printf '{hook}' > {dir}/.husky/_/pre-commit \
+                     && chmod +x {dir}/.husky/_/pre-commit"
+                )
+            };
+            let worktree = ".claude/worktrees/feature";
+            let attacks = [
+                plant_hook(worktree),
+                plant_hook("vendor/lib"),
+                format!("echo 'repos: []' > {worktree}/.pre-commit-config.yaml"),
+                "echo 'repos: []' > vendor/lib/.pre-commit-config.yaml".to_string(),
+                format!(
+                    "mkdir -p {worktree}/.github/workflows && echo evil > {worktree}/.github/workflows/ci.yml"
+                ),
+                format!("echo evil >> {worktree}/.github/workflows/ci.yml"),
+                // What the names resolve to.
+                format!("mv {worktree} .claude/worktrees/moved && mkdir -p {worktree}"),
+                format!("rm -rf {worktree}/.husky && ln -s ../../../hooks {worktree}/.husky"),
+            ];
+            let work = [
+                "echo change >> .claude/worktrees/feature/README.md",
+                "echo change >> vendor/lib/lib.txt",
+                "mkdir -p .claude/worktrees/feature/src && echo new > .claude/worktrees/feature/src/new.txt",
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            battery.run(env, mode);
+
+            // The user commits in each work tree, unconfined.
+            for dir in [
+                feature.clone(),
+                env.repo.join("vendor/lib"),
+                env.repo.clone(),
+            ] {
+                let who = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
+                unconfined_git(
+                    env,
+                    &dir,
+                    &[&who[..], &["commit", "--allow-empty", "-qm", "after"]].concat(),
+                );
+            }
+            assert!(!marker.exists(), "{mode:?}: a planted hook ran");
+            assert!(!feature.join(".husky").exists(), "{mode:?}");
+            assert!(
+                !feature.join(".pre-commit-config.yaml").exists(),
+                "{mode:?}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(feature.join(".github/workflows/ci.yml")).unwrap(),
+                "on: push\n"
+            );
+            assert_eq!(
+                std::fs::read_to_string(feature.join("README.md")).unwrap(),
+                "hello\nchange\n"
+            );
+            // Each refusal names the work tree it protects.
+            let (_, records) = env.last_log();
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["kind"] == "denied" && r.to_string().contains("in the work tree")),
+                "{mode:?}: no refusal names the work tree"
+            );
+        }
+    });
+}
