@@ -133,20 +133,24 @@ impl Protection {
     /// Whether the session may make `change`, taking every existing entry
     /// for someone else's; the denial names the rule.
     pub fn judge(&self, change: Change<'_>) -> Result<(), BoundaryDenial> {
-        self.judge_among(change, &|_| false, false)
+        self.judge_among(change, &|_| false, &|_| false, false)
     }
 
     /// [`Protection::judge`] for a change whose entry, and the directory it
     /// is in, `is_own` can tell apart: whether the entry is missing or was
-    /// made by this session, and whether the session made the directory.
-    /// Asked only where the tree lets only the entries a session made
-    /// change (`own:` patterns).
+    /// made by this session, and whether the session made the directory
+    /// (asked only where the tree lets only the entries a session made
+    /// change, `own:` patterns); and for which `is_top` tells whether a
+    /// directory above it is the top of a nested work tree (holds a
+    /// `.git`; asked only where the change would make, change or move a
+    /// path protected at such a top).
     pub fn judge_owned(
         &self,
         change: Change<'_>,
         is_own: &dyn Fn(Whose) -> bool,
+        is_top: &dyn Fn(&Path) -> bool,
     ) -> Result<(), BoundaryDenial> {
-        self.judge_among(change, is_own, false)
+        self.judge_among(change, is_own, is_top, false)
     }
 
     /// The protected tree `path` lies strictly inside, where some entries
@@ -215,6 +219,7 @@ impl Protection {
         &self,
         change: Change<'_>,
         is_own: &dyn Fn(Whose) -> bool,
+        is_top: &dyn Fn(&Path) -> bool,
         scan_all: bool,
     ) -> Result<(), BoundaryDenial> {
         let path = change.path();
@@ -301,6 +306,11 @@ impl Protection {
         }
         for tree in &self.everywhere {
             if let Some(denial) = tree.judge(change) {
+                return Err(denial);
+            }
+        }
+        for tree in &self.at_tops {
+            if let Some(denial) = tree.judge(change, is_top) {
                 return Err(denial);
             }
         }
@@ -414,8 +424,10 @@ pub(super) fn is_plain(path: &Path) -> bool {
 }
 
 mod patterns;
+mod tops;
 
 pub use patterns::{Allowance, OWN_ONLY, matches};
+pub use tops::ProtectedAtTops;
 
 #[cfg(test)]
 mod tests;

@@ -32,7 +32,7 @@ mod upstream;
 mod vars;
 mod verified;
 
-pub use boundary::{BoundaryDenial, Change, Whose, matches};
+pub use boundary::{BoundaryDenial, Change, ProtectedAtTops, Whose, matches};
 pub use client_dirs::{ClientDir, CopyFormat, SessionCopy};
 pub use client_hooks::{ClientHooks, HookClient};
 pub use compare::{PolicyChange, compare};
@@ -307,6 +307,9 @@ pub struct Protection {
     pub paths: Vec<ProtectedPath>,
     /// Relative paths protected at every depth of a tree (`**/.git`).
     pub everywhere: Vec<ProtectedEverywhere>,
+    /// Relative paths protected at the top of every work tree nested in a
+    /// tree (`.husky` in a clone inside the repository).
+    pub at_tops: Vec<ProtectedAtTops>,
     /// Files changed only by a rename guard checks (`packed-refs`, the
     /// index).
     pub verified: Vec<VerifiedFile>,

@@ -12,7 +12,7 @@ use super::gitconfig;
 use super::loaders::zsh_dotenv_file;
 use super::vars::Variables;
 use super::{
-    ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
+    ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule, ProtectedAtTops,
     ProtectedEverywhere, ProtectedPath, Protection, ProtectionMechanism, VerifiedFile,
     lexically_normal,
 };
@@ -127,7 +127,11 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             paths: everywhere,
         }],
     };
-    let mechanism = if found.paths.is_empty() && everywhere.is_empty() {
+    let at_tops = Some(at_work_tree_tops(input)?)
+        .filter(|tops| !tops.paths.is_empty() && writable(input.repo))
+        .into_iter()
+        .collect::<Vec<_>>();
+    let mechanism = if found.paths.is_empty() && everywhere.is_empty() && at_tops.is_empty() {
         ProtectionMechanism::NotNeeded
     } else if input.mount_namespace_available {
         ProtectionMechanism::SupervisorAndMounts
@@ -181,6 +185,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         mechanism,
         paths: found.paths,
         everywhere,
+        at_tops,
         verified,
         objects,
     })
@@ -195,28 +200,55 @@ fn protect_work_tree(
     found: &mut Found,
     tree: &WorkTree,
 ) -> Result<(), CompileError> {
+    for (entry, relative) in relative_entries(input)? {
+        let because = format!(
+            "filesystem.protected `{entry}`, in the work tree {}",
+            tree.root.display()
+        );
+        found.add(input, tree.root.join(relative), Vec::new(), because);
+    }
+    git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
+    Ok(())
+}
+
+/// The profile's `protected` entries that name a path relative to the top
+/// of the repository's work tree, with that path. What lies in the
+/// repository's git directory (`.git/refs/replace`) is not among them: it
+/// is protected there once, every work tree shares it.
+fn relative_entries<'a>(
+    input: &ProtectionInput<'a>,
+) -> Result<Vec<(&'a str, PathBuf)>, CompileError> {
+    let mut entries = Vec::new();
     for entry in &input.section.protected {
         if entry.starts_with("**/") {
             continue;
         }
         let path = input.path_of("filesystem.protected", entry)?;
-        // What lies in the repository's git directory (`.git/refs/replace`)
-        // is protected there once: the other work trees share it, and their
-        // own `.git` is a file.
         let relative = path
             .strip_prefix(input.repo)
             .ok()
-            .filter(|relative| !relative.starts_with(".git"));
+            .filter(|relative| !relative.starts_with(".git") && !relative.as_os_str().is_empty());
         if let Some(relative) = relative {
-            let because = format!(
-                "filesystem.protected `{entry}`, in the work tree {}",
-                tree.root.display()
-            );
-            found.add(input, tree.root.join(relative), Vec::new(), because);
+            entries.push((entry.as_str(), relative.to_path_buf()));
         }
     }
-    git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
-    Ok(())
+    Ok(entries)
+}
+
+/// The repository's relative `protected` entries, protected at the top of
+/// every work tree nested in it (each directory holding a `.git`).
+fn at_work_tree_tops(input: &ProtectionInput<'_>) -> Result<ProtectedAtTops, CompileError> {
+    let paths = relative_entries(input)?
+        .into_iter()
+        .map(|(entry, relative)| EverywherePath {
+            components: relative
+                .iter()
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect(),
+            because: format!("filesystem.protected `{entry}`"),
+        })
+        .collect();
+    Ok(ProtectedAtTops::new(input.repo.to_path_buf(), paths))
 }
 
 /// A `**/PATH` entry of `protected`: a relative path of plain names.

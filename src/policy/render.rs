@@ -104,6 +104,15 @@ impl fmt::Display for Policy {
                 )?;
             }
         }
+        for tree in &self.protection.at_tops {
+            writeln!(
+                f,
+                "  the repository's {} protected paths relative to its top, at the top of \
+                 every work tree in {} too (a directory holding .git)",
+                tree.paths.len(),
+                tree.within.display()
+            )?;
+        }
         match &self.namespace {
             Some(plan) => {
                 writeln!(f, "\nprivate mount namespace")?;

@@ -1,6 +1,7 @@
 //! The repository's other work trees inside the session's writable tree (a
-//! linked worktree in `.claude/worktrees/`, as Claude Code makes them, and a
-//! submodule) are protected at their top as the repository is at its own:
+//! linked worktree in `.claude/worktrees/`, as Claude Code makes them, a
+//! submodule, a clone of the user's) are protected at their top as the
+//! repository is at its own:
 //! with husky's relative `core.hooksPath`, a hook written at the top of a
 //! linked worktree ran at the user's next unconfined commit there. Both
 //! modes, every identity; then the user's unconfined commits in each.
@@ -53,6 +54,12 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
             let added = add.output().unwrap();
             assert!(added.status.success(), "{}", all_output(&added));
             unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
+            // A clone of the user's inside the repository, neither worktree
+            // nor submodule, with husky's setting of its own.
+            let clone = env.repo.join("tools/helper");
+            let clone_arg = clone.to_str().unwrap();
+            unconfined_git(env, &env.repo, &["clone", "-q", library_arg, clone_arg]);
+            unconfined_git(env, &clone, &["config", "core.hooksPath", ".husky/_"]);
 
             let hook = format!("#!/bin/sh\\ntouch {}\\n", marker.display());
             let plant_hook = |dir: &str| {
@@ -65,6 +72,10 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
             let attacks = [
                 plant_hook(worktree),
                 plant_hook("vendor/lib"),
+                plant_hook("tools/helper"),
+                // Made elsewhere, then moved to the clone's top.
+                format!("{} && mv x/.husky tools/helper/.husky", plant_hook("x")),
+                "echo 'repos: []' > tools/helper/.pre-commit-config.yaml".to_string(),
                 format!("echo 'repos: []' > {worktree}/.pre-commit-config.yaml"),
                 "echo 'repos: []' > vendor/lib/.pre-commit-config.yaml".to_string(),
                 format!(
@@ -78,6 +89,9 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
             let work = [
                 "echo change >> .claude/worktrees/feature/README.md",
                 "echo change >> vendor/lib/lib.txt",
+                "echo change >> tools/helper/lib.txt && mv tools/helper tools/renamed && mv tools/renamed tools/helper",
+                // Such names where no work tree has its top.
+                "mkdir -p notes/.husky/_ notes/.github/workflows && echo x > notes/.github/workflows/a.yml",
                 "mkdir -p .claude/worktrees/feature/src && echo new > .claude/worktrees/feature/src/new.txt",
             ];
             let battery = Battery {
@@ -90,6 +104,7 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
             for dir in [
                 feature.clone(),
                 env.repo.join("vendor/lib"),
+                clone.clone(),
                 env.repo.clone(),
             ] {
                 let who = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
@@ -101,10 +116,9 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
             }
             assert!(!marker.exists(), "{mode:?}: a planted hook ran");
             assert!(!feature.join(".husky").exists(), "{mode:?}");
-            assert!(
-                !feature.join(".pre-commit-config.yaml").exists(),
-                "{mode:?}"
-            );
+            assert!(!feature.join(".pre-commit-config.yaml").exists());
+            assert!(!clone.join(".husky").exists(), "{mode:?}");
+            assert!(!clone.join(".pre-commit-config.yaml").exists(), "{mode:?}");
             assert_eq!(
                 std::fs::read_to_string(feature.join(".github/workflows/ci.yml")).unwrap(),
                 "on: push\n"

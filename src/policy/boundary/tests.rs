@@ -1,5 +1,5 @@
 use super::*;
-use crate::policy::{EverywherePath, ProtectedEverywhere, ProtectionMechanism};
+use crate::policy::{EverywherePath, ProtectedAtTops, ProtectedEverywhere, ProtectionMechanism};
 use std::path::PathBuf;
 
 fn protection() -> Protection {
@@ -27,6 +27,7 @@ fn protection() -> Protection {
         ],
         verified: Vec::new(),
         objects: None,
+        at_tops: Vec::new(),
         everywhere: vec![ProtectedEverywhere {
             within: "/r".into(),
             paths: [".git", "HEAD", ".codex/config.toml"]
@@ -249,7 +250,7 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
     let (mine, theirs) = (|_: Whose| true, |_: Whose| false);
     assert!(
         protection
-            .judge_owned(Change::Create(snapshot), &theirs)
+            .judge_owned(Change::Create(snapshot), &theirs, &|_| false)
             .is_ok()
     );
     for change in [
@@ -259,8 +260,13 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
         Change::Metadata(snapshot),
         Change::LinkFrom(snapshot),
     ] {
-        assert!(protection.judge_owned(change, &mine).is_ok(), "{change:?}");
-        let denial = protection.judge_owned(change, &theirs).unwrap_err();
+        assert!(
+            protection.judge_owned(change, &mine, &|_| false).is_ok(),
+            "{change:?}"
+        );
+        let denial = protection
+            .judge_owned(change, &theirs, &|_| false)
+            .unwrap_err();
         assert!(
             denial.rule.contains("another process made this one"),
             "{change:?}"
@@ -269,7 +275,7 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
     let history = Path::new("/h/.claude/history.jsonl");
     assert!(
         protection
-            .judge_owned(Change::Write(history), &theirs)
+            .judge_owned(Change::Write(history), &theirs, &|_| false)
             .is_ok()
     );
     assert!(protection.ownership_matters(snapshot));
@@ -281,17 +287,22 @@ fn in_an_own_only_tree_only_the_entries_the_session_made_change() {
     // A new name: the entry is missing (so the session's), the directory not.
     let new_in_theirs = |whose: Whose| whose == Whose::Entry;
     for change in [Change::Create(hook), Change::RenameTo(hook)] {
-        let denial = protection.judge_owned(change, &new_in_theirs).unwrap_err();
+        let denial = protection
+            .judge_owned(change, &new_in_theirs, &|_| false)
+            .unwrap_err();
         assert!(
             denial.rule.contains("directories a session made"),
             "{denial:?}"
         );
-        assert!(protection.judge_owned(change, &mine).is_ok(), "{change:?}");
+        assert!(
+            protection.judge_owned(change, &mine, &|_| false).is_ok(),
+            "{change:?}"
+        );
     }
     let new_dir = Path::new("/h/.claude/shell-snapshots/mine");
     assert!(
         protection
-            .judge_owned(Change::Create(new_dir), &theirs)
+            .judge_owned(Change::Create(new_dir), &theirs, &|_| false)
             .is_ok()
     );
     assert!(!protection.ownership_matters(Path::new("/r/src/main.rs")));
@@ -345,9 +356,52 @@ fn the_index_judges_as_a_scan_of_every_protected_path_would() {
         ] {
             assert_eq!(
                 protection.judge(change),
-                protection.judge_among(change, &|_| false, true),
+                protection.judge_among(change, &|_| false, &|_| false, true),
                 "{change:?}"
             );
         }
+    }
+}
+
+#[test]
+fn paths_protected_at_work_tree_tops_are_refused_only_at_a_top() {
+    let mut protection = protection();
+    let paths = [".husky", ".github/workflows"]
+        .into_iter()
+        .map(|path| EverywherePath {
+            components: path.split('/').map(str::to_string).collect(),
+            because: format!("`{path}`"),
+        })
+        .collect();
+    protection.at_tops = vec![ProtectedAtTops::new("/r".into(), paths)];
+    let is_top = |dir: &Path| dir == Path::new("/r/clone");
+    let judge = |change| protection.judge_owned(change, &|_| false, &is_top);
+    for refused in [
+        Change::Create(Path::new("/r/clone/.husky")),
+        Change::Create(Path::new("/r/clone/.husky/_/pre-commit")),
+        Change::Write(Path::new("/r/clone/.github/workflows/ci.yml")),
+        Change::RenameTo(Path::new("/r/clone/.husky")),
+        // Moving the directory above one makes or unmakes it.
+        Change::RenameFrom(Path::new("/r/clone/.github")),
+        Change::Remove(Path::new("/r/clone/.github")),
+    ] {
+        let denial = judge(refused).unwrap_err();
+        assert!(
+            denial.rule.contains("top of the work tree /r/clone"),
+            "{denial:?}"
+        );
+    }
+    for allowed in [
+        // Where no work tree has its top, and beneath a top's other names.
+        Change::Create(Path::new("/r/notes/.husky/_/pre-commit")),
+        Change::Create(Path::new("/r/clone/src/.husky")),
+        Change::Create(Path::new("/r/clone/.github/other.yml")),
+        Change::Write(Path::new("/r/clone/.github")),
+        // The repository's own top is its protected paths' to judge.
+        Change::Create(Path::new("/r/.husky")),
+        // Moving the top itself: what is protected moves with it.
+        Change::RenameFrom(Path::new("/r/clone")),
+    ] {
+        assert!(judge(allowed).is_ok(), "{allowed:?}");
     }
 }

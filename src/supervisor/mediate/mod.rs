@@ -25,6 +25,7 @@ mod read;
 mod request;
 mod resolve;
 mod verified;
+mod work_tree_top;
 
 pub use open::open_mode;
 pub use read::{Opened, Opening, ReadOpen, reopen};

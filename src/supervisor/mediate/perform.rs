@@ -12,6 +12,7 @@ use super::outcome::{Outcome, done, failed, lossy, path_fields, refused, via_des
 use super::request::{PathArg, Request, What};
 use super::resolve::{Caller, Entry, Target};
 use super::verified::Replace;
+use super::work_tree_top;
 use crate::audit::EventKind;
 use crate::policy::refusal::Rules;
 use crate::policy::{BoundaryDenial, Change, ObjectRole, Protection, Whose};
@@ -41,10 +42,14 @@ impl Judge<'_> {
     /// directory `dir`.
     pub(super) fn boundary_in(&self, change: Change<'_>, dir: &OwnedFd) -> Result<(), String> {
         self.protection
-            .judge_owned(change, &|whose| match whose {
-                Whose::Entry => true,
-                Whose::Directory => self.made.is_own(Subject::Fd(dir)),
-            })
+            .judge_owned(
+                change,
+                &|whose| match whose {
+                    Whose::Entry => true,
+                    Whose::Directory => self.made.is_own(Subject::Fd(dir)),
+                },
+                &|top| work_tree_top::holds_git(dir, change.path(), top),
+            )
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
@@ -55,13 +60,22 @@ impl Judge<'_> {
         subject: Subject<'_>,
     ) -> Result<(), String> {
         self.protection
-            .judge_owned(change, &|whose| match (whose, subject) {
-                (Whose::Entry, _) => self.made.is_own(subject),
-                (Whose::Directory, Subject::Entry(entry)) => {
-                    self.made.is_own(Subject::Fd(&entry.dir))
-                }
-                (Whose::Directory, Subject::Fd(_)) => false,
-            })
+            .judge_owned(
+                change,
+                &|whose| match (whose, subject) {
+                    (Whose::Entry, _) => self.made.is_own(subject),
+                    (Whose::Directory, Subject::Entry(entry)) => {
+                        self.made.is_own(Subject::Fd(&entry.dir))
+                    }
+                    (Whose::Directory, Subject::Fd(_)) => false,
+                },
+                &|top| match subject {
+                    Subject::Entry(entry) => {
+                        work_tree_top::holds_git(&entry.dir, change.path(), top)
+                    }
+                    Subject::Fd(_) => work_tree_top::holds_git_by_name(top),
+                },
+            )
             .map_err(|BoundaryDenial { rule, .. }| rule)
     }
 
