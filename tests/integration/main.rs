@@ -27,6 +27,7 @@ mod gemini_hooks;
 mod generated;
 mod git_links;
 mod git_objects;
+mod git_state;
 mod hook_scripts;
 mod hooks;
 mod identity;

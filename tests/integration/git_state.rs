@@ -1,0 +1,102 @@
+//! What git carries out later from its own state: a session left an
+//! interactive rebase stopped with `exec` lines in its list, and the
+//! user's next unconfined `git rebase --continue` ran them. The list
+//! changes only by a rename guard checks: it may drop commands, never add
+//! one. Rebasing, stopped and continued, still works in a session, and so
+//! does continuing the user's own rebase with its commands. Both modes,
+//! every identity.
+
+use crate::boundary::MODES;
+use crate::support::*;
+
+fn unconfined(env: &TestEnv, script: &str) -> std::process::Output {
+    let mut command = env.command("bash");
+    command.args(["-c", script]);
+    command.output().unwrap()
+}
+
+/// Three more commits, so that a rebase has something to do.
+fn three_commits(env: &TestEnv) {
+    let made = unconfined(
+        env,
+        "for n in 1 2 3; do echo $n > file$n; git add file$n; git commit -qm c$n; done",
+    );
+    assert!(made.status.success(), "{}", all_output(&made));
+}
+
+#[test]
+fn a_rebase_runs_no_command_a_session_added_to_its_list() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            three_commits(env);
+            let marker = env.home.join("PLANTED-RAN");
+            let touch = format!("touch {}", marker.display());
+            let todo = ".git/rebase-merge/git-rebase-todo";
+            // The session stops a rebase of its own, then adds to its list.
+            let stop = "GIT_SEQUENCE_EDITOR=\"sed -i '1i break'\" git rebase -q -i HEAD~2";
+            let attacks = [
+                // A rebase with commands of its own, left as git leaves it.
+                format!(
+                    "git rebase -q -x '{touch}' HEAD~1; made=$?; \
+                     git rebase --abort 2>/dev/null; rm -rf .git/rebase-merge; exit $made"
+                ),
+                format!("{stop}; printf 'exec {touch}\\n' >> {todo}"),
+                format!("cp {todo} list && echo 'x {touch}' >> list && mv list {todo}"),
+                format!("GIT_SEQUENCE_EDITOR=\"sed -i '1i exec {touch}'\" git rebase --edit-todo"),
+                format!("echo 'exec {touch}' > list && rm {todo} && mv list {todo}"),
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &[],
+            };
+            battery.run(env, mode);
+            // The user finishes the rebase the session left, unconfined.
+            let continued = unconfined(env, "git rebase --continue || git rebase --abort");
+            assert!(continued.status.success(), "{}", all_output(&continued));
+            assert!(
+                !marker.exists(),
+                "{mode:?}: a command the session added ran"
+            );
+            let (_, records) = env.last_log();
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["kind"] == "denied"
+                        && r.to_string().contains("git rebase --continue")),
+                "{mode:?}: no refusal names the rebase"
+            );
+        }
+    });
+}
+
+#[test]
+fn rebasing_works_in_a_session_and_continues_the_users_own_commands() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            three_commits(env);
+            // The user's own rebase, stopped before its commands ran.
+            let started = unconfined(
+                env,
+                "GIT_SEQUENCE_EDITOR=\"sed -i '1i break'\" git rebase -q -i -x 'echo ran >> ran.txt' HEAD~2",
+            );
+            assert!(started.status.success(), "{}", all_output(&started));
+            let work = [
+                // Continuing it runs its commands, confined.
+                "git rebase --continue && test \"$(wc -l < ran.txt)\" = 2 && rm ran.txt",
+                // A rebase of the session's own: dropped and reworded
+                // commits, stopped and continued.
+                "GIT_SEQUENCE_EDITOR=\"sed -i '2d'\" git rebase -q -i HEAD~3",
+                "GIT_SEQUENCE_EDITOR=\"sed -i '1i break'\" git rebase -q -i HEAD~1 && \
+                 test -d .git/rebase-merge && git rebase --continue",
+                "test ! -e .git/rebase-merge && test \"$(git log --oneline | wc -l)\" = 3",
+            ];
+            let battery = Battery {
+                attacks: &[],
+                work: &work,
+            };
+            battery.run(env, mode);
+        }
+    });
+}
