@@ -2,6 +2,7 @@
 //! queries of [`HostView`].
 
 use super::exec_deps::{self, ExecNeeds};
+use super::git_dirs::GitFile;
 use super::lexically_normal;
 use super::vars::Variables;
 use super::*;
@@ -57,6 +58,8 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         filesystem: BTreeMap::new(),
         create_dirs: Vec::new(),
         tools: BTreeMap::new(),
+        repo: input.repo,
+        git_file: GitFile::of(input.repo, host),
     };
 
     let sections: [(&'static str, &Vec<String>, Access); 3] = [

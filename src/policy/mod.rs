@@ -15,6 +15,7 @@ mod compile;
 mod credentials;
 mod error;
 mod exec_deps;
+mod git_dirs;
 mod git_index;
 mod gitconfig;
 mod host;

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 mod references;
 mod work_trees;
 
-use work_trees::{WorkTree, common_dir, git_dir_of};
+use super::git_dirs::{GitFile, common_dir, git_dir_of, shared_by_work_trees};
+use work_trees::WorkTree;
 
 /// How much of a configuration file is read.
 const CONFIG_BYTES: usize = 1024 * 1024;
@@ -53,6 +54,7 @@ pub struct ProtectionInput<'a> {
 /// Compiles the protection of a policy.
 pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> {
     let mut found = Found::default();
+    let git_file = GitFile::of(input.repo, input.host);
     let mut everywhere = Vec::new();
     for entry in &input.section.protected {
         if let Some(relative) = entry.strip_prefix("**/") {
@@ -60,21 +62,22 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             continue;
         }
         let path = input.path_of("filesystem.protected", entry)?;
-        found.add(
-            input,
-            path,
-            Vec::new(),
-            format!("filesystem.protected `{entry}`"),
-        );
+        for path in through_git_file(git_file.as_ref(), path) {
+            found.add(
+                input,
+                path,
+                Vec::new(),
+                format!("filesystem.protected `{entry}`"),
+            );
+        }
     }
     for (entry, allow) in &input.section.guarded {
         let path = input.path_of("filesystem.guarded", entry)?;
-        found.add(
-            input,
-            path,
-            allow.clone(),
-            format!("filesystem.guarded `{entry}`"),
-        );
+        let because = format!("filesystem.guarded `{entry}`");
+        match git_file.as_ref().filter(|file| path == file.dot_git) {
+            Some(file) => guard_git_dirs(input, &mut found, file, allow, &because),
+            None => found.add(input, path, allow.clone(), because),
+        }
     }
     // oh-my-zsh's dotenv plugin sources a file of that name as shell code in
     // every directory the user's zsh enters.
@@ -140,7 +143,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     };
     // git's packed refs and object store, in the common git directory:
     // replaced only by renames guard checks (see `verified`).
-    let common = git_dir(input).map(|dir| common_dir(input, &dir));
+    let common = git_dir(input).map(|dir| common_dir(&dir, input.host));
     let objects = common
         .as_ref()
         .map(|dir| (dir.join("objects"), dir.join("lfs/objects")))
@@ -264,6 +267,65 @@ fn at_work_tree_tops(input: &ProtectionInput<'_>) -> Result<ProtectedAtTops, Com
     Ok(ProtectedAtTops::new(input.repo.to_path_buf(), paths))
 }
 
+/// `path`, or where it lies beneath the repository's `.git` file, the
+/// paths it names in the git directories the file leads to.
+fn through_git_file(git_file: Option<&GitFile>, path: PathBuf) -> Vec<PathBuf> {
+    match git_file.and_then(|file| file.through(&path)) {
+        Some(paths) => paths,
+        None => vec![path],
+    }
+}
+
+/// The guarded tree `.git` where the repository's `.git` is a file: in the
+/// work tree's own git directory what `allow` lets change there but for
+/// the object store and what else work trees share; in a common directory
+/// of a linked worktree only what work trees share, never the main work
+/// tree's own `HEAD`, index or rebase (not the session's).
+fn guard_git_dirs(
+    input: &ProtectionInput<'_>,
+    found: &mut Found,
+    file: &GitFile,
+    allow: &[String],
+    because: &str,
+) {
+    let own_state = |pattern: &&String| {
+        // Per-worktree refs and the reflog of HEAD live beneath these.
+        matches!(pattern.as_str(), "refs/**" | "logs/**")
+            || shared_by_work_trees(pattern) != Some(true)
+    };
+    let own: Vec<String> = match file.is_linked() {
+        true => allow.iter().filter(own_state).cloned().collect(),
+        // A submodule's git directory is a whole one.
+        false => allow.to_vec(),
+    };
+    found.add(input, file.own.clone(), own, because.to_string());
+    if file.is_linked() {
+        // Of the names either may have, only the shared files' locks: an
+        // `index.lock` there would stop the main work tree's git.
+        let mut shared: Vec<String> = allow
+            .iter()
+            .flat_map(
+                |pattern| match (shared_by_work_trees(pattern), pattern.as_str()) {
+                    (Some(true), _) => vec![pattern.clone()],
+                    (None, "*.lock") => vec!["packed-refs.lock".into(), "shallow.lock".into()],
+                    (None, "*.new") => vec!["packed-refs.new".into()],
+                    _ => Vec::new(),
+                },
+            )
+            .collect();
+        // The own directory (`worktrees/<id>`, a name git makes without
+        // wildcards) is the own tree's to judge.
+        let own = file.own.strip_prefix(&file.common).ok();
+        if let Some(own) = own
+            .and_then(Path::to_str)
+            .filter(|own| !own.contains(['*', '?', '[']))
+        {
+            shared.push(format!("{own}/**"));
+        }
+        found.add(input, file.common.clone(), shared, because.to_string());
+    }
+}
+
 /// A `**/PATH` entry of `protected`: a relative path of plain names.
 fn everywhere_path(
     input: &ProtectionInput<'_>,
@@ -382,7 +444,7 @@ impl ProtectionInput<'_> {
 
 /// The repository's git directory: `.git`, or what a `.git` file names.
 fn git_dir(input: &ProtectionInput<'_>) -> Option<PathBuf> {
-    git_dir_of(input, input.repo)
+    git_dir_of(input.repo, input.host)
 }
 
 /// Every configuration file git reads for the work tree at `work_tree`
@@ -413,7 +475,7 @@ fn git_configuration(
         }
     }
     if let Some(dir) = git_dir {
-        queue.push((common_dir(input, &dir).join("config"), 0));
+        queue.push((common_dir(&dir, input.host).join("config"), 0));
         queue.push((dir.join("config.worktree"), 0));
     }
     let mut seen: Vec<PathBuf> = Vec::new();

@@ -138,3 +138,117 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
         }
     });
 }
+
+/// A session in a linked worktree or a submodule (whose `.git` is a file)
+/// could not start ("Not a directory"). It commits there, and changes
+/// nothing of the main work tree's own state, of another worktree's, or
+/// of what git runs.
+#[test]
+fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let library = env.home.join("lib");
+            std::fs::create_dir_all(&library).unwrap();
+            git(&library, &["init", "-q", "-b", "main"]);
+            std::fs::write(library.join("lib.txt"), "library\n").unwrap();
+            git(&library, &["add", "-A"]);
+            git(
+                &library,
+                &["-c", "user.name=T", "-c", "user.email=t@example.com"]
+                    .iter()
+                    .chain(&["commit", "-qm", "library"])
+                    .copied()
+                    .collect::<Vec<_>>(),
+            );
+            env.give(&env.home);
+            let linked = env.repo.parent().unwrap().join("linked");
+            let other = env.repo.parent().unwrap().join("other-tree");
+            for (path, branch) in [(&linked, "feature"), (&other, "other")] {
+                let path = path.to_str().unwrap();
+                unconfined_git(
+                    env,
+                    &env.repo,
+                    &["worktree", "add", "-q", "-b", branch, path],
+                );
+            }
+            let mut add = env.command("git");
+            add.current_dir(&env.repo)
+                .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
+                .args([library.to_str().unwrap(), "vendor/lib"]);
+            let added = add.output().unwrap();
+            assert!(added.status.success(), "{}", all_output(&added));
+            unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
+            let main_head = std::fs::read_to_string(env.repo.join(".git/HEAD")).unwrap();
+            let main = env.repo.display().to_string();
+            let commit = "git -c user.name=T -c user.email=t@example.com commit -qm";
+
+            // In the linked worktree.
+            let attacks = [
+                format!("echo 'ref: refs/heads/planted' > {main}/.git/HEAD"),
+                format!("cp {main}/.git/index i && mv i {main}/.git/index"),
+                format!("echo x > {main}/.git/index.lock"),
+                format!("echo '[core]' >> {main}/.git/config"),
+                format!("echo x > {main}/.git/hooks/post-checkout"),
+                format!("echo x > {main}/README.md"),
+                format!("echo x > {main}/.git/worktrees/other-tree/HEAD"),
+                format!("echo ../.. > {main}/.git/worktrees/linked/commondir"),
+                "echo 'gitdir: /tmp' > .git".to_string(),
+            ];
+            let work = [
+                format!("echo change >> README.md && git add README.md && {commit} linked"),
+                "git stash list >/dev/null && git branch -q topic && git pack-refs --all".into(),
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work.iter().map(String::as_str).collect::<Vec<_>>(),
+            };
+            let mut args = vec!["run"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(&["--", "bash", "-c"]);
+            let script = battery.script();
+            let output = env
+                .guard(&args)
+                .arg(&script)
+                .current_dir(&linked)
+                .output()
+                .unwrap();
+            battery.check(mode, &all_output(&output));
+
+            // In the submodule.
+            let attacks = [
+                format!("echo x > {main}/.git/modules/lib/hooks/pre-commit"),
+                format!("echo '[core]' >> {main}/.git/modules/lib/config"),
+                format!("echo x > {main}/.gitmodules"),
+            ];
+            let work = format!("echo change >> lib.txt && git add lib.txt && {commit} sub");
+            let work = [work.as_str()];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            let output = env
+                .guard(&args)
+                .arg(battery.script())
+                .current_dir(env.repo.join("vendor/lib"))
+                .output()
+                .unwrap();
+            battery.check(mode, &all_output(&output));
+
+            // The user's main work tree is as it was, and the commits are there.
+            assert_eq!(
+                std::fs::read_to_string(env.repo.join(".git/HEAD")).unwrap(),
+                main_head
+            );
+            assert!(!env.repo.join(".git/index.lock").exists(), "{mode:?}");
+            let status = env.command("git").args(["status", "--porcelain"]).output();
+            let status = String::from_utf8(status.unwrap().stdout).unwrap();
+            assert_eq!(status, " M vendor/lib\n", "{mode:?}");
+            let log = env
+                .command("git")
+                .args(["log", "--oneline", "feature"])
+                .output();
+            assert!(String::from_utf8_lossy(&log.unwrap().stdout).contains("linked"));
+        }
+    });
+}

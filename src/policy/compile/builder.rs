@@ -14,6 +14,10 @@ pub(super) struct Builder<'a> {
     pub(super) filesystem: BTreeMap<PathBuf, PathRule>,
     pub(super) create_dirs: Vec<PathBuf>,
     pub(super) tools: BTreeMap<String, PathBuf>,
+    /// The repository.
+    pub(super) repo: &'a Path,
+    /// Where the repository's `.git` file leads, when it is one.
+    pub(super) git_file: Option<GitFile>,
 }
 
 /// How a path entry is marked: `?path` may be missing, `+path` is created.
@@ -69,15 +73,29 @@ impl Builder<'_> {
             self.grant(&path, PathKind::Dir, access, &because);
             return Ok(());
         }
-        match self.host.canonicalize(&path) {
-            Ok(real) => {
-                let kind = if self.host.is_dir(&real) {
-                    PathKind::Dir
-                } else {
-                    PathKind::File
-                };
-                self.grant(&real, kind, access, &because);
+        if let Some(git_file) = self.git_file.clone() {
+            // A path beneath a `.git` file is what lies in the directories
+            // it leads to (`{repo}/.git/hooks`: the common `hooks`).
+            if let Some(targets) = git_file.through(&path) {
+                let mut granted = false;
+                for target in targets {
+                    if let Ok(real) = self.host.canonicalize(&target) {
+                        self.grant_existing(&real, access, &because);
+                        granted = true;
+                    }
+                }
+                if granted || mark == EntryMark::Optional {
+                    return Ok(());
+                }
+            } else if self.repo.starts_with(&path) {
+                // The repository's git directories go with it.
+                for dir in [&git_file.own, &git_file.common] {
+                    self.grant(dir, PathKind::Dir, access, &because);
+                }
             }
+        }
+        match self.host.canonicalize(&path) {
+            Ok(real) => self.grant_existing(&real, access, &because),
             Err(_) if mark == EntryMark::Create => {
                 self.create_dirs.push(path.clone());
                 self.grant(&path, PathKind::Dir, access, &because);
@@ -251,6 +269,15 @@ impl Builder<'_> {
                 self.grant(&venv, PathKind::File, Access::READ, because);
             }
         }
+    }
+
+    /// Grants `access` on the existing `real` path, a directory or a file.
+    fn grant_existing(&mut self, real: &Path, access: Access, because: &str) {
+        let kind = match self.host.is_dir(real) {
+            true => PathKind::Dir,
+            false => PathKind::File,
+        };
+        self.grant(real, kind, access, because);
     }
 
     pub(super) fn grant(&mut self, path: &Path, kind: PathKind, access: Access, because: &str) {

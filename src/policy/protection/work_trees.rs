@@ -13,8 +13,9 @@
 //! so the list made when the policy is compiled holds for the session.
 
 use super::{ProtectionInput, lexically_normal};
+use crate::policy::git_dirs::{common_dir, git_dir_of};
 use crate::policy::gitconfig;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How deep submodules of submodules are followed.
 const MAX_SUBMODULE_DEPTH: usize = 8;
@@ -33,10 +34,10 @@ pub(super) struct WorkTree {
 /// work tree and linked worktrees of its common git directory, and the
 /// submodules of each of them (and theirs).
 pub(super) fn other_work_trees(input: &ProtectionInput<'_>) -> Vec<WorkTree> {
-    let Some(git_dir) = git_dir_of(input, input.repo) else {
+    let Some(git_dir) = git_dir_of(input.repo, input.host) else {
         return Vec::new();
     };
-    let common = common_dir(input, &git_dir);
+    let common = common_dir(&git_dir, input.host);
     let mut trees = vec![WorkTree {
         root: input.repo.to_path_buf(),
         git_dir,
@@ -86,7 +87,7 @@ pub(super) fn other_work_trees(input: &ProtectionInput<'_>) -> Vec<WorkTree> {
             if !sub.starts_with(&root) || sub == root {
                 continue;
             }
-            if let Some(git_dir) = git_dir_of(input, &sub) {
+            if let Some(git_dir) = git_dir_of(&sub, input.host) {
                 trees.push(WorkTree { root: sub, git_dir });
                 depth_of.push(depth + 1);
             }
@@ -107,25 +108,4 @@ pub(super) fn other_work_trees(input: &ProtectionInput<'_>) -> Vec<WorkTree> {
         new
     });
     trees
-}
-
-/// The git directory of the work tree at `root`: `.git`, or what a `.git`
-/// file names.
-pub(super) fn git_dir_of(input: &ProtectionInput<'_>, root: &Path) -> Option<PathBuf> {
-    let dot_git = root.join(".git");
-    if input.host.is_dir(&dot_git) {
-        return Some(dot_git);
-    }
-    let text = input.read(&dot_git)?;
-    let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
-    Some(lexically_normal(&root.join(target)))
-}
-
-/// The common git directory of the git directory `dir` (what its
-/// `commondir` names, for a linked worktree), else `dir`.
-pub(super) fn common_dir(input: &ProtectionInput<'_>, dir: &Path) -> PathBuf {
-    input
-        .read(&dir.join("commondir"))
-        .map(|text| lexically_normal(&dir.join(text.trim())))
-        .unwrap_or_else(|| dir.to_path_buf())
 }
