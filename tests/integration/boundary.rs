@@ -77,7 +77,9 @@ fn metadata_outside_the_grants_is_refused_and_inside_allowed() {
             script.push_str(&format!(
                 "echo \"race: $({probe} chmod_race {} {} 3000)\"; \
                  {probe} chmod {file} 755 && {probe} utimes {file} && {probe} setxattr {file} && \
-                 (umask 0 && mkdir -p wide && echo made > wide/file) && echo NEIGHBOUR-OK",
+                 (umask 0 && mkdir -p wide && echo made > wide/file) && \
+                 echo a > edited && sed -i s/a/b/ edited 2> sed.err && ! test -s sed.err && \
+                 echo NEIGHBOUR-OK",
                 script_file.display(),
                 key.display(),
                 file = script_file.display(),

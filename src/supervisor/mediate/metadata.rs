@@ -52,6 +52,33 @@ pub fn utimes(judge: &Judge<'_>, caller: &Caller, what: &What, times: &Times) ->
 /// another user or group access, which no session gives.
 const ACL_ATTRIBUTES: [&[u8]; 2] = [b"system.posix_acl_access", b"system.posix_acl_default"];
 
+/// Whether a POSIX ACL (the kernel's extended-attribute form: a version,
+/// then entries of tag, permissions and id) says no more than mode bits
+/// do, and does not let every user write: only the owner's, the owning
+/// group's and others' entries. `sed -i` and `cp -p` copy a file's ACL
+/// to the copy so, file by file, where the file has none of its own.
+fn acl_is_a_mode(value: &[u8]) -> bool {
+    const VERSION: u32 = 2;
+    const USER_OBJ: u16 = 0x01;
+    const GROUP_OBJ: u16 = 0x04;
+    const OTHER: u16 = 0x20;
+    let Some((version, entries)) = value.split_first_chunk::<4>() else {
+        return false;
+    };
+    if u32::from_le_bytes(*version) != VERSION || entries.len() % 8 != 0 {
+        return false;
+    }
+    entries.chunks_exact(8).all(|entry| {
+        let tag = u16::from_le_bytes([entry[0], entry[1]]);
+        let perm = u16::from_le_bytes([entry[2], entry[3]]);
+        match tag {
+            USER_OBJ | GROUP_OBJ => true,
+            OTHER => perm & 0o2 == 0,
+            _ => false,
+        }
+    })
+}
+
 /// `setxattr` family.
 pub fn set_xattr(
     judge: &Judge<'_>,
@@ -65,7 +92,7 @@ pub fn set_xattr(
         fields.insert("name".into(), name.to_string_lossy().into_owned().into());
     };
     let action = metadata(judge, caller, what, "xattr", describe, |_| false);
-    if action.target.is_ok() && ACL_ATTRIBUTES.contains(&name.to_bytes()) {
+    if action.target.is_ok() && ACL_ATTRIBUTES.contains(&name.to_bytes()) && !acl_is_a_mode(value) {
         let rule = format!(
             "cannot set an access control list on {}: a session gives no one else access",
             action.path.display()
@@ -314,5 +341,42 @@ impl Metadata {
             Ok(target) => done(EventKind::Metadata, self.fields, act(&target)),
             Err(outcome) => outcome.with(self.fields),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acl_is_a_mode;
+
+    fn acl(entries: &[(u16, u16, u32)]) -> Vec<u8> {
+        let mut value = 2u32.to_le_bytes().to_vec();
+        for (tag, perm, id) in entries {
+            value.extend(tag.to_le_bytes());
+            value.extend(perm.to_le_bytes());
+            value.extend(id.to_le_bytes());
+        }
+        value
+    }
+
+    #[test]
+    fn only_an_acl_that_says_what_mode_bits_say_is_a_mode() {
+        let owner_group_other = [
+            (0x01, 6, u32::MAX),
+            (0x04, 4, u32::MAX),
+            (0x20, 4, u32::MAX),
+        ];
+        assert!(acl_is_a_mode(&acl(&owner_group_other)));
+        // Another user, a mask, others writing, a broken value.
+        assert!(!acl_is_a_mode(&acl(&[
+            (0x02, 6, 65534),
+            (0x20, 4, u32::MAX)
+        ])));
+        assert!(!acl_is_a_mode(&acl(&[(0x10, 7, u32::MAX)])));
+        assert!(!acl_is_a_mode(&acl(&[
+            (0x01, 6, u32::MAX),
+            (0x20, 6, u32::MAX)
+        ])));
+        assert!(!acl_is_a_mode(&acl(&owner_group_other)[..10]));
+        assert!(!acl_is_a_mode(&[1, 0, 0, 0]));
     }
 }
