@@ -76,7 +76,10 @@ fn here_documents_work_in_every_shell_of_every_assistant_profile() {
 fn everyday_tools_run_in_a_session() {
     let env = TestEnv::new(identities()[0]);
     let script = "timeout 10 true && echo aGk= | base64 -d && printf 'a\\nb\\n' | tac | paste -sd, \
-                  && echo x | od -c | head -1 >/dev/null && nohup true && echo tools-ok";
+                  && echo x | od -c | head -1 >/dev/null && nohup true \
+                  && install -m 755 /dev/null installed && test \"$(stat -c %a installed)\" = 755 \
+                  && echo hi | gzip | gunzip >/dev/null && echo hi | zstd -q | zstd -dq >/dev/null \
+                  && echo tools-ok";
     let output = env.run_script(&[], script);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
