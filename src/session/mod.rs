@@ -14,6 +14,7 @@
 //! callback; how the session ended comes back as a [`SessionOutcome`].
 
 mod dirs;
+mod git_state;
 pub mod leases;
 mod prepare;
 mod records;
@@ -204,8 +205,15 @@ pub fn run(
         on_demand: on_demand.as_ref(),
     };
     let quarantine = state.quarantine(&session.id);
+    let in_progress = git_state::InProgress::of(&policy.repo);
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
+    for (event, notice) in git_state::InProgress::of(&policy.repo).left_since(&in_progress) {
+        notify(&notice);
+        if let Err(error) = log.append(event) {
+            notify(&format!("the log could not record it: {error}"));
+        }
+    }
 
     // 7. Revoke the credentials: nothing of the session runs any more.
     drop(on_demand);

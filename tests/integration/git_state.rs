@@ -51,6 +51,13 @@ fn a_rebase_runs_no_command_a_session_added_to_its_list() {
                 work: &[],
             };
             battery.run(env, mode);
+            // guard told the user the rebase left in progress is the session's.
+            let (_, records) = env.last_log();
+            assert!(
+                records.iter().any(|r| r["kind"] == "git_in_progress"
+                    && r["path"].as_str().unwrap().ends_with(".git/rebase-merge")),
+                "{mode:?}: no record of the rebase left in progress"
+            );
             // The user finishes the rebase the session left, unconfined.
             let continued = unconfined(env, "git rebase --continue || git rebase --abort");
             assert!(continued.status.success(), "{}", all_output(&continued));
@@ -97,6 +104,12 @@ fn rebasing_works_in_a_session_and_continues_the_users_own_commands() {
                 work: &work,
             };
             battery.run(env, mode);
+            // Nothing was left in progress that was not before.
+            let (_, records) = env.last_log();
+            assert!(
+                !records.iter().any(|r| r["kind"] == "git_in_progress"),
+                "{mode:?}"
+            );
         }
     });
 }

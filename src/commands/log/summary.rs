@@ -24,6 +24,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut reads = 0u64;
     let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut mismatches = Vec::new();
+    let mut left_in_progress = Vec::new();
     for record in &records {
         let path = text(record, "path");
         let kind = text(record, "kind");
@@ -60,6 +61,9 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 })
                 .or_default()
                 .push(denial_subject(record)),
+            "git_in_progress" => {
+                left_in_progress.push(format!("{} ({path})", text(record, "operation")))
+            }
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),
@@ -107,6 +111,16 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         )?;
         for mismatch in &mismatches {
             writeln!(out, "  {}", crate::text::for_terminal(mismatch))?;
+        }
+    }
+
+    if !left_in_progress.is_empty() {
+        writeln!(
+            out,
+            "\ngit operations the session left in progress (continuing one runs the rest unconfined)"
+        )?;
+        for operation in &left_in_progress {
+            writeln!(out, "  {}", crate::text::for_terminal(operation))?;
         }
     }
 
