@@ -12,7 +12,7 @@ use super::gitconfig;
 use super::loaders::zsh_dotenv_file;
 use super::vars::Variables;
 use super::{
-    ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule, ProtectedAtTops,
+    ContentCheck, EverywherePath, HostView, ObjectFormat, ObjectStore, PathRule,
     ProtectedEverywhere, ProtectedPath, Protection, ProtectionMechanism, VerifiedFile,
     lexically_normal,
 };
@@ -24,7 +24,6 @@ mod references;
 mod work_trees;
 
 use super::git_dirs::{GitFile, common_dir, git_dir_of, shared_by_work_trees};
-use work_trees::WorkTree;
 
 /// How much of a configuration file is read.
 const CONFIG_BYTES: usize = 1024 * 1024;
@@ -112,7 +111,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     }
     git_configuration(input, &mut found, input.repo, git_dir(input));
     for tree in work_trees::other_work_trees(input) {
-        protect_work_tree(input, &mut found, &tree)?;
+        work_trees::protect_work_tree(input, &mut found, &tree)?;
     }
     references::ci_references(input, &mut found);
     references::loader_references(input, &mut found);
@@ -130,7 +129,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             paths: everywhere,
         }],
     };
-    let at_tops = Some(at_work_tree_tops(input)?)
+    let at_tops = Some(work_trees::at_work_tree_tops(input)?)
         .filter(|tops| !tops.paths.is_empty() && writable(input.repo))
         .into_iter()
         .collect::<Vec<_>>();
@@ -205,66 +204,6 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         verified,
         objects,
     })
-}
-
-/// What the repository has protected at its top, at the top of another of
-/// its work trees too (where it lies in a writable tree): the profile's
-/// relative `protected` entries, and what that work tree's git
-/// configuration names.
-fn protect_work_tree(
-    input: &ProtectionInput<'_>,
-    found: &mut Found,
-    tree: &WorkTree,
-) -> Result<(), CompileError> {
-    for (entry, relative) in relative_entries(input)? {
-        let because = format!(
-            "filesystem.protected `{entry}`, in the work tree {}",
-            tree.root.display()
-        );
-        found.add(input, tree.root.join(relative), Vec::new(), because);
-    }
-    git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
-    Ok(())
-}
-
-/// The profile's `protected` entries that name a path relative to the top
-/// of the repository's work tree, with that path. What lies in the
-/// repository's git directory (`.git/refs/replace`) is not among them: it
-/// is protected there once, every work tree shares it.
-fn relative_entries<'a>(
-    input: &ProtectionInput<'a>,
-) -> Result<Vec<(&'a str, PathBuf)>, CompileError> {
-    let mut entries = Vec::new();
-    for entry in &input.section.protected {
-        if entry.starts_with("**/") {
-            continue;
-        }
-        let path = input.path_of("filesystem.protected", entry)?;
-        let relative = path
-            .strip_prefix(input.repo)
-            .ok()
-            .filter(|relative| !relative.starts_with(".git") && !relative.as_os_str().is_empty());
-        if let Some(relative) = relative {
-            entries.push((entry.as_str(), relative.to_path_buf()));
-        }
-    }
-    Ok(entries)
-}
-
-/// The repository's relative `protected` entries, protected at the top of
-/// every work tree nested in it (each directory holding a `.git`).
-fn at_work_tree_tops(input: &ProtectionInput<'_>) -> Result<ProtectedAtTops, CompileError> {
-    let paths = relative_entries(input)?
-        .into_iter()
-        .map(|(entry, relative)| EverywherePath {
-            components: relative
-                .iter()
-                .map(|name| name.to_string_lossy().into_owned())
-                .collect(),
-            because: format!("filesystem.protected `{entry}`"),
-        })
-        .collect();
-    Ok(ProtectedAtTops::new(input.repo.to_path_buf(), paths))
 }
 
 /// `path`, or where it lies beneath the repository's `.git` file, the

@@ -11,10 +11,17 @@
 //! cannot make another one (a `.git` cannot be created in the repository,
 //! and git's `worktrees/` and `modules/` are not the session's to change),
 //! so the list made when the policy is compiled holds for the session.
+//!
+//! A clone of the user's inside the repository is in no such list: the
+//! same relative paths are judged at every directory beneath the
+//! repository that holds a `.git` ([`at_work_tree_tops`], asked by the
+//! supervisor of the directory a change acts in).
 
-use super::{ProtectionInput, lexically_normal};
+use super::{Found, ProtectionInput, git_configuration, lexically_normal};
+use crate::policy::error::CompileError;
 use crate::policy::git_dirs::{common_dir, git_dir_of};
 use crate::policy::gitconfig;
+use crate::policy::{EverywherePath, ProtectedAtTops};
 use std::path::PathBuf;
 
 /// How deep submodules of submodules are followed.
@@ -108,4 +115,66 @@ pub(super) fn other_work_trees(input: &ProtectionInput<'_>) -> Vec<WorkTree> {
         new
     });
     trees
+}
+
+/// What the repository has protected at its top, at the top of another of
+/// its work trees too (where it lies in a writable tree): the profile's
+/// relative `protected` entries, and what that work tree's git
+/// configuration names.
+pub(super) fn protect_work_tree(
+    input: &ProtectionInput<'_>,
+    found: &mut Found,
+    tree: &WorkTree,
+) -> Result<(), CompileError> {
+    for (entry, relative) in relative_entries(input)? {
+        let because = format!(
+            "filesystem.protected `{entry}`, in the work tree {}",
+            tree.root.display()
+        );
+        found.add(input, tree.root.join(relative), Vec::new(), because);
+    }
+    git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
+    Ok(())
+}
+
+/// The profile's `protected` entries that name a path relative to the top
+/// of the repository's work tree, with that path. What lies in the
+/// repository's git directory (`.git/refs/replace`) is not among them: it
+/// is protected there once, every work tree shares it.
+fn relative_entries<'a>(
+    input: &ProtectionInput<'a>,
+) -> Result<Vec<(&'a str, PathBuf)>, CompileError> {
+    let mut entries = Vec::new();
+    for entry in &input.section.protected {
+        if entry.starts_with("**/") {
+            continue;
+        }
+        let path = input.path_of("filesystem.protected", entry)?;
+        let relative = path
+            .strip_prefix(input.repo)
+            .ok()
+            .filter(|relative| !relative.starts_with(".git") && !relative.as_os_str().is_empty());
+        if let Some(relative) = relative {
+            entries.push((entry.as_str(), relative.to_path_buf()));
+        }
+    }
+    Ok(entries)
+}
+
+/// The repository's relative `protected` entries, protected at the top of
+/// every work tree nested in it (each directory holding a `.git`).
+pub(super) fn at_work_tree_tops(
+    input: &ProtectionInput<'_>,
+) -> Result<ProtectedAtTops, CompileError> {
+    let paths = relative_entries(input)?
+        .into_iter()
+        .map(|(entry, relative)| EverywherePath {
+            components: relative
+                .iter()
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect(),
+            because: format!("filesystem.protected `{entry}`"),
+        })
+        .collect();
+    Ok(ProtectedAtTops::new(input.repo.to_path_buf(), paths))
 }
