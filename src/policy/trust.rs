@@ -23,7 +23,7 @@ pub struct TrustPlan {
     pub untrusted: Vec<String>,
     /// MCP servers whose results are trusted.
     pub trusted_mcp: Vec<String>,
-    /// The gate of each sensitive action, in [`Action::ALL`]'s order.
+    /// The gate of each sensitive action, in the order `[trust]` lists them.
     pub gates: Vec<(Action, Gate)>,
 }
 
