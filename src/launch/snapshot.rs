@@ -106,7 +106,10 @@ impl Snapshot {
             if mechanism == ProtectionMechanism::NotNeeded {
                 continue;
             }
-            if !protected.allow.is_empty() {
+            // A guarded tree that is a file (a `.git` file that leads to no
+            // git directory) is a protected file.
+            let tree = std::fs::metadata(&protected.path).is_ok_and(|m| m.is_dir());
+            if !protected.allow.is_empty() && (tree || !protected.exists) {
                 if !protected.exists {
                     continue;
                 }
@@ -227,10 +230,20 @@ impl Budget {
     }
 }
 
+/// Whether a lookup failed because nothing is there: no such entry, or a
+/// file where the path needs a directory (`.git/refs/replace` where `.git`
+/// is a file).
+fn is_missing(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
 fn read_node(path: &Path, budget: &mut Budget) -> Result<Option<Node>, SnapshotError> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) if is_missing(&error) => return Ok(None),
         Err(error) => return Err(io(path)(error)),
     };
     let mode = metadata.mode() & 0o7777;
@@ -276,7 +289,7 @@ fn read_node(path: &Path, budget: &mut Budget) -> Result<Option<Node>, SnapshotE
 fn unchanged(path: &Path, saved: Option<&Node>) -> Result<bool, SnapshotError> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(saved.is_none()),
+        Err(error) if is_missing(&error) => return Ok(saved.is_none()),
         Err(error) => return Err(io(path)(error)),
     };
     let Some(saved) = saved else {

@@ -252,3 +252,35 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
         }
     });
 }
+
+/// A `.git` file that leads to no git directory (a worktree whose main
+/// repository was moved) stopped every session with "Not a directory"; the
+/// session runs, and the file stays as it is.
+#[test]
+fn a_git_file_that_leads_nowhere_does_not_stop_the_session() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let dir = env.home.join("moved-worktree");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(".git"), "gitdir: /nonexistent/worktrees/x\n").unwrap();
+            env.give(&env.home);
+            let mut args = vec!["run", "--repo", dir.to_str().unwrap()];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(&["--", "bash", "-c"]);
+            let output = env
+                .guard(&args)
+                .arg("echo work > notes.txt && echo planted > .git; cat notes.txt")
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let text = all_output(&output);
+            assert!(text.contains("work\n"), "{mode:?}: {text}");
+            assert_eq!(
+                std::fs::read_to_string(dir.join(".git")).unwrap(),
+                "gitdir: /nonexistent/worktrees/x\n",
+                "{mode:?}"
+            );
+        }
+    });
+}
