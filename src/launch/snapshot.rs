@@ -108,8 +108,8 @@ impl Snapshot {
             }
             // A guarded tree that is a file (a `.git` file that leads to no
             // git directory) is a protected file.
-            let tree = std::fs::metadata(&protected.path).is_ok_and(|m| m.is_dir());
-            if !protected.allow.is_empty() && (tree || !protected.exists) {
+            let tree = || std::fs::metadata(&protected.path).is_ok_and(|m| m.is_dir());
+            if !protected.allow.is_empty() && (!protected.exists || tree()) {
                 if !protected.exists {
                     continue;
                 }

@@ -24,7 +24,9 @@ use std::path::{Component, Path, PathBuf};
 pub struct ProtectedAtTops {
     /// The tree (the repository).
     pub within: PathBuf,
-    /// The paths, relative to a work tree's top.
+    /// The paths, relative to a work tree's top (in the policy's JSON as
+    /// the paths alone: each is a `protected` entry of the profile).
+    #[serde(serialize_with = "relative_paths")]
     pub paths: Vec<EverywherePath>,
     /// The paths by their first name.
     #[serde(skip)]
@@ -112,4 +114,12 @@ impl ProtectedAtTops {
         }
         None
     }
+}
+
+/// The paths as a profile writes them, relative (`.github/workflows`).
+fn relative_paths<S: serde::Serializer>(
+    paths: &[EverywherePath],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(paths.iter().map(|path| path.components.join("/")))
 }
