@@ -69,7 +69,7 @@ pub enum EventKind {
     /// The session left a git operation in progress (a rebase, a merge):
     /// the user's next `git rebase --continue` carries out the rest,
     /// unconfined.
-    GitInProgress,
+    GitLeft,
     /// The command stopped itself (`kill(getpid(), SIGTSTP)`), and guard
     /// stopped its job with it, as the terminal's ^Z would have.
     JobStop,
@@ -105,7 +105,7 @@ impl EventKind {
             EventKind::CacheMerge => "cache_merge",
             EventKind::ConfigMerge => "config_merge",
             EventKind::BoundaryViolation => "boundary_violation",
-            EventKind::GitInProgress => "git_in_progress",
+            EventKind::GitLeft => "git_left",
             EventKind::JobStop => "job_stop",
             EventKind::SessionEnd => "session_end",
         }

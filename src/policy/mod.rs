@@ -43,7 +43,7 @@ pub use credentials::{
     CredentialPlan, MAX_TTL_SECONDS, ProviderPlan, TtlError, is_reserved_variable, parse_ttl,
 };
 pub use error::CompileError;
-pub use git_dirs::git_dir_of;
+pub use git_dirs::{common_dir, git_dir_of};
 pub use git_index::{ObjectFormat, WorkTreeFile};
 pub use host::{HostView, RealHost};
 pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};

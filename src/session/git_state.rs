@@ -1,11 +1,12 @@
-//! The git operations a session left in progress. What is left of a
-//! rebase, a cherry-pick or a merge the session started is carried out by
-//! the user's next `git rebase --continue` (or `git commit`), unconfined:
-//! the commits it picks and the merge it concludes are the session's
-//! choice. guard tells the user, and the log records it.
+//! What of git's state a session left for the user's next command to
+//! carry out, unconfined: the rest of a rebase, cherry-pick or merge it
+//! started (the commits it picks and the merge it concludes are the
+//! session's choice), and the newest entry of the stash list, which the
+//! user's next `git stash pop` applies to the work tree. guard tells the
+//! user, and the log records it.
 
 use crate::audit::{Event, EventKind};
-use crate::policy::{RealHost, git_dir_of};
+use crate::policy::{RealHost, common_dir, git_dir_of};
 use std::path::{Path, PathBuf};
 
 /// What git keeps while an operation is in progress, and what it is.
@@ -19,17 +20,23 @@ const IN_PROGRESS: [(&str, &str); 7] = [
     ("BISECT_START", "a bisect"),
 ];
 
-/// The operations in progress in the repository's git directory.
+/// The operations in progress in the repository's git directory, and the
+/// newest stash.
 #[derive(Debug, Default)]
 pub struct InProgress {
     git_dir: Option<PathBuf>,
     names: Vec<&'static str>,
+    /// The object `refs/stash` names (loose or packed), if any.
+    stash: Option<String>,
+    /// Every stash in the list (the objects its reflog names).
+    stashes: Vec<String>,
 }
 
 impl InProgress {
     /// What is in progress in `repo`'s git directory now.
     pub fn of(repo: &Path) -> InProgress {
-        let git_dir = git_dir_of(repo, &RealHost::from_process());
+        let host = RealHost::from_process();
+        let git_dir = git_dir_of(repo, &host);
         let names = match &git_dir {
             Some(dir) => IN_PROGRESS
                 .iter()
@@ -38,7 +45,15 @@ impl InProgress {
                 .collect(),
             None => Vec::new(),
         };
-        InProgress { git_dir, names }
+        let common = git_dir.as_ref().map(|dir| common_dir(dir, &host));
+        let stash = common.as_deref().and_then(stash_top);
+        let stashes = common.as_deref().map(stash_list).unwrap_or_default();
+        InProgress {
+            git_dir,
+            names,
+            stash,
+            stashes,
+        }
     }
 
     /// A record and a notice for each operation in progress now that was
@@ -52,7 +67,7 @@ impl InProgress {
             .filter(|(name, _)| self.names.contains(name) && !before.names.contains(name))
             .map(|(name, what)| {
                 let path = dir.join(name);
-                let event = Event::new(EventKind::GitInProgress, None)
+                let event = Event::new(EventKind::GitLeft, None)
                     .with("operation", *what)
                     .with("path", path.display().to_string());
                 let notice = format!(
@@ -63,6 +78,47 @@ impl InProgress {
                 );
                 (event, notice)
             })
+            .chain(self.stash_left(before))
             .collect()
     }
+
+    /// A record and a notice when the newest stash is one the list did
+    /// not hold `before` (a stash of the user's that a pop brought to the
+    /// top is not the session's).
+    fn stash_left(&self, before: &InProgress) -> Option<(Event, String)> {
+        let known = |top: &str| {
+            before.stash.as_deref() == Some(top) || before.stashes.iter().any(|s| s == top)
+        };
+        let top = self.stash.as_deref().filter(|top| !known(top))?;
+        let event = Event::new(EventKind::GitLeft, None)
+            .with("operation", "the newest stash")
+            .with("path", "refs/stash")
+            .with("object", top);
+        let notice = format!(
+            "the newest entry of the stash list ({top}) is the session's: `git stash pop` \
+             applies it to the work tree unconfined; read `git stash show -p` first"
+        );
+        Some((event, notice))
+    }
+}
+
+/// The object `refs/stash` names in the common git directory `common`: the
+/// loose ref, else its line in `packed-refs`.
+fn stash_top(common: &Path) -> Option<String> {
+    let loose = std::fs::read_to_string(common.join("refs/stash")).ok();
+    let top = loose.or_else(|| {
+        let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+        packed
+            .lines()
+            .find_map(|line| line.strip_suffix(" refs/stash").map(str::to_string))
+    })?;
+    Some(top.trim().to_string()).filter(|top| !top.is_empty())
+}
+
+/// The objects the stash list's reflog names (each line's new value).
+fn stash_list(common: &Path) -> Vec<String> {
+    let log = std::fs::read_to_string(common.join("logs/refs/stash")).unwrap_or_default();
+    log.lines()
+        .filter_map(|line| line.split(' ').nth(1).map(str::to_string))
+        .collect()
 }

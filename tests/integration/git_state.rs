@@ -54,7 +54,7 @@ fn a_rebase_runs_no_command_a_session_added_to_its_list() {
             // guard told the user the rebase left in progress is the session's.
             let (_, records) = env.last_log();
             assert!(
-                records.iter().any(|r| r["kind"] == "git_in_progress"
+                records.iter().any(|r| r["kind"] == "git_left"
                     && r["path"].as_str().unwrap().ends_with(".git/rebase-merge")),
                 "{mode:?}: no record of the rebase left in progress"
             );
@@ -106,10 +106,43 @@ fn rebasing_works_in_a_session_and_continues_the_users_own_commands() {
             battery.run(env, mode);
             // Nothing was left in progress that was not before.
             let (_, records) = env.last_log();
-            assert!(
-                !records.iter().any(|r| r["kind"] == "git_in_progress"),
-                "{mode:?}"
-            );
+            assert!(!records.iter().any(|r| r["kind"] == "git_left"), "{mode:?}");
         }
+    });
+}
+
+/// The newest stash is what the user's next `git stash pop` applies: when
+/// the session made it, guard says so (a stash can carry any content,
+/// `.husky/pre-commit` included, made with `git stash store`); a stash of
+/// the user's that the session's pop brought to the top is not reported.
+#[test]
+fn the_newest_stash_is_told_when_the_session_made_it() {
+    for_each_identity(|env| {
+        let stashed = unconfined(
+            env,
+            "git config user.name T && git config user.email t@example.com && \
+             echo one >> README.md && git stash -q && echo two >> README.md && git stash -q",
+        );
+        assert!(stashed.status.success(), "{}", all_output(&stashed));
+        let stash_records = |env: &TestEnv| {
+            let (_, records) = env.last_log();
+            records
+                .into_iter()
+                .filter(|r| r["kind"] == "git_left" && r["path"] == "refs/stash")
+                .count()
+        };
+        // The session pops the user's newest: the user's older one is on top.
+        let output = env.run_script(&[], "git stash pop -q && git checkout -q README.md");
+        assert!(output.status.success(), "{}", all_output(&output));
+        assert_eq!(stash_records(env), 0);
+        // The session stashes a change of its own.
+        let output = env.run_script(&[], "echo session >> README.md && git stash -q");
+        assert!(output.status.success(), "{}", all_output(&output));
+        assert_eq!(stash_records(env), 1);
+        assert!(
+            all_output(&output).contains("the newest entry of the stash list"),
+            "{}",
+            all_output(&output)
+        );
     });
 }

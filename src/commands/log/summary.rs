@@ -61,9 +61,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 })
                 .or_default()
                 .push(denial_subject(record)),
-            "git_in_progress" => {
-                left_in_progress.push(format!("{} ({path})", text(record, "operation")))
-            }
+            "git_left" => left_in_progress.push(format!("{} ({path})", text(record, "operation"))),
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),
@@ -117,7 +115,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     if !left_in_progress.is_empty() {
         writeln!(
             out,
-            "\ngit operations the session left in progress (continuing one runs the rest unconfined)"
+            "\ngit state the session left for your next command (it runs unconfined)"
         )?;
         for operation in &left_in_progress {
             writeln!(out, "  {}", crate::text::for_terminal(operation))?;
