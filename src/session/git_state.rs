@@ -82,21 +82,42 @@ impl InProgress {
             .collect()
     }
 
-    /// A record and a notice when the newest stash is one the list did
-    /// not hold `before` (a stash of the user's that a pop brought to the
-    /// top is not the session's).
+    /// A record and a notice when the stash list holds stashes it did not
+    /// hold `before` (a stash of the user's that a pop brought to the top
+    /// is not the session's): the newest, which `git stash pop` applies
+    /// next, or older ones a pop of the user's brings to the top later.
     fn stash_left(&self, before: &InProgress) -> Option<(Event, String)> {
-        let known = |top: &str| {
-            before.stash.as_deref() == Some(top) || before.stashes.iter().any(|s| s == top)
-        };
-        let top = self.stash.as_deref().filter(|top| !known(top))?;
+        let known =
+            |stash: &String| before.stash.as_ref() == Some(stash) || before.stashes.contains(stash);
+        let mut made: Vec<&String> = self
+            .stash
+            .iter()
+            .chain(&self.stashes)
+            .filter(|s| !known(s))
+            .collect();
+        made.sort();
+        made.dedup();
+        if made.is_empty() {
+            return None;
+        }
+        let newest = self.stash.as_ref().is_some_and(|top| !known(top));
         let event = Event::new(EventKind::GitLeft, None)
-            .with("operation", "the newest stash")
+            .with("operation", "stashes")
             .with("path", "refs/stash")
-            .with("object", top);
+            .with(
+                "objects",
+                made.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            )
+            .with("newest", newest);
+        let which = match newest {
+            true => "the newest among them, which `git stash pop` applies next",
+            false => "not the newest: a pop of yours brings them to the top",
+        };
         let notice = format!(
-            "the newest entry of the stash list ({top}) is the session's: `git stash pop` \
-             applies it to the work tree unconfined; read `git stash show -p` first"
+            "the stash list holds {} entr{} the session made ({which}): a pop applies it to \
+             the work tree unconfined; read `git stash list` and `git stash show -p` first",
+            made.len(),
+            if made.len() == 1 { "y" } else { "ies" }
         );
         Some((event, notice))
     }

@@ -111,12 +111,13 @@ fn rebasing_works_in_a_session_and_continues_the_users_own_commands() {
     });
 }
 
-/// The newest stash is what the user's next `git stash pop` applies: when
-/// the session made it, guard says so (a stash can carry any content,
-/// `.husky/pre-commit` included, made with `git stash store`); a stash of
-/// the user's that the session's pop brought to the top is not reported.
+/// A stash is what the user's next `git stash pop` applies: when the
+/// session made one, on top or written into the list's log beneath, guard
+/// says so (a stash can carry any content, `.husky/pre-commit` included,
+/// made with `git stash store`); a stash of the user's that the session's
+/// pop brought to the top is not reported.
 #[test]
-fn the_newest_stash_is_told_when_the_session_made_it() {
+fn stashes_the_session_made_are_told() {
     for_each_identity(|env| {
         let stashed = unconfined(
             env,
@@ -140,9 +141,20 @@ fn the_newest_stash_is_told_when_the_session_made_it() {
         assert!(output.status.success(), "{}", all_output(&output));
         assert_eq!(stash_records(env), 1);
         assert!(
-            all_output(&output).contains("the newest entry of the stash list"),
+            all_output(&output).contains("the stash list holds 1 entry the session made"),
             "{}",
             all_output(&output)
         );
+        // An older entry written into the list's log, which a pop of the
+        // user's brings to the top.
+        let script = "zero=0000000000000000000000000000000000000000; \
+                      printf '%s %s T <t@example.com> 0 +0000\tWIP\n' $zero $(git rev-parse HEAD) \
+                      > list && cat .git/logs/refs/stash >> list && cat list > .git/logs/refs/stash";
+        let output = env.run_script(&[], script);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let (_, records) = env.last_log();
+        let left: Vec<_> = records.iter().filter(|r| r["kind"] == "git_left").collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(left[0]["newest"], false, "{left:?}");
     });
 }
