@@ -20,10 +20,10 @@ const IN_PROGRESS: [(&str, &str); 7] = [
     ("BISECT_START", "a bisect"),
 ];
 
-/// The operations in progress in the repository's git directory, and the
-/// newest stash.
+/// What of git's state the session's end is compared with: the operations
+/// in progress in the repository's git directory, and the stash list.
 #[derive(Debug, Default)]
-pub struct InProgress {
+pub struct GitState {
     git_dir: Option<PathBuf>,
     names: Vec<&'static str>,
     /// The object `refs/stash` names (loose or packed), if any.
@@ -32,9 +32,9 @@ pub struct InProgress {
     stashes: Vec<String>,
 }
 
-impl InProgress {
-    /// What is in progress in `repo`'s git directory now.
-    pub fn of(repo: &Path) -> InProgress {
+impl GitState {
+    /// `repo`'s git state now.
+    pub fn of(repo: &Path) -> GitState {
         let host = RealHost::from_process();
         let git_dir = git_dir_of(repo, &host);
         let names = match &git_dir {
@@ -48,7 +48,7 @@ impl InProgress {
         let common = git_dir.as_ref().map(|dir| common_dir(dir, &host));
         let stash = common.as_deref().and_then(stash_top);
         let stashes = common.as_deref().map(stash_list).unwrap_or_default();
-        InProgress {
+        GitState {
             git_dir,
             names,
             stash,
@@ -57,8 +57,8 @@ impl InProgress {
     }
 
     /// A record and a notice for each operation in progress now that was
-    /// not `before`.
-    pub fn left_since(&self, before: &InProgress) -> Vec<(Event, String)> {
+    /// not `before`, and for the stashes made since.
+    pub fn left_since(&self, before: &GitState) -> Vec<(Event, String)> {
         let Some(dir) = &self.git_dir else {
             return Vec::new();
         };
@@ -86,7 +86,7 @@ impl InProgress {
     /// hold `before` (a stash of the user's that a pop brought to the top
     /// is not the session's): the newest, which `git stash pop` applies
     /// next, or older ones a pop of the user's brings to the top later.
-    fn stash_left(&self, before: &InProgress) -> Option<(Event, String)> {
+    fn stash_left(&self, before: &GitState) -> Option<(Event, String)> {
         let known =
             |stash: &String| before.stash.as_ref() == Some(stash) || before.stashes.contains(stash);
         let mut made: Vec<&String> = self
@@ -109,13 +109,14 @@ impl InProgress {
                 made.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             )
             .with("newest", newest);
-        let which = match newest {
-            true => "the newest among them, which `git stash pop` applies next",
-            false => "not the newest: a pop of yours brings them to the top",
+        let place = match newest {
+            true => "one on top, what `git stash pop` applies next",
+            false => "beneath the top, which a pop of yours brings up",
         };
         let notice = format!(
-            "the stash list holds {} entr{} the session made ({which}): a pop applies it to \
-             the work tree unconfined; read `git stash list` and `git stash show -p` first",
+            "the stash list holds {} entr{} the session made ({place}): `git stash pop` \
+             applies a stash to the work tree unconfined; read `git stash list` and \
+             `git stash show -p` first",
             made.len(),
             if made.len() == 1 { "y" } else { "ies" }
         );

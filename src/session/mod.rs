@@ -205,10 +205,10 @@ pub fn run(
         on_demand: on_demand.as_ref(),
     };
     let quarantine = state.quarantine(&session.id);
-    let in_progress = git_state::InProgress::of(&policy.repo);
+    let git_before = git_state::GitState::of(&policy.repo);
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
-    for (event, notice) in git_state::InProgress::of(&policy.repo).left_since(&in_progress) {
+    for (event, notice) in git_state::GitState::of(&policy.repo).left_since(&git_before) {
         notify(&notice);
         if let Err(error) = log.append(event) {
             notify(&format!("the log could not record it: {error}"));
