@@ -245,6 +245,8 @@ fn guard_git_dirs(
             .iter()
             .flat_map(
                 |pattern| match (shared_by_work_trees(pattern), pattern.as_str()) {
+                    // `logs/HEAD` there is the main work tree's own reflog.
+                    (Some(true), "logs/**") => vec!["logs/refs/**".into()],
                     (Some(true), _) => vec![pattern.clone()],
                     (None, "*.lock") => vec!["packed-refs.lock".into(), "shallow.lock".into()],
                     (None, "*.new") => vec!["packed-refs.new".into()],

@@ -188,6 +188,7 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
                 format!("echo 'ref: refs/heads/planted' > {main}/.git/HEAD"),
                 format!("cp {main}/.git/index i && mv i {main}/.git/index"),
                 format!("echo x > {main}/.git/index.lock"),
+                format!("echo x >> {main}/.git/logs/HEAD"),
                 format!("echo '[core]' >> {main}/.git/config"),
                 format!("echo x > {main}/.git/hooks/post-checkout"),
                 format!("echo x > {main}/README.md"),
