@@ -30,6 +30,8 @@ pub struct GitState {
     stash: Option<String>,
     /// Every stash in the list (the objects its reflog names).
     stashes: Vec<String>,
+    /// The rest of an interactive rebase (`rebase-merge/git-rebase-todo`).
+    rebase_list: Option<String>,
 }
 
 impl GitState {
@@ -48,11 +50,15 @@ impl GitState {
         let common = git_dir.as_ref().map(|dir| common_dir(dir, &host));
         let stash = common.as_deref().and_then(stash_top);
         let stashes = common.as_deref().map(stash_list).unwrap_or_default();
+        let rebase_list = git_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join(REBASE_LIST)).ok());
         GitState {
             git_dir,
             names,
             stash,
             stashes,
+            rebase_list,
         }
     }
 
@@ -78,8 +84,44 @@ impl GitState {
                 );
                 (event, notice)
             })
+            .chain(self.rebase_changed(before, dir))
             .chain(self.stash_left(before))
             .collect()
+    }
+
+    /// A record and a notice when a rebase that was in progress before the
+    /// session is still, and its list holds steps it did not (a `pick` of
+    /// another commit: what the user's `git rebase --continue` applies).
+    fn rebase_changed(&self, before: &GitState, dir: &Path) -> Option<(Event, String)> {
+        let (Some(was), Some(is)) = (&before.rebase_list, &self.rebase_list) else {
+            return None;
+        };
+        let steps = |list: &str| -> Vec<String> {
+            list.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        };
+        let known = steps(was);
+        let added = steps(is)
+            .into_iter()
+            .filter(|step| !known.contains(step))
+            .count();
+        if added == 0 {
+            return None;
+        }
+        let path = dir.join(REBASE_LIST);
+        let event = Event::new(EventKind::GitLeft, None)
+            .with("operation", "a rebase of yours, changed")
+            .with("path", path.display().to_string())
+            .with("steps_added", added);
+        let notice = format!(
+            "the session added {added} step(s) to the rebase that was in progress ({}): \
+             `git rebase --continue` carries them out unconfined; read the list first",
+            path.display()
+        );
+        Some((event, notice))
     }
 
     /// A record and a notice when the stash list holds stashes it did not
@@ -123,6 +165,9 @@ impl GitState {
         Some((event, notice))
     }
 }
+
+/// The rest of an interactive rebase, in the work tree's git directory.
+const REBASE_LIST: &str = "rebase-merge/git-rebase-todo";
 
 /// The object `refs/stash` names in the common git directory `common`: the
 /// loose ref, else its line in `packed-refs`.

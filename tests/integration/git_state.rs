@@ -158,3 +158,43 @@ fn stashes_the_session_made_are_told() {
         assert_eq!(left[0]["newest"], false, "{left:?}");
     });
 }
+
+/// A rebase of the user's, stopped: the session may put other steps in its
+/// list (a `pick` of another commit: its list may be removed and written
+/// anew, which git does at the rebase's end), and guard tells the user
+/// before their `git rebase --continue` carries them out.
+#[test]
+fn steps_a_session_adds_to_the_users_rebase_are_told() {
+    for_each_identity(|env| {
+        three_commits(env);
+        let started = unconfined(
+            env,
+            "GIT_SEQUENCE_EDITOR=\"sed -i '1i break'\" git rebase -q -i HEAD~2",
+        );
+        assert!(started.status.success(), "{}", all_output(&started));
+        let todo = ".git/rebase-merge/git-rebase-todo";
+        let script = format!(
+            "printf 'pick %s other\\n' $(git rev-parse HEAD~1) > list && \
+             cat {todo} >> list && rm {todo} && mv list {todo}"
+        );
+        let output = env.run_script(&[], &script);
+        assert!(output.status.success(), "{}", all_output(&output));
+        assert!(
+            all_output(&output).contains("added 1 step(s) to the rebase"),
+            "{}",
+            all_output(&output)
+        );
+        let (_, records) = env.last_log();
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "git_left" && r["steps_added"] == 1),
+            "no record of the changed rebase"
+        );
+        // Continuing it as it was told: nothing else is reported.
+        let output = env.run_script(&[], "true");
+        assert!(!all_output(&output).contains("step(s)"));
+        let aborted = unconfined(env, "git rebase --abort");
+        assert!(aborted.status.success(), "{}", all_output(&aborted));
+    });
+}
