@@ -8,7 +8,8 @@
 
 use crate::boundary::MODES;
 use crate::support::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn unconfined_git(env: &TestEnv, dir: &Path, args: &[&str]) {
     let mut command = env.command("git");
@@ -21,21 +22,50 @@ fn unconfined_git(env: &TestEnv, dir: &Path, args: &[&str]) {
     );
 }
 
+/// A repository of the user's outside the test repository, with one
+/// commit: what a submodule or a clone is made from.
+fn library_repo(env: &TestEnv) -> PathBuf {
+    let library = env.home.join("lib");
+    std::fs::create_dir_all(&library).unwrap();
+    git(&library, &["init", "-q", "-b", "main"]);
+    git(&library, &["config", "user.email", "t@example.com"]);
+    git(&library, &["config", "user.name", "T"]);
+    std::fs::write(library.join("lib.txt"), "library\n").unwrap();
+    git(&library, &["add", "-A"]);
+    git(&library, &["commit", "-qm", "library"]);
+    env.give(&env.home);
+    library
+}
+
+/// `library` added to the repository as the submodule `vendor/lib`, and
+/// committed, by the user.
+fn add_submodule(env: &TestEnv, library: &Path) {
+    let mut add = env.command("git");
+    add.current_dir(&env.repo)
+        .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
+        .args([library.to_str().unwrap(), "vendor/lib"]);
+    let added = add.output().unwrap();
+    assert!(added.status.success(), "{}", all_output(&added));
+    unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
+}
+
+/// `guard run MODE… -- bash -c SCRIPT` started in `dir`, with `extra`
+/// options before the mode's.
+fn run_in(env: &TestEnv, mode: &[&str], extra: &[&str], dir: &Path, script: &str) -> Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(mode);
+    args.extend_from_slice(&["--", "bash", "-c", script]);
+    env.guard(&args).current_dir(dir).output().unwrap()
+}
+
 #[test]
 fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
     for_each_identity(|env| {
         for mode in MODES {
             let env = &TestEnv::new(env.identity);
             let marker = env.home.join("PLANTED-RAN");
-            let library = env.home.join("lib");
-            std::fs::create_dir_all(&library).unwrap();
-            git(&library, &["init", "-q", "-b", "main"]);
-            git(&library, &["config", "user.email", "t@example.com"]);
-            git(&library, &["config", "user.name", "T"]);
-            std::fs::write(library.join("lib.txt"), "library\n").unwrap();
-            git(&library, &["add", "-A"]);
-            git(&library, &["commit", "-qm", "library"]);
-            env.give(&env.home);
+            let library = library_repo(env);
             // husky's setting: hooks at the top of whichever work tree the
             // commit is made in.
             unconfined_git(env, &env.repo, &["config", "core.hooksPath", ".husky/_"]);
@@ -46,14 +76,8 @@ fn the_top_of_every_other_work_tree_is_protected_like_the_repositorys() {
                 &env.repo,
                 &["worktree", "add", "-q", "-b", "feature", feature_arg],
             );
+            add_submodule(env, &library);
             let library_arg = library.to_str().unwrap();
-            let mut add = env.command("git");
-            add.current_dir(&env.repo)
-                .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
-                .args([library_arg, "vendor/lib"]);
-            let added = add.output().unwrap();
-            assert!(added.status.success(), "{}", all_output(&added));
-            unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
             // A clone of the user's inside the repository, neither worktree
             // nor submodule, with husky's setting of its own.
             let clone = env.repo.join("tools/helper");
@@ -148,20 +172,7 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
     for_each_identity(|env| {
         for mode in MODES {
             let env = &TestEnv::new(env.identity);
-            let library = env.home.join("lib");
-            std::fs::create_dir_all(&library).unwrap();
-            git(&library, &["init", "-q", "-b", "main"]);
-            std::fs::write(library.join("lib.txt"), "library\n").unwrap();
-            git(&library, &["add", "-A"]);
-            git(
-                &library,
-                &["-c", "user.name=T", "-c", "user.email=t@example.com"]
-                    .iter()
-                    .chain(&["commit", "-qm", "library"])
-                    .copied()
-                    .collect::<Vec<_>>(),
-            );
-            env.give(&env.home);
+            let library = library_repo(env);
             let linked = env.repo.parent().unwrap().join("linked");
             let other = env.repo.parent().unwrap().join("other-tree");
             for (path, branch) in [(&linked, "feature"), (&other, "other")] {
@@ -172,13 +183,7 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
                     &["worktree", "add", "-q", "-b", branch, path],
                 );
             }
-            let mut add = env.command("git");
-            add.current_dir(&env.repo)
-                .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
-                .args([library.to_str().unwrap(), "vendor/lib"]);
-            let added = add.output().unwrap();
-            assert!(added.status.success(), "{}", all_output(&added));
-            unconfined_git(env, &env.repo, &["commit", "-qm", "submodule"]);
+            add_submodule(env, &library);
             let main_head = std::fs::read_to_string(env.repo.join(".git/HEAD")).unwrap();
             let main = env.repo.display().to_string();
             let commit = "git -c user.name=T -c user.email=t@example.com commit -qm";
@@ -204,16 +209,7 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
                 attacks: &attacks,
                 work: &work.iter().map(String::as_str).collect::<Vec<_>>(),
             };
-            let mut args = vec!["run"];
-            args.extend_from_slice(mode);
-            args.extend_from_slice(&["--", "bash", "-c"]);
-            let script = battery.script();
-            let output = env
-                .guard(&args)
-                .arg(&script)
-                .current_dir(&linked)
-                .output()
-                .unwrap();
+            let output = run_in(env, mode, &[], &linked, &battery.script());
             battery.check(mode, &all_output(&output));
 
             // In the submodule.
@@ -228,12 +224,8 @@ fn a_session_runs_in_a_linked_worktree_and_in_a_submodule() {
                 attacks: &attacks,
                 work: &work,
             };
-            let output = env
-                .guard(&args)
-                .arg(battery.script())
-                .current_dir(env.repo.join("vendor/lib"))
-                .output()
-                .unwrap();
+            let submodule = env.repo.join("vendor/lib");
+            let output = run_in(env, mode, &[], &submodule, &battery.script());
             battery.check(mode, &all_output(&output));
 
             // The user's main work tree is as it was, and the commits are there.
@@ -266,15 +258,8 @@ fn a_git_file_that_leads_nowhere_does_not_stop_the_session() {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(".git"), "gitdir: /nonexistent/worktrees/x\n").unwrap();
             env.give(&env.home);
-            let mut args = vec!["run", "--repo", dir.to_str().unwrap()];
-            args.extend_from_slice(mode);
-            args.extend_from_slice(&["--", "bash", "-c"]);
-            let output = env
-                .guard(&args)
-                .arg("echo work > notes.txt && echo planted > .git; cat notes.txt")
-                .current_dir(&dir)
-                .output()
-                .unwrap();
+            let script = "echo work > notes.txt && echo planted > .git; cat notes.txt";
+            let output = run_in(env, mode, &["--repo", dir.to_str().unwrap()], &dir, script);
             let text = all_output(&output);
             assert!(text.contains("work\n"), "{mode:?}: {text}");
             assert_eq!(
