@@ -147,6 +147,7 @@ pub fn compile(input: &CompileInput<'_>, host: &dyn HostView) -> Result<Policy, 
         home: input.home,
         filesystem: &builder.filesystem,
         mount_namespace_available: input.mount_namespace_available,
+        git_file: builder.git_file.as_ref(),
     })?;
     let session_rc = profile
         .filesystem

@@ -48,12 +48,14 @@ pub struct ProtectionInput<'a> {
     pub filesystem: &'a BTreeMap<PathBuf, PathRule>,
     /// Whether the session gets a private mount namespace.
     pub mount_namespace_available: bool,
+    /// Where the repository's `.git` leads, when it is a file.
+    pub git_file: Option<&'a GitFile>,
 }
 
 /// Compiles the protection of a policy.
 pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> {
     let mut found = Found::default();
-    let git_file = GitFile::of(input.repo, input.host);
+    let git_file = input.git_file;
     let mut everywhere = Vec::new();
     for entry in &input.section.protected {
         if let Some(relative) = entry.strip_prefix("**/") {
@@ -61,7 +63,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             continue;
         }
         let path = input.path_of("filesystem.protected", entry)?;
-        for path in through_git_file(git_file.as_ref(), path) {
+        for path in through_git_file(git_file, path) {
             found.add(
                 input,
                 path,
@@ -73,7 +75,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
     for (entry, allow) in &input.section.guarded {
         let path = input.path_of("filesystem.guarded", entry)?;
         let because = format!("filesystem.guarded `{entry}`");
-        match git_file.as_ref().filter(|file| path == file.dot_git) {
+        match git_file.filter(|file| path == file.dot_git) {
             Some(file) => guard_git_dirs(input, &mut found, file, allow, &because),
             None => found.add(input, path, allow.clone(), because),
         }
@@ -110,8 +112,9 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         }
     }
     git_configuration(input, &mut found, input.repo, git_dir(input));
+    let relative_entries = work_trees::relative_entries(input)?;
     for tree in work_trees::other_work_trees(input) {
-        work_trees::protect_work_tree(input, &mut found, &tree)?;
+        work_trees::protect_work_tree(input, &mut found, &tree, &relative_entries);
     }
     references::ci_references(input, &mut found);
     references::loader_references(input, &mut found);
@@ -129,7 +132,7 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
             paths: everywhere,
         }],
     };
-    let at_tops = Some(work_trees::at_work_tree_tops(input)?)
+    let at_tops = Some(work_trees::at_work_tree_tops(input, &relative_entries))
         .filter(|tops| !tops.paths.is_empty() && writable(input.repo))
         .into_iter()
         .collect::<Vec<_>>();

@@ -125,8 +125,9 @@ pub(super) fn protect_work_tree(
     input: &ProtectionInput<'_>,
     found: &mut Found,
     tree: &WorkTree,
-) -> Result<(), CompileError> {
-    for (entry, relative) in relative_entries(input)? {
+    relative_entries: &[(&str, PathBuf)],
+) {
+    for (entry, relative) in relative_entries {
         let because = format!(
             "filesystem.protected `{entry}`, in the work tree {}",
             tree.root.display()
@@ -134,14 +135,13 @@ pub(super) fn protect_work_tree(
         found.add(input, tree.root.join(relative), Vec::new(), because);
     }
     git_configuration(input, found, &tree.root, Some(tree.git_dir.clone()));
-    Ok(())
 }
 
 /// The profile's `protected` entries that name a path relative to the top
 /// of the repository's work tree, with that path. What lies in the
 /// repository's git directory (`.git/refs/replace`) is not among them: it
 /// is protected there once, every work tree shares it.
-fn relative_entries<'a>(
+pub(super) fn relative_entries<'a>(
     input: &ProtectionInput<'a>,
 ) -> Result<Vec<(&'a str, PathBuf)>, CompileError> {
     let mut entries = Vec::new();
@@ -165,9 +165,10 @@ fn relative_entries<'a>(
 /// every work tree nested in it (each directory holding a `.git`).
 pub(super) fn at_work_tree_tops(
     input: &ProtectionInput<'_>,
-) -> Result<ProtectedAtTops, CompileError> {
-    let paths = relative_entries(input)?
-        .into_iter()
+    relative_entries: &[(&str, PathBuf)],
+) -> ProtectedAtTops {
+    let paths = relative_entries
+        .iter()
         .map(|(entry, relative)| EverywherePath {
             components: relative
                 .iter()
@@ -176,5 +177,5 @@ pub(super) fn at_work_tree_tops(
             because: format!("filesystem.protected `{entry}`"),
         })
         .collect();
-    Ok(ProtectedAtTops::new(input.repo.to_path_buf(), paths))
+    ProtectedAtTops::new(input.repo.to_path_buf(), paths)
 }
