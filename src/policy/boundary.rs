@@ -322,32 +322,8 @@ impl ProtectedEverywhere {
     /// The refusal of `change` by a path protected at every depth, if any.
     fn judge(&self, change: Change<'_>) -> Option<BoundaryDenial> {
         let path = change.path();
-        let plain = is_plain(path) && is_plain(&self.within);
-        let inside = beneath(path, &self.within, plain)?;
-        let names: Vec<&OsStr> = match plain {
-            // The hot path: split as bytes.
-            true => inside
-                .as_os_str()
-                .as_bytes()
-                .split(|&b| b == b'/')
-                .filter(|name| !name.is_empty())
-                .map(OsStr::from_bytes)
-                .collect(),
-            false => inside
-                .components()
-                .filter_map(|component| match component {
-                    Component::Normal(name) => Some(name),
-                    _ => None,
-                })
-                .collect(),
-        };
-        let matches = |names: &[&OsStr], components: &[String]| {
-            names.len() == components.len()
-                && names
-                    .iter()
-                    .zip(components)
-                    .all(|(n, c)| *n == OsStr::new(c))
-        };
+        let names = names_beneath(path, &self.within)?;
+        let matches = same_names;
         for protected in &self.paths {
             let length = protected.components.len();
             // The path is such a path, or lies beneath one.
@@ -381,6 +357,38 @@ impl ProtectedEverywhere {
         }
         None
     }
+}
+
+/// The names of `path` beneath `within`, when it lies there (the hot
+/// path, a path spelled one way only, split as bytes).
+fn names_beneath<'a>(path: &'a Path, within: &Path) -> Option<Vec<&'a OsStr>> {
+    let plain = is_plain(path) && is_plain(within);
+    let inside = beneath(path, within, plain)?;
+    Some(match plain {
+        true => inside
+            .as_os_str()
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .filter(|name| !name.is_empty())
+            .map(OsStr::from_bytes)
+            .collect(),
+        false => inside
+            .components()
+            .filter_map(|component| match component {
+                Component::Normal(name) => Some(name),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
+/// Whether `names` are `components`, one for one.
+fn same_names(names: &[&OsStr], components: &[String]) -> bool {
+    names.len() == components.len()
+        && names
+            .iter()
+            .zip(components)
+            .all(|(name, component)| *name == OsStr::new(component))
 }
 
 /// `path` relative to `dir` when it lies beneath it (or is it): `Path`'s

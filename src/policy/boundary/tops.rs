@@ -9,13 +9,11 @@
 //! so whether a directory is a top never changes during the session, and
 //! the supervisor asks it of the directory the change acts in.
 
-use super::{BoundaryDenial, Change, beneath, is_plain};
+use super::{BoundaryDenial, Change, names_beneath, same_names};
 use crate::policy::EverywherePath;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Relative paths protected at the top of every work tree beneath one tree
 /// (the profile's relative `protected` entries, at each directory beneath
@@ -58,22 +56,8 @@ impl ProtectedAtTops {
         is_top: &dyn Fn(&Path) -> bool,
     ) -> Option<BoundaryDenial> {
         let path = change.path();
-        let plain = is_plain(path) && is_plain(&self.within);
-        let inside = beneath(path, &self.within, plain)?;
-        let names: Vec<&OsStr> = inside
-            .components()
-            .filter_map(|component| match component {
-                Component::Normal(name) => Some(name),
-                _ => None,
-            })
-            .collect();
-        let same = |names: &[&OsStr], components: &[String]| {
-            names.len() == components.len()
-                && names
-                    .iter()
-                    .zip(components)
-                    .all(|(n, c)| n.as_bytes() == c.as_bytes())
-        };
+        let names = names_beneath(path, &self.within)?;
+        let same = same_names;
         // The repository's own top (`top == 0`) has its protected paths.
         for top in 1..names.len() {
             let Some(candidates) = names[top].to_str().and_then(|n| self.by_first_name.get(n))
