@@ -92,6 +92,25 @@ pub enum WorkTreeFile {
     Other,
 }
 
+impl WorkTreeFile {
+    /// Whether this is what git writes for a tree entry of `mode` naming
+    /// blob `oid` (raw bytes, in `format`): the same content and kind, and
+    /// for a regular file the same execute bit.
+    pub fn holds(&self, mode: u32, oid: &[u8], format: ObjectFormat) -> bool {
+        match self {
+            WorkTreeFile::Regular {
+                executable,
+                content,
+            } => {
+                let own_mode = if *executable { EXECUTABLE } else { REGULAR };
+                mode == own_mode && oid == format.blob_id(content)
+            }
+            WorkTreeFile::Symlink(target) => mode == SYMLINK && oid == format.blob_id(target),
+            WorkTreeFile::Missing | WorkTreeFile::Other => false,
+        }
+    }
+}
+
 /// Regular file modes in the index.
 const REGULAR: u32 = 0o100644;
 const EXECUTABLE: u32 = 0o100755;

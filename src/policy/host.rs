@@ -120,6 +120,41 @@ impl RealHost {
     }
 }
 
+/// A file of a work tree as it is now, as git would stage it, read by its
+/// path without following a last symbolic link: the index check reads the
+/// session's view (the session cannot move the directories above a
+/// protected path, nor change what is there), the session's end the
+/// user's. A regular file larger than `limit` bytes is
+/// [`WorkTreeFile::Other`].
+pub fn work_tree_file(path: &Path, limit: u64) -> super::WorkTreeFile {
+    use super::WorkTreeFile;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let Ok(status) = std::fs::symlink_metadata(path) else {
+        return WorkTreeFile::Missing;
+    };
+    if status.file_type().is_symlink() {
+        return match std::fs::read_link(path) {
+            Ok(target) => WorkTreeFile::Symlink(target.into_os_string().into_encoded_bytes()),
+            Err(_) => WorkTreeFile::Other,
+        };
+    }
+    if !status.file_type().is_file() || status.len() > limit {
+        return WorkTreeFile::Other;
+    }
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let mut content = Vec::new();
+    match opened.and_then(|file| file.take(limit).read_to_end(&mut content)) {
+        Ok(_) => WorkTreeFile::Regular {
+            executable: status.mode() & 0o100 != 0,
+            content,
+        },
+        Err(_) => WorkTreeFile::Other,
+    }
+}
+
 /// [`HostView::find_program`], asked of the kernel.
 fn look_up_program(name: &str, path_var: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;

@@ -6,7 +6,7 @@
 //! stores' own checks are in `objects`.
 
 use super::resolve::Entry;
-use crate::policy::{ContentCheck, Protection, Replacing, STAGING_PREFIX, WorkTreeFile};
+use crate::policy::{ContentCheck, Protection, Replacing, STAGING_PREFIX};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
@@ -45,7 +45,7 @@ pub fn replace(
     let replacing = Replacing {
         previous: previous.as_deref(),
         protection,
-        read: &work_tree_file,
+        read: &|path| crate::policy::work_tree_file(path, MAX_CONTENT),
     };
     let made = check
         .check(&content, &replacing)
@@ -85,38 +85,6 @@ pub fn replace(
         nix::unistd::UnlinkatFlags::NoRemoveDir,
     )
     .map_err(failed)
-}
-
-/// A file of the work tree as it is now, for the index check: by its path
-/// in the session's view (the session cannot move the directories above a
-/// protected path, nor change what is there), the last component not
-/// followed.
-fn work_tree_file(path: &std::path::Path) -> WorkTreeFile {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let Ok(status) = std::fs::symlink_metadata(path) else {
-        return WorkTreeFile::Missing;
-    };
-    if status.file_type().is_symlink() {
-        return match std::fs::read_link(path) {
-            Ok(target) => WorkTreeFile::Symlink(target.into_os_string().into_encoded_bytes()),
-            Err(_) => WorkTreeFile::Other,
-        };
-    }
-    if !status.file_type().is_file() || status.len() > MAX_CONTENT {
-        return WorkTreeFile::Other;
-    }
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path);
-    let mut content = Vec::new();
-    match opened.and_then(|file| file.take(MAX_CONTENT).read_to_end(&mut content)) {
-        Ok(_) => WorkTreeFile::Regular {
-            executable: status.mode() & 0o100 != 0,
-            content,
-        },
-        Err(_) => WorkTreeFile::Other,
-    }
 }
 
 /// The content of a regular file `entry` names, without following a link
