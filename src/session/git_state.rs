@@ -2,11 +2,13 @@
 //! carry out, unconfined: the rest of a rebase, cherry-pick or merge it
 //! started (the commits it picks and the merge it concludes are the
 //! session's choice), and the newest entry of the stash list, which the
-//! user's next `git stash pop` applies to the work tree. guard tells the
-//! user, and the log records it.
+//! user's next `git stash pop` applies to the work tree, and commits that
+//! change protected paths (`super::git_history`). guard tells the user,
+//! and the log records it.
 
+use super::git_history::{Refs, commits_left};
 use crate::audit::{Event, EventKind};
-use crate::policy::{RealHost, common_dir, git_dir_of};
+use crate::policy::{Policy, RealHost, common_dir, git_dir_of};
 use std::path::{Path, PathBuf};
 
 /// What git keeps while an operation is in progress, and what it is.
@@ -32,6 +34,8 @@ pub struct GitState {
     stashes: Vec<String>,
     /// The rest of an interactive rebase (`rebase-merge/git-rebase-todo`).
     rebase_list: Option<String>,
+    /// What every ref names.
+    refs: Refs,
 }
 
 impl GitState {
@@ -53,18 +57,24 @@ impl GitState {
         let rebase_list = git_dir
             .as_ref()
             .and_then(|dir| std::fs::read_to_string(dir.join(REBASE_LIST)).ok());
+        let refs = match (&git_dir, &common) {
+            (Some(dir), Some(common)) => Refs::read(dir, common),
+            _ => Refs::default(),
+        };
         GitState {
             git_dir,
             names,
             stash,
             stashes,
             rebase_list,
+            refs,
         }
     }
 
     /// A record and a notice for each operation in progress now that was
-    /// not `before`, and for the stashes made since.
-    pub fn left_since(&self, before: &GitState) -> Vec<(Event, String)> {
+    /// not `before`, for the stashes made since, and for each ref changed
+    /// since to commits that change paths `policy` protects.
+    pub fn left_since(&self, before: &GitState, policy: &Policy) -> Vec<(Event, String)> {
         let Some(dir) = &self.git_dir else {
             return Vec::new();
         };
@@ -86,6 +96,17 @@ impl GitState {
             })
             .chain(self.rebase_changed(before, dir))
             .chain(self.stash_left(before))
+            .chain(commits_left(
+                &before.refs,
+                &self.refs,
+                &policy.repo,
+                &policy.protection,
+                policy
+                    .protection
+                    .objects
+                    .as_ref()
+                    .and_then(|o| o.git.as_deref()),
+            ))
             .collect()
     }
 

@@ -14,6 +14,7 @@
 //! callback; how the session ended comes back as a [`SessionOutcome`].
 
 mod dirs;
+mod git_history;
 mod git_state;
 pub mod leases;
 mod prepare;
@@ -208,7 +209,7 @@ pub fn run(
     let git_before = git_state::GitState::of(&policy.repo);
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
-    for (event, notice) in git_state::GitState::of(&policy.repo).left_since(&git_before) {
+    for (event, notice) in git_state::GitState::of(&policy.repo).left_since(&git_before, policy) {
         notify(&notice);
         if let Err(error) = log.append(event) {
             notify(&format!("the log could not record it: {error}"));

@@ -198,3 +198,81 @@ fn steps_a_session_adds_to_the_users_rebase_are_told() {
         assert!(aborted.status.success(), "{}", all_output(&aborted));
     });
 }
+
+/// A commit the session builds with git's plumbing may hold a file the
+/// boundary keeps it from writing in the work tree; the user's next
+/// checkout of its branch, or reset to it, writes the file there, where it
+/// runs at the following commit. Every ref the session changed to such a
+/// commit is told and recorded: a new branch, the current one, a
+/// remote-tracking ref. The session's ordinary commits are not, nor one
+/// of the user's own edit of a protected file, which the work tree holds.
+#[test]
+fn commits_that_change_protected_paths_are_told() {
+    for_each_identity(|env| {
+        let prepared = unconfined(
+            env,
+            "git config user.name T && git config user.email t@example.com && \
+             mkdir -p .vscode && echo '{}' > .vscode/settings.json && \
+             git add .vscode && git commit -qm settings && \
+             echo '{\"mine\": 1}' > .vscode/settings.json",
+        );
+        assert!(prepared.status.success(), "{}", all_output(&prepared));
+        let told = |env: &TestEnv| -> Vec<serde_json::Value> {
+            let (_, records) = env.last_log();
+            records
+                .into_iter()
+                .filter(|r| r["kind"] == "git_left")
+                .collect()
+        };
+        // Ordinary work, and the user's own edit of a protected file.
+        let work = "echo more >> README.md && git commit -qam 'work, with the user edit'";
+        let output = env.run_script(&[], work);
+        assert!(output.status.success(), "{}", all_output(&output));
+        assert_eq!(told(env), Vec::<serde_json::Value>::new());
+        // A hook committed with plumbing, onto three refs.
+        let plant = "set -e; \
+             blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
+             export GIT_INDEX_FILE=$TMPDIR/index; git read-tree HEAD; \
+             git update-index --add --cacheinfo 100755,$blob,.husky/pre-commit; \
+             commit=$(git commit-tree $(git write-tree) -p HEAD -m tests); \
+             git update-ref refs/heads/review $commit; \
+             git update-ref refs/remotes/origin/main $commit; \
+             git update-ref HEAD $commit";
+        let output = env.run_script(&[], plant);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let records = told(env);
+        let mut refs: Vec<&str> = records
+            .iter()
+            .map(|r| r["path"].as_str().unwrap())
+            .collect();
+        refs.sort();
+        let branch = unconfined(env, "git symbolic-ref --short HEAD");
+        let branch = String::from_utf8_lossy(&branch.stdout).trim().to_string();
+        let current = format!("refs/heads/{branch}");
+        let mut expected = vec![
+            current.as_str(),
+            "refs/heads/review",
+            "refs/remotes/origin/main",
+        ];
+        expected.sort();
+        assert_eq!(refs, expected, "{records:?}");
+        for record in &records {
+            assert_eq!(
+                record["protected"],
+                serde_json::json!([".husky/pre-commit"])
+            );
+        }
+        assert!(
+            all_output(&output)
+                .contains("refs/heads/review now names a commit, set by the session, that changes protected paths (.husky/pre-commit)"),
+            "{}",
+            all_output(&output)
+        );
+        // What the notice warns of: a reset to it writes the hook.
+        let checkout = unconfined(
+            env,
+            "git reset -q --hard review && test -x .husky/pre-commit",
+        );
+        assert!(checkout.status.success(), "{}", all_output(&checkout));
+    });
+}

@@ -1,0 +1,444 @@
+//! Commits a session left on refs that change protected paths.
+//!
+//! The session may commit, and a commit it builds with git's plumbing
+//! (`hash-object`, `commit-tree`, `update-ref`) may hold any file, one the
+//! boundary keeps it from writing in the work tree included:
+//! `.husky/pre-commit`, `.vscode/tasks.json`. The user's next `git
+//! checkout` of that branch, `git reset --hard` to it, `git merge` of it or
+//! `git stash pop` writes the file into the work tree, where it runs
+//! unconfined at the following commit. So every ref the session changed
+//! (branches, tags, remote-tracking refs, the stash, a detached `HEAD`,
+//! `ORIG_HEAD`) is compared with what it named before (a new ref with
+//! the commit `HEAD` named), and each protected path that differs, and
+//! that the work tree does not already hold as the ref has it (the user's
+//! own edit, committed by the session), is told to the user and recorded.
+
+use crate::audit::{Event, EventKind};
+use crate::policy::{Change, ObjectFormat, Protection, WorkTreeFile, work_tree_file};
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// The largest work tree file compared with a ref's (a larger one counts
+/// as different).
+const MAX_COMPARED: u64 = 64 * 1024 * 1024;
+/// At most this many paths are named in a record.
+const MAX_NAMED: usize = 100;
+
+/// What every ref of a repository names, read from git's files.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Refs {
+    /// Ref name to object name (hex): `refs/…`, and `HEAD` when it is
+    /// detached, `ORIG_HEAD`.
+    values: BTreeMap<String, String>,
+    /// The commit `HEAD` named: what a new ref is compared with.
+    head: Option<String>,
+    /// The refs are in the reftable format, which is not read.
+    reftable: bool,
+}
+
+impl Refs {
+    /// The refs of the work tree whose git directory is `git_dir` and
+    /// common directory `common`: loose refs over `packed-refs`.
+    pub fn read(git_dir: &Path, common: &Path) -> Refs {
+        let mut values = BTreeMap::new();
+        if let Ok(packed) = std::fs::read_to_string(common.join("packed-refs")) {
+            values.extend(packed_refs(&packed));
+        }
+        loose_refs(&common.join("refs"), "refs", &mut values);
+        // A linked worktree's own refs (`refs/bisect`, `refs/worktree`).
+        if git_dir != common {
+            loose_refs(&git_dir.join("refs"), "refs", &mut values);
+        }
+        let head_text = std::fs::read_to_string(git_dir.join("HEAD")).unwrap_or_default();
+        let head = match head_text.trim().strip_prefix("ref: ") {
+            Some(name) => values.get(name).cloned(),
+            None => object_name(&head_text).inspect(|id| {
+                values.insert("HEAD".to_string(), id.clone());
+            }),
+        };
+        let orig = std::fs::read_to_string(git_dir.join("ORIG_HEAD")).unwrap_or_default();
+        if let Some(id) = object_name(&orig) {
+            values.insert("ORIG_HEAD".to_string(), id);
+        }
+        Refs {
+            values,
+            head,
+            reftable: common.join("reftable").is_dir(),
+        }
+    }
+
+    /// The refs whose value is not what it was `before`: each with what
+    /// it is compared with (its value before, for a new one the commit
+    /// `HEAD` named; `None` in a repository that had no commit).
+    fn changed_since<'a>(&'a self, before: &'a Refs) -> Vec<(&'a str, Option<&'a str>, &'a str)> {
+        self.values
+            .iter()
+            .filter(|(name, id)| before.values.get(*name) != Some(id))
+            .map(|(name, id)| {
+                let base = before.values.get(name).or(before.head.as_ref());
+                (name.as_str(), base.map(String::as_str), id.as_str())
+            })
+            .collect()
+    }
+}
+
+/// A record and a notice for each ref the session changed to commits
+/// that change protected paths of the work tree at `repo`, compared by
+/// `git` (the session's).
+pub fn commits_left(
+    before: &Refs,
+    after: &Refs,
+    repo: &Path,
+    protection: &Protection,
+    git: Option<&Path>,
+) -> Vec<(Event, String)> {
+    let changed = after.changed_since(before);
+    if changed.is_empty() {
+        return Vec::new();
+    }
+    let Some(git) = git.filter(|_| !after.reftable) else {
+        let why = match after.reftable {
+            true => "its refs are in the reftable format, which guard does not read",
+            false => "no git was found",
+        };
+        let event = Event::new(EventKind::GitLeft, None)
+            .with("operation", "refs changed, not checked")
+            .with("why", why);
+        let notice = format!(
+            "the session changed refs of the repository, and whether its commits change \
+             protected paths was not checked ({why}): read `git log -p` of what it \
+             committed before you check it out"
+        );
+        return vec![(event, notice)];
+    };
+    changed
+        .into_iter()
+        .filter_map(|(name, base, id)| {
+            let protected = match changed_paths(git, repo, base, id) {
+                Ok(paths) => protected_paths(&paths, repo, protection),
+                Err(error) => return Some(unchecked(name, id, &error)),
+            };
+            (!protected.is_empty()).then(|| told(name, base, id, &protected))
+        })
+        .collect()
+}
+
+/// The record and notice of ref `name`, now `id`, whose commits change
+/// the `protected` paths from what `base` had.
+fn told(name: &str, base: Option<&str>, id: &str, protected: &[String]) -> (Event, String) {
+    let event = Event::new(EventKind::GitLeft, None)
+        .with("operation", "commits that change protected paths")
+        .with("path", name)
+        .with("from", base.unwrap_or_default())
+        .with("to", id)
+        .with(
+            "protected",
+            protected
+                .iter()
+                .take(MAX_NAMED)
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .with("protected_count", protected.len());
+    let shown: Vec<&str> = protected.iter().take(3).map(String::as_str).collect();
+    let more = match protected.len() - shown.len() {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    let review = match base {
+        Some(base) => format!("`git diff {base} {id}`"),
+        None => format!("`git show {id}`"),
+    };
+    let notice = format!(
+        "{name} now names a commit, set by the session, that changes protected paths ({}{more}): \
+         a `git checkout`, `reset --hard`, `merge` or `stash pop` of it writes them into the \
+         work tree, where they run or steer programs unconfined; read {review} first",
+        shown.join(", ")
+    );
+    (event, notice)
+}
+
+/// The record and notice of ref `name`, now `id`, whose commits could
+/// not be compared.
+fn unchecked(name: &str, id: &str, error: &str) -> (Event, String) {
+    let event = Event::new(EventKind::GitLeft, None)
+        .with("operation", "refs changed, not checked")
+        .with("path", name)
+        .with("to", id)
+        .with("why", error);
+    let notice = format!(
+        "{name} was changed by the session to {id}, and whether that changes protected paths \
+         could not be checked ({error}): read what it names before you check it out"
+    );
+    (event, notice)
+}
+
+/// One path a commit changes, as `git diff-tree --raw` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ChangedPath {
+    /// `A`, `D`, `M`, `T`.
+    status: u8,
+    /// The mode the commit gives it (0 when deleted).
+    mode: u32,
+    /// The object the commit names there (hex; zeros when deleted).
+    id: String,
+    /// The path, relative to the work tree's top.
+    path: Vec<u8>,
+}
+
+/// The paths `id` changes from `base` (every path of `id` when there is
+/// none), by `git diff-tree`, which reads objects only: the repository's
+/// own configuration runs nothing for it, and the user's is not read.
+fn changed_paths(
+    git: &Path,
+    repo: &Path,
+    base: Option<&str>,
+    id: &str,
+) -> Result<Vec<ChangedPath>, String> {
+    let mut command = std::process::Command::new(git);
+    command
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "core.fsmonitor=false", "-c", "safe.directory=*"])
+        .args([
+            "diff-tree",
+            "-r",
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+        ]);
+    match base {
+        Some(base) => command.arg(base),
+        None => command.arg("--root"),
+    };
+    let output = command
+        .arg(id)
+        .stdin(std::process::Stdio::null())
+        .env_clear()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|error| format!("{}: {error}", git.display()))?;
+    if !output.status.success() {
+        let complaint = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("git diff-tree: {}", complaint.trim()));
+    }
+    Ok(parse_raw(&output.stdout))
+}
+
+/// `git diff-tree -r -z --raw` output: `:MODE MODE ID ID STATUS\0PATH\0`
+/// for each path (a line naming the commit first when there is one).
+fn parse_raw(output: &[u8]) -> Vec<ChangedPath> {
+    let mut fields = output.split(|&b| b == 0);
+    let mut changed = Vec::new();
+    while let Some(field) = fields.next() {
+        let Some(meta) = field.strip_prefix(b":") else {
+            continue;
+        };
+        let Some(path) = fields.next() else {
+            break;
+        };
+        let meta = String::from_utf8_lossy(meta);
+        let parts: Vec<&str> = meta.split(' ').collect();
+        if let [_, mode, _, id, status] = parts.as_slice() {
+            changed.push(ChangedPath {
+                status: status.bytes().next().unwrap_or(b'M'),
+                mode: u32::from_str_radix(mode, 8).unwrap_or(0),
+                id: id.to_string(),
+                path: path.to_vec(),
+            });
+        }
+    }
+    changed
+}
+
+/// The paths of `changed` the session could not have made so in the work
+/// tree at `repo` itself, and which it does not hold as the commit has
+/// them now.
+fn protected_paths(changed: &[ChangedPath], repo: &Path, protection: &Protection) -> Vec<String> {
+    changed
+        .iter()
+        .filter(|entry| {
+            let path = repo.join(OsStr::from_bytes(&entry.path));
+            let change = match entry.status {
+                b'A' => Change::Create(&path),
+                b'D' => Change::Remove(&path),
+                _ => Change::Write(&path),
+            };
+            protection.judge(change).is_err() && !work_tree_holds(&path, entry)
+        })
+        .map(|entry| String::from_utf8_lossy(&entry.path).into_owned())
+        .collect()
+}
+
+/// Whether the work tree holds at `path` what the commit has there: a
+/// checkout of it would change nothing there.
+fn work_tree_holds(path: &Path, entry: &ChangedPath) -> bool {
+    let now = work_tree_file(path, MAX_COMPARED);
+    if entry.status == b'D' {
+        return now == WorkTreeFile::Missing;
+    }
+    let format = match entry.id.len() {
+        64 => ObjectFormat::Sha256,
+        _ => ObjectFormat::Sha1,
+    };
+    decode_hex(&entry.id).is_some_and(|oid| now.holds(entry.mode, &oid, format))
+}
+
+/// The refs of a `packed-refs` file (peeled lines and comments aside).
+fn packed_refs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    text.lines().filter_map(|line| {
+        let (id, name) = line.split_once(' ')?;
+        let id = object_name(id)?;
+        name.starts_with("refs/")
+            .then(|| (name.trim().to_string(), id))
+    })
+}
+
+/// The loose refs beneath `dir` (named `prefix/…`) into `values`: files
+/// holding an object name; symbolic refs, lock files and links aside.
+fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let (Ok(kind), Some(name)) = (
+            entry.file_type(),
+            entry.file_name().to_str().map(String::from),
+        ) else {
+            continue;
+        };
+        let full = format!("{prefix}/{name}");
+        if kind.is_dir() {
+            loose_refs(&entry.path(), &full, values);
+        } else if kind.is_file() && !name.ends_with(".lock") {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if let Some(id) = object_name(&text) {
+                values.insert(full, id);
+            }
+        }
+    }
+}
+
+/// `text` as an object name: 40 or 64 hex digits (lowercase).
+fn object_name(text: &str) -> Option<String> {
+    let text = text.trim();
+    let hex = text.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex && matches!(text.len(), 40 | 64)).then(|| text.to_ascii_lowercase())
+}
+
+/// The bytes of a hex string.
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const B: &str = "2222222222222222222222222222222222222222";
+
+    #[test]
+    fn refs_come_from_loose_files_over_packed_refs() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path();
+        std::fs::create_dir_all(git.join("refs/heads/topic")).unwrap();
+        std::fs::write(
+            git.join("packed-refs"),
+            format!("# pack-refs with: peeled\n{A} refs/heads/main\n^{B}\n{A} refs/tags/v1\n"),
+        )
+        .unwrap();
+        std::fs::write(git.join("refs/heads/main"), format!("{B}\n")).unwrap();
+        std::fs::write(git.join("refs/heads/topic/one"), format!("{A}\n")).unwrap();
+        std::fs::write(git.join("refs/heads/main.lock"), format!("{A}\n")).unwrap();
+        std::fs::write(git.join("refs/heads/link"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        let refs = Refs::read(git, git);
+        let names: Vec<(&str, &str)> = refs
+            .values
+            .iter()
+            .map(|(name, id)| (name.as_str(), id.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("refs/heads/main", B),
+                ("refs/heads/topic/one", A),
+                ("refs/tags/v1", A)
+            ]
+        );
+        assert_eq!(refs.head.as_deref(), Some(B));
+        // Detached, with ORIG_HEAD.
+        std::fs::write(git.join("HEAD"), format!("{A}\n")).unwrap();
+        std::fs::write(git.join("ORIG_HEAD"), format!("{B}\n")).unwrap();
+        let refs = Refs::read(git, git);
+        assert_eq!(refs.values.get("HEAD").map(String::as_str), Some(A));
+        assert_eq!(refs.values.get("ORIG_HEAD").map(String::as_str), Some(B));
+    }
+
+    #[test]
+    fn a_changed_ref_is_compared_with_its_value_a_new_one_with_head() {
+        let values = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(n, i)| (n.to_string(), i.to_string()))
+                .collect()
+        };
+        let before = Refs {
+            values: values(&[("refs/heads/main", A), ("refs/tags/v1", A)]),
+            head: Some(A.to_string()),
+            reftable: false,
+        };
+        let after = Refs {
+            values: values(&[
+                ("refs/heads/main", B),
+                ("refs/heads/new", B),
+                ("refs/tags/v1", A),
+            ]),
+            head: Some(B.to_string()),
+            reftable: false,
+        };
+        assert_eq!(
+            after.changed_since(&before),
+            [
+                ("refs/heads/main", Some(A), B),
+                ("refs/heads/new", Some(A), B)
+            ]
+        );
+        let empty = Refs::default();
+        assert_eq!(after.changed_since(&empty)[0], ("refs/heads/main", None, B));
+    }
+
+    #[test]
+    fn raw_diff_output_is_parsed() {
+        let output = format!(
+            "{B}\0:000000 100755 {zero} {A} A\0.husky/pre-commit\0:100644 000000 {A} {zero} D\0old\0",
+            zero = "0".repeat(40)
+        );
+        let parsed = parse_raw(output.as_bytes());
+        assert_eq!(
+            parsed,
+            [
+                ChangedPath {
+                    status: b'A',
+                    mode: 0o100755,
+                    id: A.to_string(),
+                    path: b".husky/pre-commit".to_vec()
+                },
+                ChangedPath {
+                    status: b'D',
+                    mode: 0,
+                    id: "0".repeat(40),
+                    path: b"old".to_vec()
+                }
+            ]
+        );
+    }
+}
