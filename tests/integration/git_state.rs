@@ -268,6 +268,14 @@ fn commits_that_change_protected_paths_are_told() {
             "{}",
             all_output(&output)
         );
+        let summary = env.guard(&["log", "summary", "last"]).output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&summary.stdout).contains(
+                "commits that change protected paths (refs/heads/review): .husky/pre-commit"
+            ),
+            "{}",
+            all_output(&summary)
+        );
         // What the notice warns of: a reset to it writes the hook.
         let checkout = unconfined(
             env,

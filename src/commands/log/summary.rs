@@ -61,7 +61,13 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 })
                 .or_default()
                 .push(denial_subject(record)),
-            "git_left" => left_in_progress.push(format!("{} ({path})", text(record, "operation"))),
+            "git_left" => {
+                let mut line = format!("{} ({path})", text(record, "operation"));
+                if record.contains_key("protected") {
+                    line.push_str(&format!(": {}", strings(record.get("protected"))));
+                }
+                left_in_progress.push(line);
+            }
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),
