@@ -25,6 +25,9 @@ use std::path::Path;
 const MAX_COMPARED: u64 = 64 * 1024 * 1024;
 /// At most this many paths are named in a record.
 const MAX_NAMED: usize = 100;
+/// At most this many commits are compared (a `git diff-tree` each, a few
+/// milliseconds); refs changed to others are told as not checked.
+const MAX_COMPARISONS: usize = 256;
 
 /// What every ref of a repository names, read from git's files.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -84,9 +87,10 @@ impl Refs {
     }
 }
 
-/// A record and a notice for each ref the session changed to commits
-/// that change protected paths of the work tree at `repo`, compared by
-/// `git` (the session's).
+/// A record and a notice for each commit the session set refs to that
+/// changes protected paths of the work tree at `repo` (the refs set to the
+/// same commit from the same one together), compared by `git` (the
+/// session's).
 pub fn commits_left(
     before: &Refs,
     after: &Refs,
@@ -94,8 +98,11 @@ pub fn commits_left(
     protection: &Protection,
     git: Option<&Path>,
 ) -> Vec<(Event, String)> {
-    let changed = after.changed_since(before);
-    if changed.is_empty() {
+    let mut groups: BTreeMap<(Option<&str>, &str), Vec<&str>> = BTreeMap::new();
+    for (name, base, id) in after.changed_since(before) {
+        groups.entry((base, id)).or_default().push(name);
+    }
+    if groups.is_empty() {
         return Vec::new();
     }
     let Some(git) = git.filter(|_| !after.reftable) else {
@@ -103,34 +110,54 @@ pub fn commits_left(
             true => "its refs are in the reftable format, which guard does not read",
             false => "no git was found",
         };
-        let event = Event::new(EventKind::GitLeft, None)
-            .with("operation", "refs changed, not checked")
-            .with("why", why);
-        let notice = format!(
-            "the session changed refs of the repository, and whether its commits change \
-             protected paths was not checked ({why}): read `git log -p` of what it \
-             committed before you check it out"
-        );
-        return vec![(event, notice)];
+        return vec![not_checked(why)];
     };
-    changed
-        .into_iter()
-        .filter_map(|(name, base, id)| {
-            let protected = match changed_paths(git, repo, base, id) {
-                Ok(paths) => protected_paths(&paths, repo, protection),
-                Err(error) => return Some(unchecked(name, id, &error)),
-            };
-            (!protected.is_empty()).then(|| told(name, base, id, &protected))
-        })
-        .collect()
+    let mut left = Vec::new();
+    let mut not_compared = 0;
+    for (index, ((base, id), names)) in groups.into_iter().enumerate() {
+        if index >= MAX_COMPARISONS {
+            not_compared += names.len();
+            continue;
+        }
+        match changed_paths(git, repo, base, id) {
+            Ok(paths) => {
+                let protected = protected_paths(&paths, repo, protection);
+                if !protected.is_empty() {
+                    left.push(told(&names, base, id, &protected));
+                }
+            }
+            Err(error) => left.push(unchecked(&names, id, &error)),
+        }
+    }
+    if not_compared > 0 {
+        left.push(not_checked(&format!(
+            "{not_compared} changed refs were left after the first {MAX_COMPARISONS} commits compared"
+        )));
+    }
+    left
 }
 
-/// The record and notice of ref `name`, now `id`, whose commits change
+/// `names` for a notice: the first few, and how many more.
+fn named(names: &[&str]) -> String {
+    match names {
+        [one] => one.to_string(),
+        _ if names.len() <= 3 => names.join(", "),
+        _ => format!(
+            "{} and {} more refs",
+            names[..3].join(", "),
+            names.len() - 3
+        ),
+    }
+}
+
+/// The record and notice of refs `names`, now `id`, whose commit changes
 /// the `protected` paths from what `base` had.
-fn told(name: &str, base: Option<&str>, id: &str, protected: &[String]) -> (Event, String) {
+fn told(names: &[&str], base: Option<&str>, id: &str, protected: &[String]) -> (Event, String) {
     let event = Event::new(EventKind::GitLeft, None)
         .with("operation", "commits that change protected paths")
-        .with("path", name)
+        .with("path", named(names))
+        .with("refs", names[..names.len().min(MAX_NAMED)].to_vec())
+        .with("refs_count", names.len())
         .with("from", base.unwrap_or_default())
         .with("to", id)
         .with(
@@ -152,25 +179,44 @@ fn told(name: &str, base: Option<&str>, id: &str, protected: &[String]) -> (Even
         None => format!("`git show {id}`"),
     };
     let notice = format!(
-        "{name} now names a commit, set by the session, that changes protected paths ({}{more}): \
+        "{} now name{} a commit, set by the session, that changes protected paths ({}{more}): \
          a `git checkout`, `reset --hard`, `merge` or `stash pop` of it writes them into the \
          work tree, where they run or steer programs unconfined; read {review} first",
+        named(names),
+        if names.len() == 1 { "s" } else { "" },
         shown.join(", ")
     );
     (event, notice)
 }
 
-/// The record and notice of ref `name`, now `id`, whose commits could
+/// The record and notice of refs `names`, now `id`, whose commit could
 /// not be compared.
-fn unchecked(name: &str, id: &str, error: &str) -> (Event, String) {
+fn unchecked(names: &[&str], id: &str, error: &str) -> (Event, String) {
     let event = Event::new(EventKind::GitLeft, None)
         .with("operation", "refs changed, not checked")
-        .with("path", name)
+        .with("path", named(names))
+        .with("refs", names[..names.len().min(MAX_NAMED)].to_vec())
         .with("to", id)
         .with("why", error);
     let notice = format!(
-        "{name} was changed by the session to {id}, and whether that changes protected paths \
-         could not be checked ({error}): read what it names before you check it out"
+        "{} {} set by the session to {id}, and whether that changes protected paths could \
+         not be checked ({error}): read what it names before you check it out",
+        named(names),
+        if names.len() == 1 { "was" } else { "were" },
+    );
+    (event, notice)
+}
+
+/// The record and notice of refs the session changed that were not
+/// compared at all, and `why`.
+fn not_checked(why: &str) -> (Event, String) {
+    let event = Event::new(EventKind::GitLeft, None)
+        .with("operation", "refs changed, not checked")
+        .with("why", why);
+    let notice = format!(
+        "the session changed refs of the repository, and whether their commits change \
+         protected paths was not checked ({why}): read `git log -p --all` of what it \
+         committed before you check anything out"
     );
     (event, notice)
 }

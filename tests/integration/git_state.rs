@@ -241,40 +241,50 @@ fn commits_that_change_protected_paths_are_told() {
         let output = env.run_script(&[], plant);
         assert!(output.status.success(), "{}", all_output(&output));
         let records = told(env);
-        let mut refs: Vec<&str> = records
-            .iter()
-            .map(|r| r["path"].as_str().unwrap())
-            .collect();
-        refs.sort();
-        let branch = unconfined(env, "git symbolic-ref --short HEAD");
-        let branch = String::from_utf8_lossy(&branch.stdout).trim().to_string();
-        let current = format!("refs/heads/{branch}");
+        assert_eq!(records.len(), 1, "{records:?}");
+        let branch = unconfined(env, "git symbolic-ref HEAD");
+        let current = String::from_utf8_lossy(&branch.stdout).trim().to_string();
         let mut expected = vec![
             current.as_str(),
             "refs/heads/review",
             "refs/remotes/origin/main",
         ];
         expected.sort();
-        assert_eq!(refs, expected, "{records:?}");
-        for record in &records {
-            assert_eq!(
-                record["protected"],
-                serde_json::json!([".husky/pre-commit"])
-            );
-        }
+        assert_eq!(records[0]["refs"], serde_json::json!(expected));
+        assert_eq!(
+            records[0]["protected"],
+            serde_json::json!([".husky/pre-commit"])
+        );
+        let notice = format!(
+            "{} now name a commit, set by the session, that changes protected paths \
+             (.husky/pre-commit)",
+            expected.join(", ")
+        );
         assert!(
-            all_output(&output)
-                .contains("refs/heads/review now names a commit, set by the session, that changes protected paths (.husky/pre-commit)"),
+            all_output(&output).contains(&notice),
             "{}",
             all_output(&output)
         );
         let summary = env.guard(&["log", "summary", "last"]).output().unwrap();
         assert!(
-            String::from_utf8_lossy(&summary.stdout).contains(
-                "commits that change protected paths (refs/heads/review): .husky/pre-commit"
-            ),
+            String::from_utf8_lossy(&summary.stdout)
+                .contains("refs/remotes/origin/main): .husky/pre-commit"),
             "{}",
             all_output(&summary)
+        );
+        // More refs than guard compares: told, not passed over.
+        let flood = "for i in $(seq 300); do \
+             printf 'commit refs/heads/flood%s\\ncommitter T <t@example.com> %s +0000\\ndata 1\\n\\n' $i $i; \
+             done | git fast-import --quiet";
+        let output = env.run_script(&[], flood);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let records = told(env);
+        assert!(
+            records
+                .iter()
+                .any(|r| r["operation"] == "refs changed, not checked"
+                    && r["why"].as_str().unwrap().starts_with("44 changed refs")),
+            "{records:?}"
         );
         // What the notice warns of: a reset to it writes the hook.
         let checkout = unconfined(
