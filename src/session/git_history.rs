@@ -18,7 +18,7 @@ use crate::policy::{Change, ObjectFormat, Protection, WorkTreeFile, work_tree_fi
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The largest work tree file compared with a ref's (a larger one counts
 /// as different).
@@ -39,6 +39,8 @@ pub struct Refs {
     head: Option<String>,
     /// The refs are in the reftable format, which is not read.
     reftable: bool,
+    /// Each reflog (by the name of its ref), its file and that file's size.
+    reflogs: BTreeMap<String, (PathBuf, u64)>,
 }
 
 impl Refs {
@@ -65,25 +67,75 @@ impl Refs {
         if let Some(id) = object_name(&orig) {
             values.insert("ORIG_HEAD".to_string(), id);
         }
+        let mut reflogs = BTreeMap::new();
+        reflog_files(&common.join("logs/refs"), "refs", &mut reflogs);
+        if let Ok(status) = std::fs::symlink_metadata(git_dir.join("logs/HEAD")) {
+            reflogs.insert(
+                "HEAD".to_string(),
+                (git_dir.join("logs/HEAD"), status.len()),
+            );
+        }
         Refs {
             values,
             head,
             reftable: common.join("reftable").is_dir(),
+            reflogs,
         }
     }
 
-    /// The refs whose value is not what it was `before`: each with what
-    /// it is compared with (its value before, for a new one the commit
-    /// `HEAD` named; `None` in a repository that had no commit).
-    fn changed_since<'a>(&'a self, before: &'a Refs) -> Vec<(&'a str, Option<&'a str>, &'a str)> {
-        self.values
+    /// The refs whose value is not what it was `before`, and the entries
+    /// added to their reflogs since (`HEAD@{1}`, which the user's `git
+    /// reset --hard HEAD@{1}` goes back to), that name a commit no ref
+    /// names now: each with what it is compared with (a ref's value
+    /// before, else the commit `HEAD` named; `None` in a repository that
+    /// had no commit).
+    fn changed_since(&self, before: &Refs) -> Vec<(String, Option<String>, String)> {
+        let base = |name: &str| before.values.get(name).or(before.head.as_ref()).cloned();
+        let refs = self
+            .values
             .iter()
             .filter(|(name, id)| before.values.get(*name) != Some(id))
-            .map(|(name, id)| {
-                let base = before.values.get(name).or(before.head.as_ref());
-                (name.as_str(), base.map(String::as_str), id.as_str())
-            })
-            .collect()
+            .map(|(name, id)| (name.clone(), base(name), id.clone()));
+        let named_now: Vec<&String> = self.values.values().collect();
+        let logged = self
+            .reflog_entries_since(before)
+            .into_iter()
+            .filter(|(_, id)| !named_now.contains(&id))
+            .map(|(name, id)| (name, before.head.clone(), id));
+        refs.chain(logged).collect()
+    }
+
+    /// The entries added to each reflog since `before` (a reflog that
+    /// shrank was rewritten: all of it), as `REF@{N}` and the object
+    /// each names.
+    fn reflog_entries_since(&self, before: &Refs) -> Vec<(String, String)> {
+        let mut entries = Vec::new();
+        for (name, (file, _)) in &self.reflogs {
+            let Ok(text) = std::fs::read(file) else {
+                continue;
+            };
+            let known = before.reflogs.get(name).map_or(0, |(_, size)| *size);
+            let known = match known as usize <= text.len() {
+                true => known as usize,
+                false => 0,
+            };
+            let lines: Vec<&[u8]> = text
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .collect();
+            let added = text[known..]
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count();
+            for (index, line) in lines.iter().enumerate().skip(lines.len() - added) {
+                let new = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
+                if let Some(id) = object_name(&String::from_utf8_lossy(new)) {
+                    let age = lines.len() - 1 - index;
+                    entries.push((format!("{name}@{{{age}}}"), id));
+                }
+            }
+        }
+        entries
     }
 }
 
@@ -98,7 +150,7 @@ pub fn commits_left(
     protection: &Protection,
     git: Option<&Path>,
 ) -> Vec<(Event, String)> {
-    let mut groups: BTreeMap<(Option<&str>, &str), Vec<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Option<String>, String), Vec<String>> = BTreeMap::new();
     for (name, base, id) in after.changed_since(before) {
         groups.entry((base, id)).or_default().push(name);
     }
@@ -119,6 +171,8 @@ pub fn commits_left(
             not_compared += names.len();
             continue;
         }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (base, id) = (base.as_deref(), id.as_str());
         match changed_paths(git, repo, base, id) {
             Ok(paths) => {
                 let protected = protected_paths(&paths, repo, protection);
@@ -369,6 +423,28 @@ fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
     }
 }
 
+/// The reflogs beneath `dir` (of refs named `prefix/…`) into `reflogs`,
+/// with their sizes; links aside.
+fn reflog_files(dir: &Path, prefix: &str, reflogs: &mut BTreeMap<String, (PathBuf, u64)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let (Ok(status), Some(name)) = (
+            entry.metadata(),
+            entry.file_name().to_str().map(String::from),
+        ) else {
+            continue;
+        };
+        let full = format!("{prefix}/{name}");
+        if status.is_dir() {
+            reflog_files(&entry.path(), &full, reflogs);
+        } else if status.is_file() {
+            reflogs.insert(full, (entry.path(), status.len()));
+        }
+    }
+}
+
 /// `text` as an object name: 40 or 64 hex digits (lowercase).
 fn object_name(text: &str) -> Option<String> {
     let text = text.trim();
@@ -430,36 +506,60 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_ref_is_compared_with_its_value_a_new_one_with_head() {
-        let values = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(n, i)| (n.to_string(), i.to_string()))
-                .collect()
+    fn changed_refs_and_new_reflog_entries_are_compared() {
+        const C: &str = "3333333333333333333333333333333333333333";
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = git.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         };
-        let before = Refs {
-            values: values(&[("refs/heads/main", A), ("refs/tags/v1", A)]),
-            head: Some(A.to_string()),
-            reftable: false,
-        };
-        let after = Refs {
-            values: values(&[
-                ("refs/heads/main", B),
-                ("refs/heads/new", B),
-                ("refs/tags/v1", A),
-            ]),
-            head: Some(B.to_string()),
-            reftable: false,
+        let line = |old: &str, new: &str| format!("{old} {new} T <t@example.com> 0 +0000\tm\n");
+        write("HEAD", "ref: refs/heads/main\n");
+        write("refs/heads/main", A);
+        write("refs/tags/v1", A);
+        write("logs/HEAD", &line(&"0".repeat(40), A));
+        let before = Refs::read(git, git);
+        // main moves to B, a new branch to B; HEAD's reflog gains C, then
+        // B (a commit of a ref now, compared as that ref).
+        write("refs/heads/main", B);
+        write("refs/heads/new", B);
+        let log = format!("{}{}{}", line(&"0".repeat(40), A), line(A, C), line(C, B));
+        write("logs/HEAD", &log);
+        let after = Refs::read(git, git);
+        let owned = |name: &str, base: Option<&str>, id: &str| {
+            (name.to_string(), base.map(String::from), id.to_string())
         };
         assert_eq!(
             after.changed_since(&before),
             [
-                ("refs/heads/main", Some(A), B),
-                ("refs/heads/new", Some(A), B)
+                owned("refs/heads/main", Some(A), B),
+                owned("refs/heads/new", Some(A), B),
+                owned("HEAD@{1}", Some(A), C)
             ]
         );
-        let empty = Refs::default();
-        assert_eq!(after.changed_since(&empty)[0], ("refs/heads/main", None, B));
+        // A reflog rewritten shorter is read whole.
+        write("logs/HEAD", &line(A, C));
+        let rewritten = Refs::read(git, git);
+        let later = Refs {
+            reflogs: after
+                .reflogs
+                .iter()
+                .map(|(name, (file, _))| (name.clone(), (file.clone(), 1 << 20)))
+                .collect(),
+            ..after.clone()
+        };
+        assert!(
+            rewritten
+                .changed_since(&later)
+                .contains(&owned("HEAD@{0}", Some(B), C))
+        );
+        // In a repository without a commit, a ref has nothing to compare with.
+        assert_eq!(
+            after.changed_since(&Refs::default())[0],
+            owned("refs/heads/main", None, B)
+        );
     }
 
     #[test]

@@ -229,6 +229,24 @@ fn commits_that_change_protected_paths_are_told() {
         let output = env.run_script(&[], work);
         assert!(output.status.success(), "{}", all_output(&output));
         assert_eq!(told(env), Vec::<serde_json::Value>::new());
+        // The same commit written into HEAD's reflog only, as HEAD@{1}:
+        // where the user's `git reset --hard HEAD@{1}` goes back to.
+        let logged = "set -e; \
+             blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
+             export GIT_INDEX_FILE=$TMPDIR/index; git read-tree HEAD; \
+             git update-index --add --cacheinfo 100755,$blob,.husky/pre-commit; \
+             commit=$(git commit-tree $(git write-tree) -p HEAD -m tests); head=$(git rev-parse HEAD); \
+             printf '%s %s T <t@example.com> 0 +0000\\tcommit: x\\n' $head $commit $commit $head \
+             >> .git/logs/HEAD";
+        let output = env.run_script(&[], logged);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let records = told(env);
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(records[0]["refs"], serde_json::json!(["HEAD@{1}"]));
+        assert_eq!(
+            records[0]["protected"],
+            serde_json::json!([".husky/pre-commit"])
+        );
         // A hook committed with plumbing, onto three refs.
         let plant = "set -e; \
              blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
