@@ -20,7 +20,11 @@ use crate::policy::{Change, ObjectFormat, Protection, WorkTreeFile, work_tree_fi
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod refs;
+
+pub use refs::Refs;
 
 /// The largest work tree file compared with a ref's (a larger one counts
 /// as different).
@@ -30,116 +34,6 @@ const MAX_NAMED: usize = 100;
 /// At most this many commits are compared (a `git diff-tree` each, a few
 /// milliseconds); refs changed to others are told as not checked.
 const MAX_COMPARISONS: usize = 256;
-
-/// What every ref of a repository names, read from git's files.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Refs {
-    /// Ref name to object name (hex): `refs/…`, and `HEAD` when it is
-    /// detached, `ORIG_HEAD`.
-    values: BTreeMap<String, String>,
-    /// The commit `HEAD` named: what a new ref is compared with.
-    head: Option<String>,
-    /// The refs are in the reftable format, which is not read.
-    reftable: bool,
-    /// Each reflog (by the name of its ref), its file and that file's size.
-    reflogs: BTreeMap<String, (PathBuf, u64)>,
-}
-
-impl Refs {
-    /// The refs of the work tree whose git directory is `git_dir` and
-    /// common directory `common`: loose refs over `packed-refs`.
-    pub fn read(git_dir: &Path, common: &Path) -> Refs {
-        let mut values = BTreeMap::new();
-        if let Ok(packed) = std::fs::read_to_string(common.join("packed-refs")) {
-            values.extend(packed_refs(&packed));
-        }
-        loose_refs(&common.join("refs"), "refs", &mut values);
-        // A linked worktree's own refs (`refs/bisect`, `refs/worktree`).
-        if git_dir != common {
-            loose_refs(&git_dir.join("refs"), "refs", &mut values);
-        }
-        let head_text = std::fs::read_to_string(git_dir.join("HEAD")).unwrap_or_default();
-        let head = match head_text.trim().strip_prefix("ref: ") {
-            Some(name) => values.get(name).cloned(),
-            None => object_name(&head_text).inspect(|id| {
-                values.insert("HEAD".to_string(), id.clone());
-            }),
-        };
-        let orig = std::fs::read_to_string(git_dir.join("ORIG_HEAD")).unwrap_or_default();
-        if let Some(id) = object_name(&orig) {
-            values.insert("ORIG_HEAD".to_string(), id);
-        }
-        let mut reflogs = BTreeMap::new();
-        reflog_files(&common.join("logs/refs"), "refs", &mut reflogs);
-        if let Ok(status) = std::fs::symlink_metadata(git_dir.join("logs/HEAD")) {
-            reflogs.insert(
-                "HEAD".to_string(),
-                (git_dir.join("logs/HEAD"), status.len()),
-            );
-        }
-        Refs {
-            values,
-            head,
-            reftable: common.join("reftable").is_dir(),
-            reflogs,
-        }
-    }
-
-    /// The refs whose value is not what it was `before`, and the entries
-    /// added to their reflogs since (`HEAD@{1}`, which the user's `git
-    /// reset --hard HEAD@{1}` goes back to), that name a commit no ref
-    /// names now: each with what it is compared with (a ref's value
-    /// before, else the commit `HEAD` named; `None` in a repository that
-    /// had no commit).
-    fn changed_since(&self, before: &Refs) -> Vec<(String, Option<String>, String)> {
-        let base = |name: &str| before.values.get(name).or(before.head.as_ref()).cloned();
-        let refs = self
-            .values
-            .iter()
-            .filter(|(name, id)| before.values.get(*name) != Some(id))
-            .map(|(name, id)| (name.clone(), base(name), id.clone()));
-        let named_now: Vec<&String> = self.values.values().collect();
-        let logged = self
-            .reflog_entries_since(before)
-            .into_iter()
-            .filter(|(_, id)| !named_now.contains(&id))
-            .map(|(name, id)| (name, before.head.clone(), id));
-        refs.chain(logged).collect()
-    }
-
-    /// The entries added to each reflog since `before` (a reflog that
-    /// shrank was rewritten: all of it), as `REF@{N}` and the object
-    /// each names.
-    fn reflog_entries_since(&self, before: &Refs) -> Vec<(String, String)> {
-        let mut entries = Vec::new();
-        for (name, (file, _)) in &self.reflogs {
-            let Ok(text) = std::fs::read(file) else {
-                continue;
-            };
-            let known = before.reflogs.get(name).map_or(0, |(_, size)| *size);
-            let known = match known as usize <= text.len() {
-                true => known as usize,
-                false => 0,
-            };
-            let lines: Vec<&[u8]> = text
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .collect();
-            let added = text[known..]
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .count();
-            for (index, line) in lines.iter().enumerate().skip(lines.len() - added) {
-                let new = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
-                if let Some(id) = object_name(&String::from_utf8_lossy(new)) {
-                    let age = lines.len() - 1 - index;
-                    entries.push((format!("{name}@{{{age}}}"), id));
-                }
-            }
-        }
-        entries
-    }
-}
 
 /// A record and a notice for each commit the session set refs to that
 /// changes protected paths of the work tree at `repo` (the refs set to the
@@ -390,70 +284,6 @@ fn work_tree_holds(path: &Path, entry: &ChangedPath) -> bool {
     decode_hex(&entry.id).is_some_and(|oid| now.holds(entry.mode, &oid, format))
 }
 
-/// The refs of a `packed-refs` file (peeled lines and comments aside).
-fn packed_refs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    text.lines().filter_map(|line| {
-        let (id, name) = line.split_once(' ')?;
-        let id = object_name(id)?;
-        name.starts_with("refs/")
-            .then(|| (name.trim().to_string(), id))
-    })
-}
-
-/// The loose refs beneath `dir` (named `prefix/…`) into `values`: files
-/// holding an object name; symbolic refs, lock files and links aside.
-fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let (Ok(kind), Some(name)) = (
-            entry.file_type(),
-            entry.file_name().to_str().map(String::from),
-        ) else {
-            continue;
-        };
-        let full = format!("{prefix}/{name}");
-        if kind.is_dir() {
-            loose_refs(&entry.path(), &full, values);
-        } else if kind.is_file() && !name.ends_with(".lock") {
-            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            if let Some(id) = object_name(&text) {
-                values.insert(full, id);
-            }
-        }
-    }
-}
-
-/// The reflogs beneath `dir` (of refs named `prefix/…`) into `reflogs`,
-/// with their sizes; links aside.
-fn reflog_files(dir: &Path, prefix: &str, reflogs: &mut BTreeMap<String, (PathBuf, u64)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let (Ok(status), Some(name)) = (
-            entry.metadata(),
-            entry.file_name().to_str().map(String::from),
-        ) else {
-            continue;
-        };
-        let full = format!("{prefix}/{name}");
-        if status.is_dir() {
-            reflog_files(&entry.path(), &full, reflogs);
-        } else if status.is_file() {
-            reflogs.insert(full, (entry.path(), status.len()));
-        }
-    }
-}
-
-/// `text` as an object name: 40 or 64 hex digits (lowercase).
-fn object_name(text: &str) -> Option<String> {
-    let text = text.trim();
-    let hex = text.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex && matches!(text.len(), 40 | 64)).then(|| text.to_ascii_lowercase())
-}
-
 /// The bytes of a hex string.
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     (0..hex.len())
@@ -468,101 +298,6 @@ mod tests {
 
     const A: &str = "1111111111111111111111111111111111111111";
     const B: &str = "2222222222222222222222222222222222222222";
-
-    #[test]
-    fn refs_come_from_loose_files_over_packed_refs() {
-        let dir = tempfile::tempdir().unwrap();
-        let git = dir.path();
-        std::fs::create_dir_all(git.join("refs/heads/topic")).unwrap();
-        std::fs::write(
-            git.join("packed-refs"),
-            format!("# pack-refs with: peeled\n{A} refs/heads/main\n^{B}\n{A} refs/tags/v1\n"),
-        )
-        .unwrap();
-        std::fs::write(git.join("refs/heads/main"), format!("{B}\n")).unwrap();
-        std::fs::write(git.join("refs/heads/topic/one"), format!("{A}\n")).unwrap();
-        std::fs::write(git.join("refs/heads/main.lock"), format!("{A}\n")).unwrap();
-        std::fs::write(git.join("refs/heads/link"), "ref: refs/heads/main\n").unwrap();
-        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
-        let refs = Refs::read(git, git);
-        let names: Vec<(&str, &str)> = refs
-            .values
-            .iter()
-            .map(|(name, id)| (name.as_str(), id.as_str()))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("refs/heads/main", B),
-                ("refs/heads/topic/one", A),
-                ("refs/tags/v1", A)
-            ]
-        );
-        assert_eq!(refs.head.as_deref(), Some(B));
-        // Detached, with ORIG_HEAD.
-        std::fs::write(git.join("HEAD"), format!("{A}\n")).unwrap();
-        std::fs::write(git.join("ORIG_HEAD"), format!("{B}\n")).unwrap();
-        let refs = Refs::read(git, git);
-        assert_eq!(refs.values.get("HEAD").map(String::as_str), Some(A));
-        assert_eq!(refs.values.get("ORIG_HEAD").map(String::as_str), Some(B));
-    }
-
-    #[test]
-    fn changed_refs_and_new_reflog_entries_are_compared() {
-        const C: &str = "3333333333333333333333333333333333333333";
-        let dir = tempfile::tempdir().unwrap();
-        let git = dir.path();
-        let write = |path: &str, text: &str| {
-            let path = git.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        let line = |old: &str, new: &str| format!("{old} {new} T <t@example.com> 0 +0000\tm\n");
-        write("HEAD", "ref: refs/heads/main\n");
-        write("refs/heads/main", A);
-        write("refs/tags/v1", A);
-        write("logs/HEAD", &line(&"0".repeat(40), A));
-        let before = Refs::read(git, git);
-        // main moves to B, a new branch to B; HEAD's reflog gains C, then
-        // B (a commit of a ref now, compared as that ref).
-        write("refs/heads/main", B);
-        write("refs/heads/new", B);
-        let log = format!("{}{}{}", line(&"0".repeat(40), A), line(A, C), line(C, B));
-        write("logs/HEAD", &log);
-        let after = Refs::read(git, git);
-        let owned = |name: &str, base: Option<&str>, id: &str| {
-            (name.to_string(), base.map(String::from), id.to_string())
-        };
-        assert_eq!(
-            after.changed_since(&before),
-            [
-                owned("refs/heads/main", Some(A), B),
-                owned("refs/heads/new", Some(A), B),
-                owned("HEAD@{1}", Some(A), C)
-            ]
-        );
-        // A reflog rewritten shorter is read whole.
-        write("logs/HEAD", &line(A, C));
-        let rewritten = Refs::read(git, git);
-        let later = Refs {
-            reflogs: after
-                .reflogs
-                .iter()
-                .map(|(name, (file, _))| (name.clone(), (file.clone(), 1 << 20)))
-                .collect(),
-            ..after.clone()
-        };
-        assert!(
-            rewritten
-                .changed_since(&later)
-                .contains(&owned("HEAD@{0}", Some(B), C))
-        );
-        // In a repository without a commit, a ref has nothing to compare with.
-        assert_eq!(
-            after.changed_since(&Refs::default())[0],
-            owned("refs/heads/main", None, B)
-        );
-    }
 
     #[test]
     fn raw_diff_output_is_parsed() {
