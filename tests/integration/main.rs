@@ -34,6 +34,7 @@ mod identity;
 mod lifecycle;
 mod network;
 mod openbao;
+mod project_agents;
 mod protected;
 mod scan;
 mod shell_init;
