@@ -153,9 +153,15 @@ pub fn compile(input: &ProtectionInput<'_>) -> Result<Protection, CompileError> 
         .map(|(dir, lfs)| ObjectStore {
             dir: input.host.canonicalize(&dir).unwrap_or(dir),
             lfs: input.host.canonicalize(&lfs).unwrap_or(lfs),
+            // Run unconfined (`index-pack`, the end's comparison of
+            // commits): never one the session could have changed.
             git: input
                 .host
-                .find_program("git", &input.host.var("PATH").unwrap_or_default()),
+                .find_program("git", &input.host.var("PATH").unwrap_or_default())
+                .filter(|git| {
+                    let real = input.host.canonicalize(git).unwrap_or_else(|_| git.clone());
+                    !writable(git) && !writable(&real)
+                }),
         });
     let mut verified = Vec::new();
     let packed_refs = common.as_ref().map(|dir| dir.join("packed-refs"));

@@ -185,8 +185,9 @@ pub const STAGING_PREFIX: &str = ".guard-";
 pub struct ObjectStore {
     /// The `objects` directory.
     pub dir: PathBuf,
-    /// The git that re-indexes new packs (`None`: none is found, and no new
-    /// pack becomes visible).
+    /// The git that re-indexes new packs and compares the session's
+    /// commits at its end, unconfined (`None`: none is found outside what
+    /// the session may write, and no new pack becomes visible).
     pub git: Option<PathBuf>,
     /// git-lfs's object store (`lfs/objects` beside `objects`).
     pub lfs: PathBuf,

@@ -56,7 +56,7 @@ pub fn commits_left(
     let Some(git) = git.filter(|_| !after.reftable) else {
         let why = match after.reftable {
             true => "its refs are in the reftable format, which guard does not read",
-            false => "no git was found",
+            false => "no git was found outside what the session may write",
         };
         return vec![not_checked(why)];
     };

@@ -237,3 +237,56 @@ fn a_split_index_stays_as_the_user_made_it() {
         }
     });
 }
+
+/// guard runs git unconfined (`index-pack` on a new pack, the end's
+/// comparison of commits): never one the session may change. With a
+/// directory of the repository first on the user's PATH holding a `git`,
+/// that one is not run: a new pack is refused, and the session's commit is
+/// told as not checked.
+#[test]
+fn guard_runs_no_git_the_session_could_change() {
+    for_each_identity(|env| {
+        let marker = env.home.join("GIT-RAN-UNCONFINED");
+        let tools = env.repo.join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        let git = tools.join("git");
+        std::fs::write(
+            &git,
+            format!(
+                "#!/bin/sh\ntouch {} 2>/dev/null\nexec /usr/bin/git \"$@\"\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        crate::boundary::set_mode(&git, 0o755);
+        env.give(&env.repo);
+        let script = "/usr/bin/git -c user.name=T -c user.email=t@example.com commit -q --allow-empty -m x && \
+                      /usr/bin/git repack -q; echo repacked=$?";
+        let output = env
+            .guard(&[
+                "run",
+                "--allow-exec",
+                "/usr/bin/git",
+                "--",
+                "bash",
+                "-c",
+                script,
+            ])
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", tools.display()),
+            )
+            .output()
+            .unwrap();
+        let text = all_output(&output);
+        assert!(!marker.exists(), "guard ran the repository's git: {text}");
+        assert!(
+            text.contains("repacked=") && !text.contains("repacked=0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no git was found outside what the session may write"),
+            "{text}"
+        );
+    });
+}
