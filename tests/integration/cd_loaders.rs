@@ -162,3 +162,63 @@ fn what_zshs_dotenv_plugin_sources_at_the_next_cd_cannot_be_planted() {
         }
     });
 }
+
+/// A directory of the repository on the user's own PATH (made absolute in
+/// a shell profile or by a tool's activation), existing or not yet made:
+/// a session cannot put a new program there, which the user's next
+/// unconfined command would run in place of the real one; the existing
+/// script stays the session's to edit.
+#[test]
+fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let (bin, tools) = (env.repo.join("bin"), env.repo.join("tools"));
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("build.sh"), "#!/bin/sh\necho build\n").unwrap();
+            env.give(&env.repo);
+            let path = format!(
+                "{}:{}:/usr/local/bin:/usr/bin:/bin",
+                bin.display(),
+                tools.display()
+            );
+            let marker = env.home.join("PLANTED-RAN");
+            let program = format!("printf '#!/bin/sh\\ntouch {}\\n'", marker.display());
+            let attacks = [
+                format!("{program} > bin/git && chmod +x bin/git"),
+                format!("{program} > git-new && chmod +x git-new && mv git-new bin/git"),
+                format!("mkdir -p tools && {program} > tools/git && chmod +x tools/git"),
+                "mv bin bin-old && mkdir bin".to_string(),
+            ];
+            let work = [
+                "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
+                "mkdir -p other && echo notes > other/notes.txt",
+            ];
+            let battery = Battery {
+                attacks: &attacks,
+                work: &work,
+            };
+            let probe = probe().display().to_string();
+            let mut args = vec!["run", "--allow-exec", probe.as_str()];
+            args.extend_from_slice(mode);
+            let script = battery.script();
+            args.extend_from_slice(&["--", "bash", "-c", &script]);
+            let output = env.guard(&args).env("PATH", &path).output().unwrap();
+            battery.check(mode, &all_output(&output));
+            // The user's next `git`, unconfined, with the same PATH.
+            let next = env
+                .command("sh")
+                .args(["-c", "git --version"])
+                .env("PATH", &path)
+                .output()
+                .unwrap();
+            assert!(next.status.success(), "{mode:?}: {}", all_output(&next));
+            assert!(!marker.exists(), "{mode:?}: a planted program ran");
+            assert_eq!(
+                std::fs::read_to_string(bin.join("build.sh")).unwrap(),
+                "#!/bin/sh\necho built\n",
+                "{mode:?}: the existing script is the session's to edit"
+            );
+        }
+    });
+}

@@ -4,6 +4,7 @@
 
 use super::{Found, ProtectionInput, lexically_normal};
 use crate::policy::loaders::Loaded;
+use std::path::Path;
 
 /// Where CI systems keep workflows that may use local actions.
 const WORKFLOW_DIRS: [&str; 3] = [
@@ -43,9 +44,9 @@ const MISE_CONFIGS: [&str; 8] = [
 /// What tools that run at the user's every `cd` load from the repository
 /// (see [`crate::policy::loaders`]): direnv by the repository's `.envrc`, mise by
 /// its configuration (both protected themselves by the base profile). The
-/// files they read or run are protected; a directory they put on `PATH`
-/// keeps its existing entries writable but takes no new name (a `git`
-/// there would shadow the user's).
+/// files they read or run are protected; a directory they put on `PATH`,
+/// or that is on the user's own `PATH`, keeps its existing entries
+/// writable but takes no new name (a `git` there would shadow the user's).
 pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) {
     let mut loaded = Vec::new();
     if let Some(text) = input.read(&input.repo.join(".envrc")) {
@@ -54,6 +55,20 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
     for config in MISE_CONFIGS {
         if let Some(text) = input.read(&input.repo.join(config)) {
             loaded.extend(crate::policy::loaders::mise::loaded(&text));
+        }
+    }
+    // The user's own PATH: a directory of the repository on it is one too
+    // (made absolute in a shell's profile, or by a tool's activation).
+    let path_var = input.host.var("PATH").unwrap_or_default();
+    for entry in path_var.split(':').filter(|entry| entry.starts_with('/')) {
+        let entry = Path::new(entry);
+        let dir = input
+            .host
+            .canonicalize(entry)
+            .unwrap_or_else(|_| lexically_normal(entry));
+        if let Ok(inside) = dir.strip_prefix(input.repo) {
+            let inside = inside.to_string_lossy().into_owned();
+            loaded.push((Loaded::OnPath(inside), "on the user's PATH"));
         }
     }
     for (loaded, why) in loaded {
