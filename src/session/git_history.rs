@@ -8,10 +8,10 @@
 //! `git stash pop` writes the file into the work tree, where it runs
 //! unconfined at the following commit. So every ref the session changed
 //! (branches, tags, remote-tracking refs, the stash, a detached `HEAD`,
-//! `ORIG_HEAD`) is compared with what it named before (a new ref with
-//! the commit `HEAD` named), and so is every commit written into a reflog
-//! since (`HEAD@{1}`, where `git reset --hard HEAD@{1}` goes back to);
-//! each protected path that differs, and that the work tree does not
+//! `ORIG_HEAD`, `FETCH_HEAD`) is compared with what it named before (a new
+//! ref with the commit `HEAD` named), and so is every commit written into
+//! a reflog since (`HEAD@{1}`, where `git reset --hard HEAD@{1}` goes back
+//! to); each protected path that differs, and that the work tree does not
 //! already hold as the commit has it (the user's own edit, committed by
 //! the session), is told to the user and recorded.
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Refs {
     /// Ref name to object name (hex): `refs/…`, and `HEAD` when it is
-    /// detached, `ORIG_HEAD`.
+    /// detached, `ORIG_HEAD`, `FETCH_HEAD`.
     values: BTreeMap<String, String>,
     /// The commit `HEAD` named: what a new ref is compared with.
     head: Option<String>,
@@ -39,9 +39,14 @@ impl Refs {
                 values.insert("HEAD".to_string(), id.clone());
             }),
         };
-        let orig = std::fs::read_to_string(git_dir.join("ORIG_HEAD")).unwrap_or_default();
-        if let Some(id) = object_name(&orig) {
-            values.insert("ORIG_HEAD".to_string(), id);
+        // What `git reset --hard ORIG_HEAD` and `git merge FETCH_HEAD` take:
+        // a name, or (FETCH_HEAD) lines whose first names what a merge takes.
+        for pseudo in ["ORIG_HEAD", "FETCH_HEAD"] {
+            let text = std::fs::read_to_string(git_dir.join(pseudo)).unwrap_or_default();
+            let first = text.split_whitespace().next().unwrap_or_default();
+            if let Some(id) = object_name(first) {
+                values.insert(pseudo.to_string(), id);
+            }
         }
         let mut reflogs = BTreeMap::new();
         reflog_files(&common.join("logs/refs"), "refs", &mut reflogs);
@@ -219,9 +224,13 @@ mod tests {
         // Detached, with ORIG_HEAD.
         std::fs::write(git.join("HEAD"), format!("{A}\n")).unwrap();
         std::fs::write(git.join("ORIG_HEAD"), format!("{B}\n")).unwrap();
+        let fetched =
+            format!("{B}\t\tbranch 'main' of https://example.com/r\n{A}\tnot-for-merge\t…\n");
+        std::fs::write(git.join("FETCH_HEAD"), fetched).unwrap();
         let refs = Refs::read(git, git);
         assert_eq!(refs.values.get("HEAD").map(String::as_str), Some(A));
         assert_eq!(refs.values.get("ORIG_HEAD").map(String::as_str), Some(B));
+        assert_eq!(refs.values.get("FETCH_HEAD").map(String::as_str), Some(B));
     }
 
     #[test]
