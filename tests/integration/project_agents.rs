@@ -31,18 +31,9 @@ fn unconfined_claude_spawning_the_agent(env: &TestEnv) -> std::process::Output {
         "input": {"subagent_type": "helper", "description": "help", "prompt": "read README.md"},
     });
     let api = MockApi::scripted(serde_json::json!([spawn, read, read]));
-    env.command("timeout")
-        .args(["120", "claude", "-p", "go", "--output-format", "json"])
-        .env(
-            "ANTHROPIC_BASE_URL",
-            format!("http://127.0.0.1:{}", api.port),
-        )
-        .env("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
+    let mut command = env.command("timeout");
+    command.args(["120", "claude", "-p", "go", "--output-format", "json"]);
+    claude_against(&mut command, &api).output().unwrap()
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 mod clients;
 mod hooks;
-pub use clients::{MockApi, Pane, confined, confined_claude};
+pub use clients::{MockApi, Pane, claude_against, confined, confined_claude};
 pub use hooks::{hook_answers, hook_input};
 
 /// A value planted in the parent's environment that must never reach a session.

@@ -130,51 +130,47 @@ fn packed_refs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
     })
 }
 
-/// The loose refs beneath `dir` (named `prefix/…`) into `values`: files
-/// holding an object name; symbolic refs, lock files and links aside.
-fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
+/// Calls `each` with the name (`prefix/…`), path and size of every
+/// regular file beneath `dir`; links aside.
+fn files_beneath(dir: &Path, prefix: &str, each: &mut dyn FnMut(String, PathBuf, u64)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        let (Ok(kind), Some(name)) = (
-            entry.file_type(),
-            entry.file_name().to_str().map(String::from),
-        ) else {
+        // Not followed: a link's status is its own.
+        let (Ok(status), Some(name)) = (entry.metadata(), entry.file_name().into_string().ok())
+        else {
             continue;
         };
         let full = format!("{prefix}/{name}");
-        if kind.is_dir() {
-            loose_refs(&entry.path(), &full, values);
-        } else if kind.is_file() && !name.ends_with(".lock") {
-            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            if let Some(id) = object_name(&text) {
-                values.insert(full, id);
-            }
+        if status.is_dir() {
+            files_beneath(&entry.path(), &full, each);
+        } else if status.is_file() {
+            each(full, entry.path(), status.len());
         }
     }
+}
+
+/// The loose refs beneath `dir` (named `prefix/…`) into `values`: files
+/// holding an object name; symbolic refs, lock files and links aside.
+fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
+    files_beneath(dir, prefix, &mut |name, path, _| {
+        if name.ends_with(".lock") {
+            return;
+        }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(id) = object_name(&text) {
+            values.insert(name, id);
+        }
+    });
 }
 
 /// The reflogs beneath `dir` (of refs named `prefix/…`) into `reflogs`,
 /// with their sizes; links aside.
 fn reflog_files(dir: &Path, prefix: &str, reflogs: &mut BTreeMap<String, (PathBuf, u64)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let (Ok(status), Some(name)) = (
-            entry.metadata(),
-            entry.file_name().to_str().map(String::from),
-        ) else {
-            continue;
-        };
-        let full = format!("{prefix}/{name}");
-        if status.is_dir() {
-            reflog_files(&entry.path(), &full, reflogs);
-        } else if status.is_file() {
-            reflogs.insert(full, (entry.path(), status.len()));
-        }
-    }
+    files_beneath(dir, prefix, &mut |name, path, size| {
+        reflogs.insert(name, (path, size));
+    });
 }
 
 /// `text` as an object name: 40 or 64 hex digits (lowercase).

@@ -204,9 +204,17 @@ pub fn confined_claude(
     prompt: &str,
     args: &[&str],
 ) -> std::process::Output {
-    confined(env, profile)
+    let mut command = confined(env, profile);
+    command
         .args(["claude", "-p", prompt, "--output-format", "json"])
-        .args(args)
+        .args(args);
+    claude_against(&mut command, api).output().unwrap()
+}
+
+/// `command`, a run of Claude Code, against `api`: the stand-in's address,
+/// a test key, no telemetry, no update, nothing on standard input.
+pub fn claude_against<'a>(command: &'a mut Command, api: &MockApi) -> &'a mut Command {
+    command
         .env(
             "ANTHROPIC_BASE_URL",
             format!("http://127.0.0.1:{}", api.port),
@@ -215,8 +223,6 @@ pub fn confined_claude(
         .env("DISABLE_TELEMETRY", "1")
         .env("DISABLE_AUTOUPDATER", "1")
         .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
 }
 
 /// A detached tmux session running one command, on a tmux server of its
