@@ -14,7 +14,10 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         print!("{}", prepared.policy);
         return Ok(ExitCode::SUCCESS);
     }
-    let outcome = session::run(prepared, &mut |line| eprintln!("guard: {line}"))?;
+    // Notices name what the session chose (refs, paths): shown escaped.
+    let outcome = session::run(prepared, &mut |line| {
+        eprintln!("guard: {}", crate::text::for_terminal(line))
+    })?;
     for restored in &outcome.restored {
         let path = restored.path.display();
         match (&restored.quarantined, restored.put_back) {

@@ -38,7 +38,8 @@ const MAX_COMPARISONS: usize = 256;
 /// A record and a notice for each commit the session set refs to that
 /// changes protected paths of the work tree at `repo` (the refs set to the
 /// same commit from the same one together), compared by `git` (the
-/// session's).
+/// user's, never one the session may write). The notices name refs and
+/// paths the session chose: whoever prints them escapes them.
 pub fn commits_left(
     before: &Refs,
     after: &Refs,

@@ -199,6 +199,17 @@ fn steps_a_session_adds_to_the_users_rebase_are_told() {
     });
 }
 
+/// The start of a session's script that commits, with git's plumbing, a
+/// hook at `path` onto what HEAD has (the commit in `$commit`).
+fn planted(path: &str) -> String {
+    format!(
+        "set -e; blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
+         export GIT_INDEX_FILE=$TMPDIR/index; git read-tree HEAD; \
+         git update-index --add --cacheinfo 100755,$blob,{path}; \
+         commit=$(git commit-tree $(git write-tree) -p HEAD -m tests);"
+    )
+}
+
 /// A commit the session builds with git's plumbing may hold a file the
 /// boundary keeps it from writing in the work tree; the user's next
 /// checkout of its branch, or reset to it, writes the file there, where it
@@ -231,14 +242,13 @@ fn commits_that_change_protected_paths_are_told() {
         assert_eq!(told(env), Vec::<serde_json::Value>::new());
         // The same commit written into HEAD's reflog only, as HEAD@{1}:
         // where the user's `git reset --hard HEAD@{1}` goes back to.
-        let logged = "set -e; \
-             blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
-             export GIT_INDEX_FILE=$TMPDIR/index; git read-tree HEAD; \
-             git update-index --add --cacheinfo 100755,$blob,.husky/pre-commit; \
-             commit=$(git commit-tree $(git write-tree) -p HEAD -m tests); head=$(git rev-parse HEAD); \
+        let logged = format!(
+            "{} head=$(git rev-parse HEAD); \
              printf '%s %s T <t@example.com> 0 +0000\\tcommit: x\\n' $head $commit $commit $head \
-             >> .git/logs/HEAD";
-        let output = env.run_script(&[], logged);
+             >> .git/logs/HEAD",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &logged);
         assert!(output.status.success(), "{}", all_output(&output));
         let records = told(env);
         assert_eq!(records.len(), 1, "{records:?}");
@@ -248,15 +258,12 @@ fn commits_that_change_protected_paths_are_told() {
             serde_json::json!([".husky/pre-commit"])
         );
         // A hook committed with plumbing, onto three refs.
-        let plant = "set -e; \
-             blob=$(printf '#!/bin/sh\\ntouch PLANTED\\n' | git hash-object -w --stdin); \
-             export GIT_INDEX_FILE=$TMPDIR/index; git read-tree HEAD; \
-             git update-index --add --cacheinfo 100755,$blob,.husky/pre-commit; \
-             commit=$(git commit-tree $(git write-tree) -p HEAD -m tests); \
-             git update-ref refs/heads/review $commit; \
-             git update-ref refs/remotes/origin/main $commit; \
-             git update-ref HEAD $commit";
-        let output = env.run_script(&[], plant);
+        let plant = format!(
+            "{} git update-ref refs/heads/review $commit; \
+             git update-ref refs/remotes/origin/main $commit; git update-ref HEAD $commit",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &plant);
         assert!(output.status.success(), "{}", all_output(&output));
         let records = told(env);
         assert_eq!(records.len(), 1, "{records:?}");
@@ -289,6 +296,18 @@ fn commits_that_change_protected_paths_are_told() {
                 .contains("refs/remotes/origin/main): .husky/pre-commit"),
             "{}",
             all_output(&summary)
+        );
+        // A ref whose name would rewrite the terminal is shown escaped.
+        let escaped = format!(
+            "{} printf '%s\\n' $commit > \".git/refs/heads/x$(printf '\\033')[2J\"",
+            planted(".husky/pre-push")
+        );
+        let output = env.run_script(&[], &escaped);
+        let text = all_output(&output);
+        assert!(output.status.success(), "{text}");
+        assert!(
+            text.contains("refs/heads/x\\u{1b}[2J now names a commit") && !text.contains('\x1b'),
+            "{text}"
         );
         // More refs than guard compares: told, not passed over.
         let flood = "for i in $(seq 300); do \
