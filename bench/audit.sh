@@ -60,8 +60,9 @@ run cargo "cargo build --offline --quiet --manifest-path crate/Cargo.toml" "bash
 # Supervisor CPU time and peak memory, for the open storm with log.files = all.
 /usr/bin/time -f 'guard (all), open storm: %e s wall, %U s user, %S s system, peak RSS %M KiB' \
     "$guard" run -p "$work/all.toml" -- rg --threads 1 -c zzz tree >/dev/null || true
-# The log's size per record, from that session's log.
-log=$(ls -t "$XDG_STATE_HOME"/guard/sessions/*.jsonl | head -1)
+# The log's size per record, from that session's log (`sed` reads the
+# whole list: `head` would end `ls` early, and pipefail end the script).
+log=$(ls -t "$XDG_STATE_HOME"/guard/sessions/*.jsonl | sed -n 1p)
 records=$(wc -l < "$log")
 bytes=$(stat -c %s "$log")
 echo "log size: $records records, $bytes bytes: $((bytes / records)) bytes a record, $((bytes * 1000 / records / 1024)) KiB per 1,000 records"
