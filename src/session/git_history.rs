@@ -22,6 +22,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+mod reflogs;
 mod refs;
 
 pub use refs::Refs;
@@ -47,21 +48,31 @@ pub fn commits_left(
     protection: &Protection,
     git: Option<&Path>,
 ) -> Vec<(Event, String)> {
+    let (changed, unread) = after.changed_since(before);
+    let mut left: Vec<(Event, String)> = unread
+        .iter()
+        .map(|name| {
+            not_checked(&format!(
+                "the reflog of {name} was rewritten in the session, or grew by more than \
+                 guard reads"
+            ))
+        })
+        .collect();
     let mut groups: BTreeMap<(Option<String>, String), Vec<String>> = BTreeMap::new();
-    for (name, base, id) in after.changed_since(before) {
+    for (name, base, id) in changed {
         groups.entry((base, id)).or_default().push(name);
     }
     if groups.is_empty() {
-        return Vec::new();
+        return left;
     }
     let Some(git) = git.filter(|_| !after.reftable) else {
         let why = match after.reftable {
             true => "its refs are in the reftable format, which guard does not read",
             false => "no git was found outside what the session may write",
         };
-        return vec![not_checked(why)];
+        left.push(not_checked(why));
+        return left;
     };
-    let mut left = Vec::new();
     let mut not_compared = 0;
     for (index, ((base, id), names)) in groups.into_iter().enumerate() {
         if index >= MAX_COMPARISONS {

@@ -154,8 +154,18 @@ fn stashes_the_session_made_are_told() {
         assert!(output.status.success(), "{}", all_output(&output));
         let (_, records) = env.last_log();
         let left: Vec<_> = records.iter().filter(|r| r["kind"] == "git_left").collect();
-        assert_eq!(left.len(), 1, "{left:?}");
-        assert_eq!(left[0]["newest"], false, "{left:?}");
+        let stashes: Vec<_> = left
+            .iter()
+            .filter(|r| r["operation"] == "stashes")
+            .collect();
+        assert_eq!(stashes.len(), 1, "{left:?}");
+        assert_eq!(stashes[0]["newest"], false, "{left:?}");
+        // The list's log was rewritten in place, which is told as well.
+        assert!(
+            left.iter()
+                .any(|r| r["operation"] == "refs changed, not checked"),
+            "{left:?}"
+        );
     });
 }
 
@@ -256,6 +266,27 @@ fn commits_that_change_protected_paths_are_told() {
         assert_eq!(
             records[0]["protected"],
             serde_json::json!([".husky/pre-commit"])
+        );
+        // The reflog rewritten in place, the session's entry where the
+        // user's was: not read, and said so.
+        let rewritten = format!(
+            "{} head=$(git rev-parse HEAD); \
+             {{ printf '%s %s T <t@example.com> 0 +0000\\tcommit: x\\n' $head $commit; \
+             cat .git/logs/HEAD; }} > $TMPDIR/log && cat $TMPDIR/log > .git/logs/HEAD",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &rewritten);
+        assert!(output.status.success(), "{}", all_output(&output));
+        let records = told(env);
+        assert!(
+            records
+                .iter()
+                .any(|r| r["operation"] == "refs changed, not checked"
+                    && r["why"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("the reflog of HEAD was rewritten")),
+            "{records:?}"
         );
         // A hook committed with plumbing, onto three refs.
         let plant = format!(

@@ -2,6 +2,7 @@
 //! files (loose refs over `packed-refs`), for the comparison at a
 //! session's end.
 
+use super::reflogs::{self, Reflog};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -15,8 +16,8 @@ pub struct Refs {
     head: Option<String>,
     /// The refs are in the reftable format, which is not read.
     pub(super) reftable: bool,
-    /// Each reflog (by the name of its ref), its file and that file's size.
-    reflogs: BTreeMap<String, (PathBuf, u64)>,
+    /// Each reflog, by the name of its ref.
+    reflogs: BTreeMap<String, Reflog>,
 }
 
 impl Refs {
@@ -48,19 +49,11 @@ impl Refs {
                 values.insert(pseudo.to_string(), id);
             }
         }
-        let mut reflogs = BTreeMap::new();
-        reflog_files(&common.join("logs/refs"), "refs", &mut reflogs);
-        if let Ok(status) = std::fs::symlink_metadata(git_dir.join("logs/HEAD")) {
-            reflogs.insert(
-                "HEAD".to_string(),
-                (git_dir.join("logs/HEAD"), status.len()),
-            );
-        }
         Refs {
             values,
             head,
             reftable: common.join("reftable").is_dir(),
-            reflogs,
+            reflogs: reflogs::read(git_dir, common),
         }
     }
 
@@ -69,8 +62,9 @@ impl Refs {
     /// reset --hard HEAD@{1}` goes back to), that name a commit no ref
     /// names now: each with what it is compared with (a ref's value
     /// before, else the commit `HEAD` named; `None` in a repository that
-    /// had no commit).
-    pub(super) fn changed_since(&self, before: &Refs) -> Vec<(String, Option<String>, String)> {
+    /// had no commit). Then the reflogs that were not read (rewritten, or
+    /// grown too much: see [`reflogs`]).
+    pub(super) fn changed_since(&self, before: &Refs) -> (Vec<Changed>, Vec<String>) {
         let base = |name: &str| before.values.get(name).or(before.head.as_ref()).cloned();
         let refs = self
             .values
@@ -78,47 +72,17 @@ impl Refs {
             .filter(|(name, id)| before.values.get(*name) != Some(id))
             .map(|(name, id)| (name.clone(), base(name), id.clone()));
         let named_now: Vec<&String> = self.values.values().collect();
-        let logged = self
-            .reflog_entries_since(before)
+        let (entries, unread) = reflogs::entries_since(&self.reflogs, &before.reflogs);
+        let logged = entries
             .into_iter()
             .filter(|(_, id)| !named_now.contains(&id))
             .map(|(name, id)| (name, before.head.clone(), id));
-        refs.chain(logged).collect()
-    }
-
-    /// The entries added to each reflog since `before` (a reflog that
-    /// shrank was rewritten: all of it), as `REF@{N}` and the object
-    /// each names.
-    fn reflog_entries_since(&self, before: &Refs) -> Vec<(String, String)> {
-        let mut entries = Vec::new();
-        for (name, (file, _)) in &self.reflogs {
-            let Ok(text) = std::fs::read(file) else {
-                continue;
-            };
-            let known = before.reflogs.get(name).map_or(0, |(_, size)| *size);
-            let known = match known as usize <= text.len() {
-                true => known as usize,
-                false => 0,
-            };
-            let lines: Vec<&[u8]> = text
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .collect();
-            let added = text[known..]
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .count();
-            for (index, line) in lines.iter().enumerate().skip(lines.len() - added) {
-                let new = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
-                if let Some(id) = object_name(&String::from_utf8_lossy(new)) {
-                    let age = lines.len() - 1 - index;
-                    entries.push((format!("{name}@{{{age}}}"), id));
-                }
-            }
-        }
-        entries
+        (refs.chain(logged).collect(), unread)
     }
 }
+
+/// A ref that changed: its name, what it is compared with, what it names.
+pub(super) type Changed = (String, Option<String>, String);
 
 /// The refs of a `packed-refs` file (peeled lines and comments aside).
 fn packed_refs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
@@ -132,7 +96,7 @@ fn packed_refs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
 
 /// Calls `each` with the name (`prefix/…`), path and size of every
 /// regular file beneath `dir`; links aside.
-fn files_beneath(dir: &Path, prefix: &str, each: &mut dyn FnMut(String, PathBuf, u64)) {
+pub(super) fn files_beneath(dir: &Path, prefix: &str, each: &mut dyn FnMut(String, PathBuf, u64)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -162,14 +126,6 @@ fn loose_refs(dir: &Path, prefix: &str, values: &mut BTreeMap<String, String>) {
         if let Some(id) = object_name(&text) {
             values.insert(name, id);
         }
-    });
-}
-
-/// The reflogs beneath `dir` (of refs named `prefix/…`) into `reflogs`,
-/// with their sizes; links aside.
-fn reflog_files(dir: &Path, prefix: &str, reflogs: &mut BTreeMap<String, (PathBuf, u64)>) {
-    files_beneath(dir, prefix, &mut |name, path, size| {
-        reflogs.insert(name, (path, size));
     });
 }
 
@@ -255,33 +211,23 @@ mod tests {
         let owned = |name: &str, base: Option<&str>, id: &str| {
             (name.to_string(), base.map(String::from), id.to_string())
         };
+        let expected = [
+            owned("refs/heads/main", Some(A), B),
+            owned("refs/heads/new", Some(A), B),
+            owned("HEAD@{1}", Some(A), C),
+        ];
         assert_eq!(
             after.changed_since(&before),
-            [
-                owned("refs/heads/main", Some(A), B),
-                owned("refs/heads/new", Some(A), B),
-                owned("HEAD@{1}", Some(A), C)
-            ]
+            (expected.to_vec(), Vec::new())
         );
-        // A reflog rewritten shorter is read whole.
+        // A reflog rewritten in place is not read, and said so.
         write("logs/HEAD", &line(A, C));
-        let rewritten = Refs::read(git, git);
-        let later = Refs {
-            reflogs: after
-                .reflogs
-                .iter()
-                .map(|(name, (file, _))| (name.clone(), (file.clone(), 1 << 20)))
-                .collect(),
-            ..after.clone()
-        };
-        assert!(
-            rewritten
-                .changed_since(&later)
-                .contains(&owned("HEAD@{0}", Some(B), C))
-        );
+        let (changed, unread) = Refs::read(git, git).changed_since(&after);
+        assert!(changed.iter().all(|(name, ..)| !name.starts_with("HEAD")));
+        assert_eq!(unread, ["HEAD"]);
         // In a repository without a commit, a ref has nothing to compare with.
         assert_eq!(
-            after.changed_since(&Refs::default())[0],
+            after.changed_since(&Refs::default()).0[0],
             owned("refs/heads/main", None, B)
         );
     }
