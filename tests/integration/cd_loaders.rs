@@ -178,9 +178,10 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
             std::fs::write(bin.join("build.sh"), "#!/bin/sh\necho build\n").unwrap();
             env.give(&env.repo);
             let path = format!(
-                "{}:{}:/usr/local/bin:/usr/bin:/bin",
+                "{}:{}:{}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin",
                 bin.display(),
-                tools.display()
+                tools.display(),
+                env.repo.display()
             );
             let marker = env.home.join("PLANTED-RAN");
             let program = format!("printf '#!/bin/sh\\ntouch {}\\n'", marker.display());
@@ -190,8 +191,11 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
                 format!("mkdir -p tools && {program} > tools/git && chmod +x tools/git"),
                 "mv bin bin-old && mkdir bin".to_string(),
             ];
+            // Installed dependencies are left to their own rule: an
+            // install may add programs to `node_modules/.bin`.
             let work = [
                 "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
+                "mkdir -p node_modules/.bin && touch node_modules/.bin/jest",
                 "mkdir -p other && echo notes > other/notes.txt",
             ];
             let battery = Battery {

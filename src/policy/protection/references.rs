@@ -58,7 +58,9 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
         }
     }
     // The user's own PATH: a directory of the repository on it is one too
-    // (made absolute in a shell's profile, or by a tool's activation).
+    // (made absolute in a shell's profile, or by a tool's activation);
+    // `node_modules/.bin` (husky's hooks run with it) is left, as above,
+    // to the rule on installed dependencies.
     let path_var = input.host.var("PATH").unwrap_or_default();
     for entry in path_var.split(':').filter(|entry| entry.starts_with('/')) {
         let entry = Path::new(entry);
@@ -68,7 +70,9 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
             .unwrap_or_else(|_| lexically_normal(entry));
         if let Ok(inside) = dir.strip_prefix(input.repo) {
             let inside = inside.to_string_lossy().into_owned();
-            loaded.push((Loaded::OnPath(inside), "on the user's PATH"));
+            if !inside.split('/').any(|name| name == "node_modules") {
+                loaded.push((Loaded::OnPath(inside), "on the user's PATH"));
+            }
         }
     }
     for (loaded, why) in loaded {
