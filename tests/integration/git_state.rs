@@ -225,8 +225,11 @@ fn planted(path: &str) -> String {
 /// checkout of its branch, or reset to it, writes the file there, where it
 /// runs at the following commit. Every ref the session changed to such a
 /// commit is told and recorded: a new branch, the current one, a
-/// remote-tracking ref. The session's ordinary commits are not, nor one
-/// of the user's own edit of a protected file, which the work tree holds.
+/// remote-tracking ref, an entry written into `HEAD`'s reflog; a reflog
+/// rewritten in place, and more refs than guard compares, are told as not
+/// compared; a ref named to rewrite the terminal is shown escaped. The
+/// session's ordinary commits are not told, nor one of the user's own
+/// edit of a protected file, which the work tree holds.
 #[test]
 fn commits_that_change_protected_paths_are_told() {
     for_each_identity(|env| {
