@@ -365,3 +365,28 @@ fn commits_that_change_protected_paths_are_told() {
         assert!(checkout.status.success(), "{}", all_output(&checkout));
     });
 }
+
+/// The comparison at the end is the same with and without namespaces.
+#[test]
+fn a_planted_commit_is_told_in_both_modes() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            let script = format!(
+                "export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com \
+                 GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@example.com; {} \
+                 git update-ref refs/heads/review $commit",
+                planted(".husky/pre-commit")
+            );
+            let output = env.run_script(mode, &script);
+            assert!(output.status.success(), "{mode:?}: {}", all_output(&output));
+            let (_, records) = env.last_log();
+            let told: Vec<_> = records
+                .iter()
+                .filter(|r| r["operation"] == "commits that change protected paths")
+                .collect();
+            assert_eq!(told.len(), 1, "{mode:?}: {records:?}");
+            assert_eq!(told[0]["refs"], serde_json::json!(["refs/heads/review"]));
+        }
+    });
+}
