@@ -52,7 +52,6 @@ impl GitState {
             None => Vec::new(),
         };
         let common = git_dir.as_ref().map(|dir| common_dir(dir, &host));
-        let stash = common.as_deref().and_then(stash_top);
         let stashes = common.as_deref().map(stash_list).unwrap_or_default();
         let rebase_list = git_dir
             .as_ref()
@@ -61,6 +60,7 @@ impl GitState {
             (Some(dir), Some(common)) => Refs::read(dir, common),
             _ => Refs::default(),
         };
+        let stash = refs.get("refs/stash").map(str::to_string);
         GitState {
             git_dir,
             names,
@@ -189,19 +189,6 @@ impl GitState {
 
 /// The rest of an interactive rebase, in the work tree's git directory.
 const REBASE_LIST: &str = "rebase-merge/git-rebase-todo";
-
-/// The object `refs/stash` names in the common git directory `common`: the
-/// loose ref, else its line in `packed-refs`.
-fn stash_top(common: &Path) -> Option<String> {
-    let loose = std::fs::read_to_string(common.join("refs/stash")).ok();
-    let top = loose.or_else(|| {
-        let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
-        packed
-            .lines()
-            .find_map(|line| line.strip_suffix(" refs/stash").map(str::to_string))
-    })?;
-    Some(top.trim().to_string()).filter(|top| !top.is_empty())
-}
 
 /// The objects the stash list's reflog names (each line's new value).
 fn stash_list(common: &Path) -> Vec<String> {

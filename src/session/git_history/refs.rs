@@ -57,6 +57,11 @@ impl Refs {
         }
     }
 
+    /// The object the ref `name` names (loose, else packed), if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     /// The refs whose value is not what it was `before`, and the entries
     /// added to their reflogs since (`HEAD@{1}`, which the user's `git
     /// reset --hard HEAD@{1}` goes back to), that name a commit no ref
