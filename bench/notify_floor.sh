@@ -13,8 +13,10 @@ trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/notify_floor" bench/tools/notify_floor.c
 out=bench/results/notify_floor.txt
 : > "$out"
-for answer in continue addfd send pinned; do
-    for spin in 0 5 20; do
+for answer in bare continue addfd send pinned; do
+    spins="0 5 20"
+    [ "$answer" = bare ] && spins=0
+    for spin in $spins; do
         # Five runs each; the VM's scheduler makes single runs noisy.
         times=$(for _ in 1 2 3 4 5; do "$work/notify_floor" "$answer" "$spin" 10000; done | awk '{print $1}' | sort -n | tr '\n' ' ')
         median=$(echo "$times" | awk '{print $3}')

@@ -13,6 +13,8 @@
  *   send      the same in one ioctl (SECCOMP_ADDFD_FLAG_SEND)
  *   pinned    as addfd, the trapped thread held to the supervisor's CPU
  *             (sched_setaffinity) from before the descriptor to the answer
+ *   bare      no filter and no supervisor: the same opens untrapped, the
+ *             baseline the others are compared with (WORK_US is ignored)
  * The listener has SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set, as guard's has.
  * Prints the mean time per open as the child saw it. */
 #define _GNU_SOURCE
@@ -74,6 +76,17 @@ static int receive_fd(int socket) {
     return fd;
 }
 
+/* OPENS opens and closes of the file; prints the mean time of one. */
+static void timed_opens(int opens) {
+    double started = now();
+    for (int i = 0; i < opens; i++) {
+        int fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) perror("openat"), exit(1);
+        close(fd);
+    }
+    printf("%.1f us per open\n", (now() - started) / opens * 1e6);
+}
+
 static void trapped_opens(int socket, int opens) {
     struct sock_filter program[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
@@ -89,24 +102,22 @@ static void trapped_opens(int socket, int opens) {
     close(listener);
     char go;
     if (read(socket, &go, 1) != 1) exit(1);
-    double started = now();
-    for (int i = 0; i < opens; i++) {
-        int fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) perror("openat"), exit(1);
-        close(fd);
-    }
-    printf("%.1f us per open\n", (now() - started) / opens * 1e6);
+    timed_opens(opens);
     exit(0);
 }
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: notify_floor continue|addfd|send|pinned WORK_US [OPENS]\n");
+        fprintf(stderr, "usage: notify_floor continue|addfd|send|pinned|bare WORK_US [OPENS]\n");
         return 2;
     }
     const char *answer = argv[1];
     double work = atof(argv[2]);
     int opens = argc > 3 ? atoi(argv[3]) : 20000;
+    if (!strcmp(answer, "bare")) {
+        timed_opens(opens);
+        return 0;
+    }
     int sockets[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sockets);
     pid_t child = fork();
