@@ -176,9 +176,16 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
             let (bin, tools) = (env.repo.join("bin"), env.repo.join("tools"));
             std::fs::create_dir_all(&bin).unwrap();
             std::fs::write(bin.join("build.sh"), "#!/bin/sh\necho build\n").unwrap();
+            std::fs::create_dir_all(env.repo.join("hack/bin")).unwrap();
+            std::fs::write(env.repo.join("hack/bin/lint.sh"), "#!/bin/sh\n").unwrap();
             env.give(&env.repo);
+            // Absolute entries, and relative ones the user's shell looks up
+            // from the repository's top: `scripts` (missing), `./hack/bin`;
+            // `.git/safe/../../safe-bin` names nothing until the user makes
+            // `.git/safe`, which the session cannot.
             let path = format!(
-                "{}:{}:{}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin",
+                "{}:{}:{}/node_modules/.bin:scripts:./hack/bin:.git/safe/../../safe-bin:\
+                 /usr/local/bin:/usr/bin:/bin",
                 bin.display(),
                 tools.display(),
                 env.repo.display()
@@ -190,6 +197,9 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
                 format!("{program} > git-new && chmod +x git-new && mv git-new bin/git"),
                 format!("mkdir -p tools && {program} > tools/git && chmod +x tools/git"),
                 "mv bin bin-old && mkdir bin".to_string(),
+                format!("mkdir -p scripts && {program} > scripts/git && chmod +x scripts/git"),
+                format!("{program} > hack/bin/git && chmod +x hack/bin/git"),
+                "mkdir -p .git/safe".to_string(),
             ];
             // Installed dependencies are left to their own rule: an
             // install may add programs to `node_modules/.bin`.
@@ -197,6 +207,8 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
                 "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
                 "mkdir -p node_modules/.bin && touch node_modules/.bin/jest",
                 "mkdir -p other && echo notes > other/notes.txt",
+                "echo 'echo linted' >> hack/bin/lint.sh",
+                "mkdir -p safe-bin && touch safe-bin/tool",
             ];
             let battery = Battery {
                 attacks: &attacks,
@@ -209,10 +221,12 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
             args.extend_from_slice(&["--", "bash", "-c", &script]);
             let output = env.guard(&args).env("PATH", &path).output().unwrap();
             battery.check(mode, &all_output(&output));
-            // The user's next `git`, unconfined, with the same PATH.
+            // The user's next `git`, unconfined, with the same PATH, at
+            // the repository's top.
             let next = env
                 .command("sh")
                 .args(["-c", "git --version"])
+                .current_dir(&env.repo)
                 .env("PATH", &path)
                 .output()
                 .unwrap();

@@ -58,16 +58,15 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
         }
     }
     // The user's own PATH: a directory of the repository on it is one too
-    // (made absolute in a shell's profile, or by a tool's activation);
-    // `node_modules/.bin` (husky's hooks run with it) is left, as above,
-    // to the rule on installed dependencies.
+    // (made absolute in a shell's profile, or by a tool's activation; or a
+    // relative entry, `bin` or `./bin`, which the user's shell looks up
+    // from the repository's top); `node_modules/.bin` (husky's hooks run
+    // with it) is left, as above, to the rule on installed dependencies.
     let path_var = input.host.var("PATH").unwrap_or_default();
-    for entry in path_var.split(':').filter(|entry| entry.starts_with('/')) {
-        let entry = Path::new(entry);
-        let dir = input
-            .host
-            .canonicalize(entry)
-            .unwrap_or_else(|_| lexically_normal(entry));
+    for entry in path_var.split(':') {
+        let Some(dir) = path_entry_in(input, Path::new(entry)) else {
+            continue;
+        };
         if let Ok(inside) = dir.strip_prefix(input.repo) {
             let inside = inside.to_string_lossy().into_owned();
             if !inside.split('/').any(|name| name == "node_modules") {
@@ -93,6 +92,35 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
             }
         }
     }
+}
+
+/// The directory a `PATH` entry names for a shell whose working directory
+/// is the repository's top: an absolute entry as it resolves, or as written
+/// where it does not resolve yet (the session could make it); a relative
+/// one from the top, where the part up to its last `..` must resolve (the
+/// kernel walks through it: `.git/safe/../../bin` names `bin` only once the
+/// user has made `.git/safe`). The empty entry and `.` name the top itself.
+fn path_entry_in(input: &ProtectionInput<'_>, entry: &Path) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let path = input.repo.join(entry);
+    if let Ok(resolved) = input.host.canonicalize(&path) {
+        return Some(resolved);
+    }
+    if entry.is_absolute() {
+        return Some(lexically_normal(&path));
+    }
+    let components: Vec<_> = entry.components().collect();
+    let last_up = components
+        .iter()
+        .rposition(|component| *component == Component::ParentDir);
+    let (through, rest) = components.split_at(last_up.map_or(0, |at| at + 1));
+    let base = input
+        .repo
+        .join(through.iter().collect::<std::path::PathBuf>());
+    let base = input.host.canonicalize(&base).ok()?;
+    Some(lexically_normal(
+        &base.join(rest.iter().collect::<std::path::PathBuf>()),
+    ))
 }
 
 /// Files a CI system or a hook manager runs because its (protected)
