@@ -60,6 +60,14 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 "echo ../../evil/python > crates/app/.python-version".to_string(),
                 "echo 'nodejs path:../../evil' > .tool-versions".to_string(),
                 "echo 'python-install-mirror = \"http://evil\"' > crates/app/uv.toml".to_string(),
+                // jenv takes a version as a path under its versions
+                // directory, `..` included, and passes `.java-options` to
+                // every `java`; sdkman's auto-env does the same with
+                // `.sdkmanrc` at every `cd` (both read in their sources).
+                "echo ../../evil > crates/app/.java-version".to_string(),
+                "echo ../../evil > .jenv-version".to_string(),
+                "echo -javaagent:evil.jar > crates/app/.java-options".to_string(),
+                "echo java=../../../evil > crates/app/.sdkmanrc".to_string(),
                 // A directory above protected paths: a link, or open to all.
                 "rm -rf .github && ln -s evil .github".to_string(),
                 "ln -s evil .vscode".to_string(),
@@ -87,6 +95,10 @@ fn settings_tools_look_up_from_any_directory_cannot_be_planted_or_redirected() {
                 "crates/app/.python-version",
                 ".tool-versions",
                 "crates/app/uv.toml",
+                "crates/app/.java-version",
+                ".jenv-version",
+                "crates/app/.java-options",
+                "crates/app/.sdkmanrc",
                 ".vscode",
             ] {
                 let path = env.repo.join(planted);
