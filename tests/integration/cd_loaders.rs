@@ -184,8 +184,9 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
             // `.git/safe/../../safe-bin` names nothing until the user makes
             // `.git/safe`, which the session cannot.
             let path = format!(
-                "{}:{}:{}/node_modules/.bin:scripts:./hack/bin:.git/safe/../../safe-bin:\
-                 /usr/local/bin:/usr/bin:/bin",
+                "{}/.venv/bin:{}:{}:{}/node_modules/.bin:scripts:./hack/bin:\
+                 .git/safe/../../safe-bin:vendor/bin:/usr/local/bin:/usr/bin:/bin",
+                env.repo.display(),
                 bin.display(),
                 tools.display(),
                 env.repo.display()
@@ -202,10 +203,13 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
                 "mkdir -p .git/safe".to_string(),
             ];
             // Installed dependencies are left to their own rule: an
-            // install may add programs to `node_modules/.bin`.
+            // install may add programs to `node_modules/.bin`, Composer's
+            // `vendor/bin`, an activated virtual environment's `bin`.
             let work = [
                 "printf '#!/bin/sh\\necho built\\n' > bin/build.sh",
                 "mkdir -p node_modules/.bin && touch node_modules/.bin/jest",
+                "mkdir -p .venv/bin && touch .venv/bin/pytest",
+                "mkdir -p vendor/bin && touch vendor/bin/phpunit",
                 "mkdir -p other && echo notes > other/notes.txt",
                 "echo 'echo linted' >> hack/bin/lint.sh",
                 "mkdir -p safe-bin && touch safe-bin/tool",

@@ -4,6 +4,7 @@
 
 use super::{Found, ProtectionInput, lexically_normal};
 use crate::policy::loaders::Loaded;
+use std::ffi::OsStr;
 use std::path::Path;
 
 /// Where CI systems keep workflows that may use local actions.
@@ -60,18 +61,19 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
     // The user's own PATH: a directory of the repository on it is one too
     // (made absolute in a shell's profile, or by a tool's activation; or a
     // relative entry, `bin` or `./bin`, which the user's shell looks up
-    // from the repository's top); `node_modules/.bin` (husky's hooks run
-    // with it) is left, as above, to the rule on installed dependencies.
+    // from the repository's top). Installed dependencies' programs are
+    // left, as above, to their own rule: the session's install must add
+    // them there.
     let path_var = input.host.var("PATH").unwrap_or_default();
     for entry in path_var.split(':') {
         let Some(dir) = path_entry_in(input, Path::new(entry)) else {
             continue;
         };
-        if let Ok(inside) = dir.strip_prefix(input.repo) {
+        if let Ok(inside) = dir.strip_prefix(input.repo)
+            && !holds_installed_programs(inside)
+        {
             let inside = inside.to_string_lossy().into_owned();
-            if !inside.split('/').any(|name| name == "node_modules") {
-                loaded.push((Loaded::OnPath(inside), "on the user's PATH"));
-            }
+            loaded.push((Loaded::OnPath(inside), "on the user's PATH"));
         }
     }
     for (loaded, why) in loaded {
@@ -92,6 +94,25 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
             }
         }
     }
+}
+
+/// Whether `dir` (in the repository) is where installed dependencies'
+/// programs go, by the names the user's `PATH` gives: anything in
+/// `node_modules` (`node_modules/.bin`, which husky's hooks also run with),
+/// Composer's `vendor/bin`, and the `bin` of a virtual environment named as
+/// Python's and uv's docs name one (`.venv`, `venv`): an activated
+/// environment is first on the user's `PATH`, and `pip install` adds its
+/// programs there. Names, not markers: a `pyvenv.cfg` a session wrote would
+/// free the next session to add programs to that directory.
+fn holds_installed_programs(dir: &Path) -> bool {
+    let names: Vec<_> = dir.iter().collect();
+    let environment = match names.split_last() {
+        Some((last, parent)) if *last == "bin" => parent.last(),
+        _ => None,
+    };
+    names.iter().any(|name| *name == "node_modules")
+        || environment
+            .is_some_and(|name| ["vendor", ".venv", "venv"].map(OsStr::new).contains(name))
 }
 
 /// The directory a `PATH` entry names for a shell whose working directory
