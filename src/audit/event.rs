@@ -70,6 +70,11 @@ pub enum EventKind {
     /// the user's next `git rebase --continue` carries out the rest,
     /// unconfined.
     GitLeft,
+    /// The session added a program to a directory of the repository on the
+    /// user's `PATH` (one an install writes, such as `node_modules/.bin`),
+    /// ahead of a program of the same name: the user's next such command in
+    /// that shell runs it, unconfined.
+    PathShadow,
     /// The command stopped itself (`kill(getpid(), SIGTSTP)`), and guard
     /// stopped its job with it, as the terminal's ^Z would have.
     JobStop,
@@ -106,6 +111,7 @@ impl EventKind {
             EventKind::ConfigMerge => "config_merge",
             EventKind::BoundaryViolation => "boundary_violation",
             EventKind::GitLeft => "git_left",
+            EventKind::PathShadow => "path_shadow",
             EventKind::JobStop => "job_stop",
             EventKind::SessionEnd => "session_end",
         }

@@ -120,6 +120,33 @@ impl RealHost {
     }
 }
 
+/// The directory a `PATH` entry names for a shell whose working directory
+/// is the repository's top: an absolute entry as it resolves, or as written
+/// where it does not resolve yet (the session could make it); a relative
+/// one from the top, where the part up to its last `..` must resolve (the
+/// kernel walks through it: `.git/safe/../../bin` names `bin` only once the
+/// user has made `.git/safe`). The empty entry and `.` name the top itself.
+pub fn path_entry_dir(host: &dyn HostView, repo: &Path, entry: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let path = repo.join(entry);
+    if let Ok(resolved) = host.canonicalize(&path) {
+        return Some(resolved);
+    }
+    if entry.is_absolute() {
+        return Some(super::lexically_normal(&path));
+    }
+    let components: Vec<_> = entry.components().collect();
+    let last_up = components
+        .iter()
+        .rposition(|component| *component == Component::ParentDir);
+    let (through, rest) = components.split_at(last_up.map_or(0, |at| at + 1));
+    let base = repo.join(through.iter().collect::<PathBuf>());
+    let base = host.canonicalize(&base).ok()?;
+    Some(super::lexically_normal(
+        &base.join(rest.iter().collect::<PathBuf>()),
+    ))
+}
+
 /// A file of a work tree as it is now, as git would stage it, read by its
 /// path without following a last symbolic link: the index check reads the
 /// session's view (the session cannot move the directories above a

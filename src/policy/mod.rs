@@ -45,7 +45,7 @@ pub use credentials::{
 pub use error::CompileError;
 pub use git_dirs::{common_dir, git_dir_of};
 pub use git_index::{ObjectFormat, WorkTreeFile};
-pub use host::{HostView, RealHost, work_tree_file};
+pub use host::{HostView, RealHost, path_entry_dir, work_tree_file};
 pub use merge_back::{KeyPath, KeySegment, MergeBack, merge_back};
 pub use network::{AuthorityError, HostRule, HostRuleError, is_private, split_host_port};
 pub use render::mechanism_text;

@@ -17,6 +17,7 @@ mod dirs;
 mod git_history;
 mod git_state;
 pub mod leases;
+mod path_programs;
 mod prepare;
 mod records;
 mod start_scan;
@@ -207,9 +208,12 @@ pub fn run(
     };
     let quarantine = state.quarantine(&session.id);
     let git_before = git_state::GitState::of(&policy.repo);
+    let path_var = std::env::var("PATH").unwrap_or_default();
+    let programs_before = path_programs::PathPrograms::of(&policy.repo, &path_var);
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
-    for (event, notice) in git_state::GitState::of(&policy.repo).left_since(&git_before, policy) {
+    let git_left = git_state::GitState::of(&policy.repo).left_since(&git_before, policy);
+    for (event, notice) in git_left.into_iter().chain(programs_before.added()) {
         notify(&notice);
         if let Err(error) = log.append(event) {
             notify(&format!("the log could not record it: {error}"));

@@ -244,3 +244,63 @@ fn a_directory_of_the_repository_on_the_users_path_takes_no_new_program() {
         }
     });
 }
+
+/// Installed dependencies' program directories on the user's `PATH` (an
+/// activated virtual environment's `bin`, `node_modules/.bin`) take what an
+/// install adds; a program added there ahead of one of the same name
+/// further on `PATH` is told at the end and recorded, and `guard log
+/// summary` lists it. A program that shadows nothing is ordinary work, and
+/// so is one in a directory that is not on `PATH`.
+#[test]
+fn a_program_added_ahead_of_the_users_own_is_told() {
+    for_each_identity(|env| {
+        for mode in MODES {
+            let env = &TestEnv::new(env.identity);
+            std::fs::create_dir_all(env.repo.join(".venv/bin")).unwrap();
+            env.give(&env.repo);
+            let path = format!(
+                "{}/.venv/bin:node_modules/.bin:/usr/local/bin:/usr/bin:/bin",
+                env.repo.display()
+            );
+            let script = "printf '#!/bin/sh\\necho planted\\n' > .venv/bin/git && chmod +x .venv/bin/git \
+                 && mkdir -p node_modules/.bin && printf '#!/bin/sh\\n' > node_modules/.bin/ls \
+                 && chmod 755 node_modules/.bin/ls \
+                 && printf '#!/bin/sh\\n' > .venv/bin/guard-test-only-tool && chmod +x .venv/bin/guard-test-only-tool \
+                 && printf 'not a program' > .venv/bin/cat \
+                 && mkdir -p other && cp node_modules/.bin/ls other/ls";
+            let mut args = vec!["run"];
+            args.extend_from_slice(mode);
+            args.extend_from_slice(&["--", "bash", "-c", script]);
+            let output = env.guard(&args).env("PATH", &path).output().unwrap();
+            let said = all_output(&output);
+            assert!(output.status.success(), "{mode:?}: {said}");
+            for (program, shadowed) in [(".venv/bin/git", "/git"), ("node_modules/.bin/ls", "/ls")]
+            {
+                let line = said
+                    .lines()
+                    .find(|line| {
+                        line.contains(&format!("added {}", env.repo.join(program).display()))
+                    })
+                    .unwrap_or_else(|| panic!("{mode:?}: {program} not told: {said}"));
+                assert!(line.contains(shadowed), "{mode:?}: {line}");
+            }
+            for quiet in ["guard-test-only-tool", ".venv/bin/cat", "other/ls"] {
+                assert!(!said.contains(quiet), "{mode:?}: {quiet} told: {said}");
+            }
+            let (_, records) = env.last_log();
+            let told: Vec<&str> = records
+                .iter()
+                .filter(|record| record["kind"] == "path_shadow")
+                .filter_map(|record| record["path"].as_str())
+                .collect();
+            assert_eq!(told.len(), 2, "{mode:?}: {told:?}");
+            let summary = env.guard(&["log", "summary", "last"]).output().unwrap();
+            let summary = String::from_utf8_lossy(&summary.stdout);
+            assert!(
+                summary.contains("ahead of others on your PATH")
+                    && summary.contains(&env.repo.join(".venv/bin/git").display().to_string()),
+                "{mode:?}: {summary}"
+            );
+        }
+    });
+}

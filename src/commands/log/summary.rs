@@ -25,6 +25,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut denials: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut mismatches = Vec::new();
     let mut left_in_progress = Vec::new();
+    let mut shadows = Vec::new();
     for record in &records {
         let path = text(record, "path");
         let kind = text(record, "kind");
@@ -68,6 +69,10 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 }
                 left_in_progress.push(line);
             }
+            "path_shadow" => shadows.push(match record.get("more") {
+                Some(more) => format!("… and {more} more"),
+                None => format!("{path}, before {}", text(record, "shadows")),
+            }),
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
                 record.get("pid").cloned().unwrap_or_default(),
@@ -125,6 +130,16 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         )?;
         for operation in &left_in_progress {
             writeln!(out, "  {}", crate::text::for_terminal(operation))?;
+        }
+    }
+
+    if !shadows.is_empty() {
+        writeln!(
+            out,
+            "\nprograms the session added ahead of others on your PATH (they run unconfined)"
+        )?;
+        for program in &shadows {
+            writeln!(out, "  {}", crate::text::for_terminal(program))?;
         }
     }
 

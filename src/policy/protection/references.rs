@@ -4,6 +4,7 @@
 
 use super::{Found, ProtectionInput, lexically_normal};
 use crate::policy::loaders::Loaded;
+use crate::policy::path_entry_dir;
 use std::ffi::OsStr;
 use std::path::Path;
 
@@ -66,7 +67,7 @@ pub(super) fn loader_references(input: &ProtectionInput<'_>, found: &mut Found) 
     // them there.
     let path_var = input.host.var("PATH").unwrap_or_default();
     for entry in path_var.split(':') {
-        let Some(dir) = path_entry_in(input, Path::new(entry)) else {
+        let Some(dir) = path_entry_dir(input.host, input.repo, Path::new(entry)) else {
             continue;
         };
         if let Ok(inside) = dir.strip_prefix(input.repo)
@@ -113,35 +114,6 @@ fn holds_installed_programs(dir: &Path) -> bool {
     names.iter().any(|name| *name == "node_modules")
         || environment
             .is_some_and(|name| ["vendor", ".venv", "venv"].map(OsStr::new).contains(name))
-}
-
-/// The directory a `PATH` entry names for a shell whose working directory
-/// is the repository's top: an absolute entry as it resolves, or as written
-/// where it does not resolve yet (the session could make it); a relative
-/// one from the top, where the part up to its last `..` must resolve (the
-/// kernel walks through it: `.git/safe/../../bin` names `bin` only once the
-/// user has made `.git/safe`). The empty entry and `.` name the top itself.
-fn path_entry_in(input: &ProtectionInput<'_>, entry: &Path) -> Option<std::path::PathBuf> {
-    use std::path::Component;
-    let path = input.repo.join(entry);
-    if let Ok(resolved) = input.host.canonicalize(&path) {
-        return Some(resolved);
-    }
-    if entry.is_absolute() {
-        return Some(lexically_normal(&path));
-    }
-    let components: Vec<_> = entry.components().collect();
-    let last_up = components
-        .iter()
-        .rposition(|component| *component == Component::ParentDir);
-    let (through, rest) = components.split_at(last_up.map_or(0, |at| at + 1));
-    let base = input
-        .repo
-        .join(through.iter().collect::<std::path::PathBuf>());
-    let base = input.host.canonicalize(&base).ok()?;
-    Some(lexically_normal(
-        &base.join(rest.iter().collect::<std::path::PathBuf>()),
-    ))
 }
 
 /// Files a CI system or a hook manager runs because its (protected)
