@@ -112,36 +112,21 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         }
     }
 
-    if !mismatches.is_empty() {
-        writeln!(
-            out,
-            "\nexecs that ran other than their record named ({}×)",
-            mismatches.len()
-        )?;
-        for mismatch in &mismatches {
-            writeln!(out, "  {}", crate::text::for_terminal(mismatch))?;
-        }
-    }
-
-    if !left_in_progress.is_empty() {
-        writeln!(
-            out,
-            "\ngit state the session left for your next command (it runs unconfined)"
-        )?;
-        for operation in &left_in_progress {
-            writeln!(out, "  {}", crate::text::for_terminal(operation))?;
-        }
-    }
-
-    if !shadows.is_empty() {
-        writeln!(
-            out,
-            "\nprograms the session added ahead of others on your PATH (they run unconfined)"
-        )?;
-        for program in &shadows {
-            writeln!(out, "  {}", crate::text::for_terminal(program))?;
-        }
-    }
+    let heading = format!(
+        "execs that ran other than their record named ({}×)",
+        mismatches.len()
+    );
+    print_section(out, &heading, &mismatches)?;
+    print_section(
+        out,
+        "git state the session left for your next command (it runs unconfined)",
+        &left_in_progress,
+    )?;
+    print_section(
+        out,
+        "programs the session added ahead of others on your PATH (they run unconfined)",
+        &shadows,
+    )?;
 
     let mut top: Vec<(String, u64)> = outside_reads.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -208,6 +193,18 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         print_tree(out, &execs, root, 1, &mut printed)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A heading and its lines (made safe for a terminal), if there are any.
+fn print_section(out: &mut impl Write, heading: &str, lines: &[String]) -> std::io::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{heading}")?;
+    for line in lines {
+        writeln!(out, "  {}", crate::text::for_terminal(line))?;
+    }
+    Ok(())
 }
 
 fn print_tree(
