@@ -15,8 +15,8 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
         return Ok(ExitCode::SUCCESS);
     }
     // Notices name what the session chose (refs, paths): shown escaped.
-    let outcome = session::run(prepared, &mut |line| {
-        eprintln!("guard: {}", crate::text::for_terminal(line))
+    let outcome = session::run(prepared, &mut |notice| {
+        eprintln!("guard: {}", crate::text::lines_for_terminal(notice))
     })?;
     for restored in &outcome.restored {
         let path = restored.path.display();
