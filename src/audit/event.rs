@@ -75,6 +75,10 @@ pub enum EventKind {
     /// ahead of a program of the same name: the user's next such command in
     /// that shell runs it, unconfined.
     PathShadow,
+    /// A checkpoint in a Claude Code transcript the session changed would,
+    /// on the user's rewind of that conversation, change a file the session
+    /// could not change.
+    CheckpointLeft,
     /// The command stopped itself (`kill(getpid(), SIGTSTP)`), and guard
     /// stopped its job with it, as the terminal's ^Z would have.
     JobStop,
@@ -112,6 +116,7 @@ impl EventKind {
             EventKind::BoundaryViolation => "boundary_violation",
             EventKind::GitLeft => "git_left",
             EventKind::PathShadow => "path_shadow",
+            EventKind::CheckpointLeft => "checkpoint_left",
             EventKind::JobStop => "job_stop",
             EventKind::SessionEnd => "session_end",
         }

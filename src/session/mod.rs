@@ -13,6 +13,7 @@
 //! Nothing here prints: what the user should be told goes to the `notify`
 //! callback; how the session ended comes back as a [`SessionOutcome`].
 
+mod checkpoints;
 mod dirs;
 mod git_history;
 mod git_state;
@@ -210,10 +211,14 @@ pub fn run(
     let git_before = git_state::GitState::of(&policy.repo);
     let path_var = std::env::var("PATH").unwrap_or_default();
     let programs_before = path_programs::PathPrograms::of(&policy.repo, &path_var);
+    let home = dirs::home_dir(&crate::policy::RealHost::from_process());
+    let checkpoints = home.and_then(|home| checkpoints::Checkpoints::watch(policy, &home));
     let (outcome, mut log) = launch::run(policy, session, &environment, quarantine, log);
     drop(secrets);
     let git_left = git_state::GitState::of(&policy.repo).left_since(&git_before, policy);
-    for (event, notice) in git_left.into_iter().chain(programs_before.added()) {
+    let checkpoints_left = checkpoints.map(|c| c.left(policy)).unwrap_or_default();
+    let left = git_left.into_iter().chain(programs_before.added());
+    for (event, notice) in left.chain(checkpoints_left) {
         notify(&notice);
         if let Err(error) = log.append(event) {
             notify(&format!("the log could not record it: {error}"));

@@ -13,6 +13,7 @@ mod bad_input;
 mod boundary;
 mod caches;
 mod cd_loaders;
+mod checkpoints;
 mod claude_hooks;
 mod client_state;
 mod client_trust;

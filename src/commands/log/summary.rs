@@ -26,6 +26,7 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
     let mut mismatches = Vec::new();
     let mut left_in_progress = Vec::new();
     let mut shadows = Vec::new();
+    let mut checkpoints = Vec::new();
     for record in &records {
         let path = text(record, "path");
         let kind = text(record, "kind");
@@ -72,6 +73,14 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
             "path_shadow" => shadows.push(match record.get("more") {
                 Some(more) => format!("… and {more} more"),
                 None => format!("{path}, before {}", text(record, "shadows")),
+            }),
+            "checkpoint_left" => checkpoints.push(match record.get("more") {
+                Some(more) => format!("… and {more} more"),
+                None => format!(
+                    "{} {path} ({})",
+                    text(record, "restore"),
+                    text(record, "transcript")
+                ),
             }),
             "exec_mismatch" => mismatches.push(format!(
                 "pid {}: recorded {}, runs {} [{}]",
@@ -126,6 +135,11 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
         out,
         "programs the session added ahead of others on your PATH (they run unconfined)",
         &shadows,
+    )?;
+    print_section(
+        out,
+        "what a rewind of Claude Code's checkpoints would change that the session could not (do not rewind outside guard)",
+        &checkpoints,
     )?;
 
     let mut top: Vec<(String, u64)> = outside_reads.into_iter().collect();
