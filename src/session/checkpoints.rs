@@ -24,8 +24,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// At most this many transcripts are read; the rest are reported unread.
 const MAX_TRANSCRIPTS: usize = 1000;
-/// A longer transcript is read up to here.
-const MAX_TRANSCRIPT_BYTES: u64 = 256 * 1024 * 1024;
+/// A longer transcript is not read (and reported as not read).
+const MAX_TRANSCRIPT_BYTES: u64 = 64 * 1024 * 1024;
 /// Backups are compared up to this size; a larger one counts as different.
 const MAX_COMPARED: u64 = 16 * 1024 * 1024;
 /// At most this many files are told one by one; the rest are counted.
@@ -90,10 +90,13 @@ impl Checkpoints {
             MAX_DEPTH,
             &mut transcripts,
         );
-        let unread = transcripts.len().saturating_sub(MAX_TRANSCRIPTS);
+        let mut unread = transcripts.len().saturating_sub(MAX_TRANSCRIPTS);
         let mut found = Vec::new();
         for transcript in transcripts.iter().take(MAX_TRANSCRIPTS) {
-            let checkpoint = read_checkpoints(transcript, &policy.repo);
+            let Some(checkpoint) = read_checkpoints(transcript, &policy.repo) else {
+                unread += 1;
+                continue;
+            };
             for (path, backup) in checkpoint.files {
                 let Some(restore) = self.restore(&path, backup.as_deref(), &checkpoint.session)
                 else {
@@ -177,21 +180,25 @@ fn refusal(policy: &Policy, rules: &Rules, path: &Path, restore: Restore) -> Opt
         .map(|denial| denial.rule)
 }
 
-/// Transcripts under `dir` whose status changed at or after `since`.
+/// Transcripts under `dir` whose status changed at or after `since`,
+/// through symbolic links as Claude Code follows them (a session cannot
+/// make one there; one of the user's to a file the session changed counts).
 fn changed_transcripts(dir: &Path, since: (i64, i64), depth: usize, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(metadata) = entry.metadata() else {
+        let (Ok(link), Ok(target)) = (entry.metadata(), std::fs::metadata(&path)) else {
             continue;
         };
-        if metadata.is_dir() && depth > 0 {
+        let changed =
+            |metadata: &std::fs::Metadata| (metadata.ctime(), metadata.ctime_nsec()) >= since;
+        if target.is_dir() && depth > 0 {
             changed_transcripts(&path, since, depth - 1, out);
-        } else if metadata.is_file()
+        } else if target.is_file()
             && path.extension().is_some_and(|ext| ext == "jsonl")
-            && (metadata.ctime(), metadata.ctime_nsec()) >= since
+            && (changed(&link) || changed(&target))
         {
             out.push(path);
         }
@@ -208,8 +215,9 @@ struct TranscriptCheckpoints {
 }
 
 /// Reads the checkpoints of `transcript`, whose relative paths are taken
-/// from the conversation's working directory (`cwd`, else `repo`).
-fn read_checkpoints(transcript: &Path, repo: &Path) -> TranscriptCheckpoints {
+/// from the conversation's working directory (`cwd`, else `repo`); none if
+/// it cannot be read whole.
+fn read_checkpoints(transcript: &Path, repo: &Path) -> Option<TranscriptCheckpoints> {
     let mut found = TranscriptCheckpoints {
         session: transcript
             .file_stem()
@@ -217,9 +225,10 @@ fn read_checkpoints(transcript: &Path, repo: &Path) -> TranscriptCheckpoints {
             .unwrap_or_default(),
         ..Default::default()
     };
-    let Ok(file) = std::fs::File::open(transcript) else {
-        return found;
-    };
+    let file = std::fs::File::open(transcript).ok()?;
+    if file.metadata().ok()?.len() > MAX_TRANSCRIPT_BYTES {
+        return None;
+    }
     let mut cwd: Option<PathBuf> = None;
     let mut named = Vec::new();
     for line in std::io::BufReader::new(file.take(MAX_TRANSCRIPT_BYTES))
@@ -260,7 +269,7 @@ fn read_checkpoints(transcript: &Path, repo: &Path) -> TranscriptCheckpoints {
         .into_iter()
         .map(|(path, backup)| (lexically_normal(&base.join(path)), backup))
         .collect();
-    found
+    Some(found)
 }
 
 /// Whether `haystack` holds `needle`.

@@ -237,3 +237,33 @@ fn claude_codes_rewind_writes_what_a_planted_checkpoint_names() {
         pane.text()
     );
 }
+
+/// A transcript too large to read (past 64 MiB, where a session could hide
+/// a checkpoint) is told as not read, not passed over.
+#[test]
+fn a_transcript_too_large_to_read_is_told_unread() {
+    let env = TestEnv::new(identities()[0]);
+    std::fs::create_dir_all(env.home.join(".claude/projects/big")).unwrap();
+    let transcript = env.home.join(".claude/projects/big/s.jsonl");
+    let script = format!(
+        "truncate -s 65M '{t}' && printf '%s\\n' '{{\"snapshot\":{{\"trackedFileBackups\":{{\"/etc/passwd\":{{\"backupFileName\":null}}}}}}}}' >> '{t}'",
+        t = transcript.display()
+    );
+    let output = env
+        .guard(&["run", "-p", "claude", "--", "bash", "-c", &script])
+        .output()
+        .unwrap();
+    let said = all_output(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("and 1 changed transcripts not read"),
+        "{said}"
+    );
+    let (_, records) = env.last_log();
+    assert!(
+        records
+            .iter()
+            .any(|record| record["kind"] == "checkpoint_left" && record["unread"] == 1),
+        "{records:#?}"
+    );
+}
