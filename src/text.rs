@@ -66,17 +66,6 @@ pub fn for_terminal(text: &str) -> String {
     out
 }
 
-/// [`for_terminal`] line by line, for a message of several lines: its line
-/// breaks stay, and every line after the first is indented, so a line break
-/// in what a process chose cannot start a line that reads as one of guard's
-/// own (`guard: …`).
-pub fn lines_for_terminal(text: &str) -> String {
-    text.split('\n')
-        .map(for_terminal)
-        .collect::<Vec<_>>()
-        .join("\n  ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,15 +77,6 @@ mod tests {
         assert_eq!(line_and_column("é\nüx", 5), (2, 2));
         assert_eq!(line_and_column("é", 1), (1, 1));
         assert_eq!(line_and_column("ab", 99), (1, 3));
-    }
-
-    #[test]
-    fn a_message_keeps_its_lines_and_indents_all_but_the_first() {
-        assert_eq!(
-            lines_for_terminal("found:\n  a\x1b[2J\nguard: fake"),
-            "found:\n    a\\u{1b}[2J\n  guard: fake"
-        );
-        assert_eq!(lines_for_terminal("one line"), "one line");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub fn run(args: RunArgs, no_namespaces: bool) -> Result<ExitCode, CommandError>
     }
     // Notices name what the session chose (refs, paths): shown escaped.
     let outcome = session::run(prepared, &mut |notice| {
-        eprintln!("guard: {}", crate::text::lines_for_terminal(notice))
+        eprintln!("guard: {}", lines_for_terminal(notice))
     })?;
     for restored in &outcome.restored {
         let path = restored.path.display();
@@ -74,4 +74,29 @@ pub fn policy(args: PolicyArgs, no_namespaces: bool) -> Result<ExitCode, Command
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// [`crate::text::for_terminal`] line by line, for a message of several
+/// lines: its line breaks stay, and every line after the first is indented,
+/// so a line break in what a process chose cannot start a line that reads
+/// as one of guard's own (`guard: …`).
+fn lines_for_terminal(text: &str) -> String {
+    text.split('\n')
+        .map(crate::text::for_terminal)
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_keeps_its_lines_and_indents_all_but_the_first() {
+        assert_eq!(
+            lines_for_terminal("found:\n  a\x1b[2J\nguard: fake"),
+            "found:\n    a\\u{1b}[2J\n  guard: fake"
+        );
+        assert_eq!(lines_for_terminal("one line"), "one line");
+    }
 }
