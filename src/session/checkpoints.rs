@@ -30,6 +30,9 @@ const MAX_TRANSCRIPT_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_COMPARED: u64 = 16 * 1024 * 1024;
 /// At most this many files are told one by one; the rest are counted.
 const TOLD: usize = 20;
+/// How much earlier than the session's start a transcript's status change
+/// still counts as the session's.
+const STAMP_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// How deep transcripts lie below `projects/` (a subagent's, beneath its
 /// conversation's directory).
 const MAX_DEPTH: usize = 4;
@@ -71,10 +74,13 @@ impl Checkpoints {
         if rules.denial(&transcript, Right::Write).is_some() {
             return None;
         }
+        // The kernel stamps status changes with a clock that lags this one
+        // by up to a tick: a margin, so a change just after the start counts.
         let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+        let since = now.saturating_sub(STAMP_MARGIN);
         Some(Checkpoints {
             claude_dir,
-            since: (now.as_secs() as i64, i64::from(now.subsec_nanos())),
+            since: (since.as_secs() as i64, i64::from(since.subsec_nanos())),
         })
     }
 
