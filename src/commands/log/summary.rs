@@ -75,7 +75,10 @@ pub fn summary(session: &SessionSummary, out: &mut impl Write) -> Result<ExitCod
                 None => format!("{path}, before {}", text(record, "shadows")),
             }),
             "checkpoint_left" => checkpoints.push(match record.get("more") {
-                Some(more) => format!("… and {more} more"),
+                Some(more) => format!(
+                    "… and {more} more; changed transcripts not read: {}",
+                    record.get("unread").cloned().unwrap_or_default()
+                ),
                 None => format!(
                     "{} {path} ({})",
                     text(record, "restore"),
