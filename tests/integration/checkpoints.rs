@@ -35,6 +35,17 @@ fn plant(env: &TestEnv, sid: &str, files: serde_json::Value, backups: &[(&str, &
     script
 }
 
+/// Runs `script` in a session of the `claude` profile; what guard said.
+fn claude_session(env: &TestEnv, script: &str) -> String {
+    let output = env
+        .guard(&["run", "-p", "claude", "--", "bash", "-c", script])
+        .output()
+        .unwrap();
+    let said = all_output(&output);
+    assert!(output.status.success(), "{said}");
+    said
+}
+
 /// Every file a planted checkpoint would have the user's rewind change,
 /// where the session could not (a protected path, a path outside its
 /// grants, one to remove), is told and recorded, in both modes as every
@@ -183,12 +194,7 @@ fn claude_codes_rewind_writes_what_a_planted_checkpoint_names() {
         notes = notes.to_str().unwrap().trim_start_matches('/'),
         transcript = transcript.display(),
     );
-    let output = env
-        .guard(&["run", "-p", "claude", "--", "bash", "-c", &script])
-        .output()
-        .unwrap();
-    let said = all_output(&output);
-    assert!(output.status.success(), "{said}");
+    let said = claude_session(&env, &script);
     let needle = format!(
         "would write {} on rewind",
         repo.join(".claude/settings.json").display()
@@ -249,12 +255,7 @@ fn a_transcript_too_large_to_read_is_told_unread() {
         "truncate -s 65M '{t}' && printf '%s\\n' '{{\"snapshot\":{{\"trackedFileBackups\":{{\"/etc/passwd\":{{\"backupFileName\":null}}}}}}}}' >> '{t}'",
         t = transcript.display()
     );
-    let output = env
-        .guard(&["run", "-p", "claude", "--", "bash", "-c", &script])
-        .output()
-        .unwrap();
-    let said = all_output(&output);
-    assert!(output.status.success(), "{said}");
+    let said = claude_session(&env, &script);
     assert!(
         said.contains("and 1 changed transcripts not read"),
         "{said}"
