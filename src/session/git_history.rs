@@ -99,6 +99,35 @@ pub fn commits_left(
     left
 }
 
+/// The protected paths of the work tree at `repo` that `commits` change
+/// from their first parents (what a rebase's `pick` of each applies to the
+/// work tree), and the commits that could not be compared (git's
+/// complaint, or past the first [`MAX_COMPARISONS`]).
+pub fn protected_in_commits(
+    commits: &[&str],
+    repo: &Path,
+    protection: &Protection,
+    git: Option<&Path>,
+) -> (Vec<String>, Vec<String>) {
+    let Some(git) = git else {
+        return (Vec::new(), commits.iter().map(|c| c.to_string()).collect());
+    };
+    let (mut protected, mut unchecked) = (Vec::new(), Vec::new());
+    for (index, commit) in commits.iter().enumerate() {
+        if index >= MAX_COMPARISONS {
+            unchecked.push(commit.to_string());
+            continue;
+        }
+        match changed_paths(git, repo, None, commit) {
+            Ok(paths) => protected.extend(protected_paths(&paths, repo, protection)),
+            Err(_) => unchecked.push(commit.to_string()),
+        }
+    }
+    protected.sort();
+    protected.dedup();
+    (protected, unchecked)
+}
+
 /// `names` for a notice: the first few, and how many more.
 fn named(names: &[&str]) -> String {
     match names {

@@ -6,7 +6,7 @@
 //! change protected paths (`super::git_history`). guard tells the user,
 //! and the log records it.
 
-use super::git_history::{Refs, commits_left};
+use super::git_history::{Refs, commits_left, protected_in_commits};
 use crate::audit::{Event, EventKind};
 use crate::policy::{Policy, RealHost, common_dir, git_dir_of};
 use std::path::{Path, PathBuf};
@@ -94,7 +94,7 @@ impl GitState {
                 );
                 (event, notice)
             })
-            .chain(self.rebase_changed(before, dir))
+            .chain(self.rebase_changed(before, dir, policy))
             .chain(self.stash_left(before))
             .chain(commits_left(
                 &before.refs,
@@ -112,8 +112,14 @@ impl GitState {
 
     /// A record and a notice when a rebase that was in progress before the
     /// session is still, and its list holds steps it did not (a `pick` of
-    /// another commit: what the user's `git rebase --continue` applies).
-    fn rebase_changed(&self, before: &GitState, dir: &Path) -> Option<(Event, String)> {
+    /// another commit: what the user's `git rebase --continue` applies),
+    /// with the protected paths the commits those steps apply change.
+    fn rebase_changed(
+        &self,
+        before: &GitState,
+        dir: &Path,
+        policy: &Policy,
+    ) -> Option<(Event, String)> {
         let (Some(was), Some(is)) = (&before.rebase_list, &self.rebase_list) else {
             return None;
         };
@@ -125,23 +131,47 @@ impl GitState {
                 .collect()
         };
         let known = steps(was);
-        let added = steps(is)
+        let added: Vec<String> = steps(is)
             .into_iter()
             .filter(|step| !known.contains(step))
-            .count();
-        if added == 0 {
+            .collect();
+        if added.is_empty() {
             return None;
         }
+        let (commits, named): (Vec<&str>, Vec<&str>) = added
+            .iter()
+            .filter_map(|step| applied_commit(step))
+            .partition(|commit| is_object_name(commit));
+        let git = policy
+            .protection
+            .objects
+            .as_ref()
+            .and_then(|o| o.git.as_deref());
+        let (protected, mut unchecked) =
+            protected_in_commits(&commits, &policy.repo, &policy.protection, git);
+        unchecked.extend(named.iter().map(|name| name.to_string()));
         let path = dir.join(REBASE_LIST);
-        let event = Event::new(EventKind::GitLeft, None)
+        let mut event = Event::new(EventKind::GitLeft, None)
             .with("operation", "a rebase of yours, changed")
             .with("path", path.display().to_string())
-            .with("steps_added", added);
-        let notice = format!(
-            "the session added {added} step(s) to the rebase that was in progress ({}): \
+            .with("steps_added", added.len());
+        let mut notice = format!(
+            "the session added {} step(s) to the rebase that was in progress ({}): \
              `git rebase --continue` carries them out unconfined; read the list first",
+            added.len(),
             path.display()
         );
+        if !protected.is_empty() {
+            notice.push_str(&format!(
+                "; they change protected paths: {}",
+                protected.join(", ")
+            ));
+            event = event.with("protected", protected);
+        }
+        if !unchecked.is_empty() {
+            notice.push_str(&format!("; commits not compared: {}", unchecked.join(", ")));
+            event = event.with("not_compared", unchecked);
+        }
         Some((event, notice))
     }
 
@@ -187,6 +217,35 @@ impl GitState {
     }
 }
 
+/// The commit a step of a rebase's list applies to the work tree (`pick`,
+/// `reword`, `edit`, `squash`, `fixup` and their `-C`/`-c` forms, `merge
+/// -C`), as the step names it (git takes any revision there).
+fn applied_commit(step: &str) -> Option<&str> {
+    let words: Vec<&str> = step.split_whitespace().collect();
+    let commit = match words.as_slice() {
+        [
+            "pick" | "p" | "reword" | "r" | "edit" | "e" | "squash" | "s" | "fixup" | "f" | "merge"
+            | "m",
+            "-C" | "-c",
+            commit,
+            ..,
+        ] => commit,
+        [
+            "pick" | "p" | "reword" | "r" | "edit" | "e" | "squash" | "s" | "fixup" | "f",
+            commit,
+            ..,
+        ] => commit,
+        _ => return None,
+    };
+    Some(commit)
+}
+
+/// Whether a step names its commit by a hexadecimal object name, which
+/// guard compares (git could take another name for an option).
+fn is_object_name(commit: &str) -> bool {
+    commit.len() >= 4 && commit.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The rest of an interactive rebase, in the work tree's git directory.
 const REBASE_LIST: &str = "rebase-merge/git-rebase-todo";
 
@@ -196,4 +255,29 @@ fn stash_list(common: &Path) -> Vec<String> {
     log.lines()
         .filter_map(|line| line.split(' ').nth(1).map(str::to_string))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_steps_that_apply_a_commit_name_it() {
+        assert_eq!(applied_commit("pick 1a2b3c4 message"), Some("1a2b3c4"));
+        assert_eq!(applied_commit("f -C abcdef0 fix"), Some("abcdef0"));
+        assert_eq!(
+            applied_commit("merge -C 0123abcd topic # x"),
+            Some("0123abcd")
+        );
+        assert_eq!(applied_commit("s deadbeef"), Some("deadbeef"));
+        assert_eq!(applied_commit("pick HEAD~1"), Some("HEAD~1"));
+        // Labels, resets, a plain merge.
+        for step in ["merge topic", "reset onto", "label x", "break"] {
+            assert_eq!(applied_commit(step), None, "{step}");
+        }
+        assert!(is_object_name("1a2b3c4") && is_object_name("DEADBEEF"));
+        for name in ["HEAD~1", "--exec=x", "abc", "refs/heads/x"] {
+            assert!(!is_object_name(name), "{name}");
+        }
+    }
 }

@@ -172,7 +172,8 @@ fn stashes_the_session_made_are_told() {
 /// A rebase of the user's, stopped: the session may put other steps in its
 /// list (a `pick` of another commit: its list may be removed and written
 /// anew, which git does at the rebase's end), and guard tells the user
-/// before their `git rebase --continue` carries them out.
+/// before their `git rebase --continue` carries them out, with the
+/// protected paths the commits they apply change.
 #[test]
 fn steps_a_session_adds_to_the_users_rebase_are_told() {
     for_each_identity(|env| {
@@ -204,6 +205,29 @@ fn steps_a_session_adds_to_the_users_rebase_are_told() {
         // Continuing it as it was told: nothing else is reported.
         let output = env.run_script(&[], "true");
         assert!(!all_output(&output).contains("step(s)"));
+        // A step that applies a commit of the session's that plants a hook
+        // is told with the path; one naming its commit otherwise than by
+        // object name is told as not compared.
+        let script = format!(
+            "{} printf 'pick %s planted\\npick HEAD~1 named\\n' $commit > list && \
+             cat {todo} >> list && rm {todo} && mv list {todo}",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &script);
+        let said = all_output(&output);
+        assert!(output.status.success(), "{said}");
+        assert!(
+            said.contains("added 2 step(s)")
+                && said.contains("they change protected paths: .husky/pre-commit")
+                && said.contains("commits not compared: HEAD~1"),
+            "{said}"
+        );
+        let (_, records) = env.last_log();
+        assert!(
+            records.iter().any(|r| r["kind"] == "git_left"
+                && r["protected"] == serde_json::json!([".husky/pre-commit"])),
+            "no record of the planted pick"
+        );
         let aborted = unconfined(env, "git rebase --abort");
         assert!(aborted.status.success(), "{}", all_output(&aborted));
     });
