@@ -113,16 +113,16 @@ impl GitState {
     /// A record and a notice when a rebase that was in progress before the
     /// session is still, and its list holds steps it did not (a `pick` of
     /// another commit: what the user's `git rebase --continue` applies),
-    /// with the protected paths the commits those steps apply change.
+    /// with the protected paths the commits those steps apply change; and
+    /// when a rebase the session left in progress (told as such) applies
+    /// commits that change protected paths.
     fn rebase_changed(
         &self,
         before: &GitState,
         dir: &Path,
         policy: &Policy,
     ) -> Option<(Event, String)> {
-        let (Some(was), Some(is)) = (&before.rebase_list, &self.rebase_list) else {
-            return None;
-        };
+        let is = self.rebase_list.as_deref()?;
         let steps = |list: &str| -> Vec<String> {
             list.lines()
                 .map(str::trim)
@@ -130,37 +130,40 @@ impl GitState {
                 .map(str::to_string)
                 .collect()
         };
-        let known = steps(was);
+        let known = steps(before.rebase_list.as_deref().unwrap_or_default());
         let added: Vec<String> = steps(is)
             .into_iter()
             .filter(|step| !known.contains(step))
             .collect();
-        if added.is_empty() {
+        let (protected, unchecked) = compared_steps(&added, policy);
+        let started = before.rebase_list.is_none();
+        if added.is_empty() || (started && protected.is_empty() && unchecked.is_empty()) {
             return None;
         }
-        let (commits, named): (Vec<&str>, Vec<&str>) = added
-            .iter()
-            .filter_map(|step| applied_commit(step))
-            .partition(|commit| is_object_name(commit));
-        let git = policy
-            .protection
-            .objects
-            .as_ref()
-            .and_then(|o| o.git.as_deref());
-        let (protected, mut unchecked) =
-            protected_in_commits(&commits, &policy.repo, &policy.protection, git);
-        unchecked.extend(named.iter().map(|name| name.to_string()));
         let path = dir.join(REBASE_LIST);
+        let (operation, mut notice) = match started {
+            false => (
+                "a rebase of yours, changed",
+                format!(
+                    "the session added {} step(s) to the rebase that was in progress ({}): \
+                     `git rebase --continue` carries them out unconfined; read the list first",
+                    added.len(),
+                    path.display()
+                ),
+            ),
+            true => (
+                "a rebase the session left, applying commits",
+                format!(
+                    "the rebase the session left in progress ({}) applies {} step(s)",
+                    path.display(),
+                    added.len()
+                ),
+            ),
+        };
         let mut event = Event::new(EventKind::GitLeft, None)
-            .with("operation", "a rebase of yours, changed")
+            .with("operation", operation)
             .with("path", path.display().to_string())
             .with("steps_added", added.len());
-        let mut notice = format!(
-            "the session added {} step(s) to the rebase that was in progress ({}): \
-             `git rebase --continue` carries them out unconfined; read the list first",
-            added.len(),
-            path.display()
-        );
         if !protected.is_empty() {
             notice.push_str(&format!(
                 "; they change protected paths: {}",
@@ -215,6 +218,25 @@ impl GitState {
         );
         Some((event, notice))
     }
+}
+
+/// The protected paths the commits that rebase steps `added` apply change,
+/// and the commits not compared (named otherwise than by object name, or
+/// that git could not compare).
+fn compared_steps(added: &[String], policy: &Policy) -> (Vec<String>, Vec<String>) {
+    let (commits, named): (Vec<&str>, Vec<&str>) = added
+        .iter()
+        .filter_map(|step| applied_commit(step))
+        .partition(|commit| is_object_name(commit));
+    let git = policy
+        .protection
+        .objects
+        .as_ref()
+        .and_then(|o| o.git.as_deref());
+    let (protected, mut unchecked) =
+        protected_in_commits(&commits, &policy.repo, &policy.protection, git);
+    unchecked.extend(named.iter().map(|name| name.to_string()));
+    (protected, unchecked)
 }
 
 /// The commit a step of a rebase's list applies to the work tree (`pick`,

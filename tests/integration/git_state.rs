@@ -230,6 +230,23 @@ fn steps_a_session_adds_to_the_users_rebase_are_told() {
         );
         let aborted = unconfined(env, "git rebase --abort");
         assert!(aborted.status.success(), "{}", all_output(&aborted));
+        // A rebase the session starts and leaves, applying such a commit.
+        let script = format!(
+            "{} unset GIT_INDEX_FILE; GIT_SEQUENCE_EDITOR=\"sed -i '1i break'\" \
+             git rebase -q -i HEAD~2 && printf 'pick %s planted\\n' $commit > list && \
+             cat {todo} >> list && rm {todo} && mv list {todo}",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &script);
+        let said = all_output(&output);
+        assert!(output.status.success(), "{said}");
+        assert!(
+            said.contains("the rebase the session left in progress")
+                && said.contains("they change protected paths: .husky/pre-commit"),
+            "{said}"
+        );
+        let aborted = unconfined(env, "git rebase --abort");
+        assert!(aborted.status.success(), "{}", all_output(&aborted));
     });
 }
 
