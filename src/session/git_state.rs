@@ -32,8 +32,8 @@ pub struct GitState {
     stash: Option<String>,
     /// Every stash in the list (the objects its reflog names).
     stashes: Vec<String>,
-    /// The rest of an interactive rebase (`rebase-merge/git-rebase-todo`).
-    rebase_list: Option<String>,
+    /// The rest of each list of steps ([`STEP_LISTS`]) in progress.
+    step_lists: Vec<Option<String>>,
     /// What every ref names.
     refs: Refs,
 }
@@ -53,9 +53,13 @@ impl GitState {
         };
         let common = git_dir.as_ref().map(|dir| common_dir(dir, &host));
         let stashes = common.as_deref().map(stash_list).unwrap_or_default();
-        let rebase_list = git_dir
-            .as_ref()
-            .and_then(|dir| std::fs::read_to_string(dir.join(REBASE_LIST)).ok());
+        let step_lists = STEP_LISTS
+            .iter()
+            .map(|list| {
+                let dir = git_dir.as_ref()?;
+                std::fs::read_to_string(dir.join(list.path)).ok()
+            })
+            .collect();
         let refs = match (&git_dir, &common) {
             (Some(dir), Some(common)) => Refs::read(dir, common),
             _ => Refs::default(),
@@ -66,7 +70,7 @@ impl GitState {
             names,
             stash,
             stashes,
-            rebase_list,
+            step_lists,
             refs,
         }
     }
@@ -94,7 +98,12 @@ impl GitState {
                 );
                 (event, notice)
             })
-            .chain(self.rebase_changed(before, dir, policy))
+            .chain(
+                STEP_LISTS
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(at, list)| self.steps_changed(before, dir, policy, at, list)),
+            )
             .chain(self.stash_left(before))
             .chain(commits_left(
                 &before.refs,
@@ -110,19 +119,23 @@ impl GitState {
             .collect()
     }
 
-    /// A record and a notice when a rebase that was in progress before the
-    /// session is still, and its list holds steps it did not (a `pick` of
-    /// another commit: what the user's `git rebase --continue` applies),
-    /// with the protected paths the commits those steps apply change; and
-    /// when a rebase the session left in progress (told as such) applies
-    /// commits that change protected paths.
-    fn rebase_changed(
+    /// A record and a notice when an operation of the user's that `list`
+    /// keeps the steps of (the `at`th of [`STEP_LISTS`]) is still in
+    /// progress, and its list holds steps it did not (a `pick` of another
+    /// commit: what the user's `git rebase --continue` applies), with the
+    /// protected paths the commits those steps apply change; and when one
+    /// the session left in progress (told as such) applies commits that
+    /// change protected paths.
+    fn steps_changed(
         &self,
         before: &GitState,
         dir: &Path,
         policy: &Policy,
+        at: usize,
+        list: &StepList,
     ) -> Option<(Event, String)> {
-        let is = self.rebase_list.as_deref()?;
+        let was = before.step_lists.get(at).and_then(Option::as_deref);
+        let is = self.step_lists.get(at).and_then(Option::as_deref)?;
         let steps = |list: &str| -> Vec<String> {
             list.lines()
                 .map(str::trim)
@@ -130,31 +143,34 @@ impl GitState {
                 .map(str::to_string)
                 .collect()
         };
-        let known = steps(before.rebase_list.as_deref().unwrap_or_default());
+        let known = steps(was.unwrap_or_default());
         let added: Vec<String> = steps(is)
             .into_iter()
             .filter(|step| !known.contains(step))
             .collect();
         let (protected, unchecked) = compared_steps(&added, policy);
-        let started = before.rebase_list.is_none();
+        let started = was.is_none();
         if added.is_empty() || (started && protected.is_empty() && unchecked.is_empty()) {
             return None;
         }
-        let path = dir.join(REBASE_LIST);
+        let path = dir.join(list.path);
         let (operation, mut notice) = match started {
             false => (
-                "a rebase of yours, changed",
+                format!("a {} of yours, changed", list.what),
                 format!(
-                    "the session added {} step(s) to the rebase that was in progress ({}): \
-                     `git rebase --continue` carries them out unconfined; read the list first",
+                    "the session added {} step(s) to the {} that was in progress ({}): \
+                     `{}` carries them out unconfined; read the list first",
                     added.len(),
-                    path.display()
+                    list.what,
+                    path.display(),
+                    list.go_on
                 ),
             ),
             true => (
-                "a rebase the session left, applying commits",
+                format!("a {} the session left, applying commits", list.what),
                 format!(
-                    "the rebase the session left in progress ({}) applies {} step(s)",
+                    "the {} the session left in progress ({}) applies {} step(s)",
+                    list.what,
                     path.display(),
                     added.len()
                 ),
@@ -239,9 +255,10 @@ fn compared_steps(added: &[String], policy: &Policy) -> (Vec<String>, Vec<String
     (protected, unchecked)
 }
 
-/// The commit a step of a rebase's list applies to the work tree (`pick`,
-/// `reword`, `edit`, `squash`, `fixup` and their `-C`/`-c` forms, `merge
-/// -C`), as the step names it (git takes any revision there).
+/// The commit a step of a list applies to the work tree (`pick`, `reword`,
+/// `edit`, `squash`, `fixup` and their `-C`/`-c` forms, `merge -C`, and a
+/// cherry-pick's `revert`, whose paths are the commit's), as the step names
+/// it (git takes any revision there).
 fn applied_commit(step: &str) -> Option<&str> {
     let words: Vec<&str> = step.split_whitespace().collect();
     let commit = match words.as_slice() {
@@ -253,7 +270,8 @@ fn applied_commit(step: &str) -> Option<&str> {
             ..,
         ] => commit,
         [
-            "pick" | "p" | "reword" | "r" | "edit" | "e" | "squash" | "s" | "fixup" | "f",
+            "pick" | "p" | "reword" | "r" | "edit" | "e" | "squash" | "s" | "fixup" | "f"
+            | "revert" | "v",
             commit,
             ..,
         ] => commit,
@@ -268,8 +286,31 @@ fn is_object_name(commit: &str) -> bool {
     commit.len() >= 4 && commit.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The rest of an interactive rebase, in the work tree's git directory.
-const REBASE_LIST: &str = "rebase-merge/git-rebase-todo";
+/// A list of the steps an operation in progress still has to carry out.
+struct StepList {
+    /// Where, in the work tree's git directory.
+    path: &'static str,
+    /// The operation.
+    what: &'static str,
+    /// The command that carries out the rest.
+    go_on: &'static str,
+}
+
+/// The lists whose steps git applies at the user's next command: the rest
+/// of an interactive rebase, and of a cherry-pick or revert of several
+/// commits (only `pick` and `revert` there).
+const STEP_LISTS: [StepList; 2] = [
+    StepList {
+        path: "rebase-merge/git-rebase-todo",
+        what: "rebase",
+        go_on: "git rebase --continue",
+    },
+    StepList {
+        path: "sequencer/todo",
+        what: "cherry-pick or revert",
+        go_on: "git cherry-pick --continue",
+    },
+];
 
 /// The objects the stash list's reflog names (each line's new value).
 fn stash_list(common: &Path) -> Vec<String> {

@@ -173,7 +173,8 @@ fn stashes_the_session_made_are_told() {
 /// list (a `pick` of another commit: its list may be removed and written
 /// anew, which git does at the rebase's end), and guard tells the user
 /// before their `git rebase --continue` carries them out, with the
-/// protected paths the commits they apply change.
+/// protected paths the commits they apply change; so are the commits of a
+/// rebase or a cherry-pick of several commits the session leaves.
 #[test]
 fn steps_a_session_adds_to_the_users_rebase_are_told() {
     for_each_identity(|env| {
@@ -247,6 +248,23 @@ fn steps_a_session_adds_to_the_users_rebase_are_told() {
         );
         let aborted = unconfined(env, "git rebase --abort");
         assert!(aborted.status.success(), "{}", all_output(&aborted));
+        // A cherry-pick of several commits the session leaves, as git keeps
+        // one (`git cherry-pick --continue` applies the rest of its list).
+        let script = format!(
+            "{} mkdir -p .git/sequencer && git rev-parse HEAD > .git/sequencer/head && \
+             printf 'pick %s planted\\n' $commit > .git/sequencer/todo",
+            planted(".husky/pre-commit")
+        );
+        let output = env.run_script(&[], &script);
+        let said = all_output(&output);
+        assert!(output.status.success(), "{said}");
+        assert!(
+            said.contains("the cherry-pick or revert the session left in progress")
+                && said.contains("they change protected paths: .husky/pre-commit"),
+            "{said}"
+        );
+        let cleared = unconfined(env, "rm -rf .git/sequencer");
+        assert!(cleared.status.success(), "{}", all_output(&cleared));
     });
 }
 
