@@ -156,15 +156,22 @@ pub(super) fn namespace_plan(
     // A protected tree that allows some entries is bound read-only entry by
     // entry: each existing entry no pattern could allow (`.git/config`,
     // `.git/hooks`), while the supervisor judges the rest.
+    // A path protected twice (`.git/config`: an entry of `.git`, and the
+    // file git's configuration is read from) is bound once.
     let mut read_only = Vec::new();
+    let mut bind = |path: PathBuf| {
+        if !read_only.contains(&path) {
+            read_only.push(path);
+        }
+    };
     for protected in protection.paths.iter().filter(|p| p.exists) {
         if protected.allow.is_empty() {
-            read_only.push(protected.path.clone());
+            bind(protected.path.clone());
             continue;
         }
         for name in host.read_dir(&protected.path).unwrap_or_default() {
             if !protected.may_change_beneath(name.as_ref()) {
-                read_only.push(protected.path.join(name));
+                bind(protected.path.join(name));
             }
         }
     }

@@ -235,6 +235,15 @@ fn protected_paths_pick_the_mechanism_the_host_allows() {
         "existing entries no pattern allows are bound read-only: {:?}",
         plan.read_only
     );
+    let mut bound = plan.read_only.clone();
+    bound.sort();
+    bound.dedup();
+    assert_eq!(
+        bound.len(),
+        plan.read_only.len(),
+        "each path is bound once: {:?}",
+        plan.read_only
+    );
     assert_eq!(
         with_ns.protection.everywhere[0].within,
         PathBuf::from("/repo")
