@@ -110,11 +110,7 @@ impl GitState {
                 &self.refs,
                 &policy.repo,
                 &policy.protection,
-                policy
-                    .protection
-                    .objects
-                    .as_ref()
-                    .and_then(|o| o.git.as_deref()),
+                comparing_git(policy),
             ))
             .collect()
     }
@@ -236,6 +232,16 @@ impl GitState {
     }
 }
 
+/// The git guard compares commits with (the user's, never one the session
+/// may write), if there is one.
+fn comparing_git(policy: &Policy) -> Option<&Path> {
+    policy
+        .protection
+        .objects
+        .as_ref()
+        .and_then(|objects| objects.git.as_deref())
+}
+
 /// The protected paths the commits that rebase steps `added` apply change,
 /// and the commits not compared (named otherwise than by object name, or
 /// that git could not compare).
@@ -244,13 +250,12 @@ fn compared_steps(added: &[String], policy: &Policy) -> (Vec<String>, Vec<String
         .iter()
         .filter_map(|step| applied_commit(step))
         .partition(|commit| is_object_name(commit));
-    let git = policy
-        .protection
-        .objects
-        .as_ref()
-        .and_then(|o| o.git.as_deref());
-    let (protected, mut unchecked) =
-        protected_in_commits(&commits, &policy.repo, &policy.protection, git);
+    let (protected, mut unchecked) = protected_in_commits(
+        &commits,
+        &policy.repo,
+        &policy.protection,
+        comparing_git(policy),
+    );
     unchecked.extend(named.iter().map(|name| name.to_string()));
     (protected, unchecked)
 }
